@@ -1,0 +1,105 @@
+//! `AdderTree`: `groups` independent pipelined sums of `n` int32 values each (n a
+//! power of two, 2..=64): one tree per matmul array column.
+//!
+//! ```text
+//!               +-------------+
+//!   x[g*n+0] -->|             |
+//!   ...      -->| sum over i  |---> sum[g] (int32, wraps mod 2^32)
+//!   x[g*n+n-1]->| of x[g*n+i] |
+//!   clock    -->|  2 stages   |
+//!               +-------------+
+//! ```
+//! - **Latency**: exactly [`ADDER_TREE_LATENCY`] = 2 clocks for every `n`: a register
+//!   after level `ceil(levels / 2)` of the binary tree and one on the output.
+//! - **Throughput**: one sum per cycle.
+//! - **Reset**: none; the pipeline powers up to zeros.
+//!
+//! The tree is emitted as Verilog by Rust code here because rust-hdl 0.46's HDL
+//! kernels can only index arrays by a bare loop variable (no `x[2*i]`), which a tree
+//! needs.
+//!
+//! Example (n = 4, one group): `x = [1, -2, 3, 4]` at edge t gives `sum = [6]` after
+//! edge t+2.
+
+use rust_hdl::prelude::*;
+
+/// Latency of an [`AdderTree`] in clocks, for every size.
+pub const ADDER_TREE_LATENCY: usize = 2;
+
+/// Pipelined binary adder trees.
+#[derive(LogicBlock)]
+pub struct AdderTree {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Addends, int32 two's complement; tree `g` sums `x[g*n .. g*n+n]`.
+    pub x: Vec<Signal<In, Bits<32>>>,
+    /// Sums of the addends presented [`ADDER_TREE_LATENCY`] edges ago, one per tree.
+    pub sum: Vec<Signal<Out, Bits<32>>>,
+    _n: usize,
+    _pipe: Vec<[u32; ADDER_TREE_LATENCY]>,
+}
+
+impl AdderTree {
+    /// `groups` trees over `n` inputs each.
+    pub fn new(n: usize, groups: usize) -> Self {
+        assert!(n.is_power_of_two() && (2..=64).contains(&n), "n {n}");
+        Self {
+            clock: Default::default(),
+            x: crate::vec_of(n * groups),
+            sum: crate::vec_of(groups),
+            _n: n,
+            _pipe: vec![[0; ADDER_TREE_LATENCY]; groups],
+        }
+    }
+}
+
+impl Logic for AdderTree {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            for (g, pipe) in self._pipe.iter_mut().enumerate() {
+                let s = self.x[g * self._n..(g + 1) * self._n]
+                    .iter()
+                    .fold(0u32, |acc, v| acc.wrapping_add(v.val().index() as u32));
+                self.sum[g].next = (pipe[ADDER_TREE_LATENCY - 1] as u64).to_bits();
+                pipe.rotate_right(1);
+                pipe[0] = s;
+            }
+        }
+    }
+    fn connect(&mut self) {
+        for s in &mut self.sum {
+            s.connect();
+        }
+    }
+    fn hdl(&self) -> Verilog {
+        let n = self._n;
+        let levels = n.trailing_zeros() as usize;
+        let cut = levels.div_ceil(2);
+        let mut v = String::new();
+        for g in 0..self.sum.len() {
+            // level 0 are the inputs
+            let mut names: Vec<String> = (0..n).map(|i| format!("x${}", g * n + i)).collect();
+            for level in 1..=levels {
+                let mut next = Vec::new();
+                for i in 0..names.len() / 2 {
+                    let nm = format!("t{g}_l{level}_{i}");
+                    let expr = format!("{} + {}", names[2 * i], names[2 * i + 1]);
+                    if level == cut {
+                        v += &format!(
+                            "reg [31:0] {nm};\ninitial {nm} = 0;\nalways @(posedge clock) {nm} <= {expr};\n"
+                        );
+                    } else {
+                        v += &format!("wire [31:0] {nm} = {expr};\n");
+                    }
+                    next.push(nm);
+                }
+                names = next;
+            }
+            v += &format!(
+                "initial sum${g} = 0;\nalways @(posedge clock) sum${g} <= {};\n",
+                names[0]
+            );
+        }
+        Verilog::Custom(v)
+    }
+}

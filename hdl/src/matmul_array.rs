@@ -1,0 +1,119 @@
+//! `MatmulArray`: `lanes x cols` [`Pe`]s sharing one registered activation vector,
+//! an [`AdderTree`] per column, and the weight install network from the weight banks.
+//!
+//! ```text
+//!   act[lanes] --> x reg --+--> Pe[0][0..lanes]   --> tree 0   --> sum[0]
+//!                          +--> Pe[1][0..lanes]   --> tree 1   --> sum[1]
+//!   wdata[bank*lanes+l] -->|    ...
+//!   wvalid, wsel, swap --> +--> Pe[C-1][0..lanes] --> tree C-1 --> sum[C-1]
+//! ```
+//! Weight-stationary (like Gemmini's PE / Tile / Mesh layering, flattened here):
+//! each column holds the `lanes` weights of one output column;
+//! every cycle one activation vector (one row of A, one K slice) is multiplied by all
+//! columns at once (`lanes * cols` MACs per cycle).
+//!
+//! **Install**: in one cycle each of the `wb` weight banks delivers one vector; in
+//! install word `wsel` bank `b` feeds column `wsel * wb + b`. A tile of `cols` columns
+//! therefore installs in `ceil(cols / wb)` cycles into the shadow registers while the
+//! active weights keep computing; `swap` (with the first activation of a tile) makes
+//! the new tile active. `wb` is a power of two.
+//! - **Latency**: [`ARRAY_LATENCY`] = 4 clocks from the edge where `act`/`swap` are
+//!   presented to `sum` (x register, product, two tree stages).
+//! - **Throughput**: `lanes * cols` MACs per cycle, one install word per cycle.
+//! - **Reset**: none; registers power up to zero.
+
+use crate::adder_tree::{AdderTree, ADDER_TREE_LATENCY};
+use crate::pe::{Pe, PE_LATENCY};
+use rust_hdl::prelude::*;
+
+/// Clocks from inputs (`act`, `swap`, install) to `sum`.
+pub const ARRAY_LATENCY: usize = 1 + PE_LATENCY + ADDER_TREE_LATENCY;
+
+/// The matmul array.
+#[derive(LogicBlock)]
+pub struct MatmulArray {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Activation vector (one int8 per lane) read from the activation bank.
+    pub act: Vec<Signal<In, Bits<8>>>,
+    /// With `act`: make the shadow weights active for this and later activations.
+    pub swap: Signal<In, Bit>,
+    /// Weight vectors from the weight banks, lane `l` of bank `b` at `b * lanes + l`;
+    /// valid with `wvalid`.
+    pub wdata: Vec<Signal<In, Bits<8>>>,
+    /// The weight banks deliver install word `wsel` this cycle.
+    pub wvalid: Signal<In, Bit>,
+    /// Install word index (0..ceil(cols/wb)); bank `b` feeds column `wsel * wb + b`.
+    pub wsel: Signal<In, Bits<8>>,
+    /// Dot products, one int32 per column, [`ARRAY_LATENCY`] clocks after `act`.
+    pub sum: Vec<Signal<Out, Bits<32>>>,
+    x: Vec<DFF<Bits<8>>>,
+    pes: Vec<Pe>,
+    trees: AdderTree,
+    wbmask: Constant<Bits<8>>,
+    wbshift: Constant<Bits<8>>,
+    _lanes: usize,
+    _cols: usize,
+    _wb: usize,
+}
+
+impl MatmulArray {
+    /// An array of `lanes` rows and `cols` columns fed by `wb` weight banks.
+    pub fn new(lanes: usize, cols: usize, wb: usize) -> Self {
+        assert!(wb.is_power_of_two() && wb <= 16, "wb {wb}");
+        Self {
+            clock: Default::default(),
+            act: crate::vec_of(lanes),
+            swap: Default::default(),
+            wdata: crate::vec_of(wb * lanes),
+            wvalid: Default::default(),
+            wsel: Default::default(),
+            sum: crate::vec_of(cols),
+            x: crate::vec_of(lanes),
+            pes: crate::vec_of(cols * lanes),
+            trees: AdderTree::new(lanes, cols),
+            wbmask: Constant::new(((wb - 1) as u64).to_bits()),
+            wbshift: Constant::new((wb.trailing_zeros() as u64).to_bits()),
+            _lanes: lanes,
+            _cols: cols,
+            _wb: wb,
+        }
+    }
+}
+
+/// End of the one-iteration `nl` loop (a function so the bound is one token tree).
+fn _lanes_end(lanes: usize) -> usize {
+    lanes + 1
+}
+
+impl Logic for MatmulArray {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.trees.clock.next = self.clock.val();
+        for l in 0..self._lanes {
+            self.x[l].clock.next = self.clock.val();
+            self.x[l].d.next = self.act[l].val();
+        }
+        // rust-hdl 0.46 evaluates one `[...]` per name, with loop variables only: `nl`
+        // is a one-iteration loop that brings `lanes` into index expressions.
+        for nl in self._lanes.._lanes_end(self._lanes) {
+            for j in 0..self._cols {
+                self.sum[j].next = self.trees.sum[j].val();
+                for l in 0..self._lanes {
+                    self.pes[j * nl + l].clock.next = self.clock.val();
+                    self.pes[j * nl + l].swap.next = self.swap.val();
+                    self.pes[j * nl + l].wload.next = self.wvalid.val()
+                        & (self.wsel.val().index() == (j >> self.wbshift.val().index()));
+                    self.pes[j * nl + l].x.next = self.x[l].q.val();
+                    self.pes[j * nl + l].wdata.next = self.wdata[l].val();
+                    for b in 0..self._wb {
+                        if (j & self.wbmask.val().index()) == b {
+                            self.pes[j * nl + l].wdata.next = self.wdata[b * nl + l].val();
+                        }
+                    }
+                    self.trees.x[j * nl + l].next = self.pes[j * nl + l].p.val();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! The one tile configuration, its named presets and its validation.
+//!
+//! A [`TileConfig`] is plain data (serde, TOML-loadable). Every consumer (RTL
+//! generator, golden model, CLI, testbench) takes it through [`TileConfig::validate`],
+//! so a bad value fails once, early, with a message naming the parameter and the
+//! range it must lie in.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Width of every SRAM / accumulator address bus in the RTL (bits). Depths are
+/// runtime parameters up to `1 << ADDR_BITS`.
+pub const ADDR_BITS: usize = 16;
+
+/// Vector widths (int8 lanes) the RTL generator is instantiated for.
+pub const SUPPORTED_LANES: [usize; 3] = [4, 8, 16];
+
+/// Names of the built-in presets, in the order `--help` lists them.
+pub const PRESET_NAMES: [&str; 3] = ["sim-small", "icebreaker", "ulx3s-85f"];
+
+/// What a weight bank is built from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BankKind {
+    /// Block RAM inferred by yosys (iCE40 EBR, ECP5 DP16KD); simple dual port.
+    Bram,
+    /// iCE40 UltraPlus single-port SPRAM (SB_SPRAM256KA, 16 bit x 16384 each).
+    Spram,
+}
+
+/// Parameters of one minilpu tile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TileConfig {
+    /// Preset or user name; used in file names and reports.
+    pub name: String,
+    /// int8 lanes per vector (= per SRAM word). One vector enters the array per cycle.
+    pub lanes: usize,
+    /// Matmul array rows: the K extent reduced per cycle. Must equal `lanes`.
+    pub rows: usize,
+    /// Matmul array columns: the N extent of one weight tile. At most `lanes`.
+    pub cols: usize,
+    /// SRAM banks. Bank 0 holds activations, banks 1.. hold weights, so `banks - 1`
+    /// weight vectors are installed per cycle.
+    pub banks: usize,
+    /// Bits per SRAM word. Must equal `8 * lanes`.
+    pub bank_width: usize,
+    /// Words per SRAM bank (power of two).
+    pub bank_depth: usize,
+    /// What the weight banks are built from.
+    pub weight_bank_kind: BankKind,
+    /// Rows of the int32 accumulator memory (each row holds `cols` int32; power of two).
+    pub acc_depth: usize,
+    /// Clock the board flow is asked to meet (MHz).
+    pub target_mhz: f64,
+}
+
+/// A parameter outside its allowed range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid tile config `{config}`: {param} = {value}: {expected}")]
+pub struct ConfigError {
+    /// Config name.
+    pub config: String,
+    /// Offending parameter.
+    pub param: &'static str,
+    /// Its value, printed.
+    pub value: String,
+    /// The allowed range, in words.
+    pub expected: String,
+}
+
+impl TileConfig {
+    /// A built-in preset by name, validated. Unknown names list the known ones.
+    pub fn preset(name: &str) -> Result<TileConfig, ConfigError> {
+        let cfg = match name {
+            // Small and fast: what most tests run on.
+            "sim-small" => TileConfig {
+                name: name.into(),
+                lanes: 4,
+                rows: 4,
+                cols: 4,
+                banks: 3,
+                bank_width: 32,
+                bank_depth: 1024,
+                weight_bank_kind: BankKind::Bram,
+                acc_depth: 512,
+                target_mhz: 50.0,
+            },
+            // iCE40UP5K: 16 MACs in 8 SB_MAC16, weights in the 4 SPRAMs (2 banks of 2),
+            // activations and accumulators in EBR.
+            "icebreaker" => TileConfig {
+                name: name.into(),
+                lanes: 4,
+                rows: 4,
+                cols: 4,
+                banks: 3,
+                bank_width: 32,
+                bank_depth: 16384,
+                weight_bank_kind: BankKind::Spram,
+                acc_depth: 256,
+                target_mhz: 40.0,
+            },
+            // ECP5-85F: 16x16 = 256 MACs, 8 weight banks of DP16KD.
+            "ulx3s-85f" => TileConfig {
+                name: name.into(),
+                lanes: 16,
+                rows: 16,
+                cols: 16,
+                banks: 9,
+                bank_width: 128,
+                bank_depth: 1024,
+                weight_bank_kind: BankKind::Bram,
+                acc_depth: 512,
+                target_mhz: 100.0,
+            },
+            _ => {
+                return Err(ConfigError {
+                    config: name.into(),
+                    param: "preset",
+                    value: format!("{name:?}"),
+                    expected: format!("one of {}", PRESET_NAMES.join(", ")),
+                })
+            }
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Load a TOML file and validate it.
+    pub fn from_toml_file(path: &Path) -> Result<TileConfig, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
+        let cfg: TileConfig =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        cfg.validate()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(cfg)
+    }
+
+    /// Check every parameter; the first bad one is reported.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |param: &'static str, value: String, expected: String| ConfigError {
+            config: self.name.clone(),
+            param,
+            value,
+            expected,
+        };
+        let pow2 = |v: usize, lo: usize, hi: usize| v.is_power_of_two() && v >= lo && v <= hi;
+        if self.name.is_empty()
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(err(
+                "name",
+                format!("{:?}", self.name),
+                "a non-empty name of letters, digits, '-' and '_'".into(),
+            ));
+        }
+        if !SUPPORTED_LANES.contains(&self.lanes) {
+            return Err(err(
+                "lanes",
+                self.lanes.to_string(),
+                format!("one of {SUPPORTED_LANES:?}"),
+            ));
+        }
+        if self.rows != self.lanes {
+            return Err(err(
+                "rows",
+                self.rows.to_string(),
+                format!("equal to lanes ({})", self.lanes),
+            ));
+        }
+        if !SUPPORTED_LANES.contains(&self.cols) || self.cols > self.lanes {
+            return Err(err(
+                "cols",
+                self.cols.to_string(),
+                format!(
+                    "one of {:?} and at most lanes ({})",
+                    SUPPORTED_LANES, self.lanes
+                ),
+            ));
+        }
+        if ![2, 3, 5, 9, 17].contains(&self.banks) {
+            return Err(err(
+                "banks",
+                self.banks.to_string(),
+                "one of 2, 3, 5, 9, 17 (one activation bank plus 1, 2, 4, 8 or 16 weight banks)"
+                    .into(),
+            ));
+        }
+        if self.bank_width != 8 * self.lanes {
+            return Err(err(
+                "bank_width",
+                self.bank_width.to_string(),
+                format!("8 * lanes = {}", 8 * self.lanes),
+            ));
+        }
+        if !pow2(self.bank_depth, 16, 1 << ADDR_BITS) {
+            return Err(err(
+                "bank_depth",
+                self.bank_depth.to_string(),
+                format!("a power of two in 16..={}", 1 << ADDR_BITS),
+            ));
+        }
+        if self.weight_bank_kind == BankKind::Spram && self.bank_depth != 16384 {
+            return Err(err(
+                "bank_depth",
+                self.bank_depth.to_string(),
+                "16384 when weight_bank_kind = \"spram\" (SB_SPRAM256KA is 16384 words deep)"
+                    .into(),
+            ));
+        }
+        if !pow2(self.acc_depth, 16, 1 << ADDR_BITS) {
+            return Err(err(
+                "acc_depth",
+                self.acc_depth.to_string(),
+                format!("a power of two in 16..={}", 1 << ADDR_BITS),
+            ));
+        }
+        if !(self.target_mhz > 0.0 && self.target_mhz <= 1000.0) {
+            return Err(err(
+                "target_mhz",
+                self.target_mhz.to_string(),
+                "a clock in (0, 1000] MHz".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Weight banks (all banks but bank 0).
+    pub fn weight_banks(&self) -> usize {
+        self.banks - 1
+    }
+
+    /// int8 multiply-accumulate units in the array.
+    pub fn mac_units(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// Cycles to install one weight tile (`cols` weight vectors, `banks - 1` per cycle).
+    pub fn install_cycles(&self) -> usize {
+        self.cols.div_ceil(self.weight_banks())
+    }
+
+    /// SRAM bytes the weight banks deliver per cycle.
+    pub fn weight_bytes_per_cycle(&self) -> usize {
+        self.weight_banks() * self.lanes
+    }
+
+    /// Upper bound on array utilization at batch 1 (GEMV): every MAC needs its own
+    /// weight byte, so at most `weight_bytes_per_cycle / mac_units` of the array can
+    /// work per cycle (capped at 1).
+    pub fn gemv_utilization_bound(&self) -> f64 {
+        (self.weight_bytes_per_cycle() as f64 / self.mac_units() as f64).min(1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_validate_and_unknown_is_named() {
+        for p in PRESET_NAMES {
+            let c = TileConfig::preset(p).unwrap();
+            assert_eq!(c.name, p);
+        }
+        let e = TileConfig::preset("nope").unwrap_err();
+        assert_eq!(e.param, "preset");
+        assert!(e.to_string().contains("sim-small"), "{e}");
+    }
+
+    #[test]
+    fn bad_parameters_name_themselves() {
+        let base = TileConfig::preset("sim-small").unwrap();
+        let cases: Vec<(&str, Box<dyn Fn(&mut TileConfig)>)> = vec![
+            ("lanes", Box::new(|c| c.lanes = 6)),
+            ("rows", Box::new(|c| c.rows = 8)),
+            ("cols", Box::new(|c| c.cols = 8)),
+            ("banks", Box::new(|c| c.banks = 1)),
+            ("banks", Box::new(|c| c.banks = 18)),
+            ("bank_width", Box::new(|c| c.bank_width = 64)),
+            ("bank_depth", Box::new(|c| c.bank_depth = 1000)),
+            ("acc_depth", Box::new(|c| c.acc_depth = 8)),
+            ("target_mhz", Box::new(|c| c.target_mhz = 0.0)),
+            ("name", Box::new(|c| c.name = "a b".into())),
+        ];
+        for (param, f) in cases {
+            let mut c = base.clone();
+            f(&mut c);
+            let e = c.validate().unwrap_err();
+            assert_eq!(e.param, param, "{e}");
+            assert!(e.to_string().contains(param));
+        }
+    }
+
+    #[test]
+    fn toml_round_trip_and_unknown_field() {
+        let c = TileConfig::preset("ulx3s-85f").unwrap();
+        let text = toml::to_string(&c).unwrap();
+        let back: TileConfig = toml::from_str(&text).unwrap();
+        assert_eq!(c, back);
+        let bad = format!("{text}\nbogus = 1\n");
+        assert!(toml::from_str::<TileConfig>(&bad).is_err());
+    }
+
+    #[test]
+    fn derived_figures() {
+        let c = TileConfig::preset("ulx3s-85f").unwrap();
+        assert_eq!(c.mac_units(), 256);
+        assert_eq!(c.install_cycles(), 2);
+        assert_eq!(c.weight_bytes_per_cycle(), 128);
+        assert!((c.gemv_utilization_bound() - 0.5).abs() < 1e-12);
+        let s = TileConfig::preset("sim-small").unwrap();
+        assert_eq!(s.install_cycles(), 2);
+        assert!((s.gemv_utilization_bound() - 0.5).abs() < 1e-12);
+    }
+}

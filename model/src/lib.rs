@@ -1,0 +1,16 @@
+//! minilpu golden model.
+//!
+//! Everything the RTL is checked against lives here, free of rust-hdl:
+//! - [`config`]: the one [`TileConfig`] with its named presets and validation;
+//! - [`arith`]: the arithmetic contract (`../shared/arithmetic.md`), bit for bit;
+//! - [`layout`]: where a matmul's operands sit in SRAM and how the command is tiled;
+//! - [`timing`]: the datapath's exact cycle count, predicted without running the RTL;
+//! - [`npy`]: NumPy `.npy` reading and writing with dtype/shape checks.
+
+pub mod arith;
+pub mod config;
+pub mod layout;
+pub mod npy;
+pub mod timing;
+
+pub use config::{BankKind, ConfigError, TileConfig};
