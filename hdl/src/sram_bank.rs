@@ -86,7 +86,7 @@ impl SramBank<8> {
     /// The iCE40 SPRAM flavour (see [`crate::spram_bank`]): `groups` single-ported
     /// banks of 16384 words of `lanes` int8 lanes.
     pub fn new_spram(lanes: usize, groups: usize) -> Self {
-        assert!((lanes * 8) % 16 == 0, "lanes {lanes}");
+        assert!((lanes * 8).is_multiple_of(16), "lanes {lanes}");
         let mut bank = Self::new(lanes, SPRAM_DEPTH, groups);
         bank._spram = true;
         bank

@@ -148,7 +148,7 @@ impl Tile {
             rq_relu: Default::default(),
             busy: Default::default(),
             cycles: Default::default(),
-            act_bank: SramBank::new(cfg.lanes, cfg.bank_depth, 1),
+            act_bank: SramBank::new(cfg.lanes, cfg.act_depth, 1),
             // One block holds all weight banks (they share the read address).
             wbank: match cfg.weight_bank_kind {
                 BankKind::Bram => SramBank::new(cfg.lanes, cfg.bank_depth, wb),

@@ -45,8 +45,10 @@ pub struct TileConfig {
     pub banks: usize,
     /// Bits per SRAM word. Must equal `8 * lanes`.
     pub bank_width: usize,
-    /// Words per SRAM bank (power of two).
+    /// Words per weight bank (power of two).
     pub bank_depth: usize,
+    /// Words of the activation bank, bank 0 (power of two).
+    pub act_depth: usize,
     /// What the weight banks are built from.
     pub weight_bank_kind: BankKind,
     /// Rows of the int32 accumulator memory (each row holds `cols` int32; power of two).
@@ -82,12 +84,13 @@ impl TileConfig {
                 banks: 3,
                 bank_width: 32,
                 bank_depth: 1024,
+                act_depth: 1024,
                 weight_bank_kind: BankKind::Bram,
                 acc_depth: 512,
                 target_mhz: 50.0,
             },
-            // iCE40UP5K: 16 MACs in 8 SB_MAC16, weights in the 4 SPRAMs (2 banks of 2),
-            // activations and accumulators in EBR.
+            // iCE40UP5K: 16 MACs, weights in the 4 SPRAMs (2 banks of 2 x 16 bit),
+            // activations (8 EBR) and accumulators (16 EBR) in EBR.
             "icebreaker" => TileConfig {
                 name: name.into(),
                 lanes: 4,
@@ -96,8 +99,9 @@ impl TileConfig {
                 banks: 3,
                 bank_width: 32,
                 bank_depth: 16384,
+                act_depth: 1024,
                 weight_bank_kind: BankKind::Spram,
-                acc_depth: 256,
+                acc_depth: 512,
                 target_mhz: 40.0,
             },
             // ECP5-85F: 16x16 = 256 MACs, 8 weight banks of DP16KD.
@@ -109,6 +113,7 @@ impl TileConfig {
                 banks: 9,
                 bank_width: 128,
                 bank_depth: 1024,
+                act_depth: 1024,
                 weight_bank_kind: BankKind::Bram,
                 acc_depth: 512,
                 target_mhz: 100.0,
@@ -212,6 +217,13 @@ impl TileConfig {
                     .into(),
             ));
         }
+        if !pow2(self.act_depth, 16, 1 << ADDR_BITS) {
+            return Err(err(
+                "act_depth",
+                self.act_depth.to_string(),
+                format!("a power of two in 16..={}", 1 << ADDR_BITS),
+            ));
+        }
         if !pow2(self.acc_depth, 16, 1 << ADDR_BITS) {
             return Err(err(
                 "acc_depth",
@@ -275,7 +287,8 @@ mod tests {
     #[test]
     fn bad_parameters_name_themselves() {
         let base = TileConfig::preset("sim-small").unwrap();
-        let cases: Vec<(&str, Box<dyn Fn(&mut TileConfig)>)> = vec![
+        type Mutate = Box<dyn Fn(&mut TileConfig)>;
+        let cases: Vec<(&str, Mutate)> = vec![
             ("lanes", Box::new(|c| c.lanes = 6)),
             ("rows", Box::new(|c| c.rows = 8)),
             ("cols", Box::new(|c| c.cols = 8)),
@@ -284,6 +297,7 @@ mod tests {
             ("bank_width", Box::new(|c| c.bank_width = 64)),
             ("bank_depth", Box::new(|c| c.bank_depth = 1000)),
             ("acc_depth", Box::new(|c| c.acc_depth = 8)),
+            ("act_depth", Box::new(|c| c.act_depth = 100)),
             ("target_mhz", Box::new(|c| c.target_mhz = 0.0)),
             ("name", Box::new(|c| c.name = "a b".into())),
         ];

@@ -12,6 +12,9 @@
 //! Lane `l` of a word is bits `8l .. 8l+8`; column `c` of an accumulator row is bits
 //! `32c .. 32c+32`.
 
+// Index arithmetic over (tile, row, lane) reads clearer with explicit ranges.
+#![allow(clippy::needless_range_loop)]
+
 use crate::arith::{requantize, Requant};
 use crate::TileConfig;
 
@@ -96,7 +99,7 @@ impl MatmulPlan {
             format!("A [{m}, {k}] ({} K tiles x {m} rows)", plan.kt),
             plan.kt * m,
             "activation bank (bank 0)",
-            cfg.bank_depth,
+            cfg.act_depth,
         )?;
         fit(
             format!(
@@ -170,9 +173,10 @@ impl MatmulPlan {
         banks
     }
 
-    /// Gather `C [m, n]` from accumulator rows (from `acc_base`), `cols` int32 each.
-    pub fn unpack_c(&self, cfg: &TileConfig, rows: &[Vec<i32>]) -> Vec<i32> {
-        let mut c = vec![0i32; self.m * self.n];
+    /// Gather an `[m, n]` result from per-N-tile rows (`nt * m` rows, at least `cols`
+    /// values each): accumulator rows give `C`, requantized words give `Y`.
+    pub fn unpack<T: Copy + Default>(&self, cfg: &TileConfig, rows: &[Vec<T>]) -> Vec<T> {
+        let mut c = vec![T::default(); self.m * self.n];
         for ni in 0..self.nt {
             for i in 0..self.m {
                 for j in 0..cfg.cols {
@@ -257,7 +261,7 @@ mod tests {
                     &plan.act_words(&cfg, &a),
                     &plan.weight_words(&cfg, &b),
                 );
-                assert_eq!(plan.unpack_c(&cfg, &acc), matmul(&a, &b, m, k, n), "{p}");
+                assert_eq!(plan.unpack(&cfg, &acc), matmul(&a, &b, m, k, n), "{p}");
             }
         }
     }

@@ -77,13 +77,17 @@ pub fn run_matmul(
 ) -> Result<MatmulOutcome, RunError> {
     let plan = MatmulPlan::new(cfg, m, k, n)?;
     if let Some(r) = rq {
-        assert_eq!(r.params.len(), n, "one requantization parameter set per column");
-        if plan.nt * m > cfg.bank_depth {
+        assert_eq!(
+            r.params.len(),
+            n,
+            "one requantization parameter set per column"
+        );
+        if plan.nt * m > cfg.act_depth {
             return Err(PlanError::DoesNotFit {
                 what: format!("requantized Y [{m}, {n}] ({} N tiles x {m} rows)", plan.nt),
                 need: plan.nt * m,
                 memory: "activation bank (bank 0)",
-                have: cfg.bank_depth,
+                have: cfg.act_depth,
                 config: cfg.name.clone(),
             }
             .into());
@@ -95,10 +99,11 @@ pub fn run_matmul(
     let tile_params = |ni: usize, r: &RequantSpec| -> Vec<Requant> {
         (0..cfg.cols)
             .map(|c| {
-                r.params
-                    .get(ni * cfg.cols + c)
-                    .copied()
-                    .unwrap_or(Requant { bias: 0, m: 0, s: 0 })
+                r.params.get(ni * cfg.cols + c).copied().unwrap_or(Requant {
+                    bias: 0,
+                    m: 0,
+                    s: 0,
+                })
             })
             .collect()
     };
@@ -126,7 +131,8 @@ pub fn run_matmul(
                     sim.write_word(bank + 1, plan.w_base + addr, w);
                 }
             }
-            let cycles = sim.matmul(m, plan.kt, plan.nt, plan.a_base, plan.w_base, plan.acc_base)?;
+            let cycles =
+                sim.matmul(m, plan.kt, plan.nt, plan.a_base, plan.w_base, plan.acc_base)?;
             let mut acc = Vec::with_capacity(plan.nt * m);
             for row in 0..plan.nt * m {
                 acc.push(sim.read_acc(plan.acc_base + row));
@@ -146,21 +152,8 @@ pub fn run_matmul(
         }
     };
     let (c, y) = match rq {
-        None => (Some(plan.unpack_c(cfg, &acc)), None),
-        Some(_) => {
-            let mut y = vec![0i8; m * n];
-            for ni in 0..plan.nt {
-                for i in 0..m {
-                    for j in 0..cfg.cols {
-                        let col = ni * cfg.cols + j;
-                        if col < n {
-                            y[i * n + col] = y_words[ni * m + i][j];
-                        }
-                    }
-                }
-            }
-            (None, Some(y))
-        }
+        None => (Some(plan.unpack(cfg, &acc)), None),
+        Some(_) => (None, Some(plan.unpack(cfg, &y_words))),
     };
     Ok(MatmulOutcome {
         c,

@@ -56,13 +56,16 @@ impl TileSim {
     /// Emit, verilate (cached) and load the tile for `cfg`.
     pub fn build(cfg: &TileConfig, trace: bool) -> Result<Self, SimError> {
         let verilog = minilpu_hdl::emit_verilog(cfg)?;
-        let mut opts = BuildOptions::default();
-        opts.trace = trace;
-        opts.extra_args = SIM_ARGS.iter().map(|s| s.to_string()).collect();
-        let model = VerilatedModel::build(&verilog, minilpu_hdl::TOP_MODULE, &opts)?;
-        let lanes = |m: &VerilatedModel, name: &str, n: usize| -> Result<Vec<PortId>, HarnessError> {
-            (0..n).map(|i| m.port(&format!("{name}${i}"))).collect()
+        let opts = BuildOptions {
+            trace,
+            extra_args: SIM_ARGS.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
         };
+        let model = VerilatedModel::build(&verilog, minilpu_hdl::TOP_MODULE, &opts)?;
+        let lanes =
+            |m: &VerilatedModel, name: &str, n: usize| -> Result<Vec<PortId>, HarnessError> {
+                (0..n).map(|i| m.port(&format!("{name}${i}"))).collect()
+            };
         let pm = |n: &str| model.port(n);
         let p = Ports {
             host_we: pm("host_we")?,
@@ -147,7 +150,11 @@ impl TileSim {
         m.set_u64(self.p.host_raddr, addr as u64);
         m.tick();
         m.eval();
-        self.p.host_rdata.iter().map(|p| m.get_u64(*p) as u8 as i8).collect()
+        self.p
+            .host_rdata
+            .iter()
+            .map(|p| m.get_u64(*p) as u8 as i8)
+            .collect()
     }
 
     /// Read one accumulator row (tile idle).
@@ -156,7 +163,11 @@ impl TileSim {
         m.set_u64(self.p.acc_raddr, row as u64);
         m.tick();
         m.eval();
-        self.p.acc_rdata.iter().map(|p| m.get_u64(*p) as u32 as i32).collect()
+        self.p
+            .acc_rdata
+            .iter()
+            .map(|p| m.get_u64(*p) as u32 as i32)
+            .collect()
     }
 
     /// Run a matmul command; returns its busy cycles as counted by the testbench,
@@ -215,7 +226,9 @@ impl TileSim {
         m.set_u64(start, 0);
         m.eval();
         if m.get_u64(self.p.busy) == 0 {
-            return Err(SimError::Protocol("command did not start (busy stayed low)".into()));
+            return Err(SimError::Protocol(
+                "command did not start (busy stayed low)".into(),
+            ));
         }
         let mut n = 0u64;
         while m.get_u64(self.p.busy) == 1 {

@@ -10,7 +10,13 @@ use rand::{Rng, SeedableRng};
 
 fn rand_vec(rng: &mut impl Rng, n: usize, edge: bool) -> Vec<i8> {
     (0..n)
-        .map(|_| if edge { [-128i8, 127][rng.gen_range(0..2)] } else { rng.gen() })
+        .map(|_| {
+            if edge {
+                [-128i8, 127][rng.gen_range(0..2)]
+            } else {
+                rng.gen()
+            }
+        })
         .collect()
 }
 
@@ -33,10 +39,25 @@ fn check_preset(name: &str, seed: u64) {
     for (m, k, n, edge) in shapes {
         let a = rand_vec(&mut rng, m * k, edge);
         let b = rand_vec(&mut rng, k * n, edge);
-        let out = run_matmul(&cfg, Backend::Verilator, Some(&mut sim), &a, &b, (m, k, n), None)
-            .unwrap_or_else(|e| panic!("{name} {m}x{k}x{n}: {e}"));
-        assert_eq!(out.c.as_ref().unwrap(), &matmul(&a, &b, m, k, n), "{name} {m}x{k}x{n}");
-        assert_eq!(out.cycles, out.predicted_cycles, "{name} {m}x{k}x{n}: cycles");
+        let out = run_matmul(
+            &cfg,
+            Backend::Verilator,
+            Some(&mut sim),
+            &a,
+            &b,
+            (m, k, n),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{name} {m}x{k}x{n}: {e}"));
+        assert_eq!(
+            out.c.as_ref().unwrap(),
+            &matmul(&a, &b, m, k, n),
+            "{name} {m}x{k}x{n}"
+        );
+        assert_eq!(
+            out.cycles, out.predicted_cycles,
+            "{name} {m}x{k}x{n}: cycles"
+        );
         let model = run_matmul(&cfg, Backend::Model, None, &a, &b, (m, k, n), None).unwrap();
         assert_eq!(model, out, "{name} {m}x{k}x{n}: model backend");
     }
@@ -47,7 +68,11 @@ fn check_preset(name: &str, seed: u64) {
         let b = rand_vec(&mut rng, k * n, i == 2);
         let params: Vec<Requant> = (0..n)
             .map(|j| Requant {
-                bias: if j == 0 { i32::MIN } else { rng.gen_range(-100_000..100_000) },
+                bias: if j == 0 {
+                    i32::MIN
+                } else {
+                    rng.gen_range(-100_000..100_000)
+                },
                 m: if j == 1 { 65535 } else { rng.gen() },
                 s: match j {
                     0 => 47,
@@ -56,16 +81,31 @@ fn check_preset(name: &str, seed: u64) {
                 },
             })
             .collect();
-        let spec = RequantSpec { params: params.clone(), relu };
-        let out = run_matmul(&cfg, Backend::Verilator, Some(&mut sim), &a, &b, (m, k, n), Some(&spec))
-            .unwrap();
+        let spec = RequantSpec {
+            params: params.clone(),
+            relu,
+        };
+        let out = run_matmul(
+            &cfg,
+            Backend::Verilator,
+            Some(&mut sim),
+            &a,
+            &b,
+            (m, k, n),
+            Some(&spec),
+        )
+        .unwrap();
         let cm = matmul(&a, &b, m, k, n);
         let want: Vec<i8> = cm
             .iter()
             .enumerate()
             .map(|(idx, &x)| requantize(x, params[idx % n], relu))
             .collect();
-        assert_eq!(out.y.as_ref().unwrap(), &want, "{name} requant {m}x{k}x{n} relu={relu}");
+        assert_eq!(
+            out.y.as_ref().unwrap(),
+            &want,
+            "{name} requant {m}x{k}x{n} relu={relu}"
+        );
         let model = run_matmul(&cfg, Backend::Model, None, &a, &b, (m, k, n), Some(&spec)).unwrap();
         assert_eq!(model, out, "{name} requant: model backend");
     }

@@ -1,0 +1,9 @@
+//! minilpu testbench: drives the Verilog emitted by `minilpu-hdl` in Verilator and
+//! checks it against the golden model in `minilpu-model`.
+//!
+//! - [`verilated`]: build any Verilog text into a shared library at run time
+//!   (Verilator 5 + a generated C++ shim, cached by content hash) and poke its ports.
+
+pub mod runner;
+pub mod tile_sim;
+pub mod verilated;

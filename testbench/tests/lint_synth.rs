@@ -1,0 +1,65 @@
+//! The emitted Verilog of every preset lints clean under the one waiver list
+//! (`synth/verilator_waivers.vlt`) and synthesizes with yosys for its FPGA family;
+//! the cell counts are written to `target/synth/<preset>/` and printed.
+
+use minilpu_model::TileConfig;
+use minilpu_synth::{verilator_lint, yosys_synth, Family};
+use std::path::PathBuf;
+
+fn emit(preset: &str) -> (TileConfig, PathBuf) {
+    let cfg = TileConfig::preset(preset).unwrap();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/synth")
+        .join(preset);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{preset}.v"));
+    std::fs::write(&path, minilpu_hdl::emit_verilog(&cfg).unwrap()).unwrap();
+    (cfg, path)
+}
+
+#[test]
+fn every_preset_lints_clean() {
+    for p in minilpu_model::config::PRESET_NAMES {
+        let (_, v) = emit(p);
+        let report =
+            verilator_lint(&v, minilpu_hdl::TOP_MODULE).unwrap_or_else(|e| panic!("{p}: {e}"));
+        assert!(report.is_clean(), "{p}: {report:?}");
+    }
+}
+
+fn synth(preset: &str, family: Family) -> minilpu_synth::CellReport {
+    let (cfg, v) = emit(preset);
+    let out = v.parent().unwrap().to_path_buf();
+    let report = yosys_synth(&v, minilpu_hdl::TOP_MODULE, family, &out)
+        .unwrap_or_else(|e| panic!("{preset}: {e}"));
+    println!("{}", report.summary(family.device()));
+    assert!(
+        report.total_cells > cfg.mac_units() as u64,
+        "{preset}: suspiciously small netlist"
+    );
+    report
+}
+
+#[test]
+fn icebreaker_synthesizes_for_ice40() {
+    let r = synth("icebreaker", Family::Ice40);
+    let count = |c: &str| r.cells.get(c).copied().unwrap_or(0);
+    // The weight banks are the four SPRAMs: 2 banks x (32 bit / 16 bit).
+    assert_eq!(count("SB_SPRAM256KA"), 4, "{:?}", r.cells);
+    assert!(
+        count("SB_RAM40_4K") > 0,
+        "activation/accumulator memories in EBR"
+    );
+}
+
+#[test]
+fn ulx3s_85f_synthesizes_for_ecp5() {
+    let r = synth("ulx3s-85f", Family::Ecp5);
+    let count = |c: &str| r.cells.get(c).copied().unwrap_or(0);
+    assert!(count("DP16KD") > 0, "SRAM banks in DP16KD: {:?}", r.cells);
+    assert!(
+        count("MULT18X18D") > 0,
+        "multipliers in DSPs: {:?}",
+        r.cells
+    );
+}
