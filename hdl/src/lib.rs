@@ -1,12 +1,12 @@
 //! minilpu RTL, written in rust-hdl 0.46 and emitted as Verilog.
 //!
 //! Synthesizable blocks only, one per file (see `docs/architecture.md`):
-//! [`SramBank`] (block RAM and [`spram_bank`] flavours), [`Mul8`], [`Pe`], [`AdderTree`],
+//! [`SramBank`] (block RAM and [`spram_bank`] flavours), [`Mul8x2`], [`Pe`], [`AdderTree`],
 //! [`MatmulArray`], [`Accumulator`], [`RequantLane`], [`Requantizer`], [`Delay`],
 //! [`MatmulController`], and the top [`Tile`]. [`emit_verilog`] turns a
 //! [`TileConfig`] into Verilog text.
 //!
-//! Arithmetic leaves (`Mul8`, `AdderTree`, `RequantLane`) and memories are small
+//! Arithmetic leaves (`Mul8x2`, `AdderTree`, `RequantLane`) and memories are small
 //! Verilog bodies inside rust-hdl blocks: rust-hdl 0.46 mis-sizes signed multiplies,
 //! has 32-bit literals and cannot index arrays by expressions (see the block docs).
 
@@ -15,7 +15,7 @@ pub mod adder_tree;
 pub mod delay;
 pub mod matmul_array;
 pub mod matmul_controller;
-pub mod mul8;
+pub mod mul8x2;
 pub mod pe;
 pub mod requant_lane;
 pub mod requantizer;
@@ -28,7 +28,7 @@ pub use adder_tree::AdderTree;
 pub use delay::Delay;
 pub use matmul_array::MatmulArray;
 pub use matmul_controller::MatmulController;
-pub use mul8::Mul8;
+pub use mul8x2::{Mul8x2, MulImpl};
 pub use pe::Pe;
 pub use requant_lane::RequantLane;
 pub use requantizer::Requantizer;

@@ -23,11 +23,12 @@
 //! - **Reset**: none; registers power up to zero.
 
 use crate::adder_tree::{AdderTree, ADDER_TREE_LATENCY};
-use crate::pe::{Pe, PE_LATENCY};
+use crate::mul8x2::{Mul8x2, MulImpl};
+use crate::pe::Pe;
 use rust_hdl::prelude::*;
 
 /// Clocks from inputs (`act`, `swap`, install) to `sum`.
-pub const ARRAY_LATENCY: usize = 1 + PE_LATENCY + ADDER_TREE_LATENCY;
+pub const ARRAY_LATENCY: usize = 1 + 1 + ADDER_TREE_LATENCY;
 
 /// The matmul array.
 #[derive(LogicBlock)]
@@ -49,17 +50,21 @@ pub struct MatmulArray {
     pub sum: Vec<Signal<Out, Bits<32>>>,
     x: Vec<DFF<Bits<8>>>,
     pes: Vec<Pe>,
+    muls: Vec<Mul8x2>,
     trees: AdderTree,
     wbmask: Constant<Bits<8>>,
     wbshift: Constant<Bits<8>>,
     _lanes: usize,
     _cols: usize,
     _wb: usize,
+    _half: usize,
 }
 
 impl MatmulArray {
-    /// An array of `lanes` rows and `cols` columns fed by `wb` weight banks.
-    pub fn new(lanes: usize, cols: usize, wb: usize) -> Self {
+    /// An array of `lanes` rows and `cols` columns fed by `wb` weight banks. The
+    /// first `dsp_mults` multipliers (column-major, in pairs) are built as `dsp`,
+    /// the rest from LUTs.
+    pub fn new(lanes: usize, cols: usize, wb: usize, dsp: MulImpl, dsp_mults: usize) -> Self {
         assert!(wb.is_power_of_two() && wb <= 16, "wb {wb}");
         Self {
             clock: Default::default(),
@@ -71,12 +76,16 @@ impl MatmulArray {
             sum: crate::vec_of(cols),
             x: crate::vec_of(lanes),
             pes: crate::vec_of(cols * lanes),
+            muls: (0..cols * lanes / 2)
+                .map(|k| Mul8x2::new(if 2 * k < dsp_mults { dsp } else { MulImpl::Lut }))
+                .collect(),
             trees: AdderTree::new(lanes, cols),
             wbmask: Constant::new(((wb - 1) as u64).to_bits()),
             wbshift: Constant::new((wb.trailing_zeros() as u64).to_bits()),
             _lanes: lanes,
             _cols: cols,
             _wb: wb,
+            _half: lanes / 2,
         }
     }
 }
@@ -95,7 +104,8 @@ impl Logic for MatmulArray {
             self.x[l].d.next = self.act[l].val();
         }
         // rust-hdl 0.46 evaluates one `[...]` per name, with loop variables only: `nl`
-        // is a one-iteration loop that brings `lanes` into index expressions.
+        // and `nh` are one-iteration loops that bring `lanes` and `lanes / 2` into
+        // index expressions.
         for nl in self._lanes.._lanes_end(self._lanes) {
             for j in 0..self._cols {
                 self.sum[j].next = self.trees.sum[j].val();
@@ -104,14 +114,23 @@ impl Logic for MatmulArray {
                     self.pes[j * nl + l].swap.next = self.swap.val();
                     self.pes[j * nl + l].wload.next = self.wvalid.val()
                         & (self.wsel.val().index() == (j >> self.wbshift.val().index()));
-                    self.pes[j * nl + l].x.next = self.x[l].q.val();
                     self.pes[j * nl + l].wdata.next = self.wdata[l].val();
                     for b in 0..self._wb {
                         if (j & self.wbmask.val().index()) == b {
                             self.pes[j * nl + l].wdata.next = self.wdata[b * nl + l].val();
                         }
                     }
-                    self.trees.x[j * nl + l].next = self.pes[j * nl + l].p.val();
+                }
+                for nh in self._half.._lanes_end(self._half) {
+                    for q in 0..self._half {
+                        self.muls[j * nh + q].clock.next = self.clock.val();
+                        self.muls[j * nh + q].a0.next = self.x[2 * q].q.val();
+                        self.muls[j * nh + q].b0.next = self.pes[j * nl + 2 * q].w.val();
+                        self.muls[j * nh + q].a1.next = self.x[2 * q + 1].q.val();
+                        self.muls[j * nh + q].b1.next = self.pes[j * nl + 2 * q + 1].w.val();
+                        self.trees.x[j * nl + 2 * q].next = self.muls[j * nh + q].p0.val();
+                        self.trees.x[j * nl + 2 * q + 1].next = self.muls[j * nh + q].p1.val();
+                    }
                 }
             }
         }

@@ -25,8 +25,9 @@
 //! - **Reset**: none; every register powers up to zero, so the tile is idle.
 
 use crate::matmul_array::ARRAY_LATENCY;
+use crate::MulImpl;
 use crate::{Accumulator, Delay, MatmulArray, MatmulController, Requantizer, SramBank};
-use minilpu_model::{BankKind, TileConfig};
+use minilpu_model::{BankKind, DspStyle, TileConfig};
 use rust_hdl::prelude::*;
 
 /// The tile.
@@ -155,9 +156,18 @@ impl Tile {
                 BankKind::Spram => SramBank::new_spram(cfg.lanes, wb),
             },
             wbank_we: Default::default(),
-            array: MatmulArray::new(cfg.lanes, cfg.cols, wb),
+            array: MatmulArray::new(
+                cfg.lanes,
+                cfg.cols,
+                wb,
+                match cfg.dsp_style {
+                    DspStyle::Infer => MulImpl::Infer,
+                    DspStyle::Ice40Mac16 => MulImpl::Ice40Mac16,
+                },
+                cfg.array_dsp_mults,
+            ),
             acc: Accumulator::new(cfg.cols, cfg.acc_depth),
-            rq: Requantizer::new(cfg.cols, cfg.lanes),
+            rq: Requantizer::new(cfg.cols, cfg.lanes, cfg.requant_lanes, cfg.requant_dsp),
             ctrl: MatmulController::new(cfg.install_cycles()),
             swap_d: Default::default(),
             wvalid_d: Default::default(),

@@ -28,6 +28,16 @@ pub enum BankKind {
     Spram,
 }
 
+/// How the array's DSP multipliers are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DspStyle {
+    /// One `*` per multiplier; yosys infers a DSP for each (ECP5 MULT18X18D).
+    Infer,
+    /// Two 8x8 multipliers per iCE40 SB_MAC16 (its dual 8x8 mode).
+    Ice40Mac16,
+}
+
 /// Parameters of one minilpu tile.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +63,15 @@ pub struct TileConfig {
     pub weight_bank_kind: BankKind,
     /// Rows of the int32 accumulator memory (each row holds `cols` int32; power of two).
     pub acc_depth: usize,
+    /// How DSP-backed array multipliers are built.
+    pub dsp_style: DspStyle,
+    /// Array multipliers built from DSPs (the rest use LUTs); even, at most
+    /// `rows * cols`.
+    pub array_dsp_mults: usize,
+    /// Columns the requantizer processes per cycle (divides `cols`).
+    pub requant_lanes: usize,
+    /// Requantizer multipliers (33 x 17 bit) in DSPs (true) or LUTs (false).
+    pub requant_dsp: bool,
     /// Clock the board flow is asked to meet (MHz).
     pub target_mhz: f64,
 }
@@ -87,6 +106,10 @@ impl TileConfig {
                 act_depth: 1024,
                 weight_bank_kind: BankKind::Bram,
                 acc_depth: 512,
+                dsp_style: DspStyle::Infer,
+                array_dsp_mults: 16,
+                requant_lanes: 4,
+                requant_dsp: true,
                 target_mhz: 50.0,
             },
             // iCE40UP5K: 16 MACs, weights in the 4 SPRAMs (2 banks of 2 x 16 bit),
@@ -102,6 +125,11 @@ impl TileConfig {
                 act_depth: 1024,
                 weight_bank_kind: BankKind::Spram,
                 acc_depth: 512,
+                // 16 MACs in the 8 SB_MAC16; one requantizer lane in LUTs.
+                dsp_style: DspStyle::Ice40Mac16,
+                array_dsp_mults: 16,
+                requant_lanes: 1,
+                requant_dsp: false,
                 target_mhz: 40.0,
             },
             // ECP5-85F: 16x16 = 256 MACs, 8 weight banks of DP16KD.
@@ -116,6 +144,12 @@ impl TileConfig {
                 act_depth: 1024,
                 weight_bank_kind: BankKind::Bram,
                 acc_depth: 512,
+                // 156 MULT18X18D: 16 requantizer lanes x 2 + 124 array multipliers;
+                // the other 132 array multipliers in LUTs.
+                dsp_style: DspStyle::Infer,
+                array_dsp_mults: 124,
+                requant_lanes: 16,
+                requant_dsp: true,
                 target_mhz: 100.0,
             },
             _ => {
@@ -231,6 +265,20 @@ impl TileConfig {
                 format!("a power of two in 16..={}", 1 << ADDR_BITS),
             ));
         }
+        if self.array_dsp_mults > self.mac_units() || self.array_dsp_mults % 2 != 0 {
+            return Err(err(
+                "array_dsp_mults",
+                self.array_dsp_mults.to_string(),
+                format!("an even number in 0..={} (rows * cols)", self.mac_units()),
+            ));
+        }
+        if self.requant_lanes == 0 || !self.cols.is_multiple_of(self.requant_lanes) {
+            return Err(err(
+                "requant_lanes",
+                self.requant_lanes.to_string(),
+                format!("a divisor of cols ({})", self.cols),
+            ));
+        }
         if !(self.target_mhz > 0.0 && self.target_mhz <= 1000.0) {
             return Err(err(
                 "target_mhz",
@@ -259,6 +307,11 @@ impl TileConfig {
     /// SRAM bytes the weight banks deliver per cycle.
     pub fn weight_bytes_per_cycle(&self) -> usize {
         self.weight_banks() * self.lanes
+    }
+
+    /// Cycles the requantizer spends per accumulator row.
+    pub fn requant_beats(&self) -> usize {
+        self.cols / self.requant_lanes
     }
 
     /// Upper bound on array utilization at batch 1 (GEMV): every MAC needs its own
@@ -298,6 +351,10 @@ mod tests {
             ("bank_depth", Box::new(|c| c.bank_depth = 1000)),
             ("acc_depth", Box::new(|c| c.acc_depth = 8)),
             ("act_depth", Box::new(|c| c.act_depth = 100)),
+            ("array_dsp_mults", Box::new(|c| c.array_dsp_mults = 3)),
+            ("array_dsp_mults", Box::new(|c| c.array_dsp_mults = 18)),
+            ("requant_lanes", Box::new(|c| c.requant_lanes = 3)),
+            ("requant_lanes", Box::new(|c| c.requant_lanes = 0)),
             ("target_mhz", Box::new(|c| c.target_mhz = 0.0)),
             ("name", Box::new(|c| c.name = "a b".into())),
         ];

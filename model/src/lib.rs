@@ -13,4 +13,4 @@ pub mod layout;
 pub mod npy;
 pub mod timing;
 
-pub use config::{BankKind, ConfigError, TileConfig};
+pub use config::{BankKind, ConfigError, DspStyle, TileConfig};

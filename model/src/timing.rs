@@ -17,10 +17,11 @@ pub const ARRAY_LATENCY: u64 = 4;
 pub const MATMUL_DRAIN: u64 = 1 + ARRAY_LATENCY + 1;
 
 /// Pipeline depth of one requantization lane.
-pub const REQUANT_LANE_LATENCY: u64 = 4;
+pub const REQUANT_LANE_LATENCY: u64 = 5;
 
-/// Cycles a requantize command stays busy after its last row read.
-pub const REQUANT_DRAIN: u64 = 1 + REQUANT_LANE_LATENCY;
+/// Cycles a requantize command stays busy after its last read: accumulator read,
+/// lane pipeline, output register (the row's vector is written the cycle after).
+pub const REQUANT_DRAIN: u64 = 1 + REQUANT_LANE_LATENCY + 1;
 
 /// Busy cycles of a matmul command of `m` rows over `kt` K tiles and `nt` N tiles.
 pub fn matmul_cycles(cfg: &TileConfig, m: u64, kt: u64, nt: u64) -> u64 {
@@ -28,9 +29,10 @@ pub fn matmul_cycles(cfg: &TileConfig, m: u64, kt: u64, nt: u64) -> u64 {
     install + kt * nt * m.max(install) + MATMUL_DRAIN
 }
 
-/// Busy cycles of a requantize command over `rows` accumulator rows.
-pub fn requant_cycles(rows: u64) -> u64 {
-    rows + REQUANT_DRAIN
+/// Busy cycles of a requantize command over `rows` accumulator rows: one read per
+/// row and column group (`cols / requant_lanes` beats per row), then the drain.
+pub fn requant_cycles(cfg: &TileConfig, rows: u64) -> u64 {
+    rows * cfg.requant_beats() as u64 + REQUANT_DRAIN
 }
 
 /// Array utilization of a matmul: useful MACs over MAC-unit cycles.
@@ -68,6 +70,8 @@ mod tests {
         // I = 2: prologue 2, one period of max(1, 2) = 2, drain 6.
         assert_eq!(matmul_cycles(&c, 1, 1, 1), 2 + 2 + 6);
         assert_eq!(matmul_cycles(&c, 5, 3, 2), 2 + 6 * 5 + 6);
-        assert_eq!(requant_cycles(7), 12);
+        assert_eq!(requant_cycles(&c, 7), 7 + 6);
+        let ice = TileConfig::preset("icebreaker").unwrap();
+        assert_eq!(requant_cycles(&ice, 7), 7 * 4 + 6);
     }
 }

@@ -116,7 +116,7 @@ pub fn run_matmul(
                 for ni in 0..plan.nt {
                     let rows = &acc[ni * m..(ni + 1) * m];
                     y_words.extend(requantize_rows(cfg, rows, &tile_params(ni, r), r.relu));
-                    rq_cycles += requant_cycles(m as u64);
+                    rq_cycles += requant_cycles(cfg, m as u64);
                 }
             }
             (acc, predicted, rq_cycles, y_words)

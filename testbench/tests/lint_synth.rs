@@ -37,7 +37,12 @@ fn emitted_verilog_needs_each_waiver() {
     for p in minilpu_model::config::PRESET_NAMES {
         let (_, v) = emit(p);
         let out = Command::new("verilator")
-            .args(["--lint-only", "-Wall", "--top-module", minilpu_hdl::TOP_MODULE])
+            .args([
+                "--lint-only",
+                "-Wall",
+                "--top-module",
+                minilpu_hdl::TOP_MODULE,
+            ])
             .arg(&v)
             .output()
             .expect("verilator runs (scripts/setup.sh installs it)");
@@ -55,7 +60,10 @@ fn emitted_verilog_needs_each_waiver() {
         .filter_map(|l| l.split_whitespace().next())
         .map(str::to_string)
         .collect();
-    assert_eq!(tripped, waived, "rules the emitted Verilog trips vs the waiver list");
+    assert_eq!(
+        tripped, waived,
+        "rules the emitted Verilog trips vs the waiver list"
+    );
 }
 
 fn synth(preset: &str, family: Family) -> minilpu_synth::CellReport {
