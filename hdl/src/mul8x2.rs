@@ -136,7 +136,7 @@ SB_MAC16 #(
     .IRSTTOP(1'b0), .IRSTBOT(1'b0), .ORSTTOP(1'b0), .ORSTBOT(1'b0),
     .OLOADTOP(1'b0), .OLOADBOT(1'b0), .ADDSUBTOP(1'b0), .ADDSUBBOT(1'b0),
     .OHOLDTOP(1'b0), .OHOLDBOT(1'b0), .CI(1'b0), .ACCUMCI(1'b0), .SIGNEXTIN(1'b0),
-    .O(o)
+    .O(o), .CO(), .ACCUMCO(), .SIGNEXTOUT()
 );
 always @(*) begin
     p0 = {{{{16{{o[15]}}}}, o[15:0]}};

@@ -45,6 +45,50 @@ struct Ports {
     cycles: PortId,
 }
 
+/// Which form of the emitted Verilog is simulated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    /// Behavioural memories and multipliers (what lint and most tests use).
+    Behavioural,
+    /// With the define `ICE40`: the `SB_MAC16` and `SB_SPRAM256KA` instances the
+    /// iCE40 flow synthesizes, simulated with yosys's own cell models
+    /// (`<yosys share>/ice40/cells_sim.v`, read from the installed yosys).
+    Ice40Cells,
+}
+
+/// Where yosys keeps its iCE40 simulation models.
+fn ice40_cells_path() -> std::path::PathBuf {
+    let share = std::env::var_os("MINILPU_YOSYS_SHARE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/usr/share/yosys".into());
+    share.join("ice40/cells_sim.v")
+}
+
+/// The `SB_MAC16` and `SB_SPRAM256KA` modules of yosys's iCE40 cell models.
+fn ice40_cell_models() -> Result<String, SimError> {
+    let path = ice40_cells_path();
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        SimError::Protocol(format!(
+            "{}: cannot read yosys's iCE40 cell models ({e}); install yosys (scripts/setup.sh) \
+             or set MINILPU_YOSYS_SHARE",
+            path.display()
+        ))
+    })?;
+    let mut out = String::new();
+    for name in ["SB_MAC16", "SB_SPRAM256KA"] {
+        let start = text
+            .find(&format!("module {name} ("))
+            .ok_or_else(|| SimError::Protocol(format!("{}: no module {name}", path.display())))?;
+        let end = text[start..]
+            .find("endmodule")
+            .ok_or_else(|| SimError::Protocol(format!("{}: {name} has no end", path.display())))?;
+        out += "\n";
+        out += &text[start..start + end + "endmodule".len()];
+        out += "\n";
+    }
+    Ok(out)
+}
+
 /// A verilated tile.
 pub struct TileSim {
     model: VerilatedModel,
@@ -53,12 +97,27 @@ pub struct TileSim {
 }
 
 impl TileSim {
-    /// Emit, verilate (cached) and load the tile for `cfg`.
+    /// Emit, verilate (cached) and load the tile for `cfg` in its behavioural form
+    /// (no vendor primitives).
     pub fn build(cfg: &TileConfig, trace: bool) -> Result<Self, SimError> {
-        let verilog = minilpu_hdl::emit_verilog(cfg)?;
+        Self::build_flavour(cfg, trace, Flavour::Behavioural)
+    }
+
+    /// Emit, verilate (cached) and load the tile for `cfg` as `flavour`.
+    pub fn build_flavour(
+        cfg: &TileConfig,
+        trace: bool,
+        flavour: Flavour,
+    ) -> Result<Self, SimError> {
+        let mut verilog = minilpu_hdl::emit_verilog(cfg)?;
+        let mut extra_args: Vec<String> = SIM_ARGS.iter().map(|s| s.to_string()).collect();
+        if flavour == Flavour::Ice40Cells {
+            verilog += &ice40_cell_models()?;
+            extra_args.push("-DICE40".into());
+        }
         let opts = BuildOptions {
             trace,
-            extra_args: SIM_ARGS.iter().map(|s| s.to_string()).collect(),
+            extra_args,
             ..Default::default()
         };
         let model = VerilatedModel::build(&verilog, minilpu_hdl::TOP_MODULE, &opts)?;

@@ -5,7 +5,7 @@ use minilpu_model::arith::{matmul, requantize, Requant};
 use minilpu_model::config::PRESET_NAMES;
 use minilpu_model::TileConfig;
 use minilpu_testbench::runner::{run_matmul, Backend, RequantSpec};
-use minilpu_testbench::tile_sim::TileSim;
+use minilpu_testbench::tile_sim::{Flavour, TileSim};
 use rand::{Rng, SeedableRng};
 
 fn rand_vec(rng: &mut impl Rng, n: usize, edge: bool) -> Vec<i8> {
@@ -20,9 +20,9 @@ fn rand_vec(rng: &mut impl Rng, n: usize, edge: bool) -> Vec<i8> {
         .collect()
 }
 
-fn check_preset(name: &str, seed: u64) {
+fn check_preset(name: &str, seed: u64, flavour: Flavour) {
     let cfg = TileConfig::preset(name).unwrap();
-    let mut sim = TileSim::build(&cfg, false).expect("build the verilated tile");
+    let mut sim = TileSim::build_flavour(&cfg, false, flavour).expect("build the verilated tile");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let (l, c) = (cfg.lanes, cfg.cols);
     // (m, k, n, edge values?) including M = 1, K not a multiple of the array, and
@@ -113,17 +113,24 @@ fn check_preset(name: &str, seed: u64) {
 
 #[test]
 fn sim_small_matches_model() {
-    check_preset("sim-small", 1);
+    check_preset("sim-small", 1, Flavour::Behavioural);
 }
 
 #[test]
 fn icebreaker_matches_model() {
-    check_preset("icebreaker", 2);
+    check_preset("icebreaker", 2, Flavour::Behavioural);
 }
 
 #[test]
 fn ulx3s_85f_matches_model() {
-    check_preset("ulx3s-85f", 3);
+    check_preset("ulx3s-85f", 3, Flavour::Behavioural);
+}
+
+/// The iCE40 netlist's primitives (SB_MAC16 in dual 8x8 mode, SB_SPRAM256KA), in
+/// yosys's own simulation models, against the golden model.
+#[test]
+fn icebreaker_with_ice40_primitives_matches_model() {
+    check_preset("icebreaker", 4, Flavour::Ice40Cells);
 }
 
 #[test]
