@@ -8,9 +8,11 @@
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Width of every SRAM / accumulator address bus in the RTL (bits). Depths are
-/// runtime parameters up to `1 << ADDR_BITS`.
+/// Width of every SRAM / accumulator address bus in the RTL (bits).
 pub const ADDR_BITS: usize = 16;
+
+/// Largest depth of any memory (instruction fields carry 14-bit word addresses).
+pub const MAX_DEPTH: usize = crate::isa::MAX_DEPTH;
 
 /// Vector widths (int8 lanes) the RTL generator is instantiated for.
 pub const SUPPORTED_LANES: [usize; 3] = [4, 8, 16];
@@ -63,6 +65,8 @@ pub struct TileConfig {
     pub weight_bank_kind: BankKind,
     /// Rows of the int32 accumulator memory (each row holds `cols` int32; power of two).
     pub acc_depth: usize,
+    /// 64-bit words of instruction memory (power of two).
+    pub imem_depth: usize,
     /// How DSP-backed array multipliers are built.
     pub dsp_style: DspStyle,
     /// Array multipliers built from DSPs (the rest use LUTs); even, at most
@@ -106,6 +110,7 @@ impl TileConfig {
                 act_depth: 1024,
                 weight_bank_kind: BankKind::Bram,
                 acc_depth: 512,
+                imem_depth: 1024,
                 dsp_style: DspStyle::Infer,
                 array_dsp_mults: 16,
                 requant_lanes: 4,
@@ -125,6 +130,7 @@ impl TileConfig {
                 act_depth: 1024,
                 weight_bank_kind: BankKind::Spram,
                 acc_depth: 512,
+                imem_depth: 256,
                 // 16 MACs in the 8 SB_MAC16; one requantizer lane in LUTs.
                 dsp_style: DspStyle::Ice40Mac16,
                 array_dsp_mults: 16,
@@ -144,6 +150,7 @@ impl TileConfig {
                 act_depth: 1024,
                 weight_bank_kind: BankKind::Bram,
                 acc_depth: 512,
+                imem_depth: 1024,
                 // 156 MULT18X18D: 16 requantizer lanes x 2 + 124 array multipliers;
                 // the other 132 array multipliers in LUTs.
                 dsp_style: DspStyle::Infer,
@@ -236,11 +243,11 @@ impl TileConfig {
                 format!("8 * lanes = {}", 8 * self.lanes),
             ));
         }
-        if !pow2(self.bank_depth, 16, 1 << ADDR_BITS) {
+        if !pow2(self.bank_depth, 16, MAX_DEPTH) {
             return Err(err(
                 "bank_depth",
                 self.bank_depth.to_string(),
-                format!("a power of two in 16..={}", 1 << ADDR_BITS),
+                format!("a power of two in 16..={}", MAX_DEPTH),
             ));
         }
         if self.weight_bank_kind == BankKind::Spram && self.bank_depth != 16384 {
@@ -251,18 +258,25 @@ impl TileConfig {
                     .into(),
             ));
         }
-        if !pow2(self.act_depth, 16, 1 << ADDR_BITS) {
+        if !pow2(self.act_depth, 16, MAX_DEPTH) {
             return Err(err(
                 "act_depth",
                 self.act_depth.to_string(),
-                format!("a power of two in 16..={}", 1 << ADDR_BITS),
+                format!("a power of two in 16..={}", MAX_DEPTH),
             ));
         }
-        if !pow2(self.acc_depth, 16, 1 << ADDR_BITS) {
+        if !pow2(self.acc_depth, 16, MAX_DEPTH) {
             return Err(err(
                 "acc_depth",
                 self.acc_depth.to_string(),
-                format!("a power of two in 16..={}", 1 << ADDR_BITS),
+                format!("a power of two in 16..={}", MAX_DEPTH),
+            ));
+        }
+        if !pow2(self.imem_depth, 16, MAX_DEPTH) {
+            return Err(err(
+                "imem_depth",
+                self.imem_depth.to_string(),
+                format!("a power of two in 16..={MAX_DEPTH}"),
             ));
         }
         if self.array_dsp_mults > self.mac_units() || self.array_dsp_mults % 2 != 0 {
@@ -350,6 +364,8 @@ mod tests {
             ("bank_width", Box::new(|c| c.bank_width = 64)),
             ("bank_depth", Box::new(|c| c.bank_depth = 1000)),
             ("acc_depth", Box::new(|c| c.acc_depth = 8)),
+            ("acc_depth", Box::new(|c| c.acc_depth = 32768)),
+            ("imem_depth", Box::new(|c| c.imem_depth = 100)),
             ("act_depth", Box::new(|c| c.act_depth = 100)),
             ("array_dsp_mults", Box::new(|c| c.array_dsp_mults = 3)),
             ("array_dsp_mults", Box::new(|c| c.array_dsp_mults = 18)),

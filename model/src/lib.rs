@@ -9,6 +9,7 @@
 
 pub mod arith;
 pub mod config;
+pub mod isa;
 pub mod layout;
 pub mod npy;
 pub mod timing;

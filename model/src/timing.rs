@@ -70,8 +70,8 @@ mod tests {
         // I = 2: prologue 2, one period of max(1, 2) = 2, drain 6.
         assert_eq!(matmul_cycles(&c, 1, 1, 1), 2 + 2 + 6);
         assert_eq!(matmul_cycles(&c, 5, 3, 2), 2 + 6 * 5 + 6);
-        assert_eq!(requant_cycles(&c, 7), 7 + 6);
+        assert_eq!(requant_cycles(&c, 7), 7 + 7);
         let ice = TileConfig::preset("icebreaker").unwrap();
-        assert_eq!(requant_cycles(&ice, 7), 7 * 4 + 6);
+        assert_eq!(requant_cycles(&ice, 7), 7 * 4 + 7);
     }
 }
