@@ -14,6 +14,8 @@ pub const WORD_BITS: u32 = 14;
 pub const BANK_BITS: u32 = 5;
 /// Largest depth of any memory addressed by an instruction.
 pub const MAX_DEPTH: usize = 1 << WORD_BITS;
+/// Opcodes occupy bits 63..59.
+pub const OPCODE_SHIFT: u32 = 59;
 /// Nesting limit of `loop`.
 pub const MAX_LOOP_DEPTH: usize = 4;
 
@@ -95,7 +97,9 @@ pub enum Instr {
         /// First weight word.
         w: u16,
     },
-    /// Stream `rows` rows of bank 0 from `a` through the array into accumulator `acc..`.
+    /// Stream `rows` rows of bank 0 from `a` through the array into accumulator `acc..`;
+    /// with `load`, also start installing the weight tile at that weight word (the
+    /// swap, if any, happens before the install's first write).
     MxuRun {
         /// First bank-0 word.
         a: u16,
@@ -107,6 +111,8 @@ pub enum Instr {
         swap: bool,
         /// Add to the accumulator rows instead of overwriting them.
         accumulate: bool,
+        /// Install the weight tile at this weight word in the same cycle (MXU-load).
+        load: Option<u16>,
     },
     /// Load the requantization parameters from `src`.
     RqParam {
@@ -235,27 +241,27 @@ pub mod op {
     /// `vlen`
     pub const VLEN: u64 = 0x06;
     /// `mxu.load`
-    pub const MXU_LOAD: u64 = 0x10;
+    pub const MXU_LOAD: u64 = 0x0c;
     /// `mxu.run`
-    pub const MXU_RUN: u64 = 0x11;
+    pub const MXU_RUN: u64 = 0x0d;
     /// `rq.param`
-    pub const RQ_PARAM: u64 = 0x20;
+    pub const RQ_PARAM: u64 = 0x08;
     /// `rq.run`
-    pub const RQ_RUN: u64 = 0x21;
+    pub const RQ_RUN: u64 = 0x09;
     /// `v.add`
-    pub const V_ADD: u64 = 0x30;
+    pub const V_ADD: u64 = 0x10;
     /// `v.max`
-    pub const V_MAX: u64 = 0x31;
+    pub const V_MAX: u64 = 0x11;
     /// `v.relu`
-    pub const V_RELU: u64 = 0x32;
+    pub const V_RELU: u64 = 0x12;
     /// `v.copy`
-    pub const V_COPY: u64 = 0x33;
+    pub const V_COPY: u64 = 0x13;
     /// `v.argmax`
-    pub const V_ARGMAX: u64 = 0x34;
+    pub const V_ARGMAX: u64 = 0x14;
     /// `send`
-    pub const SEND: u64 = 0x38;
+    pub const SEND: u64 = 0x18;
     /// `recv`
-    pub const RECV: u64 = 0x39;
+    pub const RECV: u64 = 0x19;
 }
 
 /// A word that is not a legal instruction, with the reason.
@@ -294,7 +300,7 @@ impl Instr {
     /// The 64-bit encoding. Fields are masked to their width; values that do not fit
     /// (e.g. a word address >= 16384) are the assembler's to reject before encoding.
     pub fn encode(&self) -> u64 {
-        let opc = |o: u64| o << 58;
+        let opc = |o: u64| o << OPCODE_SHIFT;
         match *self {
             Instr::Nop => opc(op::NOP),
             Instr::Wait(n) => opc(op::WAIT) | n as u64,
@@ -308,13 +314,16 @@ impl Instr {
                 acc,
                 swap,
                 accumulate,
+                load,
             } => {
                 opc(op::MXU_RUN)
                     | (a as u64 & W14)
-                    | ((rows as u64 & W14) << 16)
-                    | ((acc as u64 & W14) << 32)
-                    | ((swap as u64) << 48)
-                    | ((accumulate as u64) << 49)
+                    | ((rows as u64 & W14) << 14)
+                    | ((acc as u64 & W14) << 28)
+                    | ((swap as u64) << 42)
+                    | ((accumulate as u64) << 43)
+                    | ((load.is_some() as u64) << 44)
+                    | ((load.unwrap_or(0) as u64 & W14) << 45)
             }
             Instr::RqParam { src } => opc(op::RQ_PARAM) | src.field(),
             Instr::RqRun {
@@ -356,10 +365,10 @@ impl Instr {
             word,
             reason: reason.into(),
         };
-        let opcode = word >> 58;
+        let opcode = word >> OPCODE_SHIFT;
         // Bits every format must leave zero: all bits outside `used`.
         let check = |used: u64| -> Result<(), DecodeError> {
-            if word & !(used | (0x3f << 58)) != 0 {
+            if word & !(used | (0x1f << OPCODE_SHIFT)) != 0 {
                 Err(err("non-zero unused bits"))
             } else {
                 Ok(())
@@ -409,14 +418,17 @@ impl Instr {
                 }
             }
             op::MXU_RUN => {
-                check(W14 | (W14 << 16) | (W14 << 32) | (3 << 48))?;
-                nonzero(bits(word, 16, 14), "rows")?;
+                let load = bits(word, 44, 1) == 1;
+                let wmask = if load { W14 << 45 } else { 0 };
+                check(W14 | (W14 << 14) | (W14 << 28) | (7 << 42) | wmask)?;
+                nonzero(bits(word, 14, 14), "rows")?;
                 Instr::MxuRun {
                     a: bits(word, 0, 14) as u16,
-                    rows: bits(word, 16, 14) as u16,
-                    acc: bits(word, 32, 14) as u16,
-                    swap: bits(word, 48, 1) == 1,
-                    accumulate: bits(word, 49, 1) == 1,
+                    rows: bits(word, 14, 14) as u16,
+                    acc: bits(word, 28, 14) as u16,
+                    swap: bits(word, 42, 1) == 1,
+                    accumulate: bits(word, 43, 1) == 1,
+                    load: load.then(|| bits(word, 45, 14) as u16),
                 }
             }
             op::RQ_PARAM => {
@@ -503,6 +515,7 @@ mod tests {
                 acc: 16383,
                 swap: true,
                 accumulate: false,
+                load: Some(16383),
             },
             Instr::MxuRun {
                 a: 0,
@@ -510,6 +523,7 @@ mod tests {
                 acc: 0,
                 swap: false,
                 accumulate: true,
+                load: None,
             },
             Instr::RqParam { src: va(16, 9) },
             Instr::RqRun {
@@ -560,11 +574,11 @@ mod tests {
     #[test]
     fn illegal_words_are_rejected() {
         assert!(Instr::decode(0).is_err(), "empty memory is illegal");
-        assert!(Instr::decode(0x3f << 58).is_err(), "unknown opcode");
+        assert!(Instr::decode(0x1f << OPCODE_SHIFT).is_err(), "unknown opcode");
         for i in samples() {
             let w = i.encode();
             // Flip each bit that is not part of the instruction's fields.
-            for b in 0..58 {
+            for b in 0..OPCODE_SHIFT {
                 let flipped = w ^ (1 << b);
                 if let Ok(j) = Instr::decode(flipped) {
                     assert_eq!(j.encode(), flipped, "{i:?} bit {b}");
@@ -579,8 +593,10 @@ mod tests {
             acc: 0,
             swap: false,
             accumulate: false,
+            load: None,
         };
-        assert!(Instr::decode(run.encode() & !(1 << 16)).is_err(), "rows 0");
+        assert!(Instr::decode(run.encode() & !(1 << 14)).is_err(), "rows 0");
+        assert!(Instr::decode(run.encode() | (1 << 45)).is_err(), "w without load");
         assert!(
             Instr::decode(Instr::Nop.encode() | 1).is_err(),
             "unused bit"
