@@ -1,6 +1,8 @@
 //! `minilpu`: emit the tile's Verilog and run matmuls on the golden model or the
 //! verilated RTL. Every subcommand has `--help`; `--json` prints one JSON object.
 
+mod asm_cmd;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use minilpu_model::arith::{Requant, MAX_SHIFT};
 use minilpu_model::npy;
@@ -35,6 +37,12 @@ enum Cmd {
     Matmul(MatmulArgs),
     /// Print a preset's configuration as TOML (a starting point for --config).
     Config(ConfigArgs),
+    /// Assemble a program into a binary of 64-bit words (`asm --help`: syntax; docs/isa.md).
+    #[command(after_help = asm_cmd::ASM_HELP)]
+    Asm(asm_cmd::AsmArgs),
+    /// Disassemble a binary program into canonical assembly text.
+    #[command(after_help = asm_cmd::DISASM_HELP)]
+    Disasm(asm_cmd::DisasmArgs),
 }
 
 #[derive(Args)]
@@ -125,6 +133,8 @@ fn main() -> ExitCode {
             .load()
             .and_then(|c| toml::to_string(&c).map_err(|e| e.to_string()))
             .map(|t| print!("{t}")),
+        Cmd::Asm(a) => return asm_cmd::asm(a),
+        Cmd::Disasm(a) => return asm_cmd::disasm(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -78,9 +78,9 @@ impl Logic for Accumulator {
     fn update(&mut self) {
         dff_setup!(self, clock, s_valid, s_first, s_addr, lw_valid, lw_addr);
         self.mem.clock.next = self.clock.val();
-        self.mem.raddr.next = self.raddr.val();
+        self.mem.raddr[0].next = self.raddr.val();
         if self.valid.val() {
-            self.mem.raddr.next = self.addr.val();
+            self.mem.raddr[0].next = self.addr.val();
         }
         self.s_valid.d.next = self.valid.val();
         self.s_first.d.next = self.first.val();
@@ -90,7 +90,7 @@ impl Logic for Accumulator {
         if self.s_valid.q.val() {
             self.mem.we.next = 1.into();
         }
-        self.mem.waddr.next = self.s_addr.q.val();
+        self.mem.waddr[0].next = self.s_addr.q.val();
         self.lw_valid.d.next = self.s_valid.q.val();
         self.lw_addr.d.next = self.s_addr.q.val();
         for c in 0..self._cols {

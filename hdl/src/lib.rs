@@ -1,39 +1,56 @@
 //! minilpu RTL, written in rust-hdl 0.46 and emitted as Verilog.
 //!
-//! Synthesizable blocks only, one per file (see `docs/architecture.md`):
-//! [`SramBank`] (block RAM and [`spram_bank`] flavours), [`Mul8x2`], [`Pe`], [`AdderTree`],
-//! [`MatmulArray`], [`Accumulator`], [`RequantLane`], [`Requantizer`], [`Delay`],
-//! [`MatmulController`], and the top [`Tile`]. [`emit_verilog`] turns a
-//! [`TileConfig`] into Verilog text.
+//! Synthesizable blocks only, one per file (see `docs/architecture.md` and
+//! `docs/isa.md`): memories [`SramBank`] (block RAM and [`spram_bank`] flavours); the
+//! matmul unit [`MxuLoad`], [`MxuRun`], [`MatmulArray`] (from [`Pe`], [`Mul8x2`],
+//! [`AdderTree`]) and [`Accumulator`]; the requantize unit [`Requantizer`]
+//! ([`RequantLanes`]); the vector unit [`Vxu`] ([`VecAlu`]); the [`Sequencer`] with its
+//! [`Decoder`]; the [`HostPort`] ([`ByteGather`]); [`Delay`]; and the top [`Tile`].
+//! [`emit_verilog`] turns a [`TileConfig`] into Verilog text.
 //!
-//! Arithmetic leaves (`Mul8x2`, `AdderTree`, `RequantLane`) and memories are small
-//! Verilog bodies inside rust-hdl blocks: rust-hdl 0.46 mis-sizes signed multiplies,
-//! has 32-bit literals and cannot index arrays by expressions (see the block docs).
+//! Arithmetic leaves, memories, the decoder and a few byte shufflers are small Verilog
+//! bodies inside rust-hdl blocks: rust-hdl 0.46 mis-sizes signed multiplies, has 32-bit
+//! literals and indexes arrays only by a loop variable, once per name (see the block
+//! docs). Control and wiring are rust-hdl HDL kernels.
 
 pub mod accumulator;
 pub mod adder_tree;
+pub mod byte_gather;
+pub mod decoder;
 pub mod delay;
+pub mod host_port;
 pub mod matmul_array;
-pub mod matmul_controller;
 pub mod mul8x2;
+pub mod mxu_load;
+pub mod mxu_run;
 pub mod pe;
-pub mod requant_lane;
+pub mod requant_lanes;
 pub mod requantizer;
+pub mod sequencer;
 pub mod spram_bank;
 pub mod sram_bank;
 pub mod tile;
+pub mod vec_alu;
+pub mod vxu;
 
 pub use accumulator::Accumulator;
 pub use adder_tree::AdderTree;
+pub use byte_gather::ByteGather;
+pub use decoder::Decoder;
 pub use delay::Delay;
+pub use host_port::HostPort;
 pub use matmul_array::MatmulArray;
-pub use matmul_controller::MatmulController;
 pub use mul8x2::{Mul8x2, MulImpl};
+pub use mxu_load::MxuLoad;
+pub use mxu_run::MxuRun;
 pub use pe::Pe;
-pub use requant_lane::RequantLane;
+pub use requant_lanes::RequantLanes;
 pub use requantizer::Requantizer;
+pub use sequencer::Sequencer;
 pub use sram_bank::SramBank;
 pub use tile::Tile;
+pub use vec_alu::VecAlu;
+pub use vxu::Vxu;
 
 use minilpu_model::{ConfigError, TileConfig};
 use rust_hdl::prelude::*;

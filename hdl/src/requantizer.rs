@@ -1,62 +1,65 @@
-//! `Requantizer`: the vector path's requantize/ReLU unit. It streams accumulator rows
-//! through `requant_lanes` [`RequantLane`]s and writes int8 vectors into an SRAM bank.
+//! `Requantizer`: the requantize/ReLU unit (RQU): `rq.param` loads the per-column
+//! parameters from SRAM, `rq.run` streams accumulator rows through `rql`
+//! [`RequantLanes`] and writes int8 vectors into a bank.
 //!
 //! ```text
-//!   param_we/col/bias/m/s --> per-column parameter registers
-//!   start, rows, acc_base, dst_bank, dst_base, relu
-//!        |
-//!   acc_raddr --> Accumulator --> acc_rdata[cols] --(column group `beat`)--> RequantLane x rql
-//!                                                                                  |
-//!                         out_we, out_bank, out_addr, out_data[lanes] <-- row register
+//!   issue_param, src --> preq/pbank/paddr --> bank --> prdata[lanes] --> parameter bytes
+//!   issue_run, acc, rows, dst, relu --> acc_re/acc_raddr --> Accumulator --> acc_rdata[cols]
+//!        --(column group `beat`)--> RequantLanes x rql --> row register --> out_we/bank/addr/data
 //! ```
-//! Row `i` of the accumulator (`acc_base + i`, `i < rows`) becomes the int8 vector at
-//! `dst_base + i` of bank `dst_bank`; lanes `cols..lanes` of that vector are zero.
-//! Each row takes `beats = cols / rql` cycles: in beat `g` the row is read again and
-//! columns `g*rql .. g*rql+rql` go through the lanes with their own parameters; the
-//! results collect in a row register that is written after the last beat.
-//! - **Run time**: a command keeps `busy` for exactly `rows * beats + RQ_DRAIN` cycles
-//!   (`RQ_DRAIN` = 1 accumulator read + [`REQUANT_LANE_LATENCY`] + 1 row register); the
-//!   last write lands on the edge where `busy` falls.
-//! - **Throughput**: `rql` values per cycle.
-//! - **Reset**: none; idle at power-up. Parameters power up to zero.
+//! **Parameters** (`docs/isa.md`): `pw` words: int32 biases little-endian, then uint16
+//! multipliers, then shift bytes, each section starting on a word. They shift into a
+//! byte register as the words arrive (word `k` ends at bytes `k*lanes ..`).
+//! **Rows**: each row takes `beats = cols / rql` cycles; in beat `g` the row is read
+//! again and columns `g*rql ..` go through the lanes with their parameters; the results
+//! collect in a row register written after the last beat. Lanes `cols..lanes` are 0.
+//! - **Timing** (issue at `t`): `rq.param` reads `t+1 .. t+pw`, the parameters are in
+//!   place at the end of `t+pw+1`; `rq.run` reads the accumulator `t+1 .. t+R*beats` and
+//!   writes row `r` at `t+(r+1)*beats+7`.
+//! - **Occupancy**: `ready` from `t+pw` (param) or `t+R*beats` (run).
+//! - **Reset**: none; idle at power-up; parameters power up to zero.
 
 use crate::delay::Delay;
-use crate::requant_lane::{RequantLane, REQUANT_LANE_LATENCY};
+use crate::requant_lanes::{RequantLanes, REQUANT_LANE_LATENCY};
 use rust_hdl::prelude::*;
 
-/// Cycles a requantize command stays busy after issuing its last read.
+/// Cycles a requantize run stays active after issuing its last read.
 pub const RQ_DRAIN: usize = 1 + REQUANT_LANE_LATENCY + 1;
 
-/// Requantize/ReLU unit with its parameter registers and row sequencer.
+/// The requantize unit.
 #[derive(LogicBlock)]
 pub struct Requantizer {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Write the parameters of column `param_col` at this edge.
-    pub param_we: Signal<In, Bit>,
-    /// Column whose parameters are written.
-    pub param_col: Signal<In, Bits<8>>,
-    /// Bias (int32) for `param_col`.
-    pub param_bias: Signal<In, Bits<32>>,
-    /// Multiplier (uint16) for `param_col`.
-    pub param_m: Signal<In, Bits<16>>,
-    /// Shift (0..=47) for `param_col`.
-    pub param_s: Signal<In, Bits<6>>,
-    /// Start a command (sampled while idle).
-    pub start: Signal<In, Bit>,
-    /// Rows to requantize (>= 1); sampled with `start`.
+    /// Start `rq.param` (only when `ready`).
+    pub issue_param: Signal<In, Bit>,
+    /// Start `rq.run` (only when `ready`).
+    pub issue_run: Signal<In, Bit>,
+    /// Bank of the parameter words / destination bank; sampled with an issue.
+    pub bank: Signal<In, Bits<8>>,
+    /// First parameter word / first destination word; sampled with an issue.
+    pub word: Signal<In, Bits<16>>,
+    /// First accumulator row; sampled with `issue_run`.
+    pub acc: Signal<In, Bits<16>>,
+    /// Rows (>= 1); sampled with `issue_run`.
     pub rows: Signal<In, Bits<16>>,
-    /// First accumulator row; sampled with `start`.
-    pub acc_base: Signal<In, Bits<16>>,
-    /// Destination bank; sampled with `start`.
-    pub dst_bank: Signal<In, Bits<8>>,
-    /// First destination word; sampled with `start`.
-    pub dst_base: Signal<In, Bits<16>>,
-    /// Apply ReLU; sampled with `start`.
+    /// Apply ReLU; sampled with `issue_run`.
     pub relu: Signal<In, Bit>,
-    /// High from the edge after `start` until the last write has landed.
-    pub busy: Signal<Out, Bit>,
-    /// Accumulator row to read this cycle (valid while `busy`).
+    /// Can accept an issue this cycle.
+    pub ready: Signal<Out, Bit>,
+    /// Has effects pending in this or a later cycle.
+    pub active: Signal<Out, Bit>,
+    /// Read a parameter word this cycle.
+    pub preq: Signal<Out, Bit>,
+    /// Bank of the parameter read.
+    pub pbank: Signal<Out, Bits<8>>,
+    /// Word of the parameter read.
+    pub paddr: Signal<Out, Bits<16>>,
+    /// The word read at the previous cycle's parameter read.
+    pub prdata: Vec<Signal<In, Bits<8>>>,
+    /// Read the accumulator this cycle.
+    pub acc_re: Signal<Out, Bit>,
+    /// Accumulator row to read.
     pub acc_raddr: Signal<Out, Bits<16>>,
     /// Accumulator row read at the previous cycle's `acc_raddr`.
     pub acc_rdata: Vec<Signal<In, Bits<32>>>,
@@ -68,10 +71,13 @@ pub struct Requantizer {
     pub out_addr: Signal<Out, Bits<16>>,
     /// The int8 vector to write (lanes >= cols are zero).
     pub out_data: Vec<Signal<Out, Bits<8>>>,
-    bias: Vec<DFF<Bits<32>>>,
-    m: Vec<DFF<Bits<16>>>,
-    s: Vec<DFF<Bits<6>>>,
-    lanes: Vec<RequantLane>,
+    pbytes: Vec<DFF<Bits<8>>>,
+    pleft: DFF<Bits<8>>,
+    pword: DFF<Bits<16>>,
+    pbank_r: DFF<Bits<8>>,
+    pvalid: DFF<Bit>,
+    ptail: DFF<Bit>,
+    lanes: RequantLanes,
     row: Vec<DFF<Bits<8>>>,
     run: DFF<Bit>,
     issuing: DFF<Bit>,
@@ -87,44 +93,56 @@ pub struct Requantizer {
     valid_out: Delay<1>,
     last_write: Delay<1>,
     last_beat: Signal<Local, Bit>,
+    run_ready: Signal<Local, Bit>,
     beats_m1: Constant<Bits<8>>,
     drain_len: Constant<Bits<8>>,
+    pwords: Constant<Bits<8>>,
     _cols: usize,
     _lanes: usize,
     _rql: usize,
     _beats: usize,
+    _shift: usize,
+    _moff: usize,
+    _soff: usize,
 }
 
 impl Requantizer {
-    /// A unit for `cols` columns, `rql` lanes (dividing `cols`), writing
-    /// `lanes`-wide vectors; lane multipliers in DSPs when `dsp`.
+    /// A unit for `cols` columns, `rql` lanes (dividing `cols`), `lanes`-wide words;
+    /// lane multipliers in DSPs when `dsp`.
     pub fn new(cols: usize, lanes: usize, rql: usize, dsp: bool) -> Self {
         assert!(rql >= 1 && cols % rql == 0, "rql {rql}");
         let beats = cols / rql;
+        let (wb, wm, ws) = param_words(cols, lanes);
+        let pw = wb + wm + ws;
         Self {
             clock: Default::default(),
-            param_we: Default::default(),
-            param_col: Default::default(),
-            param_bias: Default::default(),
-            param_m: Default::default(),
-            param_s: Default::default(),
-            start: Default::default(),
+            issue_param: Default::default(),
+            issue_run: Default::default(),
+            bank: Default::default(),
+            word: Default::default(),
+            acc: Default::default(),
             rows: Default::default(),
-            acc_base: Default::default(),
-            dst_bank: Default::default(),
-            dst_base: Default::default(),
             relu: Default::default(),
-            busy: Default::default(),
+            ready: Default::default(),
+            active: Default::default(),
+            preq: Default::default(),
+            pbank: Default::default(),
+            paddr: Default::default(),
+            prdata: crate::vec_of(lanes),
+            acc_re: Default::default(),
             acc_raddr: Default::default(),
             acc_rdata: crate::vec_of(cols),
             out_we: Default::default(),
             out_bank: Default::default(),
             out_addr: Default::default(),
             out_data: crate::vec_of(lanes),
-            bias: crate::vec_of(cols),
-            m: crate::vec_of(cols),
-            s: crate::vec_of(cols),
-            lanes: (0..rql).map(|_| RequantLane::new(dsp)).collect(),
+            pbytes: crate::vec_of(pw * lanes),
+            pleft: Default::default(),
+            pword: Default::default(),
+            pbank_r: Default::default(),
+            pvalid: Default::default(),
+            ptail: Default::default(),
+            lanes: RequantLanes::new(rql, dsp),
             row: crate::vec_of(cols),
             run: Default::default(),
             issuing: Default::default(),
@@ -140,14 +158,28 @@ impl Requantizer {
             valid_out: Delay::new(1 + REQUANT_LANE_LATENCY),
             last_write: Delay::new(RQ_DRAIN),
             last_beat: Default::default(),
+            run_ready: Default::default(),
             beats_m1: Constant::new(((beats - 1) as u64).to_bits()),
             drain_len: Constant::new((RQ_DRAIN as u64).to_bits()),
+            pwords: Constant::new((pw as u64).to_bits()),
             _cols: cols,
             _lanes: lanes,
             _rql: rql,
             _beats: beats,
+            _shift: (pw - 1) * lanes,
+            _moff: wb * lanes,
+            _soff: (wb + wm) * lanes,
         }
     }
+}
+
+/// Words of the bias, multiplier and shift sections for `cols` columns.
+pub fn param_words(cols: usize, lanes: usize) -> (usize, usize, usize) {
+    (
+        (4 * cols).div_ceil(lanes),
+        (2 * cols).div_ceil(lanes),
+        cols.div_ceil(lanes),
+    )
 }
 
 /// End of a one-iteration loop that brings a size into rust-hdl index expressions.
@@ -158,8 +190,44 @@ fn one_more(n: usize) -> usize {
 impl Logic for Requantizer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, issuing, left, beat, drain, raddr, r_relu, r_bank, waddr);
-        clock!(self, clock, beat_in, beat_out, valid_out, last_write);
+        dff_setup!(
+            self, clock, pleft, pword, pbank_r, pvalid, ptail, run, issuing, left, beat, drain,
+            raddr, r_relu, r_bank, waddr
+        );
+        clock!(self, clock, lanes, beat_in, beat_out, valid_out, last_write);
+        // Parameter loader: one word per cycle, shifted in as it arrives.
+        self.preq.next = self.pleft.q.val() != 0;
+        self.pbank.next = self.pbank_r.q.val();
+        self.paddr.next = self.pword.q.val();
+        self.pvalid.d.next = self.pleft.q.val() != 0;
+        self.ptail.d.next = self.pleft.q.val() == 1;
+        if self.pleft.q.val() != 0 {
+            self.pleft.d.next = self.pleft.q.val() - 1;
+            self.pword.d.next = self.pword.q.val() + 1;
+        }
+        if self.issue_param.val() {
+            self.pleft.d.next = self.pwords.val();
+            self.pword.d.next = self.word.val();
+            self.pbank_r.d.next = self.bank.val();
+        }
+        for nl in self._lanes..one_more(self._lanes) {
+            for i in 0..self._shift {
+                self.pbytes[i].clock.next = self.clock.val();
+                self.pbytes[i].d.next = self.pbytes[i].q.val();
+                if self.pvalid.q.val() {
+                    self.pbytes[i].d.next = self.pbytes[i + nl].q.val();
+                }
+            }
+            for sh in self._shift..one_more(self._shift) {
+                for l in 0..self._lanes {
+                    self.pbytes[sh + l].clock.next = self.clock.val();
+                    self.pbytes[sh + l].d.next = self.pbytes[sh + l].q.val();
+                    if self.pvalid.q.val() {
+                        self.pbytes[sh + l].d.next = self.prdata[l].val();
+                    }
+                }
+            }
+        }
         // Row sequencer: `issuing` while reads go out (beats per row), then drain.
         self.last_beat.next = self.beat.q.val() == self.beats_m1.val();
         if self.run.q.val() {
@@ -180,17 +248,22 @@ impl Logic for Requantizer {
                     self.run.d.next = false;
                 }
             }
-        } else if self.start.val() {
+        }
+        if self.issue_run.val() {
             self.run.d.next = true;
             self.issuing.d.next = true;
             self.left.d.next = self.rows.val();
             self.beat.d.next = 0.into();
-            self.raddr.d.next = self.acc_base.val();
+            self.raddr.d.next = self.acc.val();
             self.r_relu.d.next = self.relu.val();
-            self.r_bank.d.next = self.dst_bank.val();
-            self.waddr.d.next = self.dst_base.val();
+            self.r_bank.d.next = self.bank.val();
+            self.waddr.d.next = self.word.val();
         }
-        self.busy.next = self.run.q.val();
+        self.run_ready.next = !(self.run.q.val() & self.issuing.q.val())
+            | (self.last_beat.val() & (self.left.q.val() == 1));
+        self.ready.next = (self.pleft.q.val() <= 1) & self.run_ready.val();
+        self.active.next = (self.pleft.q.val() != 0) | self.ptail.q.val() | self.run.q.val();
+        self.acc_re.next = self.run.q.val() & self.issuing.q.val();
         self.acc_raddr.next = self.raddr.q.val();
         // Tags: the beat meets its data one clock after the read, and its results
         // REQUANT_LANE_LATENCY clocks later; a row is written one clock after that.
@@ -205,43 +278,45 @@ impl Logic for Requantizer {
         if self.out_we.val() {
             self.waddr.d.next = self.waddr.q.val() + 1;
         }
+        self.lanes.relu.next = self.r_relu.q.val();
         for l in 0..self._lanes {
             self.out_data[l].next = 0.into();
         }
         for c in 0..self._cols {
-            self.bias[c].clock.next = self.clock.val();
-            self.m[c].clock.next = self.clock.val();
-            self.s[c].clock.next = self.clock.val();
             self.row[c].clock.next = self.clock.val();
-            self.bias[c].d.next = self.bias[c].q.val();
-            self.m[c].d.next = self.m[c].q.val();
-            self.s[c].d.next = self.s[c].q.val();
             self.row[c].d.next = self.row[c].q.val();
-            if self.param_we.val() & (self.param_col.val().index() == c) {
-                self.bias[c].d.next = self.param_bias.val();
-                self.m[c].d.next = self.param_m.val();
-                self.s[c].d.next = self.param_s.val();
-            }
             self.out_data[c].next = self.row[c].q.val();
         }
-        // Column groups through the lanes: `nr` brings `rql` into index expressions.
+        // Column groups through the lanes: `nr`, `mo`, `so` bring sizes into indices.
         for nr in self._rql..one_more(self._rql) {
-            for r in 0..self._rql {
-                self.lanes[r].clock.next = self.clock.val();
-                self.lanes[r].relu.next = self.r_relu.q.val();
-                self.lanes[r].c.next = self.acc_rdata[r].val();
-                self.lanes[r].bias.next = self.bias[r].q.val();
-                self.lanes[r].m.next = self.m[r].q.val();
-                self.lanes[r].s.next = self.s[r].q.val();
-                for g in 0..self._beats {
-                    if self.beat_in.q.val().index() == g {
-                        self.lanes[r].c.next = self.acc_rdata[g * nr + r].val();
-                        self.lanes[r].bias.next = self.bias[g * nr + r].q.val();
-                        self.lanes[r].m.next = self.m[g * nr + r].q.val();
-                        self.lanes[r].s.next = self.s[g * nr + r].q.val();
-                    }
-                    if self.valid_out.q.val().any() & (self.beat_out.q.val().index() == g) {
-                        self.row[g * nr + r].d.next = self.lanes[r].y.val();
+            for mo in self._moff..one_more(self._moff) {
+                for so in self._soff..one_more(self._soff) {
+                    for r in 0..self._rql {
+                        self.lanes.c[r].next = self.acc_rdata[r].val();
+                        self.lanes.s_b[r].next = self.pbytes[so + r].q.val();
+                        for j in 0..4 {
+                            self.lanes.bias_b[4 * r + j].next = self.pbytes[4 * r + j].q.val();
+                        }
+                        for j in 0..2 {
+                            self.lanes.m_b[2 * r + j].next = self.pbytes[mo + 2 * r + j].q.val();
+                        }
+                        for g in 0..self._beats {
+                            if self.beat_in.q.val().index() == g {
+                                self.lanes.c[r].next = self.acc_rdata[g * nr + r].val();
+                                self.lanes.s_b[r].next = self.pbytes[so + g * nr + r].q.val();
+                                for j in 0..4 {
+                                    self.lanes.bias_b[4 * r + j].next =
+                                        self.pbytes[4 * (g * nr + r) + j].q.val();
+                                }
+                                for j in 0..2 {
+                                    self.lanes.m_b[2 * r + j].next =
+                                        self.pbytes[mo + 2 * (g * nr + r) + j].q.val();
+                                }
+                            }
+                            if self.valid_out.q.val().any() & (self.beat_out.q.val().index() == g) {
+                                self.row[g * nr + r].d.next = self.lanes.y[r].val();
+                            }
+                        }
                     }
                 }
             }

@@ -1,58 +1,59 @@
-//! `SramBank`: `groups` synchronous simple-dual-port SRAM banks (one write port, one
-//! read port each) that share their addresses.
+//! `SramBank`: `groups` independent synchronous simple-dual-port SRAM banks (one write
+//! port and one read port each), in one block so that a parent can address their
+//! lanes with a single index.
 //!
 //! ```text
-//!            +------------------+
-//!   we[g] -->|                  |
-//!   waddr -->|   SramBank       |--> rdata[groups * lanes]
-//!   wdata -->|  groups x        |
-//!   raddr -->|  depth x lanes   |
-//!   clock -->|                  |
-//!            +------------------+
+//!               +------------------+
+//!   we[g]   --->|                  |
+//!   waddr[g]--->|   SramBank       |---> rdata[g * lanes + l]
+//!   wdata[..]-->|  groups x        |
+//!   raddr[g]--->|  depth x lanes   |
+//!   clock   --->|                  |
+//!               +------------------+
 //! ```
-//! Group `g` is a bank of its own (its own memory, written when `we` bit `g` is set);
-//! all groups read the same `raddr` in the same cycle, which is how the tile's weight
-//! banks are read. `rdata[g * lanes + l]` is lane `l` of group `g`.
-//! - **Latency**: read data appears one clock after `raddr` is presented (registered
-//!   output). A write is visible to reads issued on the following cycle or later; a
-//!   read of the address being written in the same cycle returns the old word.
-//! - **Throughput**: one read and one write per cycle.
-//! - **Reset**: none; contents and the read register power up to zero (FPGA init).
-//! - **Mapping**: written in the shape yosys infers as iCE40 `SB_RAM40_4K` and ECP5
-//!   `DP16KD` (no byte enables, no read enable, read-first).
+//! Group `g` is a bank of its own: its own memory, read at `raddr[g]`, written with
+//! `wdata[g * lanes ..]` at `waddr[g]` when bit `g` of `we` is set.
+//! - **Latency**: read data appears one clock after the read address (registered
+//!   output). A write is visible to reads issued on the following cycle or later; a read
+//!   of the address being written in the same cycle returns the old word.
+//! - **Throughput**: one read and one write per group per cycle.
+//! - **Reset**: none; contents and read registers power up to zero (FPGA init).
+//! - **Mapping**: block-RAM flavour in the shape yosys infers as iCE40 `SB_RAM40_4K` and
+//!   ECP5 `DP16KD` (no byte enables, read-first); SPRAM flavour see
+//!   [`crate::spram_bank`]. Lane 0 is bits `0..LW` of a word.
 //!
-//! The body is emitted as plain Verilog because rust-hdl 0.46's `RAM` widget does not
-//! pack a word from lanes; the lanes are concatenated here (lane 0 in bits 0..LW).
+//! The body is emitted as Verilog because rust-hdl 0.46's `RAM` widget neither packs a
+//! word from lanes nor maps to SPRAM.
 //!
 //! Example waveform (`d` = word written earlier at `a`):
 //! ```text
-//! clock  _/‾\_/‾\_/‾\_
-//! raddr  =a==X=b======
-//! rdata  ====X=d==X=e=
+//! clock     _/‾\_/‾\_/‾\_
+//! raddr[0]  =a==X=b======
+//! rdata[0..]====X=d==X=e=
 //! ```
 
 use crate::spram_bank::{spram_body, SPRAM_DEPTH};
 use rust_hdl::prelude::*;
 
-/// One SRAM bank of `depth` words, each `lanes` lanes of `LW` bits.
+/// `groups` SRAM banks of `depth` words, each `lanes` lanes of `LW` bits.
 #[derive(LogicBlock)]
 pub struct SramBank<const LW: usize> {
     /// Clock; everything happens on its rising edge.
     pub clock: Signal<In, Clock>,
     /// Write enables, bit `g` for group `g`, sampled at the rising edge.
     pub we: Signal<In, Bits<16>>,
-    /// Write address (low `log2(depth)` bits used); valid with `we`.
-    pub waddr: Signal<In, Bits<16>>,
-    /// Write data, one `LW`-bit value per lane; valid with `we`.
+    /// Write address per group (low `log2(depth)` bits used); valid with `we`.
+    pub waddr: Vec<Signal<In, Bits<16>>>,
+    /// Write data, group-major (`g * lanes + l`); valid with `we`.
     pub wdata: Vec<Signal<In, Bits<LW>>>,
-    /// Read address, sampled every rising edge.
-    pub raddr: Signal<In, Bits<16>>,
-    /// Read data of the address sampled at the previous rising edge, group-major.
+    /// Read address per group, sampled every rising edge.
+    pub raddr: Vec<Signal<In, Bits<16>>>,
+    /// Read data of the addresses sampled at the previous rising edge, group-major.
     pub rdata: Vec<Signal<Out, Bits<LW>>>,
     _depth: usize,
-    _groups: usize,
+    _lanes: usize,
     _spram: bool,
-    _mem: Vec<Vec<Bits<LW>>>,
+    _mem: Vec<Vec<Vec<Bits<LW>>>>,
 }
 
 impl<const LW: usize> SramBank<LW> {
@@ -64,22 +65,16 @@ impl<const LW: usize> SramBank<LW> {
         Self {
             clock: Default::default(),
             we: Default::default(),
-            waddr: Default::default(),
-            wdata: (0..lanes).map(|_| Default::default()).collect(),
-            raddr: Default::default(),
-            rdata: (0..lanes * groups).map(|_| Default::default()).collect(),
+            waddr: crate::vec_of(groups),
+            wdata: crate::vec_of(lanes * groups),
+            raddr: crate::vec_of(groups),
+            rdata: crate::vec_of(lanes * groups),
             _depth: depth,
-            _groups: groups,
+            _lanes: lanes,
             _spram: false,
-            _mem: vec![vec![Bits::default(); lanes * groups]; depth],
+            _mem: vec![vec![vec![Bits::default(); lanes]; depth]; groups],
         }
     }
-}
-
-/// Verilog concatenation `{p$N-1, ..., p$0}` of a lane-vector port.
-pub(crate) fn concat_lanes(port: &str, lanes: usize) -> String {
-    let parts: Vec<String> = (0..lanes).rev().map(|i| format!("{port}${i}")).collect();
-    format!("{{{}}}", parts.join(", "))
 }
 
 impl SramBank<8> {
@@ -93,29 +88,29 @@ impl SramBank<8> {
     }
 }
 
+/// Verilog concatenation `{p$hi, ..., p$lo}` of lanes `lo..lo+n` of a vector port.
+pub(crate) fn concat_lanes(port: &str, lo: usize, n: usize) -> String {
+    let parts: Vec<String> = (lo..lo + n).rev().map(|i| format!("{port}${i}")).collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
 impl<const LW: usize> Logic for SramBank<LW> {
     fn update(&mut self) {
         // Behavioural model for rust-hdl's simulator (not a sign-off: Verilator is).
         if self.clock.pos_edge() {
-            let mask = self._depth - 1;
-            let r = self.raddr.val().index() & mask;
-            // The SPRAM flavour is single-ported: no read in a write cycle.
-            if !(self._spram && self.we.val().any()) {
-                let addr = if self._spram && self.we.val().any() {
-                    0
-                } else {
-                    r
-                };
-                for (o, v) in self.rdata.iter_mut().zip(&self._mem[addr]) {
-                    o.next = *v;
+            let (mask, lanes) = (self._depth - 1, self._lanes);
+            for (g, mem) in self._mem.iter_mut().enumerate() {
+                let writing = self.we.val().get_bit(g);
+                if !(self._spram && writing) {
+                    let r = self.raddr[g].val().index() & mask;
+                    for l in 0..lanes {
+                        self.rdata[g * lanes + l].next = mem[r][l];
+                    }
                 }
-            }
-            let w = self.waddr.val().index() & mask;
-            let lanes = self.wdata.len();
-            for g in 0..self._groups {
-                if self.we.val().get_bit(g) {
-                    for (m, d) in self._mem[w][g * lanes..].iter_mut().zip(&self.wdata) {
-                        *m = d.val();
+                if writing {
+                    let w = self.waddr[g].val().index() & mask;
+                    for l in 0..lanes {
+                        mem[w][l] = self.wdata[g * lanes + l].val();
                     }
                 }
             }
@@ -127,20 +122,17 @@ impl<const LW: usize> Logic for SramBank<LW> {
         }
     }
     fn hdl(&self) -> Verilog {
-        let lanes = self.wdata.len();
+        let (lanes, groups) = (self._lanes, self.raddr.len());
         if self._spram {
-            return Verilog::Custom(spram_body(lanes, self._groups));
+            return Verilog::Custom(spram_body(lanes, groups));
         }
         let w = lanes * LW;
         let abits = self._depth.trailing_zeros().max(1);
-        let mut v = format!(
-            "wire [{}:0] wd = {};\ninteger k;\n",
-            w - 1,
-            concat_lanes("wdata", lanes)
-        );
-        for g in 0..self._groups {
+        let mut v = String::from("integer k;\n");
+        for g in 0..groups {
             v += &format!(
                 "\
+wire [{hi}:0] wd{g} = {wd};
 reg [{hi}:0] mem{g} [0:{top}];
 reg [{hi}:0] rd{g};
 initial begin
@@ -148,17 +140,18 @@ initial begin
     for (k = 0; k <= {top}; k = k + 1) mem{g}[k] = 0;
 end
 always @(posedge clock) begin
-    if (we[{g}]) mem{g}[waddr[{ahi}:0]] <= wd;
-    rd{g} <= mem{g}[raddr[{ahi}:0]];
+    if (we[{g}]) mem{g}[waddr${g}[{ahi}:0]] <= wd{g};
+    rd{g} <= mem{g}[raddr${g}[{ahi}:0]];
 end
 ",
                 hi = w - 1,
                 top = self._depth - 1,
                 ahi = abits - 1,
+                wd = concat_lanes("wdata", g * lanes, lanes),
             );
         }
         v += "always @(*) begin\n";
-        for g in 0..self._groups {
+        for g in 0..groups {
             for i in 0..lanes {
                 v += &format!(
                     "    rdata${} = rd{g}[{}:{}];\n",

@@ -574,7 +574,10 @@ mod tests {
     #[test]
     fn illegal_words_are_rejected() {
         assert!(Instr::decode(0).is_err(), "empty memory is illegal");
-        assert!(Instr::decode(0x1f << OPCODE_SHIFT).is_err(), "unknown opcode");
+        assert!(
+            Instr::decode(0x1f << OPCODE_SHIFT).is_err(),
+            "unknown opcode"
+        );
         for i in samples() {
             let w = i.encode();
             // Flip each bit that is not part of the instruction's fields.
@@ -596,7 +599,10 @@ mod tests {
             load: None,
         };
         assert!(Instr::decode(run.encode() & !(1 << 14)).is_err(), "rows 0");
-        assert!(Instr::decode(run.encode() | (1 << 45)).is_err(), "w without load");
+        assert!(
+            Instr::decode(run.encode() | (1 << 45)).is_err(),
+            "w without load"
+        );
         assert!(
             Instr::decode(Instr::Nop.encode() | 1).is_err(),
             "unused bit"

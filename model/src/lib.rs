@@ -8,10 +8,14 @@
 //! - [`npy`]: NumPy `.npy` reading and writing with dtype/shape checks.
 
 pub mod arith;
+pub mod asm;
 pub mod config;
+pub mod exec;
+pub mod gemm;
 pub mod isa;
 pub mod layout;
 pub mod npy;
+pub mod schedule;
 pub mod timing;
 
 pub use config::{BankKind, ConfigError, DspStyle, TileConfig};

@@ -1,10 +1,11 @@
 //! One matmul (optionally requantized) on either backend, as the CLI and the tests
-//! run it: plan the tiling, load the SRAM image, run the commands, read the result.
+//! run it: compile it to a program and an SRAM image, load them, run, read the result.
 
-use crate::tile_sim::{SimError, TileSim};
+use crate::tile_sim::{RunStatus, SimError, TileSim};
 use minilpu_model::arith::Requant;
+use minilpu_model::gemm;
+use minilpu_model::isa::{Status, VAddr};
 use minilpu_model::layout::{requantize_rows, MatmulPlan, PlanError};
-use minilpu_model::timing::{matmul_cycles, requant_cycles};
 use minilpu_model::TileConfig;
 
 /// Where a matmul runs.
@@ -63,9 +64,10 @@ pub enum RunError {
     Sim(#[from] SimError),
 }
 
-/// Run `A [m, k] · B [k, n]` (and requantize when `rq` is given). `sim` is the
-/// Verilator tile to use for [`Backend::Verilator`] (built by the caller, so that it
-/// can be reused); ignored for the model.
+/// Run `A [m, k] · B [k, n]` (and requantize when `rq` is given): compile it into a
+/// program and an SRAM image ([`minilpu_model::gemm`]), then run it. `sim` is the
+/// Verilator tile for [`Backend::Verilator`] (built by the caller, so that it can be
+/// reused); ignored for the model.
 pub fn run_matmul(
     cfg: &TileConfig,
     backend: Backend,
@@ -75,80 +77,73 @@ pub fn run_matmul(
     (m, k, n): (usize, usize, usize),
     rq: Option<&RequantSpec>,
 ) -> Result<MatmulOutcome, RunError> {
-    let plan = MatmulPlan::new(cfg, m, k, n)?;
     if let Some(r) = rq {
         assert_eq!(
             r.params.len(),
             n,
             "one requantization parameter set per column"
         );
-        if plan.nt * m > cfg.act_depth {
-            return Err(PlanError::DoesNotFit {
-                what: format!("requantized Y [{m}, {n}] ({} N tiles x {m} rows)", plan.nt),
-                need: plan.nt * m,
-                memory: "activation bank (bank 0)",
-                have: cfg.act_depth,
-                config: cfg.name.clone(),
-            }
-            .into());
-        }
     }
-    let act = plan.act_words(cfg, a);
-    let weights = plan.weight_words(cfg, b);
-    let predicted = matmul_cycles(cfg, m as u64, plan.kt as u64, plan.nt as u64);
-    let tile_params = |ni: usize, r: &RequantSpec| -> Vec<Requant> {
-        (0..cfg.cols)
-            .map(|c| {
-                r.params.get(ni * cfg.cols + c).copied().unwrap_or(Requant {
-                    bias: 0,
-                    m: 0,
-                    s: 0,
-                })
-            })
-            .collect()
-    };
+    let g = gemm::compile(cfg, a, b, (m, k, n), rq.map(|r| (&r.params[..], r.relu)))?;
+    let plan = g.plan.clone();
+    let predicted = gemm::matmul_program_cycles(cfg, m as u64, plan.tiles() as u64);
+    let predicted_rq = g
+        .requant
+        .as_ref()
+        .map(|p| minilpu_model::schedule::summarize(cfg, p).predicted_cycles)
+        .unwrap_or(0);
     let (acc, cycles, rq_cycles, y_words) = match backend {
         Backend::Model => {
+            let act = plan.act_words(cfg, a);
+            let weights = plan.weight_words(cfg, b);
             let acc = plan.run_datapath(cfg, &act, &weights);
             let mut y_words = Vec::new();
-            let mut rq_cycles = 0;
             if let Some(r) = rq {
                 for ni in 0..plan.nt {
                     let rows = &acc[ni * m..(ni + 1) * m];
-                    y_words.extend(requantize_rows(cfg, rows, &tile_params(ni, r), r.relu));
-                    rq_cycles += requant_cycles(cfg, m as u64);
+                    let params: Vec<Requant> = (0..cfg.cols)
+                        .map(|c| {
+                            r.params.get(ni * cfg.cols + c).copied().unwrap_or(Requant {
+                                bias: 0,
+                                m: 0,
+                                s: 0,
+                            })
+                        })
+                        .collect();
+                    y_words.extend(requantize_rows(cfg, rows, &params, r.relu));
                 }
             }
-            (acc, predicted, rq_cycles, y_words)
+            (acc, predicted, predicted_rq, y_words)
         }
         Backend::Verilator => {
             let sim = sim.expect("a TileSim for the Verilator backend");
-            for (addr, w) in act.iter().enumerate() {
-                sim.write_word(0, plan.a_base + addr, w);
+            for (at, word) in &g.image {
+                sim.write_word(*at, word);
             }
-            for (bank, words) in weights.iter().enumerate() {
-                for (addr, w) in words.iter().enumerate() {
-                    sim.write_word(bank + 1, plan.w_base + addr, w);
-                }
-            }
-            let cycles =
-                sim.matmul(m, plan.kt, plan.nt, plan.a_base, plan.w_base, plan.acc_base)?;
+            let words: Vec<u64> = g.matmul.iter().map(|i| i.encode()).collect();
+            sim.load_program(&words);
+            let run = sim.run()?;
+            expect_ok(&run, "matmul")?;
             let mut acc = Vec::with_capacity(plan.nt * m);
             for row in 0..plan.nt * m {
-                acc.push(sim.read_acc(plan.acc_base + row));
+                acc.push(sim.read_acc(row));
             }
             let mut y_words = Vec::new();
             let mut rq_cycles = 0;
-            if let Some(r) = rq {
-                for ni in 0..plan.nt {
-                    sim.set_requant_params(&tile_params(ni, r));
-                    rq_cycles += sim.requantize(m, plan.acc_base + ni * m, 0, ni * m, r.relu)?;
-                }
-                for addr in 0..plan.nt * m {
-                    y_words.push(sim.read_word(0, addr));
+            if let Some(p) = &g.requant {
+                let words: Vec<u64> = p.iter().map(|i| i.encode()).collect();
+                sim.load_program(&words);
+                let run = sim.run()?;
+                expect_ok(&run, "requantize")?;
+                rq_cycles = run.cycles;
+                for w in 0..plan.nt * m {
+                    y_words.push(sim.read_word(VAddr {
+                        bank: 0,
+                        word: (g.y_base + w) as u16,
+                    }));
                 }
             }
-            (acc, cycles, rq_cycles, y_words)
+            (acc, run.cycles, rq_cycles, y_words)
         }
     };
     let (c, y) = match rq {
@@ -163,4 +158,15 @@ pub fn run_matmul(
         requant_cycles: rq_cycles,
         plan,
     })
+}
+
+fn expect_ok(run: &RunStatus, what: &str) -> Result<(), SimError> {
+    if run.status != Status::Ok {
+        return Err(SimError::Protocol(format!(
+            "{what} program stopped with {} at pc {}",
+            run.status.name(),
+            run.pc
+        )));
+    }
+    Ok(())
 }

@@ -1,8 +1,9 @@
-//! `TileSim`: the tile's emitted Verilog running in Verilator, driven through its
-//! host/command port exactly as `hdl/src/tile.rs` documents it.
+//! `TileSim`: the tile's emitted Verilog running in Verilator, driven through its host
+//! bus exactly as `hdl/src/host_port.rs` documents it (the same register protocol a
+//! UART bridge will carry).
 
 use crate::verilated::{BuildOptions, HarnessError, PortId, VerilatedModel};
-use minilpu_model::arith::Requant;
+use minilpu_model::isa::{Status, VAddr};
 use minilpu_model::TileConfig;
 use std::path::Path;
 
@@ -25,25 +26,26 @@ pub enum SimError {
 /// literals are 32 bit) and the combinational-loop performance note.
 const SIM_ARGS: [&str; 2] = ["-Wno-WIDTH", "-Wno-UNOPTFLAT"];
 
-/// Safety net on any command: far above every predicted cycle count in the tests.
-const MAX_BUSY_CYCLES: u64 = 50_000_000;
-
-struct Ports {
-    host_we: PortId,
-    host_bank: PortId,
-    host_addr: PortId,
-    host_wdata: Vec<PortId>,
-    host_rbank: PortId,
-    host_raddr: PortId,
-    host_rdata: Vec<PortId>,
-    acc_raddr: PortId,
-    acc_rdata: Vec<PortId>,
-    mm: [PortId; 7],
-    rq_param: [PortId; 5],
-    rq: [PortId; 6],
-    busy: PortId,
-    cycles: PortId,
+/// Host bus register addresses (`hdl/src/host_port.rs`).
+pub mod reg {
+    /// Start.
+    pub const CTRL: u16 = 0x000;
+    /// busy, running, status code, pc.
+    pub const STATUS: u16 = 0x001;
+    /// Cycle counter.
+    pub const CYCLES: u16 = 0x002;
+    /// Configuration word.
+    pub const INFO: u16 = 0x003;
+    /// Memory target.
+    pub const SEL: u16 = 0x004;
+    /// Memory command.
+    pub const CMD: u16 = 0x005;
+    /// Staging buffer word 0.
+    pub const BUF: u16 = 0x100;
 }
+
+/// Safety net on a run: far above every cycle count the tests and the CLI use.
+const MAX_RUN_CYCLES: u64 = 200_000_000;
 
 /// Which form of the emitted Verilog is simulated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +91,26 @@ fn ice40_cell_models() -> Result<String, SimError> {
     Ok(out)
 }
 
+/// How a program run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunStatus {
+    /// Status code.
+    pub status: Status,
+    /// pc of the `halt` or of the failing instruction.
+    pub pc: u16,
+    /// Cycles of the run (the tile's counter, checked against the testbench's count).
+    pub cycles: u64,
+}
+
+struct Ports {
+    we: PortId,
+    re: PortId,
+    addr: PortId,
+    wdata: PortId,
+    rdata: PortId,
+    busy: PortId,
+}
+
 /// A verilated tile.
 pub struct TileSim {
     model: VerilatedModel,
@@ -121,47 +143,13 @@ impl TileSim {
             ..Default::default()
         };
         let model = VerilatedModel::build(&verilog, minilpu_hdl::TOP_MODULE, &opts)?;
-        let lanes =
-            |m: &VerilatedModel, name: &str, n: usize| -> Result<Vec<PortId>, HarnessError> {
-                (0..n).map(|i| m.port(&format!("{name}${i}"))).collect()
-            };
-        let pm = |n: &str| model.port(n);
         let p = Ports {
-            host_we: pm("host_we")?,
-            host_bank: pm("host_bank")?,
-            host_addr: pm("host_addr")?,
-            host_wdata: lanes(&model, "host_wdata", cfg.lanes)?,
-            host_rbank: pm("host_rbank")?,
-            host_raddr: pm("host_raddr")?,
-            host_rdata: lanes(&model, "host_rdata", cfg.lanes)?,
-            acc_raddr: pm("acc_raddr")?,
-            acc_rdata: lanes(&model, "acc_rdata", cfg.cols)?,
-            mm: [
-                pm("mm_start")?,
-                pm("mm_m")?,
-                pm("mm_kt")?,
-                pm("mm_nt")?,
-                pm("mm_a_base")?,
-                pm("mm_w_base")?,
-                pm("mm_acc_base")?,
-            ],
-            rq_param: [
-                pm("rq_param_we")?,
-                pm("rq_param_col")?,
-                pm("rq_bias")?,
-                pm("rq_m")?,
-                pm("rq_s")?,
-            ],
-            rq: [
-                pm("rq_start")?,
-                pm("rq_rows")?,
-                pm("rq_acc_base")?,
-                pm("rq_dst_bank")?,
-                pm("rq_dst_base")?,
-                pm("rq_relu")?,
-            ],
-            busy: pm("busy")?,
-            cycles: pm("cycles")?,
+            we: model.port("bus_we")?,
+            re: model.port("bus_re")?,
+            addr: model.port("bus_addr")?,
+            wdata: model.port("bus_wdata")?,
+            rdata: model.port("bus_rdata")?,
+            busy: model.port("busy")?,
         };
         let mut sim = TileSim {
             model,
@@ -170,6 +158,14 @@ impl TileSim {
         };
         sim.model.eval();
         sim.model.tick();
+        let info = sim.bus_read(reg::INFO);
+        let want = cfg.lanes | cfg.cols << 8 | cfg.banks << 16 | cfg.requant_lanes << 24;
+        if info as usize != want {
+            return Err(SimError::Protocol(format!(
+                "INFO register reads {info:#x}, expected {want:#x} for config `{}`",
+                cfg.name
+            )));
+        }
         Ok(sim)
     }
 
@@ -183,129 +179,132 @@ impl TileSim {
         self.model.open_vcd(path)
     }
 
+    /// Finish the VCD.
+    pub fn close_vcd(&mut self) {
+        self.model.close_vcd()
+    }
+
     /// Clock edges simulated so far.
     pub fn ticks(&self) -> u64 {
         self.model.cycles()
     }
 
-    /// Write one `lanes`-wide int8 word into `bank` at `addr` (tile idle).
-    pub fn write_word(&mut self, bank: usize, addr: usize, word: &[i8]) {
-        assert_eq!(word.len(), self.cfg.lanes);
+    /// One bus write (one clock).
+    pub fn bus_write(&mut self, addr: u16, value: u32) {
         let m = &mut self.model;
-        m.set_u64(self.p.host_we, 1);
-        m.set_u64(self.p.host_bank, bank as u64);
-        m.set_u64(self.p.host_addr, addr as u64);
-        for (port, &v) in self.p.host_wdata.iter().zip(word) {
-            m.set_u64(*port, v as u8 as u64);
-        }
+        m.set_u64(self.p.we, 1);
+        m.set_u64(self.p.addr, addr as u64);
+        m.set_u64(self.p.wdata, value as u64);
         m.tick();
-        m.set_u64(self.p.host_we, 0);
+        m.set_u64(self.p.we, 0);
     }
 
-    /// Read one word of `bank` at `addr` (tile idle).
-    pub fn read_word(&mut self, bank: usize, addr: usize) -> Vec<i8> {
+    /// One bus read (one clock).
+    pub fn bus_read(&mut self, addr: u16) -> u32 {
         let m = &mut self.model;
-        m.set_u64(self.p.host_rbank, bank as u64);
-        m.set_u64(self.p.host_raddr, addr as u64);
+        m.set_u64(self.p.re, 1);
+        m.set_u64(self.p.addr, addr as u64);
         m.tick();
+        m.set_u64(self.p.re, 0);
         m.eval();
-        self.p
-            .host_rdata
-            .iter()
-            .map(|p| m.get_u64(*p) as u8 as i8)
+        m.get_u64(self.p.rdata) as u32
+    }
+
+    fn select(&mut self, space: u32, bank: u8, word: usize) {
+        self.bus_write(reg::SEL, space << 30 | (bank as u32) << 24 | word as u32);
+    }
+
+    fn store(&mut self, bytes: &[u8]) {
+        for (k, chunk) in bytes.chunks(4).enumerate() {
+            let mut w = [0u8; 4];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.bus_write(reg::BUF + k as u16, u32::from_le_bytes(w));
+        }
+        self.bus_write(reg::CMD, 1);
+    }
+
+    fn load(&mut self, n: usize) -> Vec<u8> {
+        self.bus_write(reg::CMD, 2);
+        self.model.tick();
+        self.model.tick();
+        let mut out = Vec::with_capacity(n);
+        for k in 0..n.div_ceil(4) {
+            out.extend(self.bus_read(reg::BUF + k as u16).to_le_bytes());
+        }
+        out.truncate(n);
+        out
+    }
+
+    /// Write one `lanes`-wide word (tile idle).
+    pub fn write_word(&mut self, at: VAddr, word: &[i8]) {
+        assert_eq!(word.len(), self.cfg.lanes);
+        self.select(0, at.bank, at.word as usize);
+        let bytes: Vec<u8> = word.iter().map(|&v| v as u8).collect();
+        self.store(&bytes);
+    }
+
+    /// Read one word (tile idle).
+    pub fn read_word(&mut self, at: VAddr) -> Vec<i8> {
+        self.select(0, at.bank, at.word as usize);
+        self.load(self.cfg.lanes)
+            .into_iter()
+            .map(|b| b as i8)
             .collect()
     }
 
     /// Read one accumulator row (tile idle).
     pub fn read_acc(&mut self, row: usize) -> Vec<i32> {
-        let m = &mut self.model;
-        m.set_u64(self.p.acc_raddr, row as u64);
-        m.tick();
-        m.eval();
-        self.p
-            .acc_rdata
-            .iter()
-            .map(|p| m.get_u64(*p) as u32 as i32)
+        self.select(2, 0, row);
+        self.load(4 * self.cfg.cols)
+            .chunks(4)
+            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect()
     }
 
-    /// Run a matmul command; returns its busy cycles as counted by the testbench,
-    /// after checking the tile's own `cycles` counter agrees.
-    #[allow(clippy::too_many_arguments)]
-    pub fn matmul(
-        &mut self,
-        m_rows: usize,
-        kt: usize,
-        nt: usize,
-        a_base: usize,
-        w_base: usize,
-        acc_base: usize,
-    ) -> Result<u64, SimError> {
-        let vals = [1, m_rows, kt, nt, a_base, w_base, acc_base];
-        for (port, v) in self.p.mm.iter().zip(vals) {
-            self.model.set_u64(*port, v as u64);
+    /// Write instruction words from pc 0 (tile idle).
+    pub fn load_program(&mut self, words: &[u64]) {
+        for (pc, w) in words.iter().enumerate() {
+            self.select(1, 0, pc);
+            self.store(&w.to_le_bytes());
         }
-        self.run_command(self.p.mm[0])
     }
 
-    /// Load the requantization parameters of columns `0..params.len()`.
-    pub fn set_requant_params(&mut self, params: &[Requant]) {
-        assert!(params.len() <= self.cfg.cols);
-        for (c, q) in params.iter().enumerate() {
-            let vals = [1, c as u64, q.bias as u32 as u64, q.m as u64, q.s as u64];
-            for (port, v) in self.p.rq_param.iter().zip(vals) {
-                self.model.set_u64(*port, v);
-            }
-            self.model.tick();
-        }
-        self.model.set_u64(self.p.rq_param[0], 0);
+    /// Read instruction word `pc` (tile idle).
+    pub fn read_instr(&mut self, pc: usize) -> u64 {
+        self.select(1, 0, pc);
+        let b = self.load(8);
+        u64::from_le_bytes(b.try_into().expect("8 bytes"))
     }
 
-    /// Requantize `rows` accumulator rows from `acc_base` into `dst_bank` at
-    /// `dst_base`; returns the busy cycles.
-    pub fn requantize(
-        &mut self,
-        rows: usize,
-        acc_base: usize,
-        dst_bank: usize,
-        dst_base: usize,
-        relu: bool,
-    ) -> Result<u64, SimError> {
-        let vals = [1, rows, acc_base, dst_bank, dst_base, relu as usize];
-        for (port, v) in self.p.rq.iter().zip(vals) {
-            self.model.set_u64(*port, v as u64);
-        }
-        self.run_command(self.p.rq[0])
-    }
-
-    /// Pulse `start` for one clock, then clock until `busy` falls.
-    fn run_command(&mut self, start: PortId) -> Result<u64, SimError> {
-        let m = &mut self.model;
-        m.tick();
-        m.set_u64(start, 0);
-        m.eval();
-        if m.get_u64(self.p.busy) == 0 {
-            return Err(SimError::Protocol(
-                "command did not start (busy stayed low)".into(),
-            ));
-        }
+    /// Start the loaded program and clock until the tile is idle; checks that the
+    /// tile's cycle counter equals the cycles the testbench counted.
+    pub fn run(&mut self) -> Result<RunStatus, SimError> {
+        self.bus_write(reg::CTRL, 1);
+        self.model.eval();
         let mut n = 0u64;
-        while m.get_u64(self.p.busy) == 1 {
-            m.tick();
-            m.eval();
+        while self.model.get_u64(self.p.busy) == 1 {
+            self.model.tick();
+            self.model.eval();
             n += 1;
-            if n > MAX_BUSY_CYCLES {
+            if n > MAX_RUN_CYCLES {
                 return Err(SimError::Protocol(format!(
-                    "command still busy after {MAX_BUSY_CYCLES} cycles"
+                    "program still running after {MAX_RUN_CYCLES} cycles"
                 )));
             }
         }
-        let reported = m.get_u64(self.p.cycles);
-        if reported != n {
+        let status = self.bus_read(reg::STATUS);
+        let cycles = self.bus_read(reg::CYCLES) as u64;
+        if cycles != n {
             return Err(SimError::Protocol(format!(
-                "tile cycle counter says {reported}, testbench counted {n}"
+                "tile cycle counter says {cycles}, testbench counted {n}"
             )));
         }
-        Ok(n)
+        let code = ((status >> 2) & 7) as u8;
+        Ok(RunStatus {
+            status: Status::from_code(code)
+                .ok_or_else(|| SimError::Protocol(format!("unknown status code {code}")))?,
+            pc: (status >> 16) as u16,
+            cycles,
+        })
     }
 }

@@ -1,0 +1,294 @@
+//! `Decoder`: splits a 64-bit instruction word into its fields and flags every word the
+//! tile must refuse (`docs/isa.md`): illegal encodings and operands, and accesses past
+//! the end of a memory for this configuration.
+//!
+//! ```text
+//!   word (ib[0..8]), vlen --> op, unit strobes, fields (a, rows, acc, w, n, end, vector addresses)
+//!                       --> illegal, range, unsupported
+//! ```
+//! - **Latency**: 0 (combinational).
+//! - **Reset**: none (no state).
+//!
+//! Emitted as Verilog by Rust code with the configuration's sizes as constants; rust-hdl
+//! 0.46 cannot slice fields across its 32-bit literals and has no `case` on wide words.
+//! Loop nesting and `BUSY` are the sequencer's (they need its state).
+
+use minilpu_model::isa::{op, OPCODE_SHIFT};
+use minilpu_model::TileConfig;
+use rust_hdl::prelude::*;
+
+/// The instruction decoder for one configuration.
+#[derive(LogicBlock)]
+pub struct Decoder {
+    /// Instruction word as 8 bytes, little-endian (`ib[0]` = bits 7..0).
+    pub ib: Vec<Signal<In, Bits<8>>>,
+    /// Current vector length (for range checks of vector instructions).
+    pub vlen: Signal<In, Bits<16>>,
+    /// The word is not a legal instruction for this configuration.
+    pub illegal: Signal<Out, Bit>,
+    /// A legal instruction that would access past the end of a memory.
+    pub range: Signal<Out, Bit>,
+    /// `send` / `recv` (not built before Step 3).
+    pub unsupported: Signal<Out, Bit>,
+    /// Sequencer instructions.
+    pub is_nop: Signal<Out, Bit>,
+    /// `wait`.
+    pub is_wait: Signal<Out, Bit>,
+    /// `loop`.
+    pub is_loop: Signal<Out, Bit>,
+    /// `halt`.
+    pub is_halt: Signal<Out, Bit>,
+    /// `vlen`.
+    pub is_vlen: Signal<Out, Bit>,
+    /// Uses MXU-load (`mxu.load`, or `mxu.run ... load`).
+    pub use_mxl: Signal<Out, Bit>,
+    /// Uses MXU-run (`mxu.run`).
+    pub use_mxr: Signal<Out, Bit>,
+    /// `rq.param`.
+    pub is_rqp: Signal<Out, Bit>,
+    /// `rq.run`.
+    pub is_rqr: Signal<Out, Bit>,
+    /// A vector instruction.
+    pub is_vx: Signal<Out, Bit>,
+    /// Vector operation (0 add, 1 max, 2 relu, 3 copy, 4 argmax).
+    pub vop: Signal<Out, Bits<3>>,
+    /// Count field: `wait n`, `loop n`, `vlen n`.
+    pub n: Signal<Out, Bits<32>>,
+    /// `loop` end pc.
+    pub loop_end: Signal<Out, Bits<16>>,
+    /// Weight word of an install (`mxu.load w`, `mxu.run ... load w`).
+    pub w: Signal<Out, Bits<16>>,
+    /// `mxu.run`: first bank-0 word.
+    pub a: Signal<Out, Bits<16>>,
+    /// `mxu.run` / `rq.run`: rows.
+    pub rows: Signal<Out, Bits<16>>,
+    /// `mxu.run` / `rq.run`: first accumulator row.
+    pub acc: Signal<Out, Bits<16>>,
+    /// `mxu.run` swap flag.
+    pub swap: Signal<Out, Bit>,
+    /// `mxu.run` accumulate flag.
+    pub accumulate: Signal<Out, Bit>,
+    /// `rq.run` ReLU flag.
+    pub relu: Signal<Out, Bit>,
+    /// Destination (or only) vector address: bank.
+    pub d_bank: Signal<Out, Bits<8>>,
+    /// Destination vector address: word.
+    pub d_word: Signal<Out, Bits<16>>,
+    /// First source: bank.
+    pub a_bank: Signal<Out, Bits<8>>,
+    /// First source: word.
+    pub a_word: Signal<Out, Bits<16>>,
+    /// Second source: bank.
+    pub b_bank: Signal<Out, Bits<8>>,
+    /// Second source: word.
+    pub b_word: Signal<Out, Bits<16>>,
+    _cfg: TileConfig,
+}
+
+impl Decoder {
+    /// A decoder for `cfg`.
+    pub fn new(cfg: &TileConfig) -> Self {
+        Self {
+            ib: crate::vec_of(8),
+            vlen: Default::default(),
+            illegal: Default::default(),
+            range: Default::default(),
+            unsupported: Default::default(),
+            is_nop: Default::default(),
+            is_wait: Default::default(),
+            is_loop: Default::default(),
+            is_halt: Default::default(),
+            is_vlen: Default::default(),
+            use_mxl: Default::default(),
+            use_mxr: Default::default(),
+            is_rqp: Default::default(),
+            is_rqr: Default::default(),
+            is_vx: Default::default(),
+            vop: Default::default(),
+            n: Default::default(),
+            loop_end: Default::default(),
+            w: Default::default(),
+            a: Default::default(),
+            rows: Default::default(),
+            acc: Default::default(),
+            swap: Default::default(),
+            accumulate: Default::default(),
+            relu: Default::default(),
+            d_bank: Default::default(),
+            d_word: Default::default(),
+            a_bank: Default::default(),
+            a_word: Default::default(),
+            b_bank: Default::default(),
+            b_word: Default::default(),
+            _cfg: cfg.clone(),
+        }
+    }
+}
+
+impl Logic for Decoder {
+    fn update(&mut self) {
+        // No behavioural model: the decoder is checked in Verilator through the tile
+        // against minilpu_model::isa and the golden model.
+    }
+    fn connect(&mut self) {
+        for s in [
+            &mut self.illegal,
+            &mut self.range,
+            &mut self.unsupported,
+            &mut self.is_nop,
+            &mut self.is_wait,
+            &mut self.is_loop,
+            &mut self.is_halt,
+            &mut self.is_vlen,
+            &mut self.use_mxl,
+            &mut self.use_mxr,
+            &mut self.is_rqp,
+            &mut self.is_rqr,
+            &mut self.is_vx,
+            &mut self.swap,
+            &mut self.accumulate,
+            &mut self.relu,
+        ] {
+            s.connect();
+        }
+        self.vop.connect();
+        self.n.connect();
+        self.loop_end.connect();
+        for s in [
+            &mut self.w,
+            &mut self.a,
+            &mut self.rows,
+            &mut self.acc,
+            &mut self.d_word,
+            &mut self.a_word,
+            &mut self.b_word,
+        ] {
+            s.connect();
+        }
+        self.d_bank.connect();
+        self.a_bank.connect();
+        self.b_bank.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let c = &self._cfg;
+        let (wb, wm, ws) = crate::requantizer::param_words(c.cols, c.lanes);
+        let pw = wb + wm + ws;
+        let sh = OPCODE_SHIFT;
+        // depth of a bank number held in `b` (5 bits): bank 0 activations, else weights
+        let depth = |b: &str| {
+            format!(
+                "(({b} == 5'd0) ? 15'd{} : 15'd{})",
+                c.act_depth, c.bank_depth
+            )
+        };
+        Verilog::Custom(format!(
+            "\
+wire [63:0] iw = {{ib$7, ib$6, ib$5, ib$4, ib$3, ib$2, ib$1, ib$0}};
+wire [4:0] opc = iw[63:{sh}];
+wire [58:0] body = iw[58:0];
+// vector address fields
+wire [4:0] f0b = iw[18:14];  wire [13:0] f0w = iw[13:0];
+wire [4:0] f1b = iw[37:33];  wire [13:0] f1w = iw[32:19];
+wire [4:0] f2b = iw[56:52];  wire [13:0] f2w = iw[51:38];
+wire [4:0] rqb = iw[50:46];  wire [13:0] rqw = iw[45:32];
+// mxu.run fields
+wire [13:0] ra = iw[13:0];   wire [13:0] rrows = iw[27:14]; wire [13:0] racc = iw[41:28];
+wire rload = iw[44];         wire [13:0] rw = iw[58:45];
+// rq.run fields
+wire [13:0] qacc = iw[13:0]; wire [13:0] qrows = iw[29:16];
+wire k_nop = opc == 5'd{nop};
+wire k_wait = opc == 5'd{wait};
+wire k_loop = opc == 5'd{lp};
+wire k_halt = opc == 5'd{halt};
+wire k_vlen = opc == 5'd{vlen};
+wire k_mxl = opc == 5'd{mxl};
+wire k_mxr = opc == 5'd{mxr};
+wire k_rqp = opc == 5'd{rqp};
+wire k_rqr = opc == 5'd{rqr};
+wire k_vbin = (opc == 5'd{vadd}) | (opc == 5'd{vmax});
+wire k_vun = (opc == 5'd{vrelu}) | (opc == 5'd{vcopy}) | (opc == 5'd{vam});
+wire k_send = opc == 5'd{send};
+wire k_recv = opc == 5'd{recv};
+wire known = k_nop | k_wait | k_loop | k_halt | k_vlen | k_mxl | k_mxr | k_rqp | k_rqr | k_vbin | k_vun | k_send | k_recv;
+// bits each format may use (the rest must be zero)
+wire [58:0] used =
+    k_wait ? 59'h0_0000_FFFF_FFFF :
+    k_loop ? 59'h0_FFFF_00FF_FFFF :
+    k_vlen ? 59'h0_0000_0000_FFFF :
+    k_mxl ? 59'h0_0000_0000_3FFF :
+    k_mxr ? (rload ? 59'h7FF_FFFF_FFFF_FFFF : 59'h0_1FFF_FFFF_FFFF) :
+    (k_rqp | k_send | k_recv) ? 59'h0_0000_0007_FFFF :
+    k_rqr ? 59'h17_FFFF_3FFF_3FFF :
+    k_vbin ? 59'h1FF_FFFF_FFFF_FFFF :
+    k_vun ? 59'h0_0000_3F_FFFF_FFFF :
+    59'h0;
+wire zero_n = (k_loop & (iw[23:0] == 24'd0)) | (k_vlen & (iw[15:0] == 16'd0)) |
+              (k_mxr & (rrows == 14'd0)) | (k_rqr & (qrows == 14'd0));
+wire big_vlen = k_vlen & (iw[15:0] > 16'd16384);
+wire badbank = ((k_rqp | k_send | k_recv | k_vun | k_vbin) & (f0b >= 5'd{banks})) |
+               ((k_vun | k_vbin) & (f1b >= 5'd{banks})) |
+               (k_vbin & (f2b >= 5'd{banks})) |
+               (k_rqr & (rqb >= 5'd{banks}));
+wire [15:0] vl = k_vlen ? iw[15:0] : vlen;
+wire mxl_over = ({{1'b0, (k_mxl ? f0w : rw)}} + 15'd{install}) > 15'd{bank_depth};
+wire r_mxl = (k_mxl | (k_mxr & rload)) & mxl_over;
+wire r_mxr = k_mxr & ((({{1'b0, ra}} + {{1'b0, rrows}}) > 15'd{act_depth}) | (({{1'b0, racc}} + {{1'b0, rrows}}) > 15'd{acc_depth}));
+wire r_rqp = k_rqp & (({{1'b0, f0w}} + 15'd{pw}) > {d0});
+wire r_rqr = k_rqr & ((({{1'b0, qacc}} + {{1'b0, qrows}}) > 15'd{acc_depth}) | (({{1'b0, rqw}} + {{1'b0, qrows}}) > {dq}));
+wire r_vdst = (k_vun | k_vbin | k_recv) & (({{1'b0, f0w}} + {{1'b0, (opc == 5'd{vam}) ? 16'd1 : vlen}}) > {{1'b0, {d0}}});
+wire r_vsrc = ((k_vun | k_vbin) & (({{1'b0, f1w}} + {{1'b0, vlen}}) > {{1'b0, {d1}}})) |
+              (k_vbin & (({{1'b0, f2w}} + {{1'b0, vlen}}) > {{1'b0, {d2}}})) |
+              (k_send & (({{1'b0, f0w}} + {{1'b0, vlen}}) > {{1'b0, {d0}}}));
+wire bad = !known | ((body & ~used) != 59'd0) | zero_n | big_vlen | badbank;
+always @(*) begin
+    illegal = bad;
+    range = !bad & (r_mxl | r_mxr | r_rqp | r_rqr | r_vdst | r_vsrc);
+    unsupported = k_send | k_recv;
+    is_nop = k_nop; is_wait = k_wait; is_loop = k_loop; is_halt = k_halt; is_vlen = k_vlen;
+    use_mxl = k_mxl | (k_mxr & rload);
+    use_mxr = k_mxr;
+    is_rqp = k_rqp; is_rqr = k_rqr;
+    is_vx = k_vbin | k_vun;
+    vop = opc[2:0];
+    n = k_loop ? {{8'd0, iw[23:0]}} : (k_vlen ? {{16'd0, vl}} : iw[31:0]);
+    loop_end = iw[47:32];
+    w = {{2'b0, (k_mxl ? f0w : rw)}};
+    a = {{2'b0, ra}};
+    rows = {{2'b0, k_rqr ? qrows : rrows}};
+    acc = {{2'b0, k_rqr ? qacc : racc}};
+    swap = iw[42]; accumulate = iw[43]; relu = iw[52];
+    d_bank = {{3'b0, k_rqr ? rqb : f0b}};
+    d_word = {{2'b0, k_rqr ? rqw : f0w}};
+    a_bank = {{3'b0, f1b}}; a_word = {{2'b0, f1w}};
+    b_bank = {{3'b0, f2b}}; b_word = {{2'b0, f2w}};
+end
+",
+            nop = op::NOP,
+            wait = op::WAIT,
+            lp = op::LOOP,
+            halt = op::HALT,
+            vlen = op::VLEN,
+            mxl = op::MXU_LOAD,
+            mxr = op::MXU_RUN,
+            rqp = op::RQ_PARAM,
+            rqr = op::RQ_RUN,
+            vadd = op::V_ADD,
+            vmax = op::V_MAX,
+            vrelu = op::V_RELU,
+            vcopy = op::V_COPY,
+            vam = op::V_ARGMAX,
+            send = op::SEND,
+            recv = op::RECV,
+            banks = c.banks,
+            install = c.install_cycles(),
+            bank_depth = c.bank_depth,
+            act_depth = c.act_depth,
+            acc_depth = c.acc_depth,
+            pw = pw,
+            d0 = depth("f0b"),
+            d1 = depth("f1b"),
+            d2 = depth("f2b"),
+            dq = depth("rqb"),
+        ))
+    }
+}

@@ -1,0 +1,191 @@
+//! `HostPort`: the tile's host bus: 32-bit registers to start a program, read status and
+//! the cycle counter, and move words between the host and the tile's memories through a
+//! staging buffer. The CLI and tests drive it in Verilator; Step 4 puts a UART bridge in
+//! front of the same bus.
+//!
+//! ```text
+//!   bus_we, bus_re, bus_addr, bus_wdata --> registers / buffer --> bus_rdata (next cycle)
+//!                                       --> start
+//!                                       --> st/ld strobes, space, mbank, mword, sbytes --> memories
+//!   ld_data (memory word, one cycle after `ld`) --> buffer
+//! ```
+//! **Register map** (32-bit word addresses):
+//!
+//! | addr | name | access | meaning |
+//! |---|---|---|---|
+//! | 0x000 | CTRL | W | bit 0: start the program at pc 0 (ignored while busy) |
+//! | 0x001 | STATUS | R | bit 0 busy, bit 1 running, bits 4..2 status code, bits 31..16 pc of the error / halt |
+//! | 0x002 | CYCLES | R | cycles of the current / last run |
+//! | 0x003 | INFO | R | lanes, cols (bits 15..8), banks (23..16), requant lanes (31..24) |
+//! | 0x004 | SEL | R/W | target: bits 31..30 space (0 bank, 1 instruction memory, 2 accumulator), bits 28..24 bank, bits 15..0 word / row |
+//! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready 2 cycles later) |
+//! | 0x100 + k | BUF[k] | R/W | bytes `4k .. 4k+4` of the staging buffer, little-endian |
+//!
+//! A bank word is `lanes` bytes; an instruction is 8 bytes; an accumulator row is `cols`
+//! int32 little-endian. Memory commands are only allowed while the tile is not busy
+//! (they are ignored otherwise).
+//! - **Latency**: register reads answer on `bus_rdata` one cycle after `bus_re`.
+//! - **Reset**: none; powers up idle with an empty buffer.
+
+use crate::byte_gather::ByteGather;
+use rust_hdl::prelude::*;
+
+/// The host bus port.
+#[derive(LogicBlock)]
+pub struct HostPort {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Write `bus_wdata` to register `bus_addr`.
+    pub bus_we: Signal<In, Bit>,
+    /// Read register `bus_addr` (answer next cycle).
+    pub bus_re: Signal<In, Bit>,
+    /// Register address (32-bit words).
+    pub bus_addr: Signal<In, Bits<16>>,
+    /// Write data.
+    pub bus_wdata: Signal<In, Bits<32>>,
+    /// Read data of the previous cycle's `bus_re`.
+    pub bus_rdata: Signal<Out, Bits<32>>,
+    /// Tile busy (from the sequencer).
+    pub busy: Signal<In, Bit>,
+    /// Program issuing.
+    pub running: Signal<In, Bit>,
+    /// Status code.
+    pub err: Signal<In, Bits<3>>,
+    /// pc of the error / halt.
+    pub err_pc: Signal<In, Bits<16>>,
+    /// Cycle counter.
+    pub cycles: Signal<In, Bits<32>>,
+    /// Start pulse to the sequencer.
+    pub start: Signal<Out, Bit>,
+    /// Store the buffer into the target this cycle.
+    pub st: Signal<Out, Bit>,
+    /// Read the target this cycle (its data is latched next cycle from `ld_data`).
+    pub ld: Signal<Out, Bit>,
+    /// Target space: 0 bank, 1 instruction memory, 2 accumulator.
+    pub space: Signal<Out, Bits<2>>,
+    /// Target bank.
+    pub mbank: Signal<Out, Bits<8>>,
+    /// Target word / row.
+    pub mword: Signal<Out, Bits<16>>,
+    /// The staging buffer's bytes.
+    pub sbytes: Vec<Signal<Out, Bits<8>>>,
+    /// The loaded word as bytes, valid the cycle after `ld`.
+    pub ld_data: Vec<Signal<In, Bits<8>>>,
+    buf: Vec<DFF<Bits<8>>>,
+    sel: DFF<Bits<32>>,
+    st_r: DFF<Bit>,
+    ld_r: DFF<Bit>,
+    ld_d: DFF<Bit>,
+    rdata: DFF<Bits<32>>,
+    gather: ByteGather,
+    info: Constant<Bits<32>>,
+    _bytes: usize,
+    _words: usize,
+}
+
+impl HostPort {
+    /// A port with a staging buffer of `bytes` bytes (a multiple of 4) and the
+    /// configuration word `info`.
+    pub fn new(bytes: usize, info: u32) -> Self {
+        Self {
+            clock: Default::default(),
+            bus_we: Default::default(),
+            bus_re: Default::default(),
+            bus_addr: Default::default(),
+            bus_wdata: Default::default(),
+            bus_rdata: Default::default(),
+            busy: Default::default(),
+            running: Default::default(),
+            err: Default::default(),
+            err_pc: Default::default(),
+            cycles: Default::default(),
+            start: Default::default(),
+            st: Default::default(),
+            ld: Default::default(),
+            space: Default::default(),
+            mbank: Default::default(),
+            mword: Default::default(),
+            sbytes: crate::vec_of(bytes),
+            ld_data: crate::vec_of(bytes),
+            buf: crate::vec_of(bytes),
+            sel: Default::default(),
+            st_r: Default::default(),
+            ld_r: Default::default(),
+            ld_d: Default::default(),
+            rdata: Default::default(),
+            gather: ByteGather::new(bytes),
+            info: Constant::new((info as u64).to_bits()),
+            _bytes: bytes,
+            _words: bytes / 4,
+        }
+    }
+}
+
+impl Logic for HostPort {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, sel, st_r, ld_r, ld_d, rdata);
+        self.start.next = self.bus_we.val()
+            & (self.bus_addr.val() == 0)
+            & self.bus_wdata.val().get_bit(0)
+            & !self.busy.val();
+        if self.bus_we.val() & (self.bus_addr.val() == 4) {
+            self.sel.d.next = self.bus_wdata.val();
+        }
+        self.st_r.d.next = self.bus_we.val()
+            & (self.bus_addr.val() == 5)
+            & (self.bus_wdata.val() == 1)
+            & !self.busy.val();
+        self.ld_r.d.next = self.bus_we.val()
+            & (self.bus_addr.val() == 5)
+            & (self.bus_wdata.val() == 2)
+            & !self.busy.val();
+        self.ld_d.d.next = self.ld_r.q.val();
+        self.st.next = self.st_r.q.val();
+        self.ld.next = self.ld_r.q.val();
+        self.space.next = self.sel.q.val().get_bits::<2>(30);
+        self.mbank.next = bit_cast::<8, 5>(self.sel.q.val().get_bits::<5>(24));
+        self.mword.next = self.sel.q.val().get_bits::<16>(0);
+        // Staging buffer: bus writes of BUF[k], or a loaded word.
+        self.gather.k.next = self.bus_addr.val() - 0x100;
+        for k4 in 0..self._bytes {
+            self.buf[k4].clock.next = self.clock.val();
+            self.buf[k4].d.next = self.buf[k4].q.val();
+            self.sbytes[k4].next = self.buf[k4].q.val();
+            self.gather.bytes[k4].next = self.buf[k4].q.val();
+            if self.ld_d.q.val() {
+                self.buf[k4].d.next = self.ld_data[k4].val();
+            }
+        }
+        for k in 0..self._words {
+            if self.bus_we.val() & (self.bus_addr.val().index() == 0x100 + k) {
+                for j in 0..4 {
+                    self.buf[4 * k + j].d.next = self.bus_wdata.val().get_bits::<8>(8 * j);
+                }
+            }
+        }
+        // Register reads, answered next cycle (held until the next read).
+        if self.bus_re.val() {
+            self.rdata.d.next = 0.into();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() >= 0x100) {
+            self.rdata.d.next = self.gather.word.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 1) {
+            self.rdata.d.next = (bit_cast::<32, 16>(self.err_pc.val()) << 16)
+                | (bit_cast::<32, 3>(self.err.val()) << 2)
+                | (bit_cast::<32, 1>(self.running.val().into()) << 1)
+                | bit_cast::<32, 1>(self.busy.val().into());
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 2) {
+            self.rdata.d.next = self.cycles.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 3) {
+            self.rdata.d.next = self.info.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 4) {
+            self.rdata.d.next = self.sel.q.val();
+        }
+        self.bus_rdata.next = self.rdata.q.val();
+    }
+}

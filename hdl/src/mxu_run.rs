@@ -1,0 +1,120 @@
+//! `MxuRun`: the activation-stream port of the matmul unit (`mxu.run`).
+//!
+//! ```text
+//!   issue, a, rows, acc, swap, accumulate --> [left, addr, row] --> re, addr (bank 0)
+//!                                                               --> swap, first, acc_addr tags
+//!                                                               --> ready, active
+//! ```
+//! Issued at cycle `t`, it reads bank-0 word `a + r` in cycle `t+1+r` for `r < rows`,
+//! with the tags that travel beside the row: `swap` (first row only, when asked),
+//! `first` (= not `accumulate`) and the accumulator row `acc + r`. The accumulator is
+//! written at the end of `t+7+r`.
+//! - **Occupancy**: `ready` from cycle `t+rows` on.
+//! - **Activity**: `active` in `t+1 ..= t+rows+6` (until the last accumulator write).
+//! - **Reset**: none; idle at power-up.
+
+use rust_hdl::prelude::*;
+
+/// Cycles from the last row's read to its accumulator write, inclusive.
+pub const MXU_RUN_TAIL: usize = 6;
+
+/// The activation stream sequencer.
+#[derive(LogicBlock)]
+pub struct MxuRun {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Start a run (sampled at the rising edge; only when `ready`).
+    pub issue: Signal<In, Bit>,
+    /// First bank-0 word; sampled with `issue`.
+    pub a: Signal<In, Bits<16>>,
+    /// Rows (>= 1); sampled with `issue`.
+    pub rows: Signal<In, Bits<16>>,
+    /// First accumulator row; sampled with `issue`.
+    pub acc: Signal<In, Bits<16>>,
+    /// Activate the shadow weights with the first row; sampled with `issue`.
+    pub swap_in: Signal<In, Bit>,
+    /// Add into the accumulator instead of overwriting; sampled with `issue`.
+    pub accumulate: Signal<In, Bit>,
+    /// Can accept an `issue` this cycle.
+    pub ready: Signal<Out, Bit>,
+    /// Has effects pending in this or a later cycle.
+    pub active: Signal<Out, Bit>,
+    /// Read bank 0 this cycle.
+    pub re: Signal<Out, Bit>,
+    /// Bank-0 word to read.
+    pub addr: Signal<Out, Bits<16>>,
+    /// With `re`: make the shadow weights active for this row.
+    pub swap: Signal<Out, Bit>,
+    /// With `re`: overwrite the accumulator row.
+    pub first: Signal<Out, Bit>,
+    /// With `re`: accumulator row of this row's result.
+    pub acc_addr: Signal<Out, Bits<16>>,
+    left: DFF<Bits<16>>,
+    raddr: DFF<Bits<16>>,
+    arow: DFF<Bits<16>>,
+    r_swap: DFF<Bit>,
+    r_first: DFF<Bit>,
+    tail: DFF<Bits<4>>,
+    tail_len: Constant<Bits<4>>,
+}
+
+impl Default for MxuRun {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            issue: Default::default(),
+            a: Default::default(),
+            rows: Default::default(),
+            acc: Default::default(),
+            swap_in: Default::default(),
+            accumulate: Default::default(),
+            ready: Default::default(),
+            active: Default::default(),
+            re: Default::default(),
+            addr: Default::default(),
+            swap: Default::default(),
+            first: Default::default(),
+            acc_addr: Default::default(),
+            left: Default::default(),
+            raddr: Default::default(),
+            arow: Default::default(),
+            r_swap: Default::default(),
+            r_first: Default::default(),
+            tail: Default::default(),
+            tail_len: Constant::new((MXU_RUN_TAIL as u64).to_bits()),
+        }
+    }
+}
+
+impl Logic for MxuRun {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, left, raddr, arow, r_swap, r_first, tail);
+        self.re.next = self.left.q.val() != 0;
+        self.addr.next = self.raddr.q.val();
+        self.swap.next = self.r_swap.q.val();
+        self.first.next = self.r_first.q.val();
+        self.acc_addr.next = self.arow.q.val();
+        self.ready.next = self.left.q.val() <= 1;
+        self.active.next = (self.left.q.val() != 0) | (self.tail.q.val() != 0);
+        if self.tail.q.val() != 0 {
+            self.tail.d.next = self.tail.q.val() - 1;
+        }
+        if self.left.q.val() != 0 {
+            self.left.d.next = self.left.q.val() - 1;
+            self.raddr.d.next = self.raddr.q.val() + 1;
+            self.arow.d.next = self.arow.q.val() + 1;
+            self.r_swap.d.next = false;
+            if self.left.q.val() == 1 {
+                self.tail.d.next = self.tail_len.val();
+            }
+        }
+        if self.issue.val() {
+            self.left.d.next = self.rows.val();
+            self.raddr.d.next = self.a.val();
+            self.arow.d.next = self.acc.val();
+            self.r_swap.d.next = self.swap_in.val();
+            self.r_first.d.next = !self.accumulate.val();
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! `Sequencer`: fetches and issues the static instruction stream (`docs/isa.md`): one
+//! instruction per cycle, no stalls; `wait`, zero-overhead `loop`, `vlen`, `halt`; the
+//! hardware checks (ILLEGAL, RANGE, UNSUPPORTED, BUSY, PC) and the cycle counter.
+//!
+//! ```text
+//!   start --> run, pc --> imem_raddr ... imem_rdata --> Decoder --> checks --> iss_* strobes
+//!                                                                  fields --> units
+//!   unit ready/active --> BUSY check, busy, cycles
+//! ```
+//! - **Timing**: instruction 0 issues in the cycle after the `start` edge. Each cycle
+//!   the sequencer either issues the instruction in `imem_rdata` (fetched at the
+//!   address it presented the cycle before), counts down a `wait`, or is stopped.
+//! - **Errors**: the offending instruction does not issue; `run` falls, `err`/`err_pc`
+//!   hold the code and pc; issued instructions finish.
+//! - **cycles**: cleared by `start`; counts every cycle in which the sequencer runs or a
+//!   unit has effects pending, so it ends at `1 +` the last busy cycle.
+//! - **Reset**: none; idle at power-up with status 0.
+
+use crate::decoder::Decoder;
+use minilpu_model::isa::{Status, MAX_LOOP_DEPTH};
+use minilpu_model::TileConfig;
+use rust_hdl::prelude::*;
+
+/// The instruction sequencer.
+#[derive(LogicBlock)]
+pub struct Sequencer {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Start the program at pc 0 (one-cycle pulse while not `busy`).
+    pub start: Signal<In, Bit>,
+    /// Instruction memory read address (the word needed next cycle).
+    pub imem_raddr: Signal<Out, Bits<16>>,
+    /// Instruction word (8 bytes, little-endian) read at the previous cycle's address.
+    pub imem_rdata: Vec<Signal<In, Bits<8>>>,
+    /// MXU-load can accept an instruction.
+    pub mxl_ready: Signal<In, Bit>,
+    /// MXU-run can accept an instruction.
+    pub mxr_ready: Signal<In, Bit>,
+    /// The requantize unit can accept an instruction.
+    pub rqu_ready: Signal<In, Bit>,
+    /// The vector unit can accept an instruction.
+    pub vxu_ready: Signal<In, Bit>,
+    /// Some unit has effects pending.
+    pub units_active: Signal<In, Bit>,
+    /// Issue to MXU-load this cycle (`mxu.load`, or `mxu.run ... load`).
+    pub iss_mxl: Signal<Out, Bit>,
+    /// Issue `mxu.run` this cycle.
+    pub iss_mxr: Signal<Out, Bit>,
+    /// Issue `rq.param` this cycle.
+    pub iss_rqp: Signal<Out, Bit>,
+    /// Issue `rq.run` this cycle.
+    pub iss_rqr: Signal<Out, Bit>,
+    /// Issue a vector instruction this cycle.
+    pub iss_vx: Signal<Out, Bit>,
+    /// Decoded fields of the instruction being issued (see [`Decoder`]).
+    pub w: Signal<Out, Bits<16>>,
+    /// `mxu.run` first bank-0 word.
+    pub a: Signal<Out, Bits<16>>,
+    /// Rows of `mxu.run` / `rq.run`.
+    pub rows: Signal<Out, Bits<16>>,
+    /// First accumulator row of `mxu.run` / `rq.run`.
+    pub acc: Signal<Out, Bits<16>>,
+    /// `mxu.run` swap.
+    pub swap: Signal<Out, Bit>,
+    /// `mxu.run` accumulate.
+    pub accumulate: Signal<Out, Bit>,
+    /// `rq.run` relu.
+    pub relu: Signal<Out, Bit>,
+    /// Destination / parameter vector address: bank.
+    pub d_bank: Signal<Out, Bits<8>>,
+    /// Destination / parameter vector address: word.
+    pub d_word: Signal<Out, Bits<16>>,
+    /// First source bank.
+    pub a_bank: Signal<Out, Bits<8>>,
+    /// First source word.
+    pub a_word: Signal<Out, Bits<16>>,
+    /// Second source bank.
+    pub b_bank: Signal<Out, Bits<8>>,
+    /// Second source word.
+    pub b_word: Signal<Out, Bits<16>>,
+    /// Vector operation.
+    pub vop: Signal<Out, Bits<3>>,
+    /// Current vector length.
+    pub vlen: Signal<Out, Bits<16>>,
+    /// The program is issuing (not halted, no error).
+    pub running: Signal<Out, Bit>,
+    /// Running or some unit still active: the tile is busy.
+    pub busy: Signal<Out, Bit>,
+    /// Status code of the last run (0 = OK).
+    pub err: Signal<Out, Bits<3>>,
+    /// pc of the failing instruction (or of `halt`).
+    pub err_pc: Signal<Out, Bits<16>>,
+    /// Cycles of the current/last run.
+    pub cycles: Signal<Out, Bits<32>>,
+    dec: Decoder,
+    run: DFF<Bit>,
+    pc: DFF<Bits<16>>,
+    waitc: DFF<Bits<32>>,
+    vl: DFF<Bits<16>>,
+    code: DFF<Bits<3>>,
+    cpc: DFF<Bits<16>>,
+    sp: DFF<Bits<3>>,
+    lcount: Vec<DFF<Bits<32>>>,
+    lstart: Vec<DFF<Bits<16>>>,
+    lend: Vec<DFF<Bits<16>>>,
+    cyc: DFF<Bits<32>>,
+    top_count: Signal<Local, Bits<32>>,
+    top_start: Signal<Local, Bits<16>>,
+    top_end: Signal<Local, Bits<16>>,
+    live: Signal<Local, Bit>,
+    fault: Signal<Local, Bit>,
+    fcode: Signal<Local, Bits<3>>,
+    go: Signal<Local, Bit>,
+    next_pc: Signal<Local, Bits<16>>,
+    imem_depth: Constant<Bits<16>>,
+    max_depth: Constant<Bits<3>>,
+    c_illegal: Constant<Bits<3>>,
+    c_range: Constant<Bits<3>>,
+    c_busy: Constant<Bits<3>>,
+    c_unsupported: Constant<Bits<3>>,
+    c_pc: Constant<Bits<3>>,
+    _depth: usize,
+}
+
+impl Sequencer {
+    /// The sequencer for `cfg`.
+    pub fn new(cfg: &TileConfig) -> Self {
+        let k = |s: Status| Constant::new((s.code() as u64).to_bits());
+        Self {
+            clock: Default::default(),
+            start: Default::default(),
+            imem_raddr: Default::default(),
+            imem_rdata: crate::vec_of(8),
+            mxl_ready: Default::default(),
+            mxr_ready: Default::default(),
+            rqu_ready: Default::default(),
+            vxu_ready: Default::default(),
+            units_active: Default::default(),
+            iss_mxl: Default::default(),
+            iss_mxr: Default::default(),
+            iss_rqp: Default::default(),
+            iss_rqr: Default::default(),
+            iss_vx: Default::default(),
+            w: Default::default(),
+            a: Default::default(),
+            rows: Default::default(),
+            acc: Default::default(),
+            swap: Default::default(),
+            accumulate: Default::default(),
+            relu: Default::default(),
+            d_bank: Default::default(),
+            d_word: Default::default(),
+            a_bank: Default::default(),
+            a_word: Default::default(),
+            b_bank: Default::default(),
+            b_word: Default::default(),
+            vop: Default::default(),
+            vlen: Default::default(),
+            running: Default::default(),
+            busy: Default::default(),
+            err: Default::default(),
+            err_pc: Default::default(),
+            cycles: Default::default(),
+            dec: Decoder::new(cfg),
+            run: Default::default(),
+            pc: Default::default(),
+            waitc: Default::default(),
+            vl: Default::default(),
+            code: Default::default(),
+            cpc: Default::default(),
+            sp: Default::default(),
+            lcount: crate::vec_of(MAX_LOOP_DEPTH),
+            lstart: crate::vec_of(MAX_LOOP_DEPTH),
+            lend: crate::vec_of(MAX_LOOP_DEPTH),
+            cyc: Default::default(),
+            top_count: Default::default(),
+            top_start: Default::default(),
+            top_end: Default::default(),
+            live: Default::default(),
+            fault: Default::default(),
+            fcode: Default::default(),
+            go: Default::default(),
+            next_pc: Default::default(),
+            imem_depth: Constant::new((cfg.imem_depth as u64).to_bits()),
+            max_depth: Constant::new((MAX_LOOP_DEPTH as u64).to_bits()),
+            c_illegal: k(Status::Illegal),
+            c_range: k(Status::Range),
+            c_busy: k(Status::Busy),
+            c_unsupported: k(Status::Unsupported),
+            c_pc: k(Status::Pc),
+            _depth: MAX_LOOP_DEPTH,
+        }
+    }
+}
+
+impl Logic for Sequencer {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, run, pc, waitc, vl, code, cpc, sp, cyc);
+        for i in 0..8 {
+            self.dec.ib[i].next = self.imem_rdata[i].val();
+        }
+        self.dec.vlen.next = self.vl.q.val();
+        // Top of the loop stack.
+        self.top_count.next = 0.into();
+        self.top_start.next = 0.into();
+        self.top_end.next = 0.into();
+        for k in 0..self._depth {
+            self.lcount[k].clock.next = self.clock.val();
+            self.lstart[k].clock.next = self.clock.val();
+            self.lend[k].clock.next = self.clock.val();
+            self.lcount[k].d.next = self.lcount[k].q.val();
+            self.lstart[k].d.next = self.lstart[k].q.val();
+            self.lend[k].d.next = self.lend[k].q.val();
+            if self.sp.q.val().index() == k + 1 {
+                self.top_count.next = self.lcount[k].q.val();
+                self.top_start.next = self.lstart[k].q.val();
+                self.top_end.next = self.lend[k].q.val();
+            }
+        }
+        // An instruction is up for issue this cycle.
+        self.live.next = self.run.q.val() & (self.waitc.q.val() == 0);
+        // Checks, in priority order.
+        self.fault.next = true;
+        self.fcode.next = 0.into();
+        if self.pc.q.val() == self.imem_depth.val() {
+            self.fcode.next = self.c_pc.val();
+        } else if self.dec.illegal.val()
+            | (self.dec.is_loop.val()
+                & ((self.dec.loop_end.val() <= self.pc.q.val() + 1)
+                    | (self.dec.loop_end.val() > self.imem_depth.val())
+                    | ((self.sp.q.val() != 0) & (self.dec.loop_end.val() >= self.top_end.val()))))
+        {
+            self.fcode.next = self.c_illegal.val();
+        } else if self.dec.range.val()
+            | (self.dec.is_loop.val() & (self.sp.q.val() == self.max_depth.val()))
+        {
+            self.fcode.next = self.c_range.val();
+        } else if self.dec.unsupported.val() {
+            self.fcode.next = self.c_unsupported.val();
+        } else if (self.dec.use_mxl.val() & !self.mxl_ready.val())
+            | (self.dec.use_mxr.val() & !self.mxr_ready.val())
+            | ((self.dec.is_rqp.val() | self.dec.is_rqr.val()) & !self.rqu_ready.val())
+            | (self.dec.is_vx.val() & !self.vxu_ready.val())
+        {
+            self.fcode.next = self.c_busy.val();
+        } else {
+            self.fault.next = false;
+        }
+        self.go.next = self.live.val() & !self.fault.val();
+        // Issue strobes and fields.
+        self.iss_mxl.next = self.go.val() & self.dec.use_mxl.val();
+        self.iss_mxr.next = self.go.val() & self.dec.use_mxr.val();
+        self.iss_rqp.next = self.go.val() & self.dec.is_rqp.val();
+        self.iss_rqr.next = self.go.val() & self.dec.is_rqr.val();
+        self.iss_vx.next = self.go.val() & self.dec.is_vx.val();
+        self.w.next = self.dec.w.val();
+        self.a.next = self.dec.a.val();
+        self.rows.next = self.dec.rows.val();
+        self.acc.next = self.dec.acc.val();
+        self.swap.next = self.dec.swap.val();
+        self.accumulate.next = self.dec.accumulate.val();
+        self.relu.next = self.dec.relu.val();
+        self.d_bank.next = self.dec.d_bank.val();
+        self.d_word.next = self.dec.d_word.val();
+        self.a_bank.next = self.dec.a_bank.val();
+        self.a_word.next = self.dec.a_word.val();
+        self.b_bank.next = self.dec.b_bank.val();
+        self.b_word.next = self.dec.b_word.val();
+        self.vop.next = self.dec.vop.val();
+        self.vlen.next = self.vl.q.val();
+        // Next pc: zero-overhead loops jump back after their last body instruction.
+        self.next_pc.next = self.pc.q.val() + 1;
+        if !self.dec.is_loop.val()
+            & (self.sp.q.val() != 0)
+            & (self.top_end.val() == self.pc.q.val() + 1)
+        {
+            if self.top_count.val() > 1 {
+                self.next_pc.next = self.top_start.val();
+            }
+        }
+        if self.go.val() {
+            self.pc.d.next = self.next_pc.val();
+            if self.dec.is_wait.val() {
+                self.waitc.d.next = self.dec.n.val();
+            }
+            if self.dec.is_vlen.val() {
+                self.vl.d.next = self.dec.n.val().get_bits::<16>(0);
+            }
+            if self.dec.is_halt.val() {
+                self.run.d.next = false;
+                self.cpc.d.next = self.pc.q.val();
+            }
+            if self.dec.is_loop.val() {
+                self.sp.d.next = self.sp.q.val() + 1;
+                for k in 0..self._depth {
+                    if self.sp.q.val().index() == k {
+                        self.lcount[k].d.next = self.dec.n.val();
+                        self.lstart[k].d.next = self.pc.q.val() + 1;
+                        self.lend[k].d.next = self.dec.loop_end.val();
+                    }
+                }
+            } else if (self.sp.q.val() != 0) & (self.top_end.val() == self.pc.q.val() + 1) {
+                if self.top_count.val() > 1 {
+                    for k in 0..self._depth {
+                        if self.sp.q.val().index() == k + 1 {
+                            self.lcount[k].d.next = self.lcount[k].q.val() - 1;
+                        }
+                    }
+                } else {
+                    self.sp.d.next = self.sp.q.val() - 1;
+                }
+            }
+        }
+        if self.live.val() & self.fault.val() {
+            self.run.d.next = false;
+            self.code.d.next = self.fcode.val();
+            self.cpc.d.next = self.pc.q.val();
+        }
+        if self.run.q.val() & (self.waitc.q.val() != 0) {
+            self.waitc.d.next = self.waitc.q.val() - 1;
+        }
+        // Instruction fetch: the word needed in the next cycle.
+        self.imem_raddr.next = 0.into();
+        if self.run.q.val() {
+            self.imem_raddr.next = self.pc.q.val();
+            if self.go.val() {
+                self.imem_raddr.next = self.next_pc.val();
+            }
+        }
+        // Status and cycle counter.
+        self.running.next = self.run.q.val();
+        self.busy.next = self.run.q.val() | self.units_active.val();
+        self.err.next = self.code.q.val();
+        self.err_pc.next = self.cpc.q.val();
+        self.cycles.next = self.cyc.q.val();
+        if self.run.q.val() | self.units_active.val() {
+            self.cyc.d.next = self.cyc.q.val() + 1;
+        }
+        if self.start.val() & !self.run.q.val() & !self.units_active.val() {
+            self.run.d.next = true;
+            self.pc.d.next = 0.into();
+            self.waitc.d.next = 0.into();
+            self.vl.d.next = 1.into();
+            self.code.d.next = 0.into();
+            self.cpc.d.next = 0.into();
+            self.sp.d.next = 0.into();
+            self.cyc.d.next = 0.into();
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! `Vxu`: the vector unit: `v.add`, `v.max`, `v.relu`, `v.copy` and `v.argmax` over
+//! `vlen` words, one word per cycle, through a [`VecAlu`].
+//!
+//! ```text
+//!   issue, op, dst, a, b, vlen --> read side: re_a/a_bank/a_addr, re_b/b_bank/b_addr
+//!   ra[lanes], rb[lanes] -------> VecAlu --> write side: we/w_bank/w_addr/w_data
+//!                                        --> argmax: best value and index
+//! ```
+//! Issued at cycle `t`: reads word `i` of the sources in `t+1+i` (`i < V`), writes
+//! `dst + i` in `t+2+i`; argmax writes its one result word in `t+V+2`. The write side
+//! carries its own copy of the operation and destination, so a new instruction may
+//! issue while the last word of the previous one is still being written.
+//! - **Occupancy**: `ready` from `t+V` (`t+V+1` for argmax).
+//! - **Activity**: until `t+V+1` (`t+V+2` for argmax).
+//! - **Reset**: none; idle at power-up.
+
+use crate::vec_alu::{vop, VecAlu};
+use rust_hdl::prelude::*;
+
+/// The vector unit.
+#[derive(LogicBlock)]
+pub struct Vxu {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Start an instruction (only when `ready`).
+    pub issue: Signal<In, Bit>,
+    /// Operation ([`vop`]); sampled with `issue`.
+    pub op: Signal<In, Bits<3>>,
+    /// Words (`vlen`, >= 1); sampled with `issue`.
+    pub len: Signal<In, Bits<16>>,
+    /// Destination bank and first word; sampled with `issue`.
+    pub dst_bank: Signal<In, Bits<8>>,
+    /// First destination word.
+    pub dst_word: Signal<In, Bits<16>>,
+    /// First source bank.
+    pub a_bank: Signal<In, Bits<8>>,
+    /// First source word.
+    pub a_word: Signal<In, Bits<16>>,
+    /// Second source bank (add, max).
+    pub b_bank: Signal<In, Bits<8>>,
+    /// Second source word.
+    pub b_word: Signal<In, Bits<16>>,
+    /// Can accept an issue this cycle.
+    pub ready: Signal<Out, Bit>,
+    /// Has effects pending in this or a later cycle.
+    pub active: Signal<Out, Bit>,
+    /// Read the first source this cycle.
+    pub re_a: Signal<Out, Bit>,
+    /// Bank of that read.
+    pub ra_bank: Signal<Out, Bits<8>>,
+    /// Word of that read.
+    pub ra_addr: Signal<Out, Bits<16>>,
+    /// Read the second source this cycle.
+    pub re_b: Signal<Out, Bit>,
+    /// Bank of that read.
+    pub rb_bank: Signal<Out, Bits<8>>,
+    /// Word of that read.
+    pub rb_addr: Signal<Out, Bits<16>>,
+    /// First source word read at the previous cycle.
+    pub ra: Vec<Signal<In, Bits<8>>>,
+    /// Second source word read at the previous cycle.
+    pub rb: Vec<Signal<In, Bits<8>>>,
+    /// Write `w_data` this cycle.
+    pub we: Signal<Out, Bit>,
+    /// Bank of the write.
+    pub w_bank: Signal<Out, Bits<8>>,
+    /// Word of the write.
+    pub w_addr: Signal<Out, Bits<16>>,
+    /// Data of the write.
+    pub w_data: Vec<Signal<Out, Bits<8>>>,
+    alu: VecAlu,
+    left: DFF<Bits<16>>,
+    r_op: DFF<Bits<3>>,
+    aaddr: DFF<Bits<16>>,
+    baddr: DFF<Bits<16>>,
+    daddr: DFF<Bits<16>>,
+    abank: DFF<Bits<8>>,
+    bbank: DFF<Bits<8>>,
+    dbank: DFF<Bits<8>>,
+    words: DFF<Bits<32>>,
+    // write side: one cycle behind the reads
+    v_d: DFF<Bit>,
+    last_d: DFF<Bit>,
+    op_d: DFF<Bits<3>>,
+    addr_d: DFF<Bits<16>>,
+    bank_d: DFF<Bits<8>>,
+    words_d: DFF<Bits<32>>,
+    // argmax
+    best: DFF<Bits<8>>,
+    bidx: DFF<Bits<32>>,
+    am_we: DFF<Bit>,
+    am_bank: DFF<Bits<8>>,
+    am_addr: DFF<Bits<16>>,
+    is_am: Signal<Local, Bit>,
+    cand: Signal<Local, Bits<32>>,
+    lshift: Constant<Bits<8>>,
+    k_add: Constant<Bits<3>>,
+    k_max: Constant<Bits<3>>,
+    k_argmax: Constant<Bits<3>>,
+    _lanes: usize,
+}
+
+impl Vxu {
+    /// A vector unit over `lanes`-wide words.
+    pub fn new(lanes: usize) -> Self {
+        Self {
+            clock: Default::default(),
+            issue: Default::default(),
+            op: Default::default(),
+            len: Default::default(),
+            dst_bank: Default::default(),
+            dst_word: Default::default(),
+            a_bank: Default::default(),
+            a_word: Default::default(),
+            b_bank: Default::default(),
+            b_word: Default::default(),
+            ready: Default::default(),
+            active: Default::default(),
+            re_a: Default::default(),
+            ra_bank: Default::default(),
+            ra_addr: Default::default(),
+            re_b: Default::default(),
+            rb_bank: Default::default(),
+            rb_addr: Default::default(),
+            ra: crate::vec_of(lanes),
+            rb: crate::vec_of(lanes),
+            we: Default::default(),
+            w_bank: Default::default(),
+            w_addr: Default::default(),
+            w_data: crate::vec_of(lanes),
+            alu: VecAlu::new(lanes),
+            left: Default::default(),
+            r_op: Default::default(),
+            aaddr: Default::default(),
+            baddr: Default::default(),
+            daddr: Default::default(),
+            abank: Default::default(),
+            bbank: Default::default(),
+            dbank: Default::default(),
+            words: Default::default(),
+            v_d: Default::default(),
+            last_d: Default::default(),
+            op_d: Default::default(),
+            addr_d: Default::default(),
+            bank_d: Default::default(),
+            words_d: Default::default(),
+            best: Default::default(),
+            bidx: Default::default(),
+            am_we: Default::default(),
+            am_bank: Default::default(),
+            am_addr: Default::default(),
+            is_am: Default::default(),
+            cand: Default::default(),
+            lshift: Constant::new((lanes.trailing_zeros() as u64).to_bits()),
+            k_add: Constant::new(vop::ADD.to_bits()),
+            k_max: Constant::new(vop::MAX.to_bits()),
+            k_argmax: Constant::new(vop::ARGMAX.to_bits()),
+            _lanes: lanes,
+        }
+    }
+}
+
+impl Logic for Vxu {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, left, r_op, aaddr, baddr, daddr, abank, bbank, dbank, words, v_d, last_d,
+            op_d, addr_d, bank_d, words_d, best, bidx, am_we, am_bank, am_addr
+        );
+        // Read side.
+        self.re_a.next = self.left.q.val() != 0;
+        self.re_b.next = (self.left.q.val() != 0)
+            & ((self.r_op.q.val() == self.k_add.val()) | (self.r_op.q.val() == self.k_max.val()));
+        self.ra_bank.next = self.abank.q.val();
+        self.ra_addr.next = self.aaddr.q.val();
+        self.rb_bank.next = self.bbank.q.val();
+        self.rb_addr.next = self.baddr.q.val();
+        self.is_am.next = self.r_op.q.val() == self.k_argmax.val();
+        self.ready.next = (self.left.q.val() == 0) | ((self.left.q.val() == 1) & !self.is_am.val());
+        self.v_d.d.next = self.left.q.val() != 0;
+        self.last_d.d.next = self.left.q.val() == 1;
+        self.op_d.d.next = self.r_op.q.val();
+        self.addr_d.d.next = self.daddr.q.val();
+        self.bank_d.d.next = self.dbank.q.val();
+        self.words_d.d.next = self.words.q.val();
+        if self.left.q.val() != 0 {
+            self.left.d.next = self.left.q.val() - 1;
+            self.aaddr.d.next = self.aaddr.q.val() + 1;
+            self.baddr.d.next = self.baddr.q.val() + 1;
+            if !self.is_am.val() {
+                self.daddr.d.next = self.daddr.q.val() + 1;
+            }
+            self.words.d.next = self.words.q.val() + 1;
+        }
+        if self.issue.val() {
+            self.left.d.next = self.len.val();
+            self.r_op.d.next = self.op.val();
+            self.aaddr.d.next = self.a_word.val();
+            self.baddr.d.next = self.b_word.val();
+            self.daddr.d.next = self.dst_word.val();
+            self.abank.d.next = self.a_bank.val();
+            self.bbank.d.next = self.b_bank.val();
+            self.dbank.d.next = self.dst_bank.val();
+            self.words.d.next = 0.into();
+        }
+        // Write side: the data read last cycle through the lane datapath.
+        self.alu.op.next = self.op_d.q.val();
+        for l in 0..self._lanes {
+            self.alu.a[l].next = self.ra[l].val();
+            self.alu.b[l].next = self.rb[l].val();
+            self.w_data[l].next = self.alu.y[l].val();
+        }
+        self.we.next = self.v_d.q.val() & (self.op_d.q.val() != self.k_argmax.val());
+        self.w_bank.next = self.bank_d.q.val();
+        self.w_addr.next = self.addr_d.q.val();
+        // Argmax: keep the first maximum; write the index one cycle after the last word.
+        self.cand.next =
+            (self.words_d.q.val() << self.lshift.val()) + bit_cast::<32, 8>(self.alu.widx.val());
+        if self.v_d.q.val() & (self.op_d.q.val() == self.k_argmax.val()) {
+            if (self.words_d.q.val() == 0)
+                | ((self.alu.wmax.val() ^ 0x80) > (self.best.q.val() ^ 0x80))
+            {
+                self.best.d.next = self.alu.wmax.val();
+                self.bidx.d.next = self.cand.val();
+            }
+        }
+        self.am_we.d.next =
+            self.v_d.q.val() & self.last_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
+        if self.v_d.q.val() & self.last_d.q.val() {
+            self.am_bank.d.next = self.bank_d.q.val();
+            self.am_addr.d.next = self.addr_d.q.val();
+        }
+        if self.am_we.q.val() {
+            self.we.next = true;
+            self.w_bank.next = self.am_bank.q.val();
+            self.w_addr.next = self.am_addr.q.val();
+            for l in 0..self._lanes {
+                self.w_data[l].next = 0.into();
+            }
+            for l in 0..4 {
+                self.w_data[l].next = self.bidx.q.val().get_bits::<8>(8 * l);
+            }
+        }
+        self.active.next = (self.left.q.val() != 0) | self.v_d.q.val() | self.am_we.q.val();
+    }
+}

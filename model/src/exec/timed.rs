@@ -1,0 +1,337 @@
+//! A second executor that applies every data access at its cycle, as the timing table
+//! of `docs/isa.md` places it ([`crate::schedule::events`]): at each cycle every read
+//! samples the state left by the writes of earlier cycles, then that cycle's writes
+//! land (ties between writes in program order). A row's products use the active
+//! weights at `t+3+r` (the array's product stage; `swap` lands at the end of `t+2`).
+//!
+//! For a program the checker accepts this gives exactly what [`super::run`] gives
+//! (in-order execution); for a program with a hazard it shows what the timing makes
+//! of it. It is a test oracle for the checker, written for clarity, not speed.
+
+use super::ops::{apply_param_word, argmax_word, bin, requant_row, row_dot, un};
+use super::{Machine, RunResult};
+use crate::arith::Requant;
+use crate::isa::{Instr, VAddr, VUnOp};
+use crate::schedule::{param_words, Issue, Walker};
+use crate::TileConfig;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Values one instruction carries from its reads to its writes.
+#[derive(Default)]
+struct Scratch {
+    words: Vec<Vec<i8>>,
+    rows: Vec<Vec<i32>>,
+    tile: Vec<Vec<i8>>,
+    swap: Vec<Vec<i8>>,
+    params: Vec<Requant>,
+}
+
+type Action = Box<dyn FnOnce(&mut Machine, &mut Scratch)>;
+
+struct Step {
+    cycle: u64,
+    write: bool,
+    seq: u64,
+    inst: usize,
+    action: Action,
+}
+
+struct Plan {
+    steps: Vec<Step>,
+    scratch: Vec<Rc<RefCell<Scratch>>>,
+}
+
+impl Plan {
+    fn at(&mut self, cycle: u64, write: bool, action: Action) {
+        let seq = self.steps.len() as u64;
+        let inst = self.scratch.len() - 1;
+        self.steps.push(Step {
+            cycle,
+            write,
+            seq,
+            inst,
+            action,
+        });
+    }
+}
+
+/// Run `prog` on `machine`, every access at its cycle. Status, pc and cycle counts are
+/// those of the static schedule.
+pub fn run_timed(cfg: &TileConfig, prog: &[Instr], machine: &mut Machine) -> RunResult {
+    machine.vlen = 1;
+    let mut walker = Walker::new(cfg, prog);
+    let mut plan = Plan {
+        steps: Vec::new(),
+        scratch: Vec::new(),
+    };
+    for issue in walker.by_ref() {
+        plan.scratch.push(Rc::default());
+        if let Instr::Vlen(n) = issue.instr {
+            machine.vlen = n;
+        }
+        schedule_steps(cfg, &issue, &mut plan);
+    }
+    let Plan { mut steps, scratch } = plan;
+    steps.sort_by_key(|s| (s.cycle, s.write, s.seq));
+    let mut last = 0;
+    for s in steps {
+        last = last.max(s.cycle);
+        (s.action)(machine, &mut scratch[s.inst].borrow_mut());
+    }
+    let end = walker.end().expect("walk finished");
+    RunResult {
+        status: end.status,
+        pc: end.pc,
+        cycles: 1 + end.cycle.max(last),
+        predicted_cycles: end.predicted_cycles,
+    }
+}
+
+fn install_steps(cfg: &TileConfig, t: u64, w: u16, p: &mut Plan) {
+    let wb = cfg.weight_banks();
+    let cols = cfg.cols;
+    p.at(
+        t,
+        false,
+        Box::new(move |_, s| s.tile = vec![Vec::new(); cols]),
+    );
+    for k in 0..cfg.install_cycles() {
+        let group: Vec<usize> = (k * wb..((k + 1) * wb).min(cols)).collect();
+        let g2 = group.clone();
+        p.at(
+            t + 1 + k as u64,
+            false,
+            Box::new(move |m, s| {
+                for &c in &g2 {
+                    s.tile[c] = m.banks[1 + c % wb][w as usize + k].clone();
+                }
+            }),
+        );
+        p.at(
+            t + 2 + k as u64,
+            true,
+            Box::new(move |m, s| {
+                for &c in &group {
+                    m.shadow[c] = s.tile[c].clone();
+                }
+            }),
+        );
+    }
+}
+
+fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
+    let t = issue.cycle;
+    let v = issue.vlen as usize;
+    let word = |va: VAddr, i: usize| -> Box<dyn Fn(&Machine) -> Vec<i8>> {
+        Box::new(move |m: &Machine| m.word(va.offset(i)).to_vec())
+    };
+    match issue.instr {
+        Instr::MxuLoad { w } => install_steps(cfg, t, w, p),
+        Instr::MxuRun {
+            a,
+            rows,
+            acc,
+            swap,
+            accumulate,
+            load,
+        } => {
+            if swap {
+                p.at(t + 2, false, Box::new(|m, s| s.swap = m.shadow.clone()));
+                p.at(t + 2, true, Box::new(|m, s| m.active = s.swap.clone()));
+            }
+            if let Some(w) = load {
+                install_steps(cfg, t, w, p);
+            }
+            let rows = rows as usize;
+            p.at(
+                t,
+                false,
+                Box::new(move |_, s| {
+                    s.words = vec![Vec::new(); rows];
+                    s.rows = vec![Vec::new(); 2 * rows];
+                }),
+            );
+            for r in 0..rows {
+                let ru = r as u64;
+                let x = word(VAddr { bank: 0, word: a }, r);
+                p.at(t + 1 + ru, false, Box::new(move |m, s| s.words[r] = x(m)));
+                let c1 = cfg.clone();
+                p.at(
+                    t + 3 + ru,
+                    false,
+                    Box::new(move |m, s| s.rows[r] = row_dot(&c1, &s.words[r], &m.active)),
+                );
+                let row = acc as usize + r;
+                if accumulate {
+                    p.at(
+                        t + 6 + ru,
+                        false,
+                        Box::new(move |m, s| s.rows[rows + r] = m.acc[row].clone()),
+                    );
+                }
+                p.at(
+                    t + 7 + ru,
+                    true,
+                    Box::new(move |m, s| {
+                        let dot = &s.rows[r];
+                        m.acc[row] = if accumulate {
+                            s.rows[rows + r]
+                                .iter()
+                                .zip(dot)
+                                .map(|(o, d)| o.wrapping_add(*d))
+                                .collect()
+                        } else {
+                            dot.clone()
+                        };
+                    }),
+                );
+            }
+        }
+        Instr::RqParam { src } => {
+            let pw = param_words(cfg);
+            p.at(
+                t,
+                false,
+                Box::new(move |_, s| s.words = vec![Vec::new(); pw]),
+            );
+            for k in 0..pw {
+                let x = word(src, k);
+                p.at(
+                    t + 1 + k as u64,
+                    false,
+                    Box::new(move |m, s| s.words[k] = x(m)),
+                );
+                let c1 = cfg.clone();
+                p.at(
+                    t + 2 + k as u64,
+                    true,
+                    Box::new(move |m, s| apply_param_word(&c1, &mut m.params, k, &s.words[k])),
+                );
+            }
+        }
+        Instr::RqRun {
+            acc,
+            rows,
+            dst,
+            relu,
+        } => {
+            let beats = cfg.requant_beats();
+            let rl = cfg.requant_lanes;
+            let cols = cfg.cols;
+            let rows = rows as usize;
+            p.at(
+                t,
+                false,
+                Box::new(move |_, s| {
+                    s.rows = vec![vec![0; cols]; rows];
+                    s.params = vec![
+                        Requant {
+                            bias: 0,
+                            m: 0,
+                            s: 0
+                        };
+                        cols * rows
+                    ];
+                }),
+            );
+            for r in 0..rows {
+                let row = acc as usize + r;
+                for g in 0..beats {
+                    let x = t + 1 + (r * beats + g) as u64;
+                    let lanes = g * rl..(g + 1) * rl;
+                    let l2 = lanes.clone();
+                    p.at(
+                        x,
+                        false,
+                        Box::new(move |m, s| {
+                            for c in l2 {
+                                s.rows[r][c] = m.acc[row][c];
+                            }
+                        }),
+                    );
+                    p.at(
+                        x + 1,
+                        false,
+                        Box::new(move |m, s| {
+                            for c in lanes {
+                                s.params[r * cols + c] = m.params[c];
+                            }
+                        }),
+                    );
+                }
+                let c1 = cfg.clone();
+                p.at(
+                    t + ((r + 1) * beats + 7) as u64,
+                    true,
+                    Box::new(move |m, s| {
+                        let ps = &s.params[r * cols..(r + 1) * cols];
+                        let out = requant_row(&c1, &s.rows[r], ps, relu);
+                        m.word_mut(dst.offset(r)).copy_from_slice(&out);
+                    }),
+                );
+            }
+        }
+        Instr::VBin { op, dst, a, b } => {
+            p.at(
+                t,
+                false,
+                Box::new(move |_, s| s.words = vec![Vec::new(); 2 * v]),
+            );
+            for i in 0..v {
+                let (xa, xb) = (word(a, i), word(b, i));
+                let c = t + 1 + i as u64;
+                p.at(
+                    c,
+                    false,
+                    Box::new(move |m, s| {
+                        s.words[2 * i] = xa(m);
+                        s.words[2 * i + 1] = xb(m);
+                    }),
+                );
+                p.at(
+                    c + 1,
+                    true,
+                    Box::new(move |m, s| {
+                        let out = bin(op, &s.words[2 * i], &s.words[2 * i + 1]);
+                        m.word_mut(dst.offset(i)).copy_from_slice(&out);
+                    }),
+                );
+            }
+        }
+        Instr::VUn { op, dst, a } => {
+            p.at(
+                t,
+                false,
+                Box::new(move |_, s| s.words = vec![Vec::new(); v]),
+            );
+            for i in 0..v {
+                let xa = word(a, i);
+                let c = t + 1 + i as u64;
+                p.at(c, false, Box::new(move |m, s| s.words[i] = xa(m)));
+                if op != VUnOp::Argmax {
+                    p.at(
+                        c + 1,
+                        true,
+                        Box::new(move |m, s| {
+                            let out = un(op, &s.words[i]);
+                            m.word_mut(dst.offset(i)).copy_from_slice(&out);
+                        }),
+                    );
+                }
+            }
+            if op == VUnOp::Argmax {
+                let c1 = cfg.clone();
+                p.at(
+                    t + v as u64 + 2,
+                    true,
+                    Box::new(move |m, s| {
+                        let out = argmax_word(&c1, &s.words.concat());
+                        m.word_mut(dst).copy_from_slice(&out);
+                    }),
+                );
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,216 @@
+//! A small compiler: one matmul (optionally requantized) as a static instruction stream
+//! plus the SRAM image it runs on. The CLI's `matmul` and the tests use it.
+//!
+//! Memory layout (see [`crate::layout`] for the tile orders):
+//! - bank 0 from word 0: A, `kt * M` words; then Y (requantized output), `nt * M` words;
+//! - weight banks from word 0: the `kt * nt` weight tiles, `I` words each; bank 1 after
+//!   the weights: one requant parameter block of `pw` words per N tile;
+//! - accumulator rows from 0: C, `nt * M` rows.
+//!
+//! **Schedule** (the one the cycle model of Step 1 described, now as instructions): the
+//! first tile installs with `mxu.load`; then one `mxu.run` per tile streams the `M` rows
+//! with `swap` while it installs the next tile (`load`), followed by `wait P - 1` where
+//! `P = max(M, I)`; `halt` right after the last run. So the matmul program is busy for
+//! exactly [`matmul_program_cycles`] cycles. The requantization, if any, is a second
+//! program: per N tile `rq.param` then `rq.run`, back to back.
+
+use crate::arith::Requant;
+use crate::isa::{Instr, VAddr};
+use crate::layout::{MatmulPlan, PlanError};
+use crate::TileConfig;
+
+/// Words of one requantization parameter block for `cfg`.
+pub fn param_block_words(cfg: &TileConfig) -> usize {
+    let (c, l) = (cfg.cols, cfg.lanes);
+    (4 * c).div_ceil(l) + (2 * c).div_ceil(l) + c.div_ceil(l)
+}
+
+/// A parameter block as `lanes`-wide words (`docs/isa.md`, `rq.param`).
+pub fn param_block(cfg: &TileConfig, params: &[Requant]) -> Vec<Vec<i8>> {
+    assert!(params.len() <= cfg.cols);
+    let (c, l) = (cfg.cols, cfg.lanes);
+    let (wb, wm) = ((4 * c).div_ceil(l), (2 * c).div_ceil(l));
+    let mut bytes = vec![0u8; param_block_words(cfg) * l];
+    for (j, q) in params.iter().enumerate() {
+        bytes[4 * j..4 * j + 4].copy_from_slice(&q.bias.to_le_bytes());
+        bytes[wb * l + 2 * j..wb * l + 2 * j + 2].copy_from_slice(&q.m.to_le_bytes());
+        bytes[(wb + wm) * l + j] = q.s;
+    }
+    bytes
+        .chunks(l)
+        .map(|w| w.iter().map(|&b| b as i8).collect())
+        .collect()
+}
+
+/// A compiled matmul.
+#[derive(Clone, Debug)]
+pub struct GemmProgram {
+    /// The tiling.
+    pub plan: MatmulPlan,
+    /// The matmul program (ends with `halt`).
+    pub matmul: Vec<Instr>,
+    /// The requantization program, when requantizing.
+    pub requant: Option<Vec<Instr>>,
+    /// Words to load before running: (address, word).
+    pub image: Vec<(VAddr, Vec<i8>)>,
+    /// First bank-0 word of the requantized output (`nt * M` words).
+    pub y_base: usize,
+}
+
+/// Busy cycles of the matmul program for `m` rows and `tiles` weight tiles.
+pub fn matmul_program_cycles(cfg: &TileConfig, m: u64, tiles: u64) -> u64 {
+    let i = cfg.install_cycles() as u64;
+    let p = m.max(i);
+    // first run issues at cycle I; the last at I + (tiles - 1) * P; its last
+    // accumulator write lands at + M + 6; the count is that cycle + 1.
+    i + (tiles - 1) * p + m + 7
+}
+
+/// Compile `A [m, k] · B [k, n]` (requantized with `rq` = per-column parameters and
+/// ReLU, when given) for `cfg`.
+pub fn compile(
+    cfg: &TileConfig,
+    a: &[i8],
+    b: &[i8],
+    (m, k, n): (usize, usize, usize),
+    rq: Option<(&[Requant], bool)>,
+) -> Result<GemmProgram, PlanError> {
+    let plan = MatmulPlan::new(cfg, m, k, n)?;
+    let inst = cfg.install_cycles();
+    let tiles = plan.tiles();
+    let pw = param_block_words(cfg);
+    let y_base = plan.kt * m;
+    let fit = |what: String, need: usize, memory: &'static str, have: usize| {
+        if need > have {
+            Err(PlanError::DoesNotFit {
+                what,
+                need,
+                memory,
+                have,
+                config: cfg.name.clone(),
+            })
+        } else {
+            Ok(())
+        }
+    };
+    if rq.is_some() {
+        fit(
+            format!(
+                "A and the requantized Y ({} + {} words)",
+                plan.kt * m,
+                plan.nt * m
+            ),
+            y_base + plan.nt * m,
+            "activation bank (bank 0)",
+            cfg.act_depth,
+        )?;
+        fit(
+            format!(
+                "weights and requantization parameters ({} + {} words)",
+                tiles * inst,
+                plan.nt * pw
+            ),
+            tiles * inst + plan.nt * pw,
+            "weight bank 1",
+            cfg.bank_depth,
+        )?;
+    }
+    let mut image = Vec::new();
+    for (w, word) in plan.act_words(cfg, a).into_iter().enumerate() {
+        image.push((
+            VAddr {
+                bank: 0,
+                word: w as u16,
+            },
+            word,
+        ));
+    }
+    for (bank, words) in plan.weight_words(cfg, b).into_iter().enumerate() {
+        for (w, word) in words.into_iter().enumerate() {
+            image.push((
+                VAddr {
+                    bank: bank as u8 + 1,
+                    word: w as u16,
+                },
+                word,
+            ));
+        }
+    }
+    // The matmul: install tile 0, then one run per tile that installs the next.
+    let period = m.max(inst);
+    let mut prog = vec![Instr::MxuLoad { w: 0 }];
+    if inst > 1 {
+        prog.push(Instr::Wait(inst as u32 - 2));
+    }
+    for t in 0..tiles {
+        let (ni, ki) = (t / plan.kt, t % plan.kt);
+        prog.push(Instr::MxuRun {
+            a: (ki * m) as u16,
+            rows: m as u16,
+            acc: (ni * m) as u16,
+            swap: true,
+            accumulate: ki > 0,
+            load: (t + 1 < tiles).then_some(((t + 1) * inst) as u16),
+        });
+        if t + 1 < tiles && period > 1 {
+            prog.push(Instr::Wait(period as u32 - 2));
+        }
+    }
+    prog.push(Instr::Halt);
+    // The requantization: per N tile, its parameters, then its rows.
+    let requant = rq.map(|(params, relu)| {
+        let mut p = Vec::new();
+        for ni in 0..plan.nt {
+            let cols: Vec<Requant> = (0..cfg.cols)
+                .map(|c| {
+                    params.get(ni * cfg.cols + c).copied().unwrap_or(Requant {
+                        bias: 0,
+                        m: 0,
+                        s: 0,
+                    })
+                })
+                .collect();
+            let base = tiles * inst + ni * pw;
+            for (w, word) in param_block(cfg, &cols).into_iter().enumerate() {
+                image.push((
+                    VAddr {
+                        bank: 1,
+                        word: (base + w) as u16,
+                    },
+                    word,
+                ));
+            }
+            p.push(Instr::RqParam {
+                src: VAddr {
+                    bank: 1,
+                    word: base as u16,
+                },
+            });
+            if pw > 1 {
+                p.push(Instr::Wait(pw as u32 - 2));
+            }
+            p.push(Instr::RqRun {
+                acc: (ni * m) as u16,
+                rows: m as u16,
+                dst: VAddr {
+                    bank: 0,
+                    word: (y_base + ni * m) as u16,
+                },
+                relu,
+            });
+            let busy = m * cfg.requant_beats();
+            if ni + 1 < plan.nt && busy > 1 {
+                p.push(Instr::Wait(busy as u32 - 2));
+            }
+        }
+        p.push(Instr::Halt);
+        p
+    });
+    Ok(GemmProgram {
+        plan,
+        matmul: prog,
+        requant,
+        image,
+        y_base,
+    })
+}

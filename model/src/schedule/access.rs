@@ -1,0 +1,242 @@
+//! Every memory-port use and every data access of an issued instruction, with its
+//! cycle, per the timing table of `docs/isa.md`.
+//!
+//! A data access "at cycle `c`" happens at the clock edge ending cycle `c`: a read at
+//! `c` sees exactly the writes at cycles `< c` (SRAM: the address is presented in `c`;
+//! registers: sampled at the edge ending `c`). Reads and writes of one instruction are
+//! listed in the order of its sequential (program-order) semantics: element `i`'s
+//! reads, then element `i`'s write, then element `i + 1`.
+//!
+//! | instruction | ports | data |
+//! |---|---|---|
+//! | `mxu.load w` | read port of **every** weight bank at `t+1+k`, `k < I` | reads `b(1+j):w+k` for the columns `k*wb+j < cols`; writes shadow column `k*wb+j` at `t+2+k` |
+//! | `mxu.run` | bank 0 read `t+1+r`; acc read `t+6+r` (always); acc write `t+7+r`; with `load w` those of `mxu.load w` | `swap`: reads every shadow column at `t+2` (before the install's writes, the first of which lands on the same edge); reads `b0:a+r` at `t+1+r`; reads acc row `acc+r` at `t+6+r` only with `accumulate`; writes it at `t+7+r` |
+//! | `rq.param` | bank(src) read `t+1+k`, `k < pw` | reads `src+k` at `t+1+k`; the parameters held by word `k` are written at `t+2+k` |
+//! | `rq.run` | acc read `X = t+1+r*beats+g` (beat `g`); bank(dst) write `t+(r+1)*beats+7` | reads acc row `acc+r` at `X`; the bias, multiplier and shift of beat `g`'s columns at `X+1` (they travel with the value into the lanes); writes `dst+r` |
+//! | `v.add`, `v.max` | bank(a), bank(b) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
+//! | `v.relu`, `v.copy` | bank(a) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
+//! | `v.argmax` | bank(a) read `t+1+i`; bank(dst) write `t+V+2` | likewise |
+//!
+//! The active weights are not listed: `swap` writes them at the end of `t+2` and row `r`
+//! uses them at `t+3+r`; since `mxu.run`s are serialized by `BUSY` (`t' >= t+R`), a
+//! later swap (`t'+2 >= t+R+2`) never lands before an earlier run's last use
+//! (`t+R+2`, same edge: the old value is used), so they cannot carry a hazard.
+
+use super::{param_sections, Issue};
+use crate::isa::{Instr, VUnOp};
+use crate::TileConfig;
+
+/// A memory port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Port {
+    /// Read port of a bank.
+    BankRead(u8),
+    /// Write port of a bank.
+    BankWrite(u8),
+    /// Read port of the accumulator.
+    AccRead,
+    /// Write port of the accumulator.
+    AccWrite,
+}
+
+/// One of the three requantization parameter fields of a column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ParamField {
+    /// int32 bias.
+    Bias,
+    /// uint16 multiplier.
+    Mult,
+    /// Shift.
+    Shift,
+}
+
+/// A storage location that carries data between instructions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Loc {
+    /// A bank word.
+    Bank {
+        /// Bank number.
+        bank: u8,
+        /// Word.
+        word: usize,
+    },
+    /// An accumulator row.
+    Acc(usize),
+    /// A shadow weight register column.
+    Shadow(usize),
+    /// A requantization parameter of a column.
+    Param(ParamField, usize),
+}
+
+/// One use of a port or one data access, at a cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The port is used in `cycle`.
+    Port {
+        /// Which port.
+        port: Port,
+        /// Cycle.
+        cycle: u64,
+    },
+    /// `loc` is read at (the edge ending) `cycle`.
+    Read {
+        /// What is read.
+        loc: Loc,
+        /// Cycle.
+        cycle: u64,
+    },
+    /// `loc` is written at (the edge ending) `cycle`.
+    Write {
+        /// What is written.
+        loc: Loc,
+        /// Cycle.
+        cycle: u64,
+    },
+}
+
+/// Call `f` with every port use and data access of `issue`, in sequential-semantics
+/// order (see the module table). Sequencer instructions have none.
+pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
+    let t = issue.cycle;
+    let v = issue.vlen as u64;
+    let port = |port, cycle| Event::Port { port, cycle };
+    let rd = |loc, cycle| Event::Read { loc, cycle };
+    let wr = |loc, cycle| Event::Write { loc, cycle };
+    let bw = |bank: u8, word: usize| Loc::Bank { bank, word };
+    match issue.instr {
+        Instr::MxuLoad { w } => install(cfg, t, w, &mut f),
+        Instr::MxuRun {
+            a,
+            rows,
+            acc,
+            swap,
+            accumulate,
+            load,
+        } => {
+            if swap {
+                for col in 0..cfg.cols {
+                    f(rd(Loc::Shadow(col), t + 2));
+                }
+            }
+            if let Some(w) = load {
+                install(cfg, t, w, &mut f);
+            }
+            for r in 0..rows as u64 {
+                let row = acc as usize + r as usize;
+                f(port(Port::BankRead(0), t + 1 + r));
+                f(rd(bw(0, a as usize + r as usize), t + 1 + r));
+                f(port(Port::AccRead, t + 6 + r));
+                if accumulate {
+                    f(rd(Loc::Acc(row), t + 6 + r));
+                }
+                f(port(Port::AccWrite, t + 7 + r));
+                f(wr(Loc::Acc(row), t + 7 + r));
+            }
+        }
+        Instr::RqParam { src } => {
+            let [nb, nm, ns] = param_sections(cfg);
+            let l = cfg.lanes;
+            for k in 0..nb + nm + ns {
+                let c = t + 1 + k as u64;
+                f(port(Port::BankRead(src.bank), c));
+                f(rd(bw(src.bank, src.word as usize + k), c));
+                // Columns whose field lives in word k: `per` columns per word.
+                let (field, j, per) = if k < nb {
+                    (ParamField::Bias, k, l / 4)
+                } else if k < nb + nm {
+                    (ParamField::Mult, k - nb, l / 2)
+                } else {
+                    (ParamField::Shift, k - nb - nm, l)
+                };
+                for col in j * per..((j + 1) * per).min(cfg.cols) {
+                    f(wr(Loc::Param(field, col), c + 1));
+                }
+            }
+        }
+        Instr::RqRun { acc, rows, dst, .. } => {
+            let beats = cfg.requant_beats() as u64;
+            let rl = cfg.requant_lanes;
+            for r in 0..rows as u64 {
+                let row = acc as usize + r as usize;
+                for g in 0..beats {
+                    let x = t + 1 + r * beats + g;
+                    f(port(Port::AccRead, x));
+                    f(rd(Loc::Acc(row), x));
+                    for col in g as usize * rl..(g as usize + 1) * rl {
+                        for field in [ParamField::Bias, ParamField::Mult, ParamField::Shift] {
+                            f(rd(Loc::Param(field, col), x + 1));
+                        }
+                    }
+                }
+                let c = t + (r + 1) * beats + 7;
+                f(port(Port::BankWrite(dst.bank), c));
+                f(wr(bw(dst.bank, dst.word as usize + r as usize), c));
+            }
+        }
+        Instr::VBin { dst, a, b, .. } => {
+            for i in 0..v {
+                let u = i as usize;
+                f(port(Port::BankRead(a.bank), t + 1 + i));
+                f(port(Port::BankRead(b.bank), t + 1 + i));
+                f(rd(bw(a.bank, a.word as usize + u), t + 1 + i));
+                f(rd(bw(b.bank, b.word as usize + u), t + 1 + i));
+                f(port(Port::BankWrite(dst.bank), t + 2 + i));
+                f(wr(bw(dst.bank, dst.word as usize + u), t + 2 + i));
+            }
+        }
+        Instr::VUn { op, dst, a } => {
+            for i in 0..v {
+                let u = i as usize;
+                f(port(Port::BankRead(a.bank), t + 1 + i));
+                f(rd(bw(a.bank, a.word as usize + u), t + 1 + i));
+                if op != VUnOp::Argmax {
+                    f(port(Port::BankWrite(dst.bank), t + 2 + i));
+                    f(wr(bw(dst.bank, dst.word as usize + u), t + 2 + i));
+                }
+            }
+            if op == VUnOp::Argmax {
+                f(port(Port::BankWrite(dst.bank), t + v + 2));
+                f(wr(bw(dst.bank, dst.word as usize), t + v + 2));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The events of installing the weight tile at weight word `w`, issued at `t`.
+fn install(cfg: &TileConfig, t: u64, w: u16, f: &mut impl FnMut(Event)) {
+    let wb = cfg.weight_banks();
+    for k in 0..cfg.install_cycles() {
+        let c = t + 1 + k as u64;
+        for j in 0..wb {
+            f(Event::Port {
+                port: Port::BankRead(1 + j as u8),
+                cycle: c,
+            });
+            if k * wb + j < cfg.cols {
+                f(Event::Read {
+                    loc: Loc::Bank {
+                        bank: 1 + j as u8,
+                        word: w as usize + k,
+                    },
+                    cycle: c,
+                });
+                f(Event::Write {
+                    loc: Loc::Shadow(k * wb + j),
+                    cycle: c + 1,
+                });
+            }
+        }
+    }
+}
+
+impl Event {
+    /// The cycle of the event.
+    pub fn cycle(&self) -> u64 {
+        match *self {
+            Event::Port { cycle, .. } | Event::Read { cycle, .. } | Event::Write { cycle, .. } => {
+                cycle
+            }
+        }
+    }
+}
