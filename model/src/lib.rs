@@ -15,6 +15,7 @@ pub mod gemm;
 pub mod isa;
 pub mod layout;
 pub mod npy;
+pub mod randprog;
 pub mod schedule;
 pub mod timing;
 

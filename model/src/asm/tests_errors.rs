@@ -47,6 +47,14 @@ fn syntax_errors_are_located() {
         "unexpected operand 3 of v.relu: v.relu takes dst, a",
     );
     err_at("v.relu b0:0,", None, 1, ",", "operand 2 of v.relu: expected a vector address `bK:W` (bank K, word W, e.g. `b1:16`), found nothing");
+    // A missing comma: the first operand runs into the second.
+    err_at(
+        "v.add b0:0 b0:1, b0:2",
+        None,
+        1,
+        "b0#2",
+        "operand 1 of v.add: word: expected `+`, `-`, `,` or end of line, found `b0`",
+    );
     err_at("send 5", None, 1, "5", "operand 1 of send: expected a vector address `bK:W` (bank K, word W, e.g. `b1:16`), found `5`");
     err_at("recv b1 4", None, 1, "b1", "operand 1 of recv: expected a vector address `bK:W` (bank K, word W, e.g. `b1:16`), found `b1 4`");
     err_at(

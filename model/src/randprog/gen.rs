@@ -442,18 +442,19 @@ impl<'a> Gen<'a> {
                 // the next one in the same instruction.
                 let n = rows(self);
                 let acc = self.word_in(cfg.acc_depth, n as usize);
-                self.pending.push_back(Instr::MxuLoad {
-                    w: self.word_in(cfg.bank_depth, inst),
-                });
+                let w = self.word_in(cfg.bank_depth, inst);
+                self.pending.push_back(Instr::MxuLoad { w });
                 for k in 0..self.rng.range(1, 3) {
                     let last = self.rng.chance(1, 3);
+                    let a = self.word_in(cfg.act_depth, n as usize);
+                    let w = self.word_in(cfg.bank_depth, inst);
                     self.pending.push_back(Instr::MxuRun {
-                        a: self.word_in(cfg.act_depth, n as usize),
+                        a,
                         rows: n,
                         acc,
                         swap: true,
                         accumulate: k > 0,
-                        load: (!last).then(|| self.word_in(cfg.bank_depth, inst)),
+                        load: (!last).then_some(w),
                     });
                 }
                 return self.pending.pop_front();
