@@ -2,6 +2,7 @@
 //! verilated RTL. Every subcommand has `--help`; `--json` prints one JSON object.
 
 mod asm_cmd;
+mod run_cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use minilpu_model::arith::{Requant, MAX_SHIFT};
@@ -43,10 +44,13 @@ enum Cmd {
     /// Disassemble a binary program into canonical assembly text.
     #[command(after_help = asm_cmd::DISASM_HELP)]
     Disasm(asm_cmd::DisasmArgs),
+    /// Run a program on the golden model or the verilated RTL; load and dump memory.
+    #[command(after_help = run_cmd::RUN_HELP)]
+    Run(run_cmd::RunArgs),
 }
 
 #[derive(Args)]
-struct TileArgs {
+pub(crate) struct TileArgs {
     /// Named preset: sim-small, icebreaker or ulx3s-85f.
     #[arg(long, default_value = "sim-small")]
     preset: String,
@@ -56,7 +60,7 @@ struct TileArgs {
 }
 
 impl TileArgs {
-    fn load(&self) -> Result<TileConfig, String> {
+    pub(crate) fn load(&self) -> Result<TileConfig, String> {
         match &self.config {
             Some(p) => TileConfig::from_toml_file(p),
             None => TileConfig::preset(&self.preset).map_err(|e| e.to_string()),
@@ -135,6 +139,11 @@ fn main() -> ExitCode {
             .map(|t| print!("{t}")),
         Cmd::Asm(a) => return asm_cmd::asm(a),
         Cmd::Disasm(a) => return asm_cmd::disasm(a),
+        Cmd::Run(a) => match run_cmd::run(a) {
+            Ok(true) => return ExitCode::SUCCESS,
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

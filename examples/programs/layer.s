@@ -19,6 +19,7 @@
     wait M - 2                      ; one tile period = M cycles
     mxu.run 8, M, 0, swap, acc      ; K tile 1, accumulate
     rq.param b1:4                   ; the requantizer loads its parameters meanwhile
-    wait 5                          ; 7 parameter words
+    wait 10                         ; the run's read-modify-writes hold the accumulator
+                                    ; read port until 6 cycles after its last row
     rq.run 0, M, b0:16, relu        ; accumulator rows 0..8 -> Y
     halt

@@ -22,11 +22,11 @@
     mxu.run 8, M, 0, swap, acc, load 4  ; layer 1, K tile 1; install W2
     wait 0                              ; the install reads bank 1 for 2 cycles
     rq.param b1:6                       ; layer-1 parameters
-    wait 5
+    wait 9                              ; accumulator read port busy until the run drains
     rq.run 0, M, b0:16, relu            ; H = relu(requant1(C1)) into b0:16..24
     wait M - 2
     rq.param b1:13                      ; layer-2 parameters (the unit is free again)
     mxu.run 16, M, 8, swap              ; layer 2 reads H right after its rows land
-    wait 5
+    wait 11
     rq.run 8, M, b0:24                  ; Y = requant2(C2)
     halt

@@ -87,7 +87,10 @@ pub struct Requantizer {
     raddr: DFF<Bits<16>>,
     r_relu: DFF<Bit>,
     r_bank: DFF<Bits<8>>,
-    waddr: DFF<Bits<16>>,
+    wrow: DFF<Bits<16>>,
+    wbank_tag: Delay<8>,
+    waddr_tag: Delay<16>,
+    relu_in: Delay<1>,
     beat_in: Delay<8>,
     beat_out: Delay<8>,
     valid_out: Delay<1>,
@@ -152,7 +155,10 @@ impl Requantizer {
             raddr: Default::default(),
             r_relu: Default::default(),
             r_bank: Default::default(),
-            waddr: Default::default(),
+            wrow: Default::default(),
+            wbank_tag: Delay::new(RQ_DRAIN),
+            waddr_tag: Delay::new(RQ_DRAIN),
+            relu_in: Delay::new(1),
             beat_in: Delay::new(1),
             beat_out: Delay::new(1 + REQUANT_LANE_LATENCY),
             valid_out: Delay::new(1 + REQUANT_LANE_LATENCY),
@@ -192,9 +198,12 @@ impl Logic for Requantizer {
     fn update(&mut self) {
         dff_setup!(
             self, clock, pleft, pword, pbank_r, pvalid, ptail, run, issuing, left, beat, drain,
-            raddr, r_relu, r_bank, waddr
+            raddr, r_relu, r_bank, wrow
         );
-        clock!(self, clock, lanes, beat_in, beat_out, valid_out, last_write);
+        clock!(
+            self, clock, lanes, beat_in, beat_out, valid_out, last_write, wbank_tag, waddr_tag,
+            relu_in
+        );
         // Parameter loader: one word per cycle, shifted in as it arrives.
         self.preq.next = self.pleft.q.val() != 0;
         self.pbank.next = self.pbank_r.q.val();
@@ -236,6 +245,7 @@ impl Logic for Requantizer {
                 if self.last_beat.val() {
                     self.beat.d.next = 0.into();
                     self.raddr.d.next = self.raddr.q.val() + 1;
+                    self.wrow.d.next = self.wrow.q.val() + 1;
                     self.left.d.next = self.left.q.val() - 1;
                     if self.left.q.val() == 1 {
                         self.issuing.d.next = false;
@@ -257,7 +267,7 @@ impl Logic for Requantizer {
             self.raddr.d.next = self.acc.val();
             self.r_relu.d.next = self.relu.val();
             self.r_bank.d.next = self.bank.val();
-            self.waddr.d.next = self.word.val();
+            self.wrow.d.next = self.word.val();
         }
         self.run_ready.next = !(self.run.q.val() & self.issuing.q.val())
             | (self.last_beat.val() & (self.left.q.val() == 1));
@@ -272,13 +282,15 @@ impl Logic for Requantizer {
         self.valid_out.d.next = (self.run.q.val() & self.issuing.q.val()).into();
         self.last_write.d.next =
             (self.run.q.val() & self.issuing.q.val() & self.last_beat.val()).into();
+        // The destination travels with the row, so a new run may issue while the last
+        // rows of the previous one are still in the lanes.
+        self.wbank_tag.d.next = self.r_bank.q.val();
+        self.waddr_tag.d.next = self.wrow.q.val();
+        self.relu_in.d.next = self.r_relu.q.val().into();
         self.out_we.next = self.last_write.q.val().any();
-        self.out_bank.next = self.r_bank.q.val();
-        self.out_addr.next = self.waddr.q.val();
-        if self.out_we.val() {
-            self.waddr.d.next = self.waddr.q.val() + 1;
-        }
-        self.lanes.relu.next = self.r_relu.q.val();
+        self.out_bank.next = self.wbank_tag.q.val();
+        self.out_addr.next = self.waddr_tag.q.val();
+        self.lanes.relu.next = self.relu_in.q.val().any();
         for l in 0..self._lanes {
             self.out_data[l].next = 0.into();
         }

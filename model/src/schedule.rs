@@ -49,6 +49,8 @@
 mod access;
 mod check;
 #[cfg(test)]
+mod check_tests;
+#[cfg(test)]
 mod tests;
 mod walker;
 
@@ -159,7 +161,9 @@ pub fn timing(cfg: &TileConfig, instr: &Instr, vlen: u16) -> Timing {
         Instr::RqParam { .. } => (pw, pw + 1),
         Instr::RqRun { rows, .. } => (rows as u64 * beats, rows as u64 * beats + 7),
         Instr::VBin { .. } => (v, v + 1),
-        Instr::VUn { op, .. } if op == VUnOp::Argmax => (v + 1, v + 2),
+        Instr::VUn {
+            op: VUnOp::Argmax, ..
+        } => (v + 1, v + 2),
         Instr::VUn { .. } => (v, v + 1),
         _ => (0, 0),
     };

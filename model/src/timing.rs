@@ -27,7 +27,11 @@ mod tests {
             let c = TileConfig::preset(p).unwrap();
             let (k, n) = (8 * c.rows, 8 * c.cols);
             let tiles = 64;
-            let big = utilization(&c, 64 * (k * n) as u64, matmul_program_cycles(&c, 64, tiles));
+            let big = utilization(
+                &c,
+                64 * (k * n) as u64,
+                matmul_program_cycles(&c, 64, tiles),
+            );
             assert!(big >= 0.85, "{p}: batch-64 utilization {big}");
             let one = utilization(&c, (k * n) as u64, matmul_program_cycles(&c, 1, tiles));
             assert!(

@@ -4,6 +4,7 @@
 //! - [`verilated`]: build any Verilog text into a shared library at run time
 //!   (Verilator 5 + a generated C++ shim, cached by content hash) and poke its ports.
 
+pub mod program;
 pub mod runner;
 pub mod tile_sim;
 pub mod verilated;

@@ -116,6 +116,8 @@ pub struct TileSim {
     model: VerilatedModel,
     cfg: TileConfig,
     p: Ports,
+    /// Instruction words written so far (cleared again by the next, shorter program).
+    loaded: usize,
 }
 
 impl TileSim {
@@ -155,6 +157,7 @@ impl TileSim {
             model,
             cfg: cfg.clone(),
             p,
+            loaded: 0,
         };
         sim.model.eval();
         sim.model.tick();
@@ -261,12 +264,18 @@ impl TileSim {
             .collect()
     }
 
-    /// Write instruction words from pc 0 (tile idle).
+    /// Write instruction words from pc 0 (tile idle); words a previous, longer program
+    /// left behind are cleared to 0 (illegal), as in a fresh instruction memory.
     pub fn load_program(&mut self, words: &[u64]) {
-        for (pc, w) in words.iter().enumerate() {
+        assert!(
+            words.len() <= self.cfg.imem_depth,
+            "program longer than imem_depth"
+        );
+        for pc in 0..words.len().max(self.loaded) {
             self.select(1, 0, pc);
-            self.store(&w.to_le_bytes());
+            self.store(&words.get(pc).copied().unwrap_or(0).to_le_bytes());
         }
+        self.loaded = words.len();
     }
 
     /// Read instruction word `pc` (tile idle).

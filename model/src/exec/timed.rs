@@ -28,6 +28,7 @@ struct Scratch {
 }
 
 type Action = Box<dyn FnOnce(&mut Machine, &mut Scratch)>;
+type Reader = Box<dyn Fn(&Machine) -> Vec<i8>>;
 
 struct Step {
     cycle: u64,
@@ -123,7 +124,7 @@ fn install_steps(cfg: &TileConfig, t: u64, w: u16, p: &mut Plan) {
 fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
     let t = issue.cycle;
     let v = issue.vlen as usize;
-    let word = |va: VAddr, i: usize| -> Box<dyn Fn(&Machine) -> Vec<i8>> {
+    let word = |va: VAddr, i: usize| -> Reader {
         Box::new(move |m: &Machine| m.word(va.offset(i)).to_vec())
     };
     match issue.instr {

@@ -130,7 +130,11 @@ fn illegal(cfg: &TileConfig, rng: &mut Rng, p: usize) -> Vec<(Vec<Instr>, usize,
             0,
             "v.add from a bank >= banks".into(),
         ),
-        (vec![Instr::RqParam { src: bad }], 0, "rq.param from a bank >= banks".into()),
+        (
+            vec![Instr::RqParam { src: bad }],
+            0,
+            "rq.param from a bank >= banks".into(),
+        ),
         (
             vec![Instr::Loop {
                 n: 2,
@@ -165,7 +169,17 @@ fn illegal(cfg: &TileConfig, rng: &mut Rng, p: usize) -> Vec<(Vec<Instr>, usize,
         ),
         (vec![Instr::Vlen(0)], 0, "vlen 0".into()),
         (vec![run0], 0, "mxu.run with 0 rows".into()),
-        (vec![Instr::Loop { n: 0, end: (p + 2) as u16 }, Instr::Nop], 0, "loop 0 times".into()),
+        (
+            vec![
+                Instr::Loop {
+                    n: 0,
+                    end: (p + 2) as u16,
+                },
+                Instr::Nop,
+            ],
+            0,
+            "loop 0 times".into(),
+        ),
     ]
 }
 
@@ -187,8 +201,16 @@ fn range(cfg: &TileConfig, rng: &mut Rng, p: usize) -> Vec<(Vec<Instr>, usize, S
     };
     let v = rng.range(2, 8).min(d);
     let mut out = vec![
-        (vec![run(cfg.act_depth - 1, 2, 0, None)], 0, "mxu.run a + rows > act_depth".into()),
-        (vec![run(0, 2, cfg.acc_depth - 1, None)], 0, "mxu.run acc + rows > acc_depth".into()),
+        (
+            vec![run(cfg.act_depth - 1, 2, 0, None)],
+            0,
+            "mxu.run a + rows > act_depth".into(),
+        ),
+        (
+            vec![run(0, 2, cfg.acc_depth - 1, None)],
+            0,
+            "mxu.run acc + rows > acc_depth".into(),
+        ),
         (
             vec![Instr::RqParam {
                 src: at(d - param_words(cfg) + 1),
@@ -242,8 +264,16 @@ fn range(cfg: &TileConfig, rng: &mut Rng, p: usize) -> Vec<(Vec<Instr>, usize, S
     out.push((lp, 4, "a fifth nested loop".into()));
     if cfg.bank_depth - inst + 1 < (1 << 14) {
         let w = cfg.bank_depth - inst + 1;
-        out.push((vec![Instr::MxuLoad { w: w as u16 }], 0, "mxu.load w + I > bank_depth".into()));
-        out.push((vec![run(0, 1, 0, Some(w))], 0, "mxu.run load w + I > bank_depth".into()));
+        out.push((
+            vec![Instr::MxuLoad { w: w as u16 }],
+            0,
+            "mxu.load w + I > bank_depth".into(),
+        ));
+        out.push((
+            vec![run(0, 1, 0, Some(w))],
+            0,
+            "mxu.run load w + I > bank_depth".into(),
+        ));
     }
     out
 }
@@ -268,18 +298,46 @@ fn busy(cfg: &TileConfig, rng: &mut Rng) -> Vec<(Vec<Instr>, usize, String)> {
     };
     let mut out = vec![
         (
-            vec![Instr::Vlen(v), copy, Instr::VUn { op: VUnOp::Relu, dst: z, a: o }],
+            vec![
+                Instr::Vlen(v),
+                copy,
+                Instr::VUn {
+                    op: VUnOp::Relu,
+                    dst: z,
+                    a: o,
+                },
+            ],
             2,
             "v.relu while v.copy runs".into(),
         ),
         (
-            vec![Instr::Vlen(1), Instr::VUn { op: VUnOp::Argmax, dst: o, a: z }, copy],
+            vec![
+                Instr::Vlen(1),
+                Instr::VUn {
+                    op: VUnOp::Argmax,
+                    dst: o,
+                    a: z,
+                },
+                copy,
+            ],
             2,
             "v.copy in the cycle after v.argmax (busy V + 1)".into(),
         ),
-        (vec![run(2, None), run(1, None)], 1, "mxu.run while mxu.run streams".into()),
         (
-            vec![Instr::RqParam { src: z }, Instr::RqRun { acc: 0, rows: 1, dst: o, relu: false }],
+            vec![run(2, None), run(1, None)],
+            1,
+            "mxu.run while mxu.run streams".into(),
+        ),
+        (
+            vec![
+                Instr::RqParam { src: z },
+                Instr::RqRun {
+                    acc: 0,
+                    rows: 1,
+                    dst: o,
+                    relu: false,
+                },
+            ],
             1,
             "rq.run while rq.param loads".into(),
         ),

@@ -17,6 +17,9 @@
 //! | `v.relu`, `v.copy` | bank(a) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
 //! | `v.argmax` | bank(a) read `t+1+i`; bank(dst) write `t+V+2` | likewise |
 //!
+//! Ports are listed as the ISA names them (one read, one write port per bank); the
+//! checker merges a weight bank's two into one when the banks are single-ported SPRAM.
+//!
 //! The active weights are not listed: `swap` writes them at the end of `t+2` and row `r`
 //! uses them at `t+3+r`; since `mxu.run`s are serialized by `BUSY` (`t' >= t+R`), a
 //! later swap (`t'+2 >= t+R+2`) never lands before an earlier run's last use

@@ -1,7 +1,9 @@
 //! The assembler's checker: every error the hardware would raise, plus what the
 //! hardware does not detect: **port conflicts** (two uses of one read or write port of
 //! a bank or of the accumulator in one cycle; an instruction may conflict with itself,
-//! e.g. `v.add` with both sources in one bank) and **data hazards** on bank words,
+//! e.g. `v.add` with both sources in one bank; with `weight_bank_kind = "spram"` each
+//! weight bank is single-ported, so a read and a write of one weight bank in one cycle
+//! conflict too, as `hdl/src/spram_bank.rs` requires) and **data hazards** on bank words,
 //! accumulator rows, shadow weight columns and requantization parameters.
 //!
 //! Hazard rule (times are the edges of [`events`](super::events)): an access of a
@@ -23,9 +25,10 @@
 
 use super::{events, mnemonic, End, Event, Issue, Loc, ParamField, Port, Schedule, Walker};
 use crate::isa::{Instr, Status};
-use crate::TileConfig;
+use crate::{BankKind, TileConfig};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Most errors one check reports.
 pub const MAX_ERRORS: usize = 100;
@@ -127,23 +130,62 @@ impl fmt::Display for CheckError {
     }
 }
 
-/// Last access to a location: edge (0 = none) and pc.
+/// Last access to a location: edge (0 = none), pc and mnemonic.
 #[derive(Clone, Copy, Default)]
 struct Stamp {
     time: u64,
-    pc: u32,
+    pc: usize,
+    name: &'static str,
 }
 
+impl Stamp {
+    fn who(&self) -> String {
+        format!("pc {} ({})", self.pc, self.name)
+    }
+}
+
+/// The latest read and write of one location.
+#[derive(Clone, Copy, Default)]
+struct Hist {
+    rd: Stamp,
+    wr: Stamp,
+}
+
+/// FxHash-style hasher: the maps are keyed by small integers, hashed per access.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.write_u64(x as u64);
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
 /// Incremental checker: feed it the issued instructions in order, then
-/// [`Checker::finish`] with the walk's end.
+/// [`Checker::finish`] with the walk's end. Its memory grows with the locations the
+/// program touches (and the ports in use ahead of the current cycle), not with the
+/// run's length, and cloning it is cheap.
 #[derive(Clone)]
 pub struct Checker<'a> {
     cfg: &'a TileConfig,
-    /// Mnemonic of each pc seen so far.
-    names: Vec<&'static str>,
-    wr: Vec<Stamp>,
-    rd: Vec<Stamp>,
-    ports: HashMap<(Port, u64), usize>,
+    locs: FxMap<Loc, Hist>,
+    ports: FxMap<(Port, u64), Stamp>,
     prune_at: usize,
     errors: Vec<CheckError>,
     seen: HashSet<(CheckKind, usize, usize)>,
@@ -153,13 +195,10 @@ pub struct Checker<'a> {
 impl<'a> Checker<'a> {
     /// A checker with no history.
     pub fn new(cfg: &'a TileConfig) -> Self {
-        let n = Self::locs(cfg);
         Checker {
             cfg,
-            names: vec!["?"; cfg.imem_depth],
-            wr: vec![Stamp::default(); n],
-            rd: vec![Stamp::default(); n],
-            ports: HashMap::new(),
+            locs: FxMap::default(),
+            ports: FxMap::default(),
             prune_at: 4096,
             errors: Vec::new(),
             seen: HashSet::new(),
@@ -167,31 +206,15 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn locs(cfg: &TileConfig) -> usize {
-        cfg.act_depth + cfg.weight_banks() * cfg.bank_depth + cfg.acc_depth + 4 * cfg.cols
-    }
-
-    fn index(&self, loc: Loc) -> usize {
-        let c = self.cfg;
-        let acc0 = c.act_depth + c.weight_banks() * c.bank_depth;
-        match loc {
-            Loc::Bank { bank: 0, word } => word,
-            Loc::Bank { bank, word } => c.act_depth + (bank as usize - 1) * c.bank_depth + word,
-            Loc::Acc(r) => acc0 + r,
-            Loc::Shadow(col) => acc0 + c.acc_depth + col,
-            Loc::Param(f, col) => {
-                let k = match f {
-                    ParamField::Bias => 1,
-                    ParamField::Mult => 2,
-                    ParamField::Shift => 3,
-                };
-                acc0 + c.acc_depth + k * c.cols + col
+    /// The physical port: a single-ported SPRAM weight bank reads and writes through
+    /// one port (reported as its read port).
+    fn physical(&self, port: Port) -> Port {
+        match port {
+            Port::BankWrite(b) if b > 0 && self.cfg.weight_bank_kind == BankKind::Spram => {
+                Port::BankRead(b)
             }
+            p => p,
         }
-    }
-
-    fn who(&self, pc: usize) -> String {
-        format!("pc {pc} ({})", self.names[pc])
     }
 
     fn push(&mut self, kind: CheckKind, pc: usize, other: Option<usize>, cycle: u64, msg: String) {
@@ -212,7 +235,11 @@ impl<'a> Checker<'a> {
     /// Check one issued instruction against everything issued before it.
     pub fn issue(&mut self, issue: &Issue) {
         let pc = issue.pc;
-        self.names[pc] = mnemonic(&issue.instr);
+        let me = |time| Stamp {
+            time,
+            pc,
+            name: mnemonic(&issue.instr),
+        };
         if self.ports.len() >= self.prune_at {
             // Every later access is after the current issue cycle.
             self.ports.retain(|&(_, c), _| c > issue.cycle);
@@ -224,42 +251,43 @@ impl<'a> Checker<'a> {
         for &e in &evs {
             match e {
                 Event::Port { port, cycle } => {
-                    if let Some(&other) = self.ports.get(&(port, cycle)) {
+                    let port = self.physical(port);
+                    if let Some(other) = self.ports.get(&(port, cycle)).copied() {
                         let msg = format!(
                             "{} and {} both use the {} in cycle {cycle}",
-                            self.who(other),
-                            self.who(pc),
-                            port_name(port)
+                            other.who(),
+                            me(cycle).who(),
+                            port_name(self.cfg, port)
                         );
-                        self.push(CheckKind::Port, pc, Some(other), cycle, msg);
+                        self.push(CheckKind::Port, pc, Some(other.pc), cycle, msg);
                     } else {
-                        self.ports.insert((port, cycle), pc);
+                        self.ports.insert((port, cycle), me(cycle));
                     }
                 }
                 Event::Read { loc, cycle } => {
-                    let i = self.index(loc);
-                    let w = self.wr[i];
+                    let h = self.locs.entry(loc).or_default();
+                    let w = h.wr;
+                    if cycle >= h.rd.time {
+                        h.rd = me(cycle);
+                    }
                     if w.time != 0 && cycle <= w.time {
                         let msg = format!(
                             "{} reads {} at cycle {cycle}, not after {} writes it at cycle {}",
-                            self.who(pc),
+                            me(cycle).who(),
                             loc_name(loc),
-                            self.who(w.pc as usize),
+                            w.who(),
                             w.time
                         );
                         let k = CheckKind::Hazard(HazardKind::Raw);
-                        self.push(k, pc, Some(w.pc as usize), cycle, msg);
-                    }
-                    if cycle >= self.rd[i].time {
-                        self.rd[i] = Stamp {
-                            time: cycle,
-                            pc: pc as u32,
-                        };
+                        self.push(k, pc, Some(w.pc), cycle, msg);
                     }
                 }
                 Event::Write { loc, cycle } => {
-                    let i = self.index(loc);
-                    let (r, w) = (self.rd[i], self.wr[i]);
+                    let h = self.locs.entry(loc).or_default();
+                    let (r, w) = (h.rd, h.wr);
+                    if cycle >= w.time {
+                        h.wr = me(cycle);
+                    }
                     // A register read at an edge samples the old value, so a write
                     // on the same edge as an earlier read is in order.
                     let reg = matches!(loc, Loc::Shadow(_) | Loc::Param(..));
@@ -268,28 +296,21 @@ impl<'a> Checker<'a> {
                     } else {
                         r.time
                     };
-                    let limits = [
-                        (war_limit, r.pc, HazardKind::War, "reads", r.time),
-                        (w.time, w.pc, HazardKind::Waw, "writes", w.time),
+                    let checks = [
+                        (war_limit, r, HazardKind::War, "reads"),
+                        (w.time, w, HazardKind::Waw, "writes"),
                     ];
-                    for (limit, opc, kind, verb, at) in limits {
+                    for (limit, s, kind, verb) in checks {
                         if limit != 0 && cycle <= limit {
-                            let s = Stamp { time: at, pc: opc };
                             let msg = format!(
                                 "{} writes {} at cycle {cycle}, not after {} {verb} it at cycle {}",
-                                self.who(pc),
+                                me(cycle).who(),
                                 loc_name(loc),
-                                self.who(s.pc as usize),
+                                s.who(),
                                 s.time
                             );
-                            self.push(CheckKind::Hazard(kind), pc, Some(s.pc as usize), cycle, msg);
+                            self.push(CheckKind::Hazard(kind), pc, Some(s.pc), cycle, msg);
                         }
-                    }
-                    if cycle >= w.time {
-                        self.wr[i] = Stamp {
-                            time: cycle,
-                            pc: pc as u32,
-                        };
                     }
                 }
             }
@@ -321,8 +342,11 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn port_name(p: Port) -> String {
+fn port_name(cfg: &TileConfig, p: Port) -> String {
     match p {
+        Port::BankRead(b) if b > 0 && cfg.weight_bank_kind == BankKind::Spram => {
+            format!("single read/write port of SPRAM bank {b}")
+        }
         Port::BankRead(b) => format!("read port of bank {b}"),
         Port::BankWrite(b) => format!("write port of bank {b}"),
         Port::AccRead => "accumulator read port".into(),

@@ -1,1 +1,382 @@
+//! Hand-derived schedules and every status code. Unless stated, the config is
+//! `sim-small`: lanes = cols = 4, banks = 3 (wb = 2, so I = ceil(4/2) = 2),
+//! requant_lanes = 4 (beats = 1), pw = ceil(16/4) + ceil(8/4) + ceil(4/4) = 7, all
+//! memories 1024 deep but the accumulator (512), imem_depth 1024.
 
+use super::*;
+use crate::isa::{VAddr, VBinOp};
+
+pub(crate) fn small() -> TileConfig {
+    TileConfig::preset("sim-small").unwrap()
+}
+
+pub(crate) fn va(bank: u8, word: u16) -> VAddr {
+    VAddr { bank, word }
+}
+
+pub(crate) fn run(a: u16, rows: u16, acc: u16, swap: bool, accumulate: bool) -> Instr {
+    Instr::MxuRun {
+        a,
+        rows,
+        acc,
+        swap,
+        accumulate,
+        load: None,
+    }
+}
+
+pub(crate) fn copy(dst: VAddr, a: VAddr) -> Instr {
+    Instr::VUn {
+        op: VUnOp::Copy,
+        dst,
+        a,
+    }
+}
+
+fn cycles_of(s: &Schedule) -> Vec<(usize, u64)> {
+    s.issues.iter().map(|i| (i.pc, i.cycle)).collect()
+}
+
+fn end(cfg: &TileConfig, prog: &[Instr]) -> (Status, usize, u64, u64) {
+    let e = summarize(cfg, prog);
+    (e.status, e.pc, e.cycle, e.predicted_cycles)
+}
+
+#[test]
+fn halt_alone_takes_one_cycle() {
+    // halt issues in cycle 0; cycles = 1 + 0.
+    assert_eq!(end(&small(), &[Instr::Halt]), (Status::Ok, 0, 0, 1));
+}
+
+#[test]
+fn nop_and_wait() {
+    // nop at 0; wait 5 at 1 occupies 1..=6; halt at 7; cycles = 8.
+    let s = check(&small(), &[Instr::Nop, Instr::Wait(5), Instr::Halt]).unwrap();
+    assert_eq!(cycles_of(&s), vec![(0, 0), (1, 1), (2, 7)]);
+    assert_eq!(s.end.predicted_cycles, 8);
+    // wait 2^32-1 walks in O(1): halt at 2^32, cycles 2^32 + 1.
+    let e = summarize(&small(), &[Instr::Wait(u32::MAX), Instr::Halt]);
+    assert_eq!(e.predicted_cycles, (1u64 << 32) + 1);
+}
+
+#[test]
+fn load_then_run_drains_after_halt() {
+    // mxu.load at 0 writes the shadow at the ends of 2 and 3; the run's swap (end of
+    // t+2) must be after 3, so the run issues at 2 (a nop at 1). Run of 4 rows at 2:
+    // last effect 2 + 4 + 6 = 12; halt at 3; cycles = 13.
+    let p = [
+        Instr::MxuLoad { w: 0 },
+        Instr::Nop,
+        run(0, 4, 0, true, false),
+        Instr::Halt,
+    ];
+    let s = check(&small(), &p).unwrap();
+    assert_eq!(s.end.cycle, 3);
+    assert_eq!(s.end.predicted_cycles, 13);
+    // One cycle earlier the swap reads columns 2, 3 on the edge they are written.
+    let e = check(&small(), &[p[0], p[2], p[3]]).unwrap_err();
+    assert!(e
+        .iter()
+        .all(|e| e.kind == CheckKind::Hazard(HazardKind::Raw)));
+    assert!(e[0].message.contains("pc 1 (mxu.run)") && e[0].message.contains("pc 0 (mxu.load)"));
+    assert!(
+        e[0].message.contains("shadow weights of column 2"),
+        "{}",
+        e[0]
+    );
+}
+
+#[test]
+fn run_with_load_installs_behind_the_swap() {
+    // mxu.run swap, load w at 2: the swap takes the old shadow at the end of 4 while the
+    // install writes it at the ends of 4 and 5; MXU-load busy until 2 + 2 = 4. Last
+    // effect max(2 + 1 + 6, 2 + 2 + 1) = 9, cycles 10.
+    let mut r = run(0, 1, 0, true, false);
+    if let Instr::MxuRun { load, .. } = &mut r {
+        *load = Some(2);
+    }
+    let p = [Instr::MxuLoad { w: 0 }, Instr::Nop, r, Instr::Halt];
+    let s = check(&small(), &p).unwrap();
+    assert_eq!(s.end.predicted_cycles, 10);
+    // Back to back with the mxu.load it needs MXU-load free: BUSY at pc 1, cycle 1.
+    let e = summarize(&small(), &[p[0], r, Instr::Halt]);
+    assert_eq!(
+        (e.status, e.pc, e.cycle, e.other_pc),
+        (Status::Busy, 1, 1, Some(0))
+    );
+    // while a plain mxu.run is a different unit: it issues (the checker then flags the
+    // swap reading the shadow too early).
+    let e = summarize(&small(), &[p[0], run(0, 1, 0, true, false), Instr::Halt]);
+    assert_eq!(e.status, Status::Ok);
+}
+
+#[test]
+fn requantize_timing_on_icebreaker() {
+    // icebreaker: requant_lanes = 1, beats = 4, pw = 7. rq.param at 0: busy until 7,
+    // parameters written at the ends of 2..=8. wait 5 at 1 (1..=6); rq.run of 2 rows at
+    // 7: parameters first sampled at 7 + 2 = 9 > 8; last effect 7 + 2*4 + 7 = 22;
+    // halt at 8; cycles = 23.
+    let cfg = TileConfig::preset("icebreaker").unwrap();
+    let p = [
+        Instr::RqParam { src: va(1, 0) },
+        Instr::Wait(5),
+        Instr::RqRun {
+            acc: 0,
+            rows: 2,
+            dst: va(0, 0),
+            relu: true,
+        },
+        Instr::Halt,
+    ];
+    let s = check(&cfg, &p).unwrap();
+    assert_eq!(cycles_of(&s), vec![(0, 0), (1, 1), (2, 7), (3, 8)]);
+    assert_eq!(s.end.predicted_cycles, 23);
+    // wait 4: the rq.run would issue at 6 < 7.
+    let e = summarize(&cfg, &[p[0], Instr::Wait(4), p[2], p[3]]);
+    assert_eq!((e.status, e.pc, e.cycle), (Status::Busy, 2, 6));
+}
+
+#[test]
+fn vector_ops_at_minimum_spacing() {
+    // vlen 3 at 0; v.add at 1: VXU busy until 4, writes b0:10..12 at 3, 4, 5; wait 1 at
+    // 2 (2..=3); v.argmax at 4 reads b0:10..12 at 5, 6, 7 (each after its write), writes
+    // at 4 + 3 + 2 = 9 (its last effect); halt at 5; cycles = 10.
+    let p = [
+        Instr::Vlen(3),
+        Instr::VBin {
+            op: VBinOp::Add,
+            dst: va(0, 10),
+            a: va(1, 0),
+            b: va(2, 0),
+        },
+        Instr::Wait(1),
+        Instr::VUn {
+            op: VUnOp::Argmax,
+            dst: va(1, 20),
+            a: va(0, 10),
+        },
+        Instr::Halt,
+    ];
+    let s = check(&small(), &p).unwrap();
+    assert_eq!(s.end.predicted_cycles, 10);
+    assert_eq!(s.issues[3].vlen, 3);
+    // Without the wait: BUSY at pc 2, cycle 2.
+    let q = [p[0], p[1], p[3], p[4]];
+    assert_eq!(end(&small(), &q), (Status::Busy, 2, 2, 1 + 1 + 3 + 1));
+}
+
+#[test]
+fn loop_is_zero_overhead() {
+    // loop at 0; body pcs 1, 2 three times at 1..=6; halt at 7; cycles 8.
+    let p = [
+        Instr::Loop { n: 3, end: 3 },
+        Instr::Nop,
+        Instr::Nop,
+        Instr::Halt,
+    ];
+    let s = check(&small(), &p).unwrap();
+    let pcs: Vec<usize> = s.issues.iter().map(|i| i.pc).collect();
+    assert_eq!(pcs, vec![0, 1, 2, 1, 2, 1, 2, 3]);
+    assert_eq!(
+        s.issues.iter().map(|i| i.cycle).collect::<Vec<_>>(),
+        (0..8).collect::<Vec<_>>()
+    );
+    assert_eq!(s.end.predicted_cycles, 8);
+}
+
+#[test]
+fn nested_loops() {
+    // outer (pc 0, n 2, end 5) around: nop (1), inner loop (2, n 3, end 4) of nop (3),
+    // wait 1 (4). Cycles: 0 loop, 1 nop, 2 loop, 3 4 5 pc 3, 6 wait (6..=7);
+    // second pass: 8 nop, 9 loop, 10 11 12 pc 3, 13 wait (13..=14); halt at 15.
+    let p = [
+        Instr::Loop { n: 2, end: 5 },
+        Instr::Nop,
+        Instr::Loop { n: 3, end: 4 },
+        Instr::Nop,
+        Instr::Wait(1),
+        Instr::Halt,
+    ];
+    let s = check(&small(), &p).unwrap();
+    let want = [
+        (0, 0),
+        (1, 1),
+        (2, 2),
+        (3, 3),
+        (3, 4),
+        (3, 5),
+        (4, 6),
+        (1, 8),
+        (2, 9),
+        (3, 10),
+        (3, 11),
+        (3, 12),
+        (4, 13),
+        (5, 15),
+    ];
+    assert_eq!(cycles_of(&s), want);
+    assert_eq!(s.end.predicted_cycles, 16);
+    // Four nested loops are fine, a fifth is RANGE at its pc.
+    let mut four: Vec<Instr> = (0..4).map(|k| Instr::Loop { n: 2, end: 8 - k }).collect();
+    four.extend([Instr::Nop; 4]);
+    four.push(Instr::Halt);
+    assert_eq!(summarize(&small(), &four).status, Status::Ok);
+    let mut five: Vec<Instr> = (0..5).map(|k| Instr::Loop { n: 1, end: 10 - k }).collect();
+    five.extend([Instr::Nop; 5]);
+    five.push(Instr::Halt);
+    let e = summarize(&small(), &five);
+    assert_eq!(
+        (e.status, e.pc, e.cycle, e.other_pc),
+        (Status::Range, 4, 4, Some(3))
+    );
+}
+
+#[test]
+fn long_loops_walk_fast() {
+    // loop at 0; 1_000_000 nops at 1..=1_000_000; halt at 1_000_001.
+    let p = [
+        Instr::Loop {
+            n: 1_000_000,
+            end: 2,
+        },
+        Instr::Nop,
+        Instr::Halt,
+    ];
+    assert_eq!(end(&small(), &p), (Status::Ok, 2, 1_000_001, 1_000_002));
+    // 200k vector copies through the checker, one every 2 cycles (vlen 2).
+    let p = [
+        Instr::Vlen(2),
+        Instr::Loop { n: 200_000, end: 4 },
+        copy(va(1, 0), va(0, 0)),
+        Instr::Nop,
+        Instr::Halt,
+    ];
+    let e = check_summary(&small(), &p).unwrap();
+    assert_eq!(e.issued, 2 + 400_000 + 1);
+    // last copy at 2 + 2*199_999, last write 2 cycles after it plus 1.
+    assert_eq!(e.predicted_cycles, 1 + (2 + 2 * 199_999 + 2 + 1));
+}
+
+#[test]
+fn every_status_code() {
+    let c = small();
+    // Running off the program: the zero word at pc 1 is ILLEGAL in cycle 1.
+    assert_eq!(end(&c, &[Instr::Nop]), (Status::Illegal, 1, 1, 2));
+    // A bank >= banks is ILLEGAL even when the word is out of range too.
+    let bad = copy(va(3, 1023), va(0, 0));
+    assert_eq!(end(&c, &[bad, Instr::Halt]).0, Status::Illegal);
+    // Words the decoder rejects.
+    for i in [
+        Instr::Vlen(0),
+        Instr::Vlen(16385),
+        Instr::Loop { n: 0, end: 5 },
+    ] {
+        assert_eq!(end(&c, &[i, Instr::Halt]).0, Status::Illegal, "{i:?}");
+    }
+    assert_eq!(end(&c, &[run(0, 0, 0, false, false)]).0, Status::Illegal);
+    // Loop rules.
+    let lp = |n, end| Instr::Loop { n, end };
+    assert_eq!(end(&c, &[lp(1, 1), Instr::Halt]).0, Status::Illegal);
+    assert_eq!(
+        end(&c, &[lp(1, 1025), Instr::Nop, Instr::Halt]).0,
+        Status::Illegal
+    );
+    let nested = [lp(2, 4), lp(2, 4), Instr::Nop, Instr::Nop, Instr::Halt];
+    let e = summarize(&c, &nested);
+    assert_eq!((e.status, e.pc, e.other_pc), (Status::Illegal, 1, Some(0)));
+    // RANGE: w + I > bank_depth, a + rows > act_depth, acc + rows > acc_depth.
+    assert_eq!(
+        end(&c, &[Instr::MxuLoad { w: 1023 }]),
+        (Status::Range, 0, 0, 1)
+    );
+    assert_eq!(end(&c, &[run(1020, 5, 0, false, false)]).0, Status::Range);
+    assert_eq!(end(&c, &[run(0, 5, 510, false, false)]).0, Status::Range);
+    assert_eq!(
+        end(&c, &[Instr::RqParam { src: va(2, 1018) }]).0,
+        Status::Range
+    );
+    // RANGE is checked before BUSY: v.copy over the end while VXU is busy.
+    let p = [
+        Instr::Vlen(4),
+        copy(va(1, 0), va(0, 0)),
+        copy(va(1, 1021), va(0, 0)),
+    ];
+    assert_eq!(end(&c, &p), (Status::Range, 2, 2, 1 + 1 + 4 + 1));
+    // v.argmax writes one word: dst at the last word is fine.
+    let am = Instr::VUn {
+        op: VUnOp::Argmax,
+        dst: va(1, 1023),
+        a: va(0, 1020),
+    };
+    assert_eq!(end(&c, &[Instr::Vlen(4), am, Instr::Halt]).0, Status::Ok);
+    // BUSY, naming the unit's instruction.
+    let p = [
+        Instr::Vlen(2),
+        copy(va(1, 0), va(0, 0)),
+        copy(va(2, 0), va(0, 0)),
+    ];
+    let e = summarize(&c, &p);
+    assert_eq!(
+        (e.status, e.pc, e.cycle, e.other_pc),
+        (Status::Busy, 2, 2, Some(1))
+    );
+    assert_eq!(e.predicted_cycles, 1 + 1 + 2 + 1);
+    // A loop body that re-issues to a busy unit.
+    let p = [
+        Instr::Vlen(4),
+        lp(2, 3),
+        copy(va(1, 0), va(0, 0)),
+        Instr::Halt,
+    ];
+    assert_eq!(end(&c, &p), (Status::Busy, 2, 3, 1 + 2 + 4 + 1));
+    // UNSUPPORTED (after the bank check).
+    assert_eq!(
+        end(&c, &[Instr::Send { src: va(0, 0) }]).0,
+        Status::Unsupported
+    );
+    assert_eq!(
+        end(&c, &[Instr::Recv { dst: va(2, 0) }]).0,
+        Status::Unsupported
+    );
+    assert_eq!(end(&c, &[Instr::Recv { dst: va(3, 0) }]).0, Status::Illegal);
+    // PC: 16 nops fill imem_depth 16; pc 16 is reached in cycle 16.
+    let mut c16 = small();
+    c16.imem_depth = 16;
+    assert_eq!(end(&c16, &[Instr::Nop; 16]), (Status::Pc, 16, 16, 17));
+    // A loop ending at imem_depth pops to pc 16: 1 + 2 * 15 issues.
+    let mut p = vec![lp(2, 16)];
+    p.extend([Instr::Nop; 15]);
+    assert_eq!(end(&c16, &p), (Status::Pc, 16, 31, 32));
+    // Words past imem_depth are never fetched; the checker says so.
+    let mut p = vec![Instr::Nop; 16];
+    p.push(Instr::Halt);
+    assert_eq!(end(&c16, &p).0, Status::Pc);
+    let e = check(&c16, &p).unwrap_err();
+    assert!(
+        e.iter().all(|e| e.kind == CheckKind::Pc) && e.len() == 2,
+        "{e:?}"
+    );
+}
+
+#[test]
+fn checker_reports_hardware_errors() {
+    let p = [
+        Instr::Vlen(2),
+        copy(va(1, 0), va(0, 0)),
+        copy(va(2, 0), va(0, 0)),
+    ];
+    let e = check(&small(), &p).unwrap_err();
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        (e[0].kind, e[0].pc, e[0].other_pc, e[0].cycle),
+        (CheckKind::Busy, 2, Some(1), 2)
+    );
+    assert!(
+        e[0].to_string().contains("BUSY") && e[0].message.contains("pc 1"),
+        "{}",
+        e[0]
+    );
+    // An operand that does not fit its field is rejected even though it decodes.
+    let e = check(&small(), &[copy(va(1, 20000), va(0, 0)), Instr::Halt]).unwrap_err();
+    assert_eq!(e[0].kind, CheckKind::Illegal);
+}

@@ -1,0 +1,219 @@
+//! Programs on the RTL (Verilator) against the golden model: random checker-clean
+//! programs, programs that stop with each hardware error, undecodable words in
+//! instruction memory, and the example programs. Final SRAM and accumulator contents,
+//! status, pc and cycle counts must be identical, and every cycle count must equal the
+//! static prediction.
+
+use minilpu_model::exec::{self, Machine};
+use minilpu_model::isa::{Instr, Status, VAddr};
+use minilpu_model::randprog::{random_illegal, random_program};
+use minilpu_model::TileConfig;
+use minilpu_testbench::program::{run_program, ProgramOutcome, Region, RegionData};
+use minilpu_testbench::runner::Backend;
+use minilpu_testbench::tile_sim::TileSim;
+
+/// Every bank word and accumulator row.
+fn everything(cfg: &TileConfig) -> Vec<Region> {
+    let mut r: Vec<Region> = (0..cfg.banks)
+        .map(|b| Region::Bank {
+            at: VAddr {
+                bank: b as u8,
+                word: 0,
+            },
+            len: if b == 0 {
+                cfg.act_depth
+            } else {
+                cfg.bank_depth
+            },
+        })
+        .collect();
+    r.push(Region::Acc {
+        row: 0,
+        len: cfg.acc_depth,
+    });
+    r
+}
+
+/// The words of `m` that differ from `prev` (what must be written to turn one into
+/// the other).
+fn diff_image(m: &Machine, prev: &Machine) -> Vec<(VAddr, Vec<i8>)> {
+    let mut out = Vec::new();
+    for (b, (words, old)) in m.banks.iter().zip(&prev.banks).enumerate() {
+        for (w, (x, y)) in words.iter().zip(old).enumerate() {
+            if x != y {
+                out.push((
+                    VAddr {
+                        bank: b as u8,
+                        word: w as u16,
+                    },
+                    x.clone(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Run `prog` from memory `init` on both backends; `state` is what both tiles hold
+/// from earlier programs (accumulator, weights, parameters carry over; banks are
+/// rewritten where `init` differs).
+fn compare(
+    cfg: &TileConfig,
+    sim: &mut TileSim,
+    state: &mut Machine,
+    prog: &[Instr],
+    init: &Machine,
+    what: &str,
+) -> ProgramOutcome {
+    let words: Vec<u64> = prog.iter().map(|i| i.encode()).collect();
+    let image = diff_image(init, state);
+    let regions = everything(cfg);
+    let mut m = state.clone();
+    m.banks = init.banks.clone();
+    let r = exec::run(cfg, prog, &mut m);
+    let rtl = run_program(
+        cfg,
+        Backend::Verilator,
+        Some(sim),
+        &words,
+        &image,
+        &regions,
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(
+        (rtl.status, rtl.pc, rtl.cycles),
+        (r.status, r.pc, r.cycles),
+        "{what}: status, pc, cycles (RTL vs model)"
+    );
+    assert_eq!(rtl.cycles, r.predicted_cycles, "{what}: prediction");
+    for (i, d) in rtl.dumps.iter().enumerate() {
+        let first = match d {
+            RegionData::Bank(a) => a
+                .iter()
+                .zip(&m.banks[i])
+                .position(|(x, y)| x != y)
+                .map(|w| {
+                    format!(
+                        "bank {i} word {w}: RTL {:?} model {:?}",
+                        a[w], m.banks[i][w]
+                    )
+                }),
+            RegionData::Acc(a) => a
+                .iter()
+                .zip(&m.acc)
+                .position(|(x, y)| x != y)
+                .map(|w| format!("acc row {w}: RTL {:?} model {:?}", a[w], m.acc[w])),
+        };
+        if let Some(f) = first {
+            panic!("{what}: {f}");
+        }
+    }
+    *state = m;
+    rtl
+}
+
+fn random_programs(preset: &str, count: u64, len: usize) {
+    let cfg = TileConfig::preset(preset).unwrap();
+    let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
+    let mut state = Machine::new(&cfg);
+    let mut instructions = 0;
+    for seed in 0..count {
+        let (prog, init) = random_program(&cfg, 1000 + seed, len);
+        instructions += prog.len();
+        let o = compare(
+            &cfg,
+            &mut sim,
+            &mut state,
+            &prog,
+            &init,
+            &format!("{preset} seed {seed}"),
+        );
+        assert_eq!(
+            o.status,
+            Status::Ok,
+            "{preset} seed {seed}: random programs halt"
+        );
+    }
+    eprintln!("{preset}: {count} random programs, {instructions} instructions: RTL == model");
+}
+
+#[test]
+fn random_programs_sim_small() {
+    random_programs("sim-small", 40, 120);
+}
+
+#[test]
+fn random_programs_icebreaker() {
+    random_programs("icebreaker", 12, 120);
+}
+
+#[test]
+fn random_programs_ulx3s_85f() {
+    random_programs("ulx3s-85f", 8, 120);
+}
+
+/// Every hardware error stops the RTL exactly where the model says, with the same
+/// state and cycle count.
+#[test]
+fn hardware_errors_match_the_model() {
+    let mut cfg = TileConfig::preset("sim-small").unwrap();
+    cfg.imem_depth = 64; // small, so that PC errors are reachable
+    let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
+    let mut state = Machine::new(&cfg);
+    for status in [
+        Status::Illegal,
+        Status::Range,
+        Status::Busy,
+        Status::Unsupported,
+        Status::Pc,
+    ] {
+        for seed in 0..6 {
+            let case = random_illegal(&cfg, seed, status);
+            let what = format!("{} seed {seed} ({})", status.name(), case.what);
+            let o = compare(&cfg, &mut sim, &mut state, &case.prog, &case.machine, &what);
+            assert_eq!((o.status, o.pc), (case.status, case.pc), "{what}");
+        }
+    }
+}
+
+/// Undecodable words written straight into instruction memory stop the tile with
+/// ILLEGAL at their pc, after the instructions before them finish.
+#[test]
+fn undecodable_words_stop_with_illegal() {
+    let cfg = TileConfig::preset("sim-small").unwrap();
+    let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
+    let prefix = [Instr::Vlen(2), Instr::Wait(3), Instr::Nop];
+    let bad_words = [
+        0u64,                                         // empty memory
+        0x1f << 59,                                   // unknown opcode
+        Instr::Nop.encode() | 1,                      // non-zero unused bit
+        Instr::Halt.encode() | (1 << 40),             // non-zero unused bit
+        Instr::Vlen(1).encode() & !1,                 // vlen 0
+        Instr::MxuLoad { w: 0 }.encode() | (1 << 20), // bits beyond the field
+    ];
+    for bad in bad_words {
+        assert!(Instr::decode(bad).is_err());
+        let mut words: Vec<u64> = prefix.iter().map(|i| i.encode()).collect();
+        words.push(bad);
+        words.push(Instr::Halt.encode());
+        let model = run_program(&cfg, Backend::Model, None, &words, &[], &[], None).unwrap();
+        let rtl = run_program(
+            &cfg,
+            Backend::Verilator,
+            Some(&mut sim),
+            &words,
+            &[],
+            &[],
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (rtl.status, rtl.pc),
+            (Status::Illegal, prefix.len()),
+            "{bad:#x}"
+        );
+        assert_eq!(rtl.cycles, model.cycles, "{bad:#x}");
+        assert_eq!(rtl.cycles, rtl.predicted_cycles, "{bad:#x}");
+    }
+}
