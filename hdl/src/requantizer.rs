@@ -113,7 +113,7 @@ impl Requantizer {
     /// A unit for `cols` columns, `rql` lanes (dividing `cols`), `lanes`-wide words;
     /// lane multipliers in DSPs when `dsp`.
     pub fn new(cols: usize, lanes: usize, rql: usize, dsp: bool) -> Self {
-        assert!(rql >= 1 && cols % rql == 0, "rql {rql}");
+        assert!(rql >= 1 && cols.is_multiple_of(rql), "rql {rql}");
         let beats = cols / rql;
         let (wb, wm, ws) = param_words(cols, lanes);
         let pw = wb + wm + ws;

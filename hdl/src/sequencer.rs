@@ -274,10 +274,9 @@ impl Logic for Sequencer {
         if !self.dec.is_loop.val()
             & (self.sp.q.val() != 0)
             & (self.top_end.val() == self.pc.q.val() + 1)
+            & (self.top_count.val() > 1)
         {
-            if self.top_count.val() > 1 {
-                self.next_pc.next = self.top_start.val();
-            }
+            self.next_pc.next = self.top_start.val();
         }
         if self.go.val() {
             self.pc.d.next = self.next_pc.val();

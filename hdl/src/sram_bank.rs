@@ -95,6 +95,7 @@ pub(crate) fn concat_lanes(port: &str, lo: usize, n: usize) -> String {
 }
 
 impl<const LW: usize> Logic for SramBank<LW> {
+    #[allow(clippy::needless_range_loop)] // lanes index two parallel vectors
     fn update(&mut self) {
         // Behavioural model for rust-hdl's simulator (not a sign-off: Verilator is).
         if self.clock.pos_edge() {

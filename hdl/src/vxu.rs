@@ -216,13 +216,13 @@ impl Logic for Vxu {
         // Argmax: keep the first maximum; write the index one cycle after the last word.
         self.cand.next =
             (self.words_d.q.val() << self.lshift.val()) + bit_cast::<32, 8>(self.alu.widx.val());
-        if self.v_d.q.val() & (self.op_d.q.val() == self.k_argmax.val()) {
-            if (self.words_d.q.val() == 0)
-                | ((self.alu.wmax.val() ^ 0x80) > (self.best.q.val() ^ 0x80))
-            {
-                self.best.d.next = self.alu.wmax.val();
-                self.bidx.d.next = self.cand.val();
-            }
+        if self.v_d.q.val()
+            & (self.op_d.q.val() == self.k_argmax.val())
+            & ((self.words_d.q.val() == 0)
+                | ((self.alu.wmax.val() ^ 0x80) > (self.best.q.val() ^ 0x80)))
+        {
+            self.best.d.next = self.alu.wmax.val();
+            self.bidx.d.next = self.cand.val();
         }
         self.am_we.d.next =
             self.v_d.q.val() & self.last_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());

@@ -279,7 +279,7 @@ impl TileConfig {
                 format!("a power of two in 16..={MAX_DEPTH}"),
             ));
         }
-        if self.array_dsp_mults > self.mac_units() || self.array_dsp_mults % 2 != 0 {
+        if self.array_dsp_mults > self.mac_units() || !self.array_dsp_mults.is_multiple_of(2) {
             return Err(err(
                 "array_dsp_mults",
                 self.array_dsp_mults.to_string(),
