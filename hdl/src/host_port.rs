@@ -19,6 +19,7 @@
 //! | 0x003 | INFO | R | lanes, cols (bits 15..8), banks (23..16), requant lanes (31..24) |
 //! | 0x004 | SEL | R/W | target: bits 31..30 space (0 bank, 1 instruction memory, 2 accumulator), bits 28..24 bank, bits 15..0 word / row |
 //! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready 2 cycles later) |
+//! | 0x006 | TIME | R | free-running cycle counter (counts every clock since power-up, wraps) |
 //! | 0x100 + k | BUF[k] | R/W | bytes `4k .. 4k+4` of the staging buffer, little-endian |
 //!
 //! A bank word is `lanes` bytes; an instruction is 8 bytes; an accumulator row is `cols`
@@ -77,6 +78,7 @@ pub struct HostPort {
     ld_r: DFF<Bit>,
     ld_d: DFF<Bit>,
     rdata: DFF<Bits<32>>,
+    uptime: DFF<Bits<32>>,
     gather: ByteGather,
     info: Constant<Bits<32>>,
     _bytes: usize,
@@ -113,6 +115,7 @@ impl HostPort {
             ld_r: Default::default(),
             ld_d: Default::default(),
             rdata: Default::default(),
+            uptime: Default::default(),
             gather: ByteGather::new(bytes),
             info: Constant::new((info as u64).to_bits()),
             _bytes: bytes,
@@ -124,7 +127,8 @@ impl HostPort {
 impl Logic for HostPort {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, sel, st_r, ld_r, ld_d, rdata);
+        dff_setup!(self, clock, sel, st_r, ld_r, ld_d, rdata, uptime);
+        self.uptime.d.next = self.uptime.q.val() + 1;
         self.start.next = self.bus_we.val()
             & (self.bus_addr.val() == 0)
             & self.bus_wdata.val().get_bit(0)
@@ -185,6 +189,9 @@ impl Logic for HostPort {
         }
         if self.bus_re.val() & (self.bus_addr.val() == 4) {
             self.rdata.d.next = self.sel.q.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 6) {
+            self.rdata.d.next = self.uptime.q.val();
         }
         self.bus_rdata.next = self.rdata.q.val();
     }

@@ -14,6 +14,7 @@ pub mod exec;
 pub mod gemm;
 pub mod isa;
 pub mod layout;
+pub mod link;
 pub mod npy;
 pub mod randprog;
 pub mod schedule;

@@ -55,7 +55,7 @@ mod tests;
 mod walker;
 
 pub use access::{events, Event, Loc, ParamField, Port};
-pub use check::{check, check_summary, CheckError, CheckKind, Checker, HazardKind};
+pub use check::{check, check_summary, CheckError, CheckKind, Checker, HazardKind, MAX_ERRORS};
 pub use walker::Walker;
 
 use crate::isa::{Instr, Status, Unit, VUnOp};

@@ -4,7 +4,10 @@
 //! - [`verilated`]: build any Verilog text into a shared library at run time
 //!   (Verilator 5 + a generated C++ shim, cached by content hash) and poke its ports.
 
+pub mod board_sim;
+pub mod host_link;
 pub mod program;
 pub mod runner;
+pub mod serial;
 pub mod tile_sim;
 pub mod verilated;

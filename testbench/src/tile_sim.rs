@@ -40,6 +40,8 @@ pub mod reg {
     pub const SEL: u16 = 0x004;
     /// Memory command.
     pub const CMD: u16 = 0x005;
+    /// Free-running cycle counter.
+    pub const TIME: u16 = 0x006;
     /// Staging buffer word 0.
     pub const BUF: u16 = 0x100;
 }
@@ -303,6 +305,14 @@ impl TileSim {
         }
         let status = self.bus_read(reg::STATUS);
         let cycles = self.bus_read(reg::CYCLES) as u64;
+        // The free-running counter keeps counting (two reads, two clocks apart).
+        let t0 = self.bus_read(reg::TIME);
+        let t1 = self.bus_read(reg::TIME);
+        if t1.wrapping_sub(t0) != 1 {
+            return Err(SimError::Protocol(format!(
+                "TIME register did not advance by one clock per read ({t0} then {t1})"
+            )));
+        }
         if cycles != n {
             return Err(SimError::Protocol(format!(
                 "tile cycle counter says {cycles}, testbench counted {n}"

@@ -3,6 +3,10 @@
 //! samples the state left by the writes of earlier cycles, then that cycle's writes
 //! land (ties between writes in program order). A row's products use the active
 //! weights at `t+3+r` (the array's product stage; `swap` lands at the end of `t+2`).
+//! `rq.param` applies word `k`'s fields at the end of `t+2+k` (the RTL shifts all the
+//! bytes along instead; the intermediate values differ, but no program the checker
+//! accepts can observe them, since the checker treats every field as written at every
+//! edge of the load).
 //!
 //! For a program the checker accepts this gives exactly what [`super::run`] gives
 //! (in-order execution); for a program with a hazard it shows what the timing makes

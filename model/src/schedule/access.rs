@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | `mxu.load w` | read port of **every** weight bank at `t+1+k`, `k < I` | reads `b(1+j):w+k` for the columns `k*wb+j < cols`; writes shadow column `k*wb+j` at `t+2+k` |
 //! | `mxu.run` | bank 0 read `t+1+r`; acc read `t+6+r` (always); acc write `t+7+r`; with `load w` those of `mxu.load w` | `swap`: reads every shadow column at `t+2` (before the install's writes, the first of which lands on the same edge); reads `b0:a+r` at `t+1+r`; reads acc row `acc+r` at `t+6+r` only with `accumulate`; writes it at `t+7+r` |
-//! | `rq.param` | bank(src) read `t+1+k`, `k < pw` | reads `src+k` at `t+1+k`; the parameters held by word `k` are written at `t+2+k` |
+//! | `rq.param` | bank(src) read `t+1+k`, `k < pw` | reads `src+k` at `t+1+k`; **every** parameter field is written at each of `t+2 .. t+pw+1` (the RTL shifts the bytes in as the words arrive, so all of them are in flux until the end of `t+pw+1`) |
 //! | `rq.run` | acc read `X = t+1+r*beats+g` (beat `g`); bank(dst) write `t+(r+1)*beats+7` | reads acc row `acc+r` at `X`; the bias, multiplier and shift of beat `g`'s columns at `X+1` (they travel with the value into the lanes); writes `dst+r` |
 //! | `v.add`, `v.max` | bank(a), bank(b) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
 //! | `v.relu`, `v.copy` | bank(a) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
@@ -25,7 +25,7 @@
 //! later swap (`t'+2 >= t+R+2`) never lands before an earlier run's last use
 //! (`t+R+2`, same edge: the old value is used), so they cannot carry a hazard.
 
-use super::{param_sections, Issue};
+use super::{param_words, Issue};
 use crate::isa::{Instr, VUnOp};
 use crate::TileConfig;
 
@@ -137,22 +137,16 @@ pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
             }
         }
         Instr::RqParam { src } => {
-            let [nb, nm, ns] = param_sections(cfg);
-            let l = cfg.lanes;
-            for k in 0..nb + nm + ns {
+            for k in 0..param_words(cfg) {
                 let c = t + 1 + k as u64;
                 f(port(Port::BankRead(src.bank), c));
                 f(rd(bw(src.bank, src.word as usize + k), c));
-                // Columns whose field lives in word k: `per` columns per word.
-                let (field, j, per) = if k < nb {
-                    (ParamField::Bias, k, l / 4)
-                } else if k < nb + nm {
-                    (ParamField::Mult, k - nb, l / 2)
-                } else {
-                    (ParamField::Shift, k - nb - nm, l)
-                };
-                for col in j * per..((j + 1) * per).min(cfg.cols) {
-                    f(wr(Loc::Param(field, col), c + 1));
+                // The parameters are in flux during the whole load (the RTL shifts
+                // the bytes in as the words arrive): every field changes at every edge.
+                for col in 0..cfg.cols {
+                    for field in [ParamField::Bias, ParamField::Mult, ParamField::Shift] {
+                        f(wr(Loc::Param(field, col), c + 1));
+                    }
                 }
             }
         }

@@ -174,8 +174,8 @@ fn raw_on_the_shadow_weights_and_the_swap_load_edge() {
 #[test]
 fn hazards_on_requant_parameters() {
     // BUSY keeps rq.param and rq.run apart; the checker still tracks the parameters.
-    // Fed directly (no walker): rq.param at 0 writes the shifts (word 6) at 8; an
-    // rq.run at 6 samples them at 6 + 2 = 8: RAW. An rq.param at 5 after an rq.run at
+    // Fed directly (no walker): rq.param at 0 changes every field up to the end of 8;
+    // an rq.run at 6 samples column 0's at 6 + 2 = 8: RAW. An rq.param at 5 after an rq.run at
     // 0 of 8 rows (parameters sampled up to 9) writes the biases of column 0 at 7: WAR.
     let cfg = small();
     let issue = |index, pc, cycle, instr| Issue {
@@ -195,7 +195,7 @@ fn hazards_on_requant_parameters() {
     ch.issue(&issue(0, 0, 0, Instr::RqParam { src: va(1, 0) }));
     ch.issue(&issue(1, 1, 6, rq(1)));
     let e = ch.errors().to_vec();
-    find(&e, RAW, 1, 0, "requant shift of column 0");
+    find(&e, RAW, 1, 0, "requant bias of column 0");
     let mut ch = Checker::new(&cfg);
     ch.issue(&issue(0, 0, 0, rq(8)));
     ch.issue(&issue(1, 1, 5, Instr::RqParam { src: va(1, 0) }));
