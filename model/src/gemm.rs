@@ -15,32 +15,11 @@
 //! program: per N tile `rq.param` then `rq.run`, back to back.
 
 use crate::arith::Requant;
+use crate::exec::encode_params;
 use crate::isa::{Instr, VAddr};
 use crate::layout::{MatmulPlan, PlanError};
+use crate::schedule::param_words;
 use crate::TileConfig;
-
-/// Words of one requantization parameter block for `cfg`.
-pub fn param_block_words(cfg: &TileConfig) -> usize {
-    let (c, l) = (cfg.cols, cfg.lanes);
-    (4 * c).div_ceil(l) + (2 * c).div_ceil(l) + c.div_ceil(l)
-}
-
-/// A parameter block as `lanes`-wide words (`docs/isa.md`, `rq.param`).
-pub fn param_block(cfg: &TileConfig, params: &[Requant]) -> Vec<Vec<i8>> {
-    assert!(params.len() <= cfg.cols);
-    let (c, l) = (cfg.cols, cfg.lanes);
-    let (wb, wm) = ((4 * c).div_ceil(l), (2 * c).div_ceil(l));
-    let mut bytes = vec![0u8; param_block_words(cfg) * l];
-    for (j, q) in params.iter().enumerate() {
-        bytes[4 * j..4 * j + 4].copy_from_slice(&q.bias.to_le_bytes());
-        bytes[wb * l + 2 * j..wb * l + 2 * j + 2].copy_from_slice(&q.m.to_le_bytes());
-        bytes[(wb + wm) * l + j] = q.s;
-    }
-    bytes
-        .chunks(l)
-        .map(|w| w.iter().map(|&b| b as i8).collect())
-        .collect()
-}
 
 /// A compiled matmul.
 #[derive(Clone, Debug)]
@@ -78,7 +57,7 @@ pub fn compile(
     let plan = MatmulPlan::new(cfg, m, k, n)?;
     let inst = cfg.install_cycles();
     let tiles = plan.tiles();
-    let pw = param_block_words(cfg);
+    let pw = param_words(cfg);
     let y_base = plan.kt * m;
     let fit = |what: String, need: usize, memory: &'static str, have: usize| {
         if need > have {
@@ -171,7 +150,7 @@ pub fn compile(
                 })
                 .collect();
             let base = tiles * inst + ni * pw;
-            for (w, word) in param_block(cfg, &cols).into_iter().enumerate() {
+            for (w, word) in encode_params(cfg, &cols).into_iter().enumerate() {
                 image.push((
                     VAddr {
                         bank: 1,

@@ -15,7 +15,6 @@
 // Index arithmetic over (tile, row, lane) reads clearer with explicit ranges.
 #![allow(clippy::needless_range_loop)]
 
-use crate::arith::{requantize, Requant};
 use crate::TileConfig;
 
 /// A matmul cut into tiles for one tile configuration.
@@ -220,25 +219,6 @@ impl MatmulPlan {
         }
         acc
     }
-}
-
-/// Requantize accumulator rows into int8 vectors of `lanes` lanes (lanes beyond the
-/// `cols` parameters are zero), as the requantize command writes them.
-pub fn requantize_rows(
-    cfg: &TileConfig,
-    rows: &[Vec<i32>],
-    params: &[Requant],
-    relu: bool,
-) -> Vec<Vec<i8>> {
-    rows.iter()
-        .map(|r| {
-            let mut v = vec![0i8; cfg.lanes];
-            for (c, &x) in r.iter().enumerate().take(cfg.cols) {
-                v[c] = requantize(x, params[c], relu);
-            }
-            v
-        })
-        .collect()
 }
 
 #[cfg(test)]

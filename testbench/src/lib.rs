@@ -6,6 +6,7 @@
 
 pub mod board_sim;
 pub mod host_link;
+pub mod link_sim;
 pub mod program;
 pub mod runner;
 pub mod serial;

@@ -3,15 +3,16 @@
 
 use crate::tile_sim::{RunStatus, SimError, TileSim};
 use minilpu_model::arith::Requant;
+use minilpu_model::exec::{self, Machine};
 use minilpu_model::gemm;
 use minilpu_model::isa::{Status, VAddr};
-use minilpu_model::layout::{requantize_rows, MatmulPlan, PlanError};
+use minilpu_model::layout::{MatmulPlan, PlanError};
 use minilpu_model::TileConfig;
 
 /// Where a matmul runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
-    /// The golden model: datapath algorithm on the SRAM image, cycle model.
+    /// The golden model: the same programs executed in order, cycles predicted.
     Model,
     /// The emitted Verilog in Verilator.
     Verilator,
@@ -87,33 +88,27 @@ pub fn run_matmul(
     let g = gemm::compile(cfg, a, b, (m, k, n), rq.map(|r| (&r.params[..], r.relu)))?;
     let plan = g.plan.clone();
     let predicted = gemm::matmul_program_cycles(cfg, m as u64, plan.tiles() as u64);
-    let predicted_rq = g
-        .requant
-        .as_ref()
-        .map(|p| minilpu_model::schedule::summarize(cfg, p).predicted_cycles)
-        .unwrap_or(0);
     let (acc, cycles, rq_cycles, y_words) = match backend {
         Backend::Model => {
-            let act = plan.act_words(cfg, a);
-            let weights = plan.weight_words(cfg, b);
-            let acc = plan.run_datapath(cfg, &act, &weights);
-            let mut y_words = Vec::new();
-            if let Some(r) = rq {
-                for ni in 0..plan.nt {
-                    let rows = &acc[ni * m..(ni + 1) * m];
-                    let params: Vec<Requant> = (0..cfg.cols)
-                        .map(|c| {
-                            r.params.get(ni * cfg.cols + c).copied().unwrap_or(Requant {
-                                bias: 0,
-                                m: 0,
-                                s: 0,
-                            })
-                        })
-                        .collect();
-                    y_words.extend(requantize_rows(cfg, rows, &params, r.relu));
-                }
+            // The golden model executes the same programs on the same SRAM image.
+            let mut mach = Machine::new(cfg);
+            for (at, word) in &g.image {
+                mach.word_mut(*at).copy_from_slice(word);
             }
-            (acc, predicted, predicted_rq, y_words)
+            let run = exec::run(cfg, &g.matmul, &mut mach);
+            expect_ok_model(run.status, run.pc, "matmul")?;
+            let acc = mach.acc[..plan.nt * m].to_vec();
+            let mut y_words = Vec::new();
+            let mut rq_cycles = 0;
+            if let Some(p) = &g.requant {
+                let r = exec::run(cfg, p, &mut mach);
+                expect_ok_model(r.status, r.pc, "requantize")?;
+                rq_cycles = r.cycles;
+                y_words = (0..plan.nt * m)
+                    .map(|w| mach.banks[0][g.y_base + w].clone())
+                    .collect();
+            }
+            (acc, run.cycles, rq_cycles, y_words)
         }
         Backend::Verilator => {
             let sim = sim.expect("a TileSim for the Verilator backend");
@@ -158,6 +153,16 @@ pub fn run_matmul(
         requant_cycles: rq_cycles,
         plan,
     })
+}
+
+fn expect_ok_model(status: Status, pc: usize, what: &str) -> Result<(), SimError> {
+    if status != Status::Ok {
+        return Err(SimError::Protocol(format!(
+            "{what} program stopped with {} at pc {pc} in the model",
+            status.name()
+        )));
+    }
+    Ok(())
 }
 
 fn expect_ok(run: &RunStatus, what: &str) -> Result<(), SimError> {

@@ -4,7 +4,7 @@
 
 use minilpu_model::arith::{add_sat, argmax, matmul, requantize, Requant};
 use minilpu_model::asm::assemble;
-use minilpu_model::gemm::param_block;
+use minilpu_model::exec::encode_params;
 use minilpu_model::isa::{Status, VAddr};
 use minilpu_model::layout::MatmulPlan;
 use minilpu_model::schedule::check;
@@ -79,7 +79,7 @@ fn weights_at(cfg: &TileConfig, plan: &MatmulPlan, b: &[i8], base: u16, image: &
 }
 
 fn params_at(cfg: &TileConfig, q: &[Requant], word: u16, image: &mut Image) {
-    for (i, w) in param_block(cfg, q).into_iter().enumerate() {
+    for (i, w) in encode_params(cfg, q).into_iter().enumerate() {
         image.push((
             VAddr {
                 bank: 1,

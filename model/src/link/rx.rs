@@ -5,7 +5,7 @@
 //! - [`Aligner`] (forwarded-clock domain, one call per forwarded-clock edge): keeps
 //!   32 bits of history per lane, hunts for [`ALIGN_PATTERN`] on every lane, turns the
 //!   arrival times into per-lane delays (word alignment and lane deskew in one), checks
-//!   the ALIGN word of every superframe and drops lock after [`LOSS_THRESHOLD`] bad
+//!   the ALIGN word of every superframe and drops lock after [`LOSS_THRESHOLD`](super::LOSS_THRESHOLD) bad
 //!   ones. While locked it writes every frame column into the FIFO ([`Entry`]); a loss
 //!   of lock writes an [`Entry::AlignLost`].
 //! - [`Framer`] (receiver clock domain, one call per FIFO entry): reassembles frames
@@ -119,6 +119,7 @@ impl Aligner {
 
     /// One forwarded-clock edge that samples `lanes_in` (bit `l` = lane `l`); returns
     /// the FIFO entry written at this edge.
+    #[allow(clippy::needless_range_loop)] // lanes index several parallel arrays
     pub fn step(&mut self, lanes_in: u8) -> Option<Entry> {
         let l = self.lanes;
         let pat = ALIGN_PATTERN;
@@ -159,6 +160,7 @@ impl Aligner {
         out
     }
 
+    #[allow(clippy::needless_range_loop)] // lanes index several parallel arrays
     fn hunt(&mut self) {
         let l = self.lanes;
         let w = if self.act { self.win + 1 } else { 0 };

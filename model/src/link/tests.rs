@@ -27,13 +27,15 @@ fn slots(cfg: &LinkConfig, superframes: usize, p: f64, seed: u64) -> Vec<Option<
         .collect()
 }
 
-/// Delay lane `l` by `delays[l]` bits (zeros shifted in first).
+/// Delay lane `l` by `delays[l]` bits (zeros shifted in first, the stream lengthened
+/// by the largest delay).
 fn skew(bits: &[u8], delays: &[usize]) -> Vec<u8> {
-    (0..bits.len())
+    let longest = delays.iter().max().copied().unwrap_or(0);
+    (0..bits.len() + longest)
         .map(|n| {
             let mut v = 0;
             for (l, &d) in delays.iter().enumerate() {
-                if n >= d {
+                if n >= d && n - d < bits.len() {
                     v |= bits[n - d] & (1 << l);
                 }
             }
@@ -157,7 +159,8 @@ fn sizes_and_efficiency() {
 #[test]
 fn align_pattern_differs_from_its_shifts() {
     // The receiver tolerates one wrong bit per lane in a locked ALIGN word, so a slip of
-    // up to 8 bits must change at least 2 bits of the 16 whatever the neighbours are.
+    // up to 8 bits must change at least 2 bits of the 16 whatever the neighbours are;
+    // it changes at least 4.
     let p = ALIGN_PATTERN as u32;
     for s in 1..=8 {
         let keep = (1u32 << (16 - s)) - 1;

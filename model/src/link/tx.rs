@@ -4,7 +4,7 @@
 //! Stream bit `n` (bit `7 - n % 8` of column `n / 8`) is on every lane during TX cycle
 //! `TX_START_CYCLES + n`. Column `k` of superframe `s` is stream column
 //! `s * superframe_columns + k`. Columns 0 and 1 carry the two bytes of
-//! [`ALIGN_PATTERN`](super::ALIGN_PATTERN) on every lane; frame byte `i` of a slot is
+//! [`ALIGN_PATTERN`] on every lane; frame byte `i` of a slot is
 //! on lane `i % lanes` in the slot's column `i / lanes`. The sequence number of a frame
 //! is the number of data frames before it (mod 256), also in idle frames.
 

@@ -1,0 +1,124 @@
+//! `AsyncFifo`: a clock-domain-crossing FIFO of `2^aw` words of `D` bits, with
+//! Gray-coded pointers passed through two-flop synchronizers (Cummings' style).
+//!
+//! ```text
+//!   wclk domain                         rclk domain
+//!   we, wdata --> mem[wbin] ----------> rdata = mem[rbin]   (show-ahead)
+//!   full <-- wgray vs sync2(rgray)      empty <-- rgray vs sync2(wgray)
+//!   wgray ------------ 2 flops ------->
+//!           <--------- 2 flops -------- rgray
+//! ```
+//! - **Write**: at a `wclk` edge with `we` and not `full`, `wdata` is stored. A write
+//!   while `full` is ignored (the writer must look at `full`).
+//! - **Read**: `rdata` shows the oldest word whenever `empty` is low; a `rclk` edge with
+//!   `re` and not `empty` drops it.
+//! - **Latency**: a word written at a `wclk` edge clears `empty` after the second `rclk`
+//!   edge that follows it (1 to 2 `rclk` periods, by phase, plus one period if the first
+//!   of those edges comes too close to sample it cleanly on silicon).
+//! - **Throughput**: one word per clock on each side.
+//! - **Flags**: only one Gray bit changes per pointer step, so a synchronizer never
+//!   sees a torn pointer; `full` and `empty` are conservative (they are released late,
+//!   never early).
+//! - **Reset**: none; pointers power up to zero (empty).
+//!
+//! A Verilog leaf: the memory is indexed by a pointer, and the two `always` blocks run
+//! on different clocks.
+
+use rust_hdl::prelude::*;
+
+/// The asynchronous FIFO.
+#[derive(LogicBlock)]
+pub struct AsyncFifo<const D: usize> {
+    /// Write clock.
+    pub wclk: Signal<In, Clock>,
+    /// Write `wdata` at the `wclk` edge (ignored when `full`).
+    pub we: Signal<In, Bit>,
+    /// Word to write.
+    pub wdata: Signal<In, Bits<D>>,
+    /// No room (in the `wclk` domain).
+    pub full: Signal<Out, Bit>,
+    /// Read clock.
+    pub rclk: Signal<In, Clock>,
+    /// Drop the word on `rdata` at the `rclk` edge (ignored when `empty`).
+    pub re: Signal<In, Bit>,
+    /// Oldest word (valid when not `empty`).
+    pub rdata: Signal<Out, Bits<D>>,
+    /// Nothing to read (in the `rclk` domain).
+    pub empty: Signal<Out, Bit>,
+    _aw: usize,
+}
+
+impl<const D: usize> AsyncFifo<D> {
+    /// A FIFO of `2^aw` words, `aw` in 2..=8.
+    pub fn new(aw: usize) -> Self {
+        assert!((2..=8).contains(&aw), "aw {aw}");
+        Self {
+            wclk: Default::default(),
+            we: Default::default(),
+            wdata: Default::default(),
+            full: Default::default(),
+            rclk: Default::default(),
+            re: Default::default(),
+            rdata: Default::default(),
+            empty: Default::default(),
+            _aw: aw,
+        }
+    }
+}
+
+impl<const D: usize> Logic for AsyncFifo<D> {
+    fn update(&mut self) {
+        // No behavioural model: two clock domains; checked in Verilator
+        // (testbench/tests/link.rs).
+    }
+    fn connect(&mut self) {
+        self.full.connect();
+        self.rdata.connect();
+        self.empty.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let aw = self._aw;
+        let depth = 1usize << aw;
+        Verilog::Custom(format!(
+            "\
+integer k;
+reg [{dh}:0] mem [0:{top}];
+reg [{aw}:0] wbin, wgray, rbin, rgray;
+reg [{aw}:0] wq1, wq2, rq1, rq2;
+wire [{aw}:0] wbin_n = wbin + 1'b1;
+wire [{aw}:0] rbin_n = rbin + 1'b1;
+initial begin
+    wbin = 0; wgray = 0; rbin = 0; rgray = 0;
+    wq1 = 0; wq2 = 0; rq1 = 0; rq2 = 0;
+    for (k = 0; k <= {top}; k = k + 1) mem[k] = 0;
+end
+always @(*) begin
+    full = wgray == {{~wq2[{aw}:{aw1}], wq2[{aw2}:0]}};
+    empty = rgray == rq2;
+    rdata = mem[rbin[{aw1}:0]];
+end
+always @(posedge wclk) begin
+    wq1 <= rgray;
+    wq2 <= wq1;
+    if (we && !full) begin
+        mem[wbin[{aw1}:0]] <= wdata;
+        wbin <= wbin_n;
+        wgray <= wbin_n ^ (wbin_n >> 1);
+    end
+end
+always @(posedge rclk) begin
+    rq1 <= wgray;
+    rq2 <= rq1;
+    if (re && !empty) begin
+        rbin <= rbin_n;
+        rgray <= rbin_n ^ (rbin_n >> 1);
+    end
+end
+",
+            dh = D - 1,
+            top = depth - 1,
+            aw1 = aw - 1,
+            aw2 = aw - 2,
+        ))
+    }
+}

@@ -1,0 +1,357 @@
+//! `LinkTx`: the link transmitter. Two frame buffers filled by the user, a superframe
+//! scheduler that puts each posted frame into the next frame slot, the byte engine
+//! (header, payload, CRC-16) and the lane serializers. Its lanes carry exactly
+//! `minilpu_model::link::tx::lane_stream` for the slots it filled.
+//!
+//! ```text
+//!   wr_en, wr_addr, wr_data --> txbuf (SramBank, 2 slots x 128/W words of W bytes)
+//!   post, post_tag ----------> pend/busy/tag per slot                 |
+//!   bitc, pcol, fb (schedule) --> stage 1: kind, raddr --------------> |
+//!                                  stage 2: byte (ALIGN|header|payload|CRC) --> LinkCrc
+//!                                           nxt (next column) --> sh (shift) --> lanes
+//! ```
+//! - **Stream**: stream bit `n` is on the lanes during cycle `8 + n` (cycles counted
+//!   from power-up); the first column is prefetched during cycles 0..7.
+//! - **Posting**: write the 128/W payload words of buffer slot `k` at word addresses
+//!   `k * 128/W ..`, then pulse `post` (with `post_tag`, 7 bits). Slots are used
+//!   alternately, starting with slot 0. A post in cycle `t` makes the frame eligible
+//!   for every frame slot decided after `t`; the decision for a slot is taken in the
+//!   cycle `8 * (its first stream column)` and shown on `fstart` (and `fdata` when it
+//!   took a frame). Slots of the first `training_superframes` superframes never take
+//!   a frame. The slot's `busy` bit is set by `post` and cleared after the last payload
+//!   read; write or post a slot only while its `busy` bit is low.
+//! - **Latency**: a frame posted in cycle `t` (none other waiting, training over)
+//!   starts on the lanes 8 cycles after the first decision after `t`: at most
+//!   `8 * (132 / lanes + 2) + 8` cycles.
+//! - **Throughput**: one frame per frame slot (`8 * 132 / lanes` cycles), no
+//!   back-pressure: a frame not posted in time leaves an idle frame on the wire.
+//! - **frames**: data frames sent (counted at the decision).
+//! - **Reset**: none; powers up sending training superframes.
+//!
+//! Byte kinds in stage 1 (`kind`): 0 ALIGN high byte, 1 ALIGN low byte, 2 header
+//! byte 0, 3 header byte 1 (sequence number), 4 payload, 5 CRC high, 6 CRC low.
+//!
+//! The byte for lane `l` of the next column is fetched in cycle `l` of the current
+//! column (stage 1: kind and buffer address; stage 2: the byte, the CRC update and the
+//! shift into `nxt`); `nxt` moves into the serializer at the column boundary.
+
+use crate::link_crc::LinkCrc;
+use crate::sram_bank::SramBank;
+use minilpu_model::link::{LinkConfig, ALIGN_PATTERN, PAYLOAD_BYTES};
+use rust_hdl::prelude::*;
+
+/// The link transmitter.
+#[derive(LogicBlock)]
+pub struct LinkTx {
+    /// The TX clock (also forwarded to the receiver as its bit clock).
+    pub clock: Signal<In, Clock>,
+    /// Write `wr_data` into the frame buffers at `wr_addr`.
+    pub wr_en: Signal<In, Bit>,
+    /// Buffer word address: slot `k` occupies `k * 128/W .. (k + 1) * 128/W`.
+    pub wr_addr: Signal<In, Bits<16>>,
+    /// Buffer word: `W` payload bytes, byte `j` of word `i` is payload byte `i * W + j`.
+    pub wr_data: Vec<Signal<In, Bits<8>>>,
+    /// Post the next slot (alternating from slot 0) for sending.
+    pub post: Signal<In, Bit>,
+    /// Tag of the posted frame (bits 6..0).
+    pub post_tag: Signal<In, Bits<8>>,
+    /// The serial data lanes (bit `l` = lane `l`; unused lanes are 0).
+    pub lanes: Signal<Out, Bits<4>>,
+    /// Per slot: posted and not yet read out.
+    pub busy: Signal<Out, Bits<2>>,
+    /// A frame slot's content is decided this cycle.
+    pub fstart: Signal<Out, Bit>,
+    /// With `fstart`: the slot takes a posted frame.
+    pub fdata: Signal<Out, Bit>,
+    /// Data frames sent.
+    pub frames: Signal<Out, Bits<32>>,
+    txbuf: SramBank<8>,
+    lcrc: LinkCrc,
+    bitc: DFF<Bits<3>>,
+    pcol: DFF<Bits<16>>,
+    fb: DFF<Bits<8>>,
+    sfc: DFF<Bits<8>>,
+    s2v: DFF<Bit>,
+    s2k: DFF<Bits<3>>,
+    s2sel: DFF<Bits<8>>,
+    cdata: DFF<Bit>,
+    cslot: DFF<Bit>,
+    cbase: DFF<Bits<16>>,
+    ctag: DFF<Bits<8>>,
+    hseq: DFF<Bits<8>>,
+    seq: DFF<Bits<8>>,
+    crc: DFF<Bits<16>>,
+    pend0: DFF<Bit>,
+    pend1: DFF<Bit>,
+    busy0: DFF<Bit>,
+    busy1: DFF<Bit>,
+    tag0: DFF<Bits<8>>,
+    tag1: DFF<Bits<8>>,
+    rs: DFF<Bit>,
+    ps: DFF<Bit>,
+    nxt: DFF<Bits<32>>,
+    sh: DFF<Bits<32>>,
+    nframes: DFF<Bits<32>>,
+    req: Signal<Local, Bit>,
+    decide: Signal<Local, Bit>,
+    take: Signal<Local, Bit>,
+    kind: Signal<Local, Bits<3>>,
+    pay: Signal<Local, Bits<8>>,
+    tbyte: Signal<Local, Bits<8>>,
+    k_lanes: Constant<Bits<3>>,
+    k_last_col: Constant<Bits<16>>,
+    k_train: Constant<Bits<8>>,
+    k_wmask: Constant<Bits<8>>,
+    k_wshift: Constant<Bits<16>>,
+    k_half: Constant<Bits<16>>,
+    k_nshift: Constant<Bits<32>>,
+    k_smask: Constant<Bits<32>>,
+    k_pat_hi: Constant<Bits<8>>,
+    k_pat_lo: Constant<Bits<8>>,
+    k_crc_init: Constant<Bits<16>>,
+    _words: usize,
+}
+
+/// A constant of the TX's configuration.
+fn k<const N: usize>(v: u64) -> Constant<Bits<N>> {
+    Constant::new(v.to_bits())
+}
+
+impl LinkTx {
+    /// The transmitter for a valid `cfg`.
+    pub fn new(cfg: &LinkConfig) -> Self {
+        cfg.validate().expect("valid link config");
+        let w = cfg.word_bytes;
+        let half = PAYLOAD_BYTES / w;
+        Self {
+            clock: Default::default(),
+            wr_en: Default::default(),
+            wr_addr: Default::default(),
+            wr_data: crate::vec_of(w),
+            post: Default::default(),
+            post_tag: Default::default(),
+            lanes: Default::default(),
+            busy: Default::default(),
+            fstart: Default::default(),
+            fdata: Default::default(),
+            frames: Default::default(),
+            txbuf: SramBank::new(w, 2 * half, 1),
+            lcrc: Default::default(),
+            bitc: Default::default(),
+            pcol: Default::default(),
+            fb: Default::default(),
+            sfc: Default::default(),
+            s2v: Default::default(),
+            s2k: Default::default(),
+            s2sel: Default::default(),
+            cdata: Default::default(),
+            cslot: Default::default(),
+            cbase: Default::default(),
+            ctag: Default::default(),
+            hseq: Default::default(),
+            seq: Default::default(),
+            crc: Default::default(),
+            pend0: Default::default(),
+            pend1: Default::default(),
+            busy0: Default::default(),
+            busy1: Default::default(),
+            tag0: Default::default(),
+            tag1: Default::default(),
+            rs: Default::default(),
+            ps: Default::default(),
+            nxt: Default::default(),
+            sh: Default::default(),
+            nframes: Default::default(),
+            req: Default::default(),
+            decide: Default::default(),
+            take: Default::default(),
+            kind: Default::default(),
+            pay: Default::default(),
+            tbyte: Default::default(),
+            k_lanes: k(cfg.lanes as u64),
+            k_last_col: k(cfg.superframe_columns() as u64 - 1),
+            k_train: k(cfg.training_superframes as u64),
+            k_wmask: k(w as u64 - 1),
+            k_wshift: k(w.trailing_zeros() as u64),
+            k_half: k(half as u64),
+            k_nshift: k(8 * (cfg.lanes as u64 - 1)),
+            k_smask: k(0xFEFE_FEFE),
+            k_pat_hi: k((ALIGN_PATTERN >> 8) as u64),
+            k_pat_lo: k((ALIGN_PATTERN & 0xFF) as u64),
+            k_crc_init: k(0xFFFF),
+            _words: w,
+        }
+    }
+}
+
+impl Logic for LinkTx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, bitc, pcol, fb, sfc, s2v, s2k, s2sel, cdata, cslot, cbase, ctag, hseq,
+            seq, crc, pend0, pend1, busy0, busy1, tag0, tag1, rs, ps, nxt, sh, nframes
+        );
+        clock!(self, clock, txbuf);
+        // The user's write port.
+        self.txbuf.we.next = 0.into();
+        if self.wr_en.val() {
+            self.txbuf.we.next = 1.into();
+        }
+        self.txbuf.waddr[0].next = self.wr_addr.val();
+        for j in 0..self._words {
+            self.txbuf.wdata[j].next = self.wr_data[j].val();
+        }
+        // Stage 1: in cycles 0..lanes of a column, request the byte for lane `bitc`
+        // of the next column (`pcol`).
+        self.req.next = self.bitc.q.val() < self.k_lanes.val();
+        self.decide.next = self.req.val() & (self.pcol.q.val() >= 2) & (self.fb.q.val() == 0);
+        self.take.next = (self.sfc.q.val() > self.k_train.val())
+            & ((!self.rs.q.val() & self.pend0.q.val()) | (self.rs.q.val() & self.pend1.q.val()));
+        self.fstart.next = self.decide.val();
+        self.fdata.next = self.decide.val() & self.take.val();
+        self.kind.next = 4.into();
+        if self.fb.q.val() == 0 {
+            self.kind.next = 2.into();
+        }
+        if self.fb.q.val() == 1 {
+            self.kind.next = 3.into();
+        }
+        if self.fb.q.val() == 130 {
+            self.kind.next = 5.into();
+        }
+        if self.fb.q.val() == 131 {
+            self.kind.next = 6.into();
+        }
+        if self.pcol.q.val() == 0 {
+            self.kind.next = 0.into();
+        }
+        if self.pcol.q.val() == 1 {
+            self.kind.next = 1.into();
+        }
+        self.txbuf.raddr[0].next =
+            self.cbase.q.val() + ((bit_cast::<16, 8>(self.fb.q.val()) - 2) >> self.k_wshift.val());
+        self.s2v.d.next = self.req.val();
+        self.s2k.d.next = self.kind.val();
+        self.s2sel.d.next = (self.fb.q.val() - 2) & self.k_wmask.val();
+        if self.req.val() {
+            if (self.pcol.q.val() == 0)
+                & (self.bitc.q.val() == 0)
+                & (self.sfc.q.val() <= self.k_train.val())
+            {
+                self.sfc.d.next = self.sfc.q.val() + 1;
+            }
+            if self.pcol.q.val() >= 2 {
+                self.fb.d.next = self.fb.q.val() + 1;
+                if self.fb.q.val() == 131 {
+                    self.fb.d.next = 0.into();
+                }
+                if (self.fb.q.val() == 129) & self.cdata.q.val() {
+                    if self.cslot.q.val() {
+                        self.busy1.d.next = false;
+                    } else {
+                        self.busy0.d.next = false;
+                    }
+                }
+            }
+        }
+        if self.decide.val() {
+            self.cdata.d.next = self.take.val();
+            self.cslot.d.next = self.rs.q.val();
+            self.cbase.d.next = 0.into();
+            self.ctag.d.next = self.tag0.q.val();
+            if self.rs.q.val() {
+                self.cbase.d.next = self.k_half.val();
+                self.ctag.d.next = self.tag1.q.val();
+            }
+            self.hseq.d.next = self.seq.q.val();
+            if self.take.val() {
+                self.seq.d.next = self.seq.q.val() + 1;
+                self.nframes.d.next = self.nframes.q.val() + 1;
+                self.rs.d.next = !self.rs.q.val();
+                if self.rs.q.val() {
+                    self.pend1.d.next = false;
+                } else {
+                    self.pend0.d.next = false;
+                }
+            }
+        }
+        // Posting.
+        if self.post.val() {
+            self.ps.d.next = !self.ps.q.val();
+            if self.ps.q.val() {
+                self.pend1.d.next = true;
+                self.busy1.d.next = true;
+                self.tag1.d.next = self.post_tag.val();
+            } else {
+                self.pend0.d.next = true;
+                self.busy0.d.next = true;
+                self.tag0.d.next = self.post_tag.val();
+            }
+        }
+        // Stage 2: the byte, the CRC, and the next column.
+        self.pay.next = 0.into();
+        for j in 0..self._words {
+            if self.s2sel.q.val().index() == j {
+                self.pay.next = self.txbuf.rdata[j].val();
+            }
+        }
+        self.tbyte.next = 0.into();
+        if self.s2k.q.val() == 0 {
+            self.tbyte.next = self.k_pat_hi.val();
+        }
+        if self.s2k.q.val() == 1 {
+            self.tbyte.next = self.k_pat_lo.val();
+        }
+        if (self.s2k.q.val() == 2) & self.cdata.q.val() {
+            self.tbyte.next = (self.ctag.q.val() & 0x7F) | 0x80;
+        }
+        if self.s2k.q.val() == 3 {
+            self.tbyte.next = self.hseq.q.val();
+        }
+        if (self.s2k.q.val() == 4) & self.cdata.q.val() {
+            self.tbyte.next = self.pay.val();
+        }
+        if self.s2k.q.val() == 5 {
+            self.tbyte.next = self.crc.q.val().get_bits::<8>(8);
+        }
+        if self.s2k.q.val() == 6 {
+            self.tbyte.next = self.crc.q.val().get_bits::<8>(0);
+        }
+        self.lcrc.crc_in.next = self.crc.q.val();
+        if self.s2k.q.val() == 2 {
+            self.lcrc.crc_in.next = self.k_crc_init.val();
+        }
+        self.lcrc.data.next = self.tbyte.val();
+        if self.s2v.q.val() {
+            if (self.s2k.q.val() >= 2) & (self.s2k.q.val() <= 4) {
+                self.crc.d.next = self.lcrc.crc_out.val();
+            }
+            self.nxt.d.next = (self.nxt.q.val() >> 8)
+                | (bit_cast::<32, 8>(self.tbyte.val()) << self.k_nshift.val());
+        }
+        // Serializer: MSB first; the next column moves in at the boundary.
+        self.bitc.d.next = self.bitc.q.val() + 1;
+        self.sh.d.next = (self.sh.q.val() << 1) & self.k_smask.val();
+        if self.bitc.q.val() == 7 {
+            self.sh.d.next = self.nxt.q.val();
+            self.pcol.d.next = self.pcol.q.val() + 1;
+            if self.pcol.q.val() == self.k_last_col.val() {
+                self.pcol.d.next = 0.into();
+            }
+        }
+        self.lanes.next = 0.into();
+        for l in 0..4 {
+            if self.sh.q.val().get_bit(8 * l + 7) {
+                self.lanes.next = self.lanes.val() | (1 << l);
+            }
+        }
+        self.busy.next = 0.into();
+        if self.busy0.q.val() {
+            self.busy.next = self.busy.val() | 1;
+        }
+        if self.busy1.q.val() {
+            self.busy.next = self.busy.val() | 2;
+        }
+        self.frames.next = self.nframes.q.val();
+    }
+}
