@@ -2,7 +2,9 @@
 //! verilated RTL. Every subcommand has `--help`; `--json` prints one JSON object.
 
 mod asm_cmd;
+mod flash_cmd;
 mod run_cmd;
+mod synth_cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use minilpu_model::arith::{Requant, MAX_SHIFT};
@@ -47,6 +49,14 @@ enum Cmd {
     /// Run a program on the golden model or the verilated RTL; load and dump memory.
     #[command(after_help = run_cmd::RUN_HELP)]
     Run(run_cmd::RunArgs),
+    /// Build a board's bitstream (board top: PLL + UART bridge + tile) and report fit and Fmax.
+    #[command(after_help = synth_cmd::SYNTH_HELP)]
+    Synth(synth_cmd::SynthArgs),
+    /// Program a board with its bitstream (openFPGALoader), after probing for it.
+    #[command(after_help = flash_cmd::FLASH_HELP)]
+    Flash(flash_cmd::FlashArgs),
+    /// Talk to a flashed board's UART host bridge: identification and tile shape.
+    Ping(flash_cmd::PingArgs),
 }
 
 #[derive(Args)]
@@ -139,6 +149,9 @@ fn main() -> ExitCode {
             .map(|t| print!("{t}")),
         Cmd::Asm(a) => return asm_cmd::asm(a),
         Cmd::Disasm(a) => return asm_cmd::disasm(a),
+        Cmd::Synth(a) => return synth_cmd::run(a),
+        Cmd::Flash(a) => return flash_cmd::run(a),
+        Cmd::Ping(a) => return flash_cmd::ping(a),
         Cmd::Run(a) => match run_cmd::run(a) {
             Ok(true) => return ExitCode::SUCCESS,
             Ok(false) => return ExitCode::from(1),

@@ -9,7 +9,7 @@
 //!   link_rx_clk, link_rx_d --> sync --> led_link (placeholder)
 //!   link_tx_clk, link_tx_d <-- 0 (reserved for Step 3)
 //! ```
-//! The board's pin table (`fpga/<board>/*.pcf|lpf`) names these ports; the LEDs are
+//! The board's pin table (`fpga/<board>/*.pcf|lpf`) names these ports; each LED is
 //! active high or low as the board wants (`led_active_low`).
 //! - **Start-up**: the bridge listens 128 cycles after the PLL reports lock (the line is
 //!   held idle to it until then); the tile powers up idle and has no reset.
@@ -39,8 +39,8 @@ pub struct BoardTopConfig {
     pub pll: PllSetting,
     /// UART divisor and inter-byte timeout, in tile clock cycles.
     pub bridge: BridgeConfig,
-    /// LEDs light on a low output.
-    pub led_active_low: bool,
+    /// Which LEDs light on a low output: busy, error, host, link.
+    pub led_active_low: [bool; 4],
     /// Cycles `led_host` stays lit after a request (below 2^24).
     pub led_stretch: u32,
 }
@@ -90,7 +90,7 @@ impl BoardTopConfig {
         clk_mhz: f64,
         baud: u32,
         timeout_ms: f64,
-        led_active_low: bool,
+        led_active_low: [bool; 4],
     ) -> Result<Self, BoardConfigError> {
         tile.validate()?;
         let bad = |why: String| BoardConfigError::Baud { baud, clk_mhz, why };
@@ -133,7 +133,7 @@ impl BoardTopConfig {
             tile,
             pll: PllSetting::Bypass,
             bridge: BridgeConfig { divisor, timeout },
-            led_active_low: false,
+            led_active_low: [false; 4],
             led_stretch: 1000,
         }
     }
@@ -176,7 +176,7 @@ pub struct BoardTop {
     act: DFF<Bits<24>>,
     link_s1: DFF<Bit>,
     link_s2: DFF<Bit>,
-    inv: Constant<Bit>,
+    inv: Constant<Bits<4>>,
     stretch: Constant<Bits<24>>,
 }
 
@@ -202,7 +202,14 @@ impl BoardTop {
             act: Default::default(),
             link_s1: Default::default(),
             link_s2: Default::default(),
-            inv: Constant::new(cfg.led_active_low),
+            inv: Constant::new(
+                (cfg.led_active_low
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &b)| (b as u64) << i)
+                    .sum::<u64>())
+                .to_bits(),
+            ),
             stretch: Constant::new((cfg.led_stretch.min((1 << 24) - 1) as u64).to_bits()),
         }
     }
@@ -241,10 +248,10 @@ impl Logic for BoardTop {
         }
         self.link_s1.d.next = self.link_rx_clk.val() | self.link_rx_d.val().any();
         self.link_s2.d.next = self.link_s1.q.val();
-        self.led_busy.next = self.tile.busy.val() ^ self.inv.val();
-        self.led_error.next = self.tile.error.val() ^ self.inv.val();
-        self.led_host.next = (self.act.q.val() != 0) ^ self.inv.val();
-        self.led_link.next = self.link_s2.q.val() ^ self.inv.val();
+        self.led_busy.next = self.tile.busy.val() ^ self.inv.val().get_bit(0);
+        self.led_error.next = self.tile.error.val() ^ self.inv.val().get_bit(1);
+        self.led_host.next = (self.act.q.val() != 0) ^ self.inv.val().get_bit(2);
+        self.led_link.next = self.link_s2.q.val() ^ self.inv.val().get_bit(3);
         // Link outputs: reserved for Step 3.
         self.link_tx_clk.next = false;
         self.link_tx_d.next = 0.into();

@@ -71,8 +71,10 @@ impl Logic for UartTx {
                 self.cnt.d.next = self.cnt.q.val() - 1;
             }
         } else if self.start.val() {
-            // Inverted frame {stop = 1, data, start = 0}: {0, !data, 1}.
-            self.shift_n.d.next = (bit_cast::<10, 8>(!self.data.val()) << 1) | 1;
+            // Inverted frame {stop = 1, data, start = 0}: {0, !data, 1}. (`^ 0xFF`, not
+            // `!`: in Verilog `~data` inside a wider expression inverts the zero-extended
+            // value, which would also set the stop bit's place.)
+            self.shift_n.d.next = (bit_cast::<10, 8>(self.data.val() ^ 0xFF) << 1) | 1;
             self.left.d.next = 10.into();
             self.cnt.d.next = self.bit_m1.val();
         }

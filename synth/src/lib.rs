@@ -11,9 +11,11 @@
 //! line and the tail of its output; a missing tool says to run `scripts/setup.sh`.
 //! See `docs/toolchain.md` for the tool versions and how to reproduce a report by hand.
 
+pub mod board;
 mod device;
 mod error;
 mod lint;
+mod pnr;
 mod run;
 mod stat;
 mod yosys;
@@ -23,6 +25,10 @@ pub use error::SynthError;
 pub use lint::{
     lint_report, verilator_lint, verilator_lint_with, write_waivers, LintMessage, LintReport,
     Severity, VERILATOR_WAIVERS, WAIVER_FILE_NAME,
+};
+pub use pnr::{
+    board_flow, parse_utilisation_log, BoardReport, ClockReport, FlowOptions, ResourceLine,
+    StepTimes,
 };
 pub use run::ToolOptions;
 pub use stat::{parse_stat_json, parse_stat_text};

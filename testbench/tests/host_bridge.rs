@@ -328,3 +328,104 @@ fn real_board() {
         argmax_over(&mut link, 21);
     }
 }
+
+fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("host_bridge")
+        .join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn board_tops_lint_clean() {
+    use minilpu_hdl::board_top::{emit_board_verilog, BoardTopConfig};
+    use minilpu_hdl::pll::{ecp5_pll, ice40_pll, PllSetting};
+    // The simulation top, and the iCEBreaker / ULX3S tops with their PLLs (the PLL
+    // primitive sits behind `ifdef ICE40 / ECP5, so lint sees the wire).
+    let ib = ice40_pll(12.0, 40.0).unwrap();
+    let ul = ecp5_pll(25.0, 50.0).unwrap();
+    let cases = [
+        ("sim", BoardTopConfig::sim(sim_small(), DIVISOR, TIMEOUT)),
+        (
+            "icebreaker",
+            BoardTopConfig::new(
+                TileConfig::preset("icebreaker").unwrap(),
+                PllSetting::Ice40(ib),
+                ib.f_out_mhz,
+                1_000_000,
+                5.0,
+                [true, true, false, false],
+            )
+            .unwrap(),
+        ),
+        (
+            "ulx3s",
+            BoardTopConfig::new(
+                sim_small(),
+                PllSetting::Ecp5(ul),
+                ul.f_out_mhz,
+                1_000_000,
+                5.0,
+                [false; 4],
+            )
+            .unwrap(),
+        ),
+    ];
+    for (name, cfg) in cases {
+        let v = emit_board_verilog(&cfg).unwrap();
+        let path = scratch(name).join("top.v");
+        std::fs::write(&path, &v).unwrap();
+        minilpu_synth::verilator_lint(&path, minilpu_hdl::TOP_MODULE)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let has = |s: &str| v.contains(s);
+        match name {
+            "icebreaker" => assert!(has("SB_PLL40_PAD") && has(".DIVF(7'd52)"), "{name}"),
+            "ulx3s" => assert!(has("EHXPLLL") && has(".CLKOP_DIV(12)"), "{name}"),
+            _ => assert!(!has("SB_PLL40_PAD") && !has("EHXPLLL"), "{name}"),
+        }
+    }
+}
+
+#[test]
+fn uart_divisor_and_baud_checks() {
+    use minilpu_hdl::board_top::BoardTopConfig;
+    use minilpu_hdl::pll::PllSetting;
+    let mk = |mhz: f64, baud: u32| {
+        BoardTopConfig::new(sim_small(), PllSetting::Bypass, mhz, baud, 5.0, [false; 4])
+    };
+    let c = mk(39.75, 1_000_000).unwrap();
+    assert_eq!(c.bridge.divisor, 40);
+    assert_eq!(c.bridge.timeout, 198_750);
+    assert_eq!(mk(12.0, 3_000_000).unwrap().bridge.divisor, 4);
+    assert_eq!(mk(39.75, 3_000_000).unwrap().bridge.divisor, 13);
+    let e = mk(12.0, 4_000_000).unwrap_err().to_string();
+    assert!(e.contains("at least 4"), "{e}");
+    let e = mk(10.0, 1_500_000).unwrap_err().to_string();
+    assert!(e.contains("off the exact"), "{e}");
+}
+
+#[test]
+fn the_bridge_alone_is_small_on_ice40() {
+    // What the UART bridge costs next to the tile: synthesize it alone (yosys 0.23,
+    // synth_ice40). Its 64 x 32-bit burst buffer is the 2 SB_RAM40_4K.
+    use minilpu_hdl::host_bridge::{emit_bridge_verilog, BridgeConfig};
+    let dir = scratch("bridge_ice40");
+    let path = dir.join("bridge.v");
+    let v = emit_bridge_verilog(BridgeConfig {
+        divisor: 40,
+        timeout: 198_750,
+    });
+    std::fs::write(&path, v).unwrap();
+    minilpu_synth::verilator_lint(&path, "top").unwrap_or_else(|e| panic!("{e}"));
+    let r = minilpu_synth::yosys_synth(&path, "top", minilpu_synth::Family::Ice40, &dir)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let c = r.ice40.clone().unwrap();
+    eprintln!(
+        "host bridge on iCE40: {} SB_LUT4, {} SB_CARRY, {} SB_DFF*, {} SB_RAM40_4K",
+        c.sb_lut4, c.sb_carry, c.sb_dff, c.sb_ram40_4k
+    );
+    assert!(c.sb_lut4 < 600, "{c:?}");
+    assert!(c.sb_ram40_4k <= 2, "{c:?}");
+    assert_eq!(c.sb_mac16, 0);
+}
