@@ -55,6 +55,9 @@ pub struct SynthArgs {
     /// nextpnr time limit (minutes).
     #[arg(long, default_value_t = 60)]
     timeout_min: u64,
+    /// Extra nextpnr argument (repeatable), e.g. `--nextpnr-arg=--router --nextpnr-arg=router2`.
+    #[arg(long = "nextpnr-arg", value_name = "ARG", allow_hyphen_values = true)]
+    nextpnr_args: Vec<String>,
     /// Only write the board top's Verilog (no synthesis).
     #[arg(long)]
     emit_only: bool,
@@ -212,6 +215,7 @@ pub fn synth(args: SynthArgs) -> Result<bool, String> {
     let opts = FlowOptions {
         nextpnr_timeout: Duration::from_secs(args.timeout_min * 60),
         seed: args.seed,
+        nextpnr_args: args.nextpnr_args.clone(),
         ..Default::default()
     };
     let r = board_flow(
