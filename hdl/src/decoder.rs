@@ -171,7 +171,7 @@ impl Logic for Decoder {
     }
     fn hdl(&self) -> Verilog {
         let c = &self._cfg;
-        let (wb, wm, ws) = crate::requantizer::param_words(c.cols, c.lanes);
+        let [wb, wm, ws] = minilpu_model::schedule::param_sections(c);
         let pw = wb + wm + ws;
         let sh = OPCODE_SHIFT;
         // depth of a bank number held in `b` (5 bits): bank 0 activations, else weights

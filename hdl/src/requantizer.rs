@@ -21,6 +21,8 @@
 
 use crate::delay::Delay;
 use crate::requant_lanes::{RequantLanes, REQUANT_LANE_LATENCY};
+use minilpu_model::schedule::param_sections;
+use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
 
 /// Cycles a requantize run stays active after issuing its last read.
@@ -110,12 +112,14 @@ pub struct Requantizer {
 }
 
 impl Requantizer {
-    /// A unit for `cols` columns, `rql` lanes (dividing `cols`), `lanes`-wide words;
-    /// lane multipliers in DSPs when `dsp`.
-    pub fn new(cols: usize, lanes: usize, rql: usize, dsp: bool) -> Self {
+    /// The unit for `cfg`: `requant_lanes` lanes, multipliers in DSPs when
+    /// `requant_dsp`; the parameter block layout is the ISA's
+    /// ([`minilpu_model::schedule::param_sections`]).
+    pub fn new(cfg: &TileConfig) -> Self {
+        let (cols, lanes, rql, dsp) = (cfg.cols, cfg.lanes, cfg.requant_lanes, cfg.requant_dsp);
         assert!(rql >= 1 && cols.is_multiple_of(rql), "rql {rql}");
         let beats = cols / rql;
-        let (wb, wm, ws) = param_words(cols, lanes);
+        let [wb, wm, ws] = param_sections(cfg);
         let pw = wb + wm + ws;
         Self {
             clock: Default::default(),
@@ -177,15 +181,6 @@ impl Requantizer {
             _soff: (wb + wm) * lanes,
         }
     }
-}
-
-/// Words of the bias, multiplier and shift sections for `cols` columns.
-pub fn param_words(cols: usize, lanes: usize) -> (usize, usize, usize) {
-    (
-        (4 * cols).div_ceil(lanes),
-        (2 * cols).div_ceil(lanes),
-        cols.div_ceil(lanes),
-    )
 }
 
 /// End of a one-iteration loop that brings a size into rust-hdl index expressions.

@@ -120,7 +120,7 @@ impl Tile {
                 cfg.array_dsp_mults,
             ),
             acc: Accumulator::new(cfg.cols, cfg.acc_depth),
-            rq: Requantizer::new(cfg.cols, cfg.lanes, cfg.requant_lanes, cfg.requant_dsp),
+            rq: Requantizer::new(cfg),
             vxu: Vxu::new(cfg.lanes),
             swap_d: Default::default(),
             wvalid_d: Default::default(),
