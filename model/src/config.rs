@@ -78,6 +78,20 @@ pub struct TileConfig {
     pub requant_dsp: bool,
     /// Clock the board flow is asked to meet (MHz).
     pub target_mhz: f64,
+    /// Serial data lanes of each chip-to-chip link (1..=4, plus a forwarded clock).
+    #[serde(default = "default_link_lanes")]
+    pub link_lanes: usize,
+    /// Frame slots per link superframe (1..=64).
+    #[serde(default = "default_link_frames")]
+    pub link_frames_per_superframe: usize,
+}
+
+fn default_link_lanes() -> usize {
+    4
+}
+
+fn default_link_frames() -> usize {
+    8
 }
 
 /// A parameter outside its allowed range.
@@ -116,6 +130,8 @@ impl TileConfig {
                 requant_lanes: 4,
                 requant_dsp: true,
                 target_mhz: 50.0,
+                link_lanes: 4,
+                link_frames_per_superframe: 8,
             },
             // iCE40UP5K: 16 MACs, weights in the 4 SPRAMs (2 banks of 2 x 16 bit),
             // activations (8 EBR) and accumulators (16 EBR) in EBR.
@@ -137,6 +153,8 @@ impl TileConfig {
                 requant_lanes: 1,
                 requant_dsp: false,
                 target_mhz: 40.0,
+                link_lanes: 4,
+                link_frames_per_superframe: 8,
             },
             // ECP5-85F: 16x16 = 256 MACs, 8 weight banks of DP16KD.
             "ulx3s-85f" => TileConfig {
@@ -158,6 +176,8 @@ impl TileConfig {
                 requant_lanes: 16,
                 requant_dsp: true,
                 target_mhz: 100.0,
+                link_lanes: 4,
+                link_frames_per_superframe: 8,
             },
             _ => {
                 return Err(ConfigError {
@@ -300,7 +320,45 @@ impl TileConfig {
                 "a clock in (0, 1000] MHz".into(),
             ));
         }
+        if !(1..=crate::link::MAX_LANES).contains(&self.link_lanes) {
+            return Err(err(
+                "link_lanes",
+                self.link_lanes.to_string(),
+                format!("1..={} serial data lanes", crate::link::MAX_LANES),
+            ));
+        }
+        if !(1..=64).contains(&self.link_frames_per_superframe) {
+            return Err(err(
+                "link_frames_per_superframe",
+                self.link_frames_per_superframe.to_string(),
+                "1..=64".into(),
+            ));
+        }
         Ok(())
+    }
+
+    /// The chip-to-chip link of this tile (`docs/link.md`): buffer words are the
+    /// tile's vectors, 4 training superframes after power-up.
+    pub fn link_config(&self) -> crate::link::LinkConfig {
+        crate::link::LinkConfig {
+            lanes: self.link_lanes,
+            frames_per_superframe: self.link_frames_per_superframe,
+            word_bytes: self.lanes,
+            training_superframes: 4,
+        }
+    }
+
+    /// Vector words per link frame: `P = 128 / lanes`.
+    pub fn link_frame_words(&self) -> usize {
+        crate::link::PAYLOAD_BYTES / self.lanes
+    }
+
+    /// Pacing of `send` / `recv` frames (`T`, `docs/isa.md`): the link's average
+    /// cycles per frame slot, `ceil(8 * superframe_columns / frames_per_superframe)`.
+    pub fn link_frame_cycles(&self) -> u64 {
+        let l = self.link_config();
+        l.superframe_bits()
+            .div_ceil(l.frames_per_superframe as u64)
     }
 
     /// Weight banks (all banks but bank 0).

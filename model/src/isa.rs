@@ -150,12 +150,12 @@ pub enum Instr {
         /// Source.
         a: VAddr,
     },
-    /// Send `vlen` words from `src` to the east neighbour (Step 3).
+    /// Send `vlen` words from `src` to the east neighbour, in paced frames.
     Send {
         /// First word.
         src: VAddr,
     },
-    /// Receive `vlen` words from the west neighbour into `dst` (Step 3).
+    /// Receive `vlen` words from the west neighbour into `dst`, in paced frames.
     Recv {
         /// First word.
         dst: VAddr,
@@ -200,6 +200,10 @@ pub enum Status {
     Unsupported = 5,
     /// The pc ran past the end of instruction memory.
     Pc = 6,
+    /// A link error: a `recv` found no frame when one was due, a frame was lost
+    /// (out of sequence), the receive queue overflowed, or a `send` found its
+    /// transmit buffer slot busy (`docs/isa.md`, "The link instructions").
+    Link = 7,
 }
 
 impl Status {
@@ -210,7 +214,7 @@ impl Status {
     /// The status for a hardware code.
     pub fn from_code(c: u8) -> Option<Status> {
         use Status::*;
-        [Ok, Illegal, Range, Busy, Port, Unsupported, Pc]
+        [Ok, Illegal, Range, Busy, Port, Unsupported, Pc, Link]
             .into_iter()
             .find(|s| s.code() == c)
     }
@@ -224,6 +228,7 @@ impl Status {
             Status::Port => "PORT",
             Status::Unsupported => "UNSUPPORTED",
             Status::Pc => "PC",
+            Status::Link => "LINK",
         }
     }
 }
