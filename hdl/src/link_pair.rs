@@ -6,7 +6,7 @@
 //! ```text
 //!   clk_tx --> LinkTx --tx_lanes-->  [testbench: the wire]  --rx_lanes--> LinkRx <-- clk_fwd
 //!   tx_we/waddr/wdata/post/tag                                            |      <-- clk_rx
-//!   tx_stat = {busy[1:0], fdata, fstart}       rx_stat = {locked, tag[7:0], seq[7:0], slot[1:0], valid}
+//!   tx_stat = {next_slot[1:0], busy[3:0], fdata, fstart}       rx_stat = {locked, tag[7:0], seq[7:0], slot[1:0], valid}
 //! ```
 //! - `tx_wdata`: the buffer word, byte `j` in bits `8j+7..8j`; `rx_rdata[j]`: byte `j`.
 //! - **Latency / reset**: those of [`LinkTx`] and [`LinkRx`]; no logic of its own.
@@ -30,13 +30,13 @@ pub struct LinkPair {
     pub tx_waddr: Signal<In, Bits<16>>,
     /// TX buffer word.
     pub tx_wdata: Signal<In, Bits<128>>,
-    /// Post the next TX slot.
+    /// Post the next TX slot (`next_slot` in `tx_stat`).
     pub tx_post: Signal<In, Bit>,
     /// Tag of the posted frame.
     pub tx_tag: Signal<In, Bits<8>>,
     /// TX lanes.
     pub tx_lanes: Signal<Out, Bits<4>>,
-    /// `{busy[1:0], fdata, fstart}`.
+    /// `{next_slot[1:0], busy[3:0], fdata, fstart}` (bits 7..6, 5..2, 1, 0).
     pub tx_stat: Signal<Out, Bits<8>>,
     /// Data frames sent.
     pub tx_frames: Signal<Out, Bits<32>>,
@@ -108,7 +108,8 @@ impl Logic for LinkPair {
         self.tx.post.next = self.tx_post.val();
         self.tx.post_tag.next = self.tx_tag.val();
         self.tx_lanes.next = self.tx.lanes.val();
-        self.tx_stat.next = bit_cast::<8, 2>(self.tx.busy.val()) << 2;
+        self.tx_stat.next = (bit_cast::<8, 4>(self.tx.busy.val()) << 2)
+            | (bit_cast::<8, 2>(self.tx.next_slot.val()) << 6);
         if self.tx.fstart.val() {
             self.tx_stat.next = self.tx_stat.val() | 1;
         }

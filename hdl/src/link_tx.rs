@@ -1,10 +1,10 @@
-//! `LinkTx`: the link transmitter. Two frame buffers filled by the user, a superframe
+//! `LinkTx`: the link transmitter. Four frame buffers filled by the user, a superframe
 //! scheduler that puts each posted frame into the next frame slot, the byte engine
 //! (header, payload, CRC-16) and the lane serializers. Its lanes carry exactly
 //! `minilpu_model::link::tx::lane_stream` for the slots it filled.
 //!
 //! ```text
-//!   wr_en, wr_addr, wr_data --> txbuf (SramBank, 2 slots x 128/W words of W bytes)
+//!   wr_en, wr_addr, wr_data --> txbuf (SramBank, 4 slots x 128/W words of W bytes)
 //!   post, post_tag ----------> pend/busy/tag per slot                 |
 //!   bitc, pcol, fb (schedule) --> stage 1: kind, raddr --------------> |
 //!                                  stage 2: byte (ALIGN|header|payload|CRC) --> LinkCrc
@@ -13,8 +13,9 @@
 //! - **Stream**: stream bit `n` is on the lanes during cycle `8 + n` (cycles counted
 //!   from power-up); the first column is prefetched during cycles 0..7.
 //! - **Posting**: write the 128/W payload words of buffer slot `k` at word addresses
-//!   `k * 128/W ..`, then pulse `post` (with `post_tag`, 7 bits). Slots are used
-//!   alternately, starting with slot 0. A post in cycle `t` makes the frame eligible
+//!   `k * 128/W ..`, then pulse `post` (with `post_tag`, 7 bits). The 4 slots are used
+//!   in turn, starting with slot 0 (`next_slot` shows the slot the next `post` takes);
+//!   frames leave in the order they were posted. A post in cycle `t` makes the frame eligible
 //!   for every frame slot decided after `t`; the decision for a slot is taken in the
 //!   cycle `8 * (its first stream column)` and shown on `fstart` (and `fdata` when it
 //!   took a frame). Slots of the first `training_superframes` superframes never take
@@ -38,6 +39,9 @@
 use crate::link_crc::LinkCrc;
 use crate::sram_bank::SramBank;
 use minilpu_model::link::{LinkConfig, ALIGN_PATTERN, PAYLOAD_BYTES};
+
+/// Frame buffer slots of the transmitter (`docs/link.md`).
+pub const TX_SLOTS: usize = 4;
 use rust_hdl::prelude::*;
 
 /// The link transmitter.
@@ -47,18 +51,20 @@ pub struct LinkTx {
     pub clock: Signal<In, Clock>,
     /// Write `wr_data` into the frame buffers at `wr_addr`.
     pub wr_en: Signal<In, Bit>,
-    /// Buffer word address: slot `k` occupies `k * 128/W .. (k + 1) * 128/W`.
+    /// Buffer word address: slot `k` (0..4) occupies `k * 128/W .. (k + 1) * 128/W`.
     pub wr_addr: Signal<In, Bits<16>>,
     /// Buffer word: `W` payload bytes, byte `j` of word `i` is payload byte `i * W + j`.
     pub wr_data: Vec<Signal<In, Bits<8>>>,
-    /// Post the next slot (alternating from slot 0) for sending.
+    /// Post slot `next_slot` for sending (slots are used in turn from slot 0).
     pub post: Signal<In, Bit>,
     /// Tag of the posted frame (bits 6..0).
     pub post_tag: Signal<In, Bits<8>>,
     /// The serial data lanes (bit `l` = lane `l`; unused lanes are 0).
     pub lanes: Signal<Out, Bits<4>>,
-    /// Per slot: posted and not yet read out.
-    pub busy: Signal<Out, Bits<2>>,
+    /// Per slot (bit `k` = slot `k`): posted and not yet read out.
+    pub busy: Signal<Out, Bits<4>>,
+    /// The slot the next `post` takes (write its words first).
+    pub next_slot: Signal<Out, Bits<2>>,
     /// A frame slot's content is decided this cycle.
     pub fstart: Signal<Out, Bit>,
     /// With `fstart`: the slot takes a posted frame.
@@ -75,26 +81,25 @@ pub struct LinkTx {
     s2k: DFF<Bits<3>>,
     s2sel: DFF<Bits<8>>,
     cdata: DFF<Bit>,
-    cslot: DFF<Bit>,
+    cslot: DFF<Bits<2>>,
     cbase: DFF<Bits<16>>,
     ctag: DFF<Bits<8>>,
     hseq: DFF<Bits<8>>,
     seq: DFF<Bits<8>>,
     crc: DFF<Bits<16>>,
-    pend0: DFF<Bit>,
-    pend1: DFF<Bit>,
-    busy0: DFF<Bit>,
-    busy1: DFF<Bit>,
-    tag0: DFF<Bits<8>>,
-    tag1: DFF<Bits<8>>,
-    rs: DFF<Bit>,
-    ps: DFF<Bit>,
+    pend: Vec<DFF<Bit>>,
+    sbusy: Vec<DFF<Bit>>,
+    tag: Vec<DFF<Bits<8>>>,
+    rs: DFF<Bits<2>>,
+    ps: DFF<Bits<2>>,
     nxt: DFF<Bits<32>>,
     sh: DFF<Bits<32>>,
     nframes: DFF<Bits<32>>,
     req: Signal<Local, Bit>,
     decide: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
+    rpend: Signal<Local, Bit>,
+    rtag: Signal<Local, Bits<8>>,
     kind: Signal<Local, Bits<3>>,
     pay: Signal<Local, Bits<8>>,
     tbyte: Signal<Local, Bits<8>>,
@@ -103,13 +108,14 @@ pub struct LinkTx {
     k_train: Constant<Bits<8>>,
     k_wmask: Constant<Bits<8>>,
     k_wshift: Constant<Bits<16>>,
-    k_half: Constant<Bits<16>>,
+    k_hshift: Constant<Bits<16>>,
     k_nshift: Constant<Bits<32>>,
     k_smask: Constant<Bits<32>>,
     k_pat_hi: Constant<Bits<8>>,
     k_pat_lo: Constant<Bits<8>>,
     k_crc_init: Constant<Bits<16>>,
     _words: usize,
+    _slots: usize,
 }
 
 /// A constant of the TX's configuration.
@@ -132,10 +138,11 @@ impl LinkTx {
             post_tag: Default::default(),
             lanes: Default::default(),
             busy: Default::default(),
+            next_slot: Default::default(),
             fstart: Default::default(),
             fdata: Default::default(),
             frames: Default::default(),
-            txbuf: SramBank::new(w, 2 * half, 1),
+            txbuf: SramBank::new(w, TX_SLOTS * half, 1),
             lcrc: Default::default(),
             bitc: Default::default(),
             pcol: Default::default(),
@@ -151,12 +158,9 @@ impl LinkTx {
             hseq: Default::default(),
             seq: Default::default(),
             crc: Default::default(),
-            pend0: Default::default(),
-            pend1: Default::default(),
-            busy0: Default::default(),
-            busy1: Default::default(),
-            tag0: Default::default(),
-            tag1: Default::default(),
+            pend: crate::vec_of(TX_SLOTS),
+            sbusy: crate::vec_of(TX_SLOTS),
+            tag: crate::vec_of(TX_SLOTS),
             rs: Default::default(),
             ps: Default::default(),
             nxt: Default::default(),
@@ -165,6 +169,8 @@ impl LinkTx {
             req: Default::default(),
             decide: Default::default(),
             take: Default::default(),
+            rpend: Default::default(),
+            rtag: Default::default(),
             kind: Default::default(),
             pay: Default::default(),
             tbyte: Default::default(),
@@ -173,13 +179,14 @@ impl LinkTx {
             k_train: k(cfg.training_superframes as u64),
             k_wmask: k(w as u64 - 1),
             k_wshift: k(w.trailing_zeros() as u64),
-            k_half: k(half as u64),
+            k_hshift: k(half.trailing_zeros() as u64),
             k_nshift: k(8 * (cfg.lanes as u64 - 1)),
             k_smask: k(0xFEFE_FEFE),
             k_pat_hi: k((ALIGN_PATTERN >> 8) as u64),
             k_pat_lo: k((ALIGN_PATTERN & 0xFF) as u64),
             k_crc_init: k(0xFFFF),
             _words: w,
+            _slots: TX_SLOTS,
         }
     }
 }
@@ -189,8 +196,28 @@ impl Logic for LinkTx {
     fn update(&mut self) {
         dff_setup!(
             self, clock, bitc, pcol, fb, sfc, s2v, s2k, s2sel, cdata, cslot, cbase, ctag, hseq,
-            seq, crc, pend0, pend1, busy0, busy1, tag0, tag1, rs, ps, nxt, sh, nframes
+            seq, crc, rs, ps, nxt, sh, nframes
         );
+        // Per-slot state; `rpend`/`rtag`: the slot the scheduler reads next.
+        self.rpend.next = false;
+        self.rtag.next = 0.into();
+        self.busy.next = 0.into();
+        for s in 0..self._slots {
+            self.pend[s].clock.next = self.clock.val();
+            self.sbusy[s].clock.next = self.clock.val();
+            self.tag[s].clock.next = self.clock.val();
+            self.pend[s].d.next = self.pend[s].q.val();
+            self.sbusy[s].d.next = self.sbusy[s].q.val();
+            self.tag[s].d.next = self.tag[s].q.val();
+            if self.rs.q.val().index() == s {
+                self.rpend.next = self.pend[s].q.val();
+                self.rtag.next = self.tag[s].q.val();
+            }
+            if self.sbusy[s].q.val() {
+                self.busy.next = self.busy.val() | (1 << s);
+            }
+        }
+        self.next_slot.next = self.ps.q.val();
         clock!(self, clock, txbuf);
         // The user's write port.
         self.txbuf.we.next = 0.into();
@@ -205,8 +232,7 @@ impl Logic for LinkTx {
         // of the next column (`pcol`).
         self.req.next = self.bitc.q.val() < self.k_lanes.val();
         self.decide.next = self.req.val() & (self.pcol.q.val() >= 2) & (self.fb.q.val() == 0);
-        self.take.next = (self.sfc.q.val() > self.k_train.val())
-            & ((!self.rs.q.val() & self.pend0.q.val()) | (self.rs.q.val() & self.pend1.q.val()));
+        self.take.next = (self.sfc.q.val() > self.k_train.val()) & self.rpend.val();
         self.fstart.next = self.decide.val();
         self.fdata.next = self.decide.val() & self.take.val();
         self.kind.next = 4.into();
@@ -246,10 +272,10 @@ impl Logic for LinkTx {
                     self.fb.d.next = 0.into();
                 }
                 if (self.fb.q.val() == 129) & self.cdata.q.val() {
-                    if self.cslot.q.val() {
-                        self.busy1.d.next = false;
-                    } else {
-                        self.busy0.d.next = false;
+                    for s in 0..self._slots {
+                        if self.cslot.q.val().index() == s {
+                            self.sbusy[s].d.next = false;
+                        }
                     }
                 }
             }
@@ -257,35 +283,29 @@ impl Logic for LinkTx {
         if self.decide.val() {
             self.cdata.d.next = self.take.val();
             self.cslot.d.next = self.rs.q.val();
-            self.cbase.d.next = 0.into();
-            self.ctag.d.next = self.tag0.q.val();
-            if self.rs.q.val() {
-                self.cbase.d.next = self.k_half.val();
-                self.ctag.d.next = self.tag1.q.val();
-            }
+            self.cbase.d.next = bit_cast::<16, 2>(self.rs.q.val()) << self.k_hshift.val();
+            self.ctag.d.next = self.rtag.val();
             self.hseq.d.next = self.seq.q.val();
             if self.take.val() {
                 self.seq.d.next = self.seq.q.val() + 1;
                 self.nframes.d.next = self.nframes.q.val() + 1;
-                self.rs.d.next = !self.rs.q.val();
-                if self.rs.q.val() {
-                    self.pend1.d.next = false;
-                } else {
-                    self.pend0.d.next = false;
+                self.rs.d.next = self.rs.q.val() + 1;
+                for s in 0..self._slots {
+                    if self.rs.q.val().index() == s {
+                        self.pend[s].d.next = false;
+                    }
                 }
             }
         }
         // Posting.
         if self.post.val() {
-            self.ps.d.next = !self.ps.q.val();
-            if self.ps.q.val() {
-                self.pend1.d.next = true;
-                self.busy1.d.next = true;
-                self.tag1.d.next = self.post_tag.val();
-            } else {
-                self.pend0.d.next = true;
-                self.busy0.d.next = true;
-                self.tag0.d.next = self.post_tag.val();
+            self.ps.d.next = self.ps.q.val() + 1;
+            for s in 0..self._slots {
+                if self.ps.q.val().index() == s {
+                    self.pend[s].d.next = true;
+                    self.sbusy[s].d.next = true;
+                    self.tag[s].d.next = self.post_tag.val();
+                }
             }
         }
         // Stage 2: the byte, the CRC, and the next column.
@@ -344,13 +364,6 @@ impl Logic for LinkTx {
             if self.sh.q.val().get_bit(8 * l + 7) {
                 self.lanes.next = self.lanes.val() | (1 << l);
             }
-        }
-        self.busy.next = 0.into();
-        if self.busy0.q.val() {
-            self.busy.next = self.busy.val() | 1;
-        }
-        if self.busy1.q.val() {
-            self.busy.next = self.busy.val() | 2;
         }
         self.frames.next = self.nframes.q.val();
     }

@@ -23,6 +23,7 @@
 //! counters.
 
 use crate::verilated::{BuildOptions, HarnessError, PortId, VerilatedModel};
+use minilpu_hdl::link_tx::TX_SLOTS;
 use minilpu_model::link::frame::Frame;
 use minilpu_model::link::rx::{Delivered, Receiver, RxCounters, Timed};
 use minilpu_model::link::{LinkConfig, LinkConfigError, PAYLOAD_BYTES, TX_START_CYCLES};
@@ -511,7 +512,7 @@ pub fn run_link(
                 }
             }
             // The sender: write a frame into the free slot, post it, wait.
-            let busy = (stat >> 2) & 3;
+            let busy = (stat >> 2) & 0xF;
             m.set_u64(p.tx_we, 0);
             m.set_u64(p.tx_post, 0);
             if let TxPhase::Idle { from } = phase {
@@ -537,10 +538,16 @@ pub fn run_link(
                     };
                 }
                 TxPhase::Post => {
+                    if (stat >> 6) & 3 != ps as u64 {
+                        return Err(LinkSimError::Protocol(format!(
+                            "cycle {ca}: next_slot {} but the sender filled slot {ps}",
+                            (stat >> 6) & 3
+                        )));
+                    }
                     m.set_u64(p.tx_post, 1);
                     m.set_u64(p.tx_tag, run.sent.last().expect("posted").tag as u64);
                     posted.push(ca);
-                    ps ^= 1;
+                    ps = (ps + 1) % TX_SLOTS;
                     let gap = if traffic.gap_max > 0 {
                         rng.below(traffic.gap_max + 1)
                     } else {
