@@ -357,8 +357,7 @@ impl TileConfig {
     /// cycles per frame slot, `ceil(8 * superframe_columns / frames_per_superframe)`.
     pub fn link_frame_cycles(&self) -> u64 {
         let l = self.link_config();
-        l.superframe_bits()
-            .div_ceil(l.frames_per_superframe as u64)
+        l.superframe_bits().div_ceil(l.frames_per_superframe as u64)
     }
 
     /// Weight banks (all banks but bank 0).

@@ -37,12 +37,13 @@ mod ops;
 mod tests;
 pub mod timed;
 
-pub use ops::{apply_param_word, decode_params, encode_params};
+pub use ops::{apply_param_word, decode_params, encode_params, recv_payload, send_payload};
 
 use crate::arith::Requant;
 use crate::isa::{Instr, Status, VAddr};
-use crate::schedule::{events, Walker};
+use crate::schedule::{events, link_frames, Issue, LinkIn, Walker};
 use crate::TileConfig;
+use std::collections::VecDeque;
 
 /// The architectural state of one tile.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +60,11 @@ pub struct Machine {
     pub params: Vec<Requant>,
     /// Vector length (1 at reset and at the start of every run).
     pub vlen: u16,
+    /// Payloads (128 bytes) of the frames `send` posted, oldest first (the ring
+    /// model moves them to the east neighbour's `inbox`).
+    pub outbox: Vec<Vec<u8>>,
+    /// Payloads of received frames no `recv` has consumed yet, oldest first.
+    pub inbox: VecDeque<Vec<u8>>,
 }
 
 impl Machine {
@@ -81,6 +87,8 @@ impl Machine {
                 cfg.cols
             ],
             vlen: 1,
+            outbox: Vec::new(),
+            inbox: VecDeque::new(),
         }
     }
 
@@ -98,7 +106,17 @@ impl Machine {
     /// in range, as the schedule guarantees for issued instructions). Sequencer
     /// instructions only update `vlen`.
     pub fn execute(&mut self, cfg: &TileConfig, instr: &Instr, vlen: u16) {
-        ops::execute(self, cfg, instr, vlen);
+        let frames = match instr {
+            Instr::Send { .. } | Instr::Recv { .. } => link_frames(cfg, vlen),
+            _ => 0,
+        };
+        ops::execute(self, cfg, instr, vlen, frames);
+    }
+
+    /// Execute one issued instruction completely (a `recv` moves only the frames the
+    /// walk let it take, [`Issue::frames`]).
+    pub fn execute_issue(&mut self, cfg: &TileConfig, issue: &Issue) {
+        ops::execute(self, cfg, &issue.instr, issue.vlen, issue.frames);
     }
 }
 
@@ -115,14 +133,27 @@ pub struct RunResult {
     pub predicted_cycles: u64,
 }
 
-/// Run `prog` on `machine`: execute every issued instruction in program order.
+/// Run `prog` on `machine` as a bare tile (no link: a `recv` stops the run with
+/// `LINK`): execute every issued instruction in program order.
 pub fn run(cfg: &TileConfig, prog: &[Instr], machine: &mut Machine) -> RunResult {
+    run_linked(cfg, prog, machine, LinkIn::None)
+}
+
+/// As [`run`], with `link` telling when received frames arrive; a `recv` takes its
+/// frames from `machine.inbox` (which must hold them), a `send` appends to
+/// `machine.outbox`.
+pub fn run_linked(
+    cfg: &TileConfig,
+    prog: &[Instr],
+    machine: &mut Machine,
+    link: LinkIn,
+) -> RunResult {
     machine.vlen = 1;
-    let mut walker = Walker::new(cfg, prog);
+    let mut walker = Walker::new(cfg, prog).with_link(link);
     let mut last = 0u64;
     for issue in walker.by_ref() {
         debug_assert_eq!(issue.vlen, machine.vlen);
-        machine.execute(cfg, &issue.instr, issue.vlen);
+        machine.execute_issue(cfg, &issue);
         events(cfg, &issue, |e| last = last.max(e.cycle()));
     }
     let end = walker.end().expect("walk finished");

@@ -616,9 +616,10 @@ mod tests {
 
     #[test]
     fn status_codes_round_trip() {
-        for c in 0..7 {
+        for c in 0..8 {
             assert_eq!(Status::from_code(c).unwrap().code(), c);
         }
-        assert_eq!(Status::from_code(7), None);
+        assert_eq!(Status::from_code(8), None);
+        assert_eq!(Status::from_code(7), Some(Status::Link));
     }
 }

@@ -74,6 +74,48 @@ pub struct Issue {
     pub vlen: u16,
     /// The instruction as the hardware decodes it.
     pub instr: Instr,
+    /// Link frames the instruction moves: all `ceil(vlen / P)` for `send`; for `recv`
+    /// the frames before the first one that was not there when due (see
+    /// [`LinkIn`]); 0 for every other instruction.
+    pub frames: u32,
+}
+
+/// What a walk assumes about the frames arriving at the tile's receiver.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum LinkIn {
+    /// No link is attached (a bare tile): every `recv` stops the run with `LINK` at its
+    /// first frame.
+    #[default]
+    None,
+    /// Every frame is there when due (the checker's view of one card of a ring; the
+    /// ring model checks the arrival times).
+    Always,
+    /// Frame `k` of the run (counted over all `recv`s) is in the receive queue from
+    /// cycle `arrivals[k]` on (cycles of this run; 0 for frames that arrived before
+    /// the start).
+    Arrivals(Vec<u64>),
+}
+
+impl LinkIn {
+    /// Whether frame `k` of the run is in the queue in cycle `cycle`.
+    pub fn ready(&self, k: usize, cycle: u64) -> bool {
+        match self {
+            LinkIn::None => false,
+            LinkIn::Always => true,
+            LinkIn::Arrivals(a) => a.get(k).is_some_and(|&c| c <= cycle),
+        }
+    }
+}
+
+/// Frames of a `send` / `recv` of `vlen` words: `ceil(vlen / P)`.
+pub fn link_frames(cfg: &TileConfig, vlen: u16) -> u32 {
+    (vlen as usize).div_ceil(cfg.link_frame_words()) as u32
+}
+
+/// Words frame `j` of a `vlen`-word transfer carries: `P_j = min(P, vlen - j*P)`.
+pub fn link_frame_len(cfg: &TileConfig, vlen: u16, j: u32) -> usize {
+    let p = cfg.link_frame_words();
+    p.min(vlen as usize - j as usize * p)
 }
 
 /// How a run ends, predicted statically.
@@ -165,6 +207,15 @@ pub fn timing(cfg: &TileConfig, instr: &Instr, vlen: u16) -> Timing {
             op: VUnOp::Argmax, ..
         } => (v + 1, v + 2),
         Instr::VUn { .. } => (v, v + 1),
+        Instr::Send { .. } => {
+            let (n, t) = (link_frames(cfg, vlen) as u64, cfg.link_frame_cycles());
+            (n * t, (n - 1) * t + cfg.link_frame_words() as u64 + 2)
+        }
+        Instr::Recv { .. } => {
+            let (n, t) = (link_frames(cfg, vlen), cfg.link_frame_cycles());
+            let last = link_frame_len(cfg, vlen, n - 1) as u64;
+            (n as u64 * t, (n as u64 - 1) * t + last + 1)
+        }
         _ => (0, 0),
     };
     let advance = match *instr {

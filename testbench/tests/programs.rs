@@ -165,7 +165,7 @@ fn hardware_errors_match_the_model() {
         Status::Illegal,
         Status::Range,
         Status::Busy,
-        Status::Unsupported,
+        Status::Link,
         Status::Pc,
     ] {
         for seed in 0..6 {

@@ -3,8 +3,9 @@
 
 use super::Machine;
 use crate::arith::{add_sat, argmax, matmul, requantize, Requant, MAX_SHIFT};
-use crate::isa::{Instr, VBinOp, VUnOp};
-use crate::schedule::{param_sections, param_words};
+use crate::isa::{Instr, VAddr, VBinOp, VUnOp};
+use crate::link::PAYLOAD_BYTES;
+use crate::schedule::{link_frame_len, param_sections, param_words};
 use crate::TileConfig;
 
 /// The `pw` words of a parameter block for `params` (one per column; shifts above 47
@@ -134,9 +135,59 @@ pub(crate) fn argmax_word(cfg: &TileConfig, vals: &[i8]) -> Vec<i8> {
     w
 }
 
-pub(super) fn execute(m: &mut Machine, cfg: &TileConfig, instr: &Instr, vlen: u16) {
+/// The payload of frame `j` of a `send` of `vlen` words from `src`: the words'
+/// bytes in order, zero bytes after the last word.
+pub fn send_payload(m: &Machine, cfg: &TileConfig, src: VAddr, vlen: u16, j: u32) -> Vec<u8> {
+    let p = cfg.link_frame_words();
+    let mut bytes = Vec::with_capacity(PAYLOAD_BYTES);
+    for i in 0..link_frame_len(cfg, vlen, j) {
+        bytes.extend(
+            m.word(src.offset(j as usize * p + i))
+                .iter()
+                .map(|&b| b as u8),
+        );
+    }
+    bytes.resize(PAYLOAD_BYTES, 0);
+    bytes
+}
+
+/// Write the words of frame `j` of a `recv` of `vlen` words to `dst` from `payload`.
+pub fn recv_payload(
+    m: &mut Machine,
+    cfg: &TileConfig,
+    dst: VAddr,
+    vlen: u16,
+    j: u32,
+    payload: &[u8],
+) {
+    let (p, l) = (cfg.link_frame_words(), cfg.lanes);
+    for i in 0..link_frame_len(cfg, vlen, j) {
+        let w = &payload[i * l..(i + 1) * l];
+        let dw = m.word_mut(dst.offset(j as usize * p + i));
+        for (d, &b) in dw.iter_mut().zip(w) {
+            *d = b as i8;
+        }
+    }
+}
+
+pub(super) fn execute(m: &mut Machine, cfg: &TileConfig, instr: &Instr, vlen: u16, frames: u32) {
     let v = vlen as usize;
     match *instr {
+        Instr::Send { src } => {
+            for j in 0..frames {
+                let f = send_payload(m, cfg, src, vlen, j);
+                m.outbox.push(f);
+            }
+        }
+        Instr::Recv { dst } => {
+            for j in 0..frames {
+                let f = m
+                    .inbox
+                    .pop_front()
+                    .expect("the walk only lets a recv take frames that arrived");
+                recv_payload(m, cfg, dst, vlen, j, &f);
+            }
+        }
         Instr::Vlen(n) => m.vlen = n,
         Instr::MxuLoad { w } => m.shadow = fetch_tile(m, cfg, w),
         Instr::MxuRun {

@@ -16,7 +16,7 @@ use super::ops::{apply_param_word, argmax_word, bin, requant_row, row_dot, un};
 use super::{Machine, RunResult};
 use crate::arith::Requant;
 use crate::isa::{Instr, VAddr, VUnOp};
-use crate::schedule::{param_words, Issue, Walker};
+use crate::schedule::{link_frame_len, param_words, Issue, LinkIn, Walker};
 use crate::TileConfig;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -64,8 +64,18 @@ impl Plan {
 /// Run `prog` on `machine`, every access at its cycle. Status, pc and cycle counts are
 /// those of the static schedule.
 pub fn run_timed(cfg: &TileConfig, prog: &[Instr], machine: &mut Machine) -> RunResult {
+    run_timed_linked(cfg, prog, machine, LinkIn::None)
+}
+
+/// As [`run_timed`] with a link input (see [`super::run_linked`]).
+pub fn run_timed_linked(
+    cfg: &TileConfig,
+    prog: &[Instr],
+    machine: &mut Machine,
+    link: LinkIn,
+) -> RunResult {
     machine.vlen = 1;
-    let mut walker = Walker::new(cfg, prog);
+    let mut walker = Walker::new(cfg, prog).with_link(link);
     let mut plan = Plan {
         steps: Vec::new(),
         scratch: Vec::new(),
@@ -335,6 +345,61 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                         m.word_mut(dst).copy_from_slice(&out);
                     }),
                 );
+            }
+        }
+        Instr::Send { src } => {
+            let tt = cfg.link_frame_cycles();
+            let (pw, l) = (cfg.link_frame_words(), cfg.lanes);
+            for j in 0..issue.frames {
+                let b = t + j as u64 * tt;
+                let len = link_frame_len(cfg, issue.vlen, j);
+                p.at(b, false, Box::new(|_, s| s.words.clear()));
+                for i in 0..len {
+                    let x = word(src, j as usize * pw + i);
+                    p.at(
+                        b + 1 + i as u64,
+                        false,
+                        Box::new(move |m, s| s.words.push(x(m))),
+                    );
+                }
+                p.at(
+                    b + 2 + pw as u64,
+                    true,
+                    Box::new(move |m, s| {
+                        let mut f: Vec<u8> = s.words.concat().iter().map(|&x| x as u8).collect();
+                        f.resize(l * pw, 0);
+                        m.outbox.push(f);
+                    }),
+                );
+            }
+        }
+        Instr::Recv { dst } => {
+            let tt = cfg.link_frame_cycles();
+            let pw = cfg.link_frame_words();
+            let (vlen, c1) = (issue.vlen, cfg.clone());
+            for j in 0..issue.frames {
+                let b = t + j as u64 * tt;
+                p.at(
+                    b + 1,
+                    false,
+                    Box::new(|m, s| {
+                        let f = m.inbox.pop_front().expect("a frame that arrived");
+                        s.words = vec![f.iter().map(|&x| x as i8).collect()];
+                    }),
+                );
+                for i in 0..link_frame_len(cfg, vlen, j) {
+                    let c2 = c1.clone();
+                    p.at(
+                        b + 2 + i as u64,
+                        true,
+                        Box::new(move |m, s| {
+                            let l = c2.lanes;
+                            let w = s.words[0][i * l..(i + 1) * l].to_vec();
+                            m.word_mut(dst.offset(j as usize * pw + i))
+                                .copy_from_slice(&w);
+                        }),
+                    );
+                }
             }
         }
         _ => {}

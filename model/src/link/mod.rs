@@ -12,6 +12,7 @@
 //! one byte per lane, sent MSB first, one bit per lane per TX clock. Frame byte `i` goes
 //! to lane `i % lanes`, column `i / lanes` of its slot.
 
+pub mod budget;
 pub mod crc;
 pub mod frame;
 pub mod rx;
@@ -41,8 +42,8 @@ pub const LOSS_THRESHOLD: u32 = 2;
 /// Frame slots of the receive buffer (a delivered frame stays readable this many
 /// frames minus one).
 pub const RX_SLOTS: usize = 4;
-/// Frame slots of the transmit buffer (used alternately).
-pub const TX_SLOTS: usize = 2;
+/// Frame slots of the transmit buffer (used in turn).
+pub const TX_SLOTS: usize = 4;
 /// TX cycles before stream bit 0 is on the lanes (the first column is prefetched).
 pub const TX_START_CYCLES: u64 = 8;
 /// Header byte 0 bit 7: the frame carries data (else it is an idle frame).

@@ -29,8 +29,8 @@ pub struct IllegalCase {
 /// Cycles after which every instruction of a generated prefix has finished.
 const DRAIN: u32 = 2048;
 
-/// A program stopping with `status` (`Illegal`, `Range`, `Busy`, `Unsupported` or
-/// `Pc`; panics on `Ok` and `Port`, which the hardware never raises). The prefix is
+/// A program stopping with `status` (`Illegal`, `Range`, `Busy`, `Link` or `Pc`;
+/// panics on `Ok`, `Port` and `Unsupported`, which the hardware never raises). The prefix is
 /// at most a quarter of `imem_depth`; `Pc` fills instruction memory with `nop`s (use a
 /// small `imem_depth`).
 pub fn random_illegal(cfg: &TileConfig, seed: u64, status: Status) -> IllegalCase {
@@ -46,14 +46,32 @@ pub fn random_illegal(cfg: &TileConfig, seed: u64, status: Status) -> IllegalCas
         Status::Illegal => illegal(cfg, &mut rng, p),
         Status::Range => range(cfg, &mut rng, p),
         Status::Busy => busy(cfg, &mut rng),
-        Status::Unsupported => {
+        Status::Link => {
+            // A bare tile has no link: a recv's first frame is never there.
             let va = VAddr {
                 bank: rng.below(cfg.banks) as u8,
                 word: 0,
             };
             vec![
-                (vec![Instr::Send { src: va }], 0, "send".into()),
-                (vec![Instr::Recv { dst: va }], 0, "recv".into()),
+                (
+                    vec![Instr::Recv { dst: va }],
+                    0,
+                    "recv on a bare tile".into(),
+                ),
+                (
+                    vec![Instr::Recv { dst: va }, Instr::Nop, Instr::Nop],
+                    0,
+                    "recv, then nops that must not issue".into(),
+                ),
+                (
+                    vec![
+                        Instr::Vlen(1),
+                        Instr::Send { src: va },
+                        Instr::Recv { dst: va },
+                    ],
+                    2,
+                    "send, then recv".into(),
+                ),
             ]
         }
         Status::Pc => {
@@ -67,7 +85,9 @@ pub fn random_illegal(cfg: &TileConfig, seed: u64, status: Status) -> IllegalCas
             }
             v
         }
-        Status::Ok | Status::Port => panic!("the hardware never stops with {}", status.name()),
+        Status::Ok | Status::Port | Status::Unsupported => {
+            panic!("the hardware never stops with {}", status.name())
+        }
     };
     let (tail, off, what) = cand.swap_remove(variant % cand.len());
     prog.extend(tail);

@@ -156,7 +156,7 @@ fn illegal_programs_raise_each_status() {
             Status::Illegal,
             Status::Range,
             Status::Busy,
-            Status::Unsupported,
+            Status::Link,
             Status::Pc,
         ] {
             let mut whats = BTreeSet::new();
@@ -169,23 +169,27 @@ fn illegal_programs_raise_each_status() {
                 assert_eq!((r.status, r.pc), (status, case.pc), "{ctx}");
                 assert_eq!(r.cycles, r.predicted_cycles, "{ctx}");
                 // Nothing but the hardware error: the state after the run is defined.
-                let e = check(&cfg, &case.prog).unwrap_err();
-                let hw: Vec<_> = e
-                    .iter()
-                    .filter(|e| e.kind == CheckKind::from_status(status))
-                    .collect();
-                assert_eq!(hw.len(), 1, "{ctx}: {e:#?}");
-                assert!(
-                    e.iter()
-                        .all(|e| !matches!(e.kind, CheckKind::Port | CheckKind::Hazard(_))),
-                    "{ctx}: {e:#?}"
-                );
+                // (The checker assumes a card's frames arrive; LINK is the ring
+                // model's to find, `crate::ring`.)
+                if status != Status::Link {
+                    let e = check(&cfg, &case.prog).unwrap_err();
+                    let hw: Vec<_> = e
+                        .iter()
+                        .filter(|e| e.kind == CheckKind::from_status(status))
+                        .collect();
+                    assert_eq!(hw.len(), 1, "{ctx}: {e:#?}");
+                    assert!(
+                        e.iter()
+                            .all(|e| !matches!(e.kind, CheckKind::Port | CheckKind::Hazard(_))),
+                        "{ctx}: {e:#?}"
+                    );
+                }
                 let mut t = case.machine.clone();
                 assert_eq!(run_timed(&cfg, &case.prog, &mut t), r, "{ctx}");
                 assert!(t == m, "{ctx}");
             }
             assert!(
-                whats.len() >= 2 || status == Status::Unsupported || status == Status::Pc,
+                whats.len() >= 2 || status == Status::Link || status == Status::Pc,
                 "{whats:?}"
             );
         }

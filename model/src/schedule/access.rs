@@ -16,6 +16,8 @@
 //! | `v.add`, `v.max` | bank(a), bank(b) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
 //! | `v.relu`, `v.copy` | bank(a) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
 //! | `v.argmax` | bank(a) read `t+1+i`; bank(dst) write `t+V+2` | likewise |
+//! | `send` | bank(src) read `t+j*T+1+i`, `i < P_j`; link post `t+j*T+2+P` | reads `src+j*P+i` |
+//! | `recv` | link check `t+j*T+1`; bank(dst) write `t+j*T+2+i`, `i < P_j`, for the frames it moves (a failed check ends it) | writes `dst+j*P+i` |
 //!
 //! Ports are listed as the ISA names them (one read, one write port per bank); the
 //! checker merges a weight bank's two into one when the banks are single-ported SPRAM.
@@ -40,6 +42,10 @@ pub enum Port {
     AccRead,
     /// Write port of the accumulator.
     AccWrite,
+    /// A `send` posts a frame to the link transmitter.
+    LinkPost,
+    /// A `recv` takes (or fails to find) a frame in the receive queue.
+    LinkCheck,
 }
 
 /// One of the three requantization parameter fields of a column.
@@ -194,6 +200,33 @@ pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
             if op == VUnOp::Argmax {
                 f(port(Port::BankWrite(dst.bank), t + v + 2));
                 f(wr(bw(dst.bank, dst.word as usize), t + v + 2));
+            }
+        }
+        Instr::Send { src } => {
+            let tt = cfg.link_frame_cycles();
+            let p = cfg.link_frame_words();
+            for j in 0..issue.frames {
+                for i in 0..super::link_frame_len(cfg, issue.vlen, j) {
+                    let c = t + j as u64 * tt + 1 + i as u64;
+                    f(port(Port::BankRead(src.bank), c));
+                    f(rd(bw(src.bank, src.word as usize + j as usize * p + i), c));
+                }
+                f(port(Port::LinkPost, t + j as u64 * tt + 2 + p as u64));
+            }
+        }
+        Instr::Recv { dst } => {
+            let tt = cfg.link_frame_cycles();
+            let p = cfg.link_frame_words();
+            for j in 0..issue.frames {
+                f(port(Port::LinkCheck, t + j as u64 * tt + 1));
+                for i in 0..super::link_frame_len(cfg, issue.vlen, j) {
+                    let c = t + j as u64 * tt + 2 + i as u64;
+                    f(port(Port::BankWrite(dst.bank), c));
+                    f(wr(bw(dst.bank, dst.word as usize + j as usize * p + i), c));
+                }
+            }
+            if issue.frames < super::link_frames(cfg, issue.vlen) {
+                f(port(Port::LinkCheck, t + issue.frames as u64 * tt + 1));
             }
         }
         _ => {}

@@ -23,7 +23,7 @@
 //!
 //! Errors are reported once per (kind, pc, other pc); at most [`MAX_ERRORS`] are kept.
 
-use super::{events, mnemonic, End, Event, Issue, Loc, ParamField, Port, Schedule, Walker};
+use super::{events, mnemonic, End, Event, Issue, LinkIn, Loc, ParamField, Port, Schedule, Walker};
 use crate::isa::{Instr, Status};
 use crate::{BankKind, TileConfig};
 use std::collections::{HashMap, HashSet};
@@ -58,6 +58,8 @@ pub enum CheckKind {
     Unsupported,
     /// The hardware would stop with `PC` (or the program does not fit `imem_depth`).
     Pc,
+    /// The hardware would stop with `LINK` (only with a given link input).
+    Link,
     /// Two uses of one memory port in one cycle.
     Port,
     /// A data hazard.
@@ -73,6 +75,7 @@ impl CheckKind {
             CheckKind::Busy => Status::Busy,
             CheckKind::Unsupported => Status::Unsupported,
             CheckKind::Pc => Status::Pc,
+            CheckKind::Link => Status::Link,
             CheckKind::Port => Status::Port,
             CheckKind::Hazard(_) => return None,
         })
@@ -87,6 +90,7 @@ impl CheckKind {
             Status::Port => CheckKind::Port,
             Status::Unsupported => CheckKind::Unsupported,
             Status::Pc => CheckKind::Pc,
+            Status::Link => CheckKind::Link,
         }
     }
 
@@ -351,6 +355,8 @@ fn port_name(cfg: &TileConfig, p: Port) -> String {
         Port::BankWrite(b) => format!("write port of bank {b}"),
         Port::AccRead => "accumulator read port".into(),
         Port::AccWrite => "accumulator write port".into(),
+        Port::LinkPost => "link transmitter's post".into(),
+        Port::LinkCheck => "link receive queue".into(),
     }
 }
 
@@ -401,7 +407,9 @@ fn check_impl(cfg: &TileConfig, prog: &[Instr], keep: bool) -> (Vec<Issue>, End,
             ),
         });
     }
-    let mut walker = Walker::new(cfg, prog);
+    // One card's view: every frame a `recv` needs is there when due (whether it can
+    // be is the ring model's check, `crate::ring`).
+    let mut walker = Walker::new(cfg, prog).with_link(LinkIn::Always);
     let mut checker = Checker::new(cfg);
     let mut issues = Vec::new();
     for is in walker.by_ref() {

@@ -184,6 +184,7 @@ fn hazards_on_requant_parameters() {
         cycle,
         vlen: 1,
         instr,
+        frames: 0,
     };
     let rq = |rows| Instr::RqRun {
         acc: 0,

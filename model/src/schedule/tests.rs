@@ -329,16 +329,31 @@ fn every_status_code() {
         Instr::Halt,
     ];
     assert_eq!(end(&c, &p), (Status::Busy, 2, 3, 1 + 2 + 4 + 1));
-    // UNSUPPORTED (after the bank check).
+    // A send issues on a bare tile (its last effect, the post, is at P + 2); a recv
+    // finds no frame at t + 1: LINK at the recv's pc, nothing issues from t + 1 on.
+    let p_words = c.link_frame_words() as u64;
     assert_eq!(
-        end(&c, &[Instr::Send { src: va(0, 0) }]).0,
-        Status::Unsupported
+        end(&c, &[Instr::Send { src: va(0, 0) }]),
+        (Status::Illegal, 1, 1, 1 + p_words + 2)
     );
     assert_eq!(
-        end(&c, &[Instr::Recv { dst: va(2, 0) }]).0,
-        Status::Unsupported
+        end(
+            &c,
+            &[Instr::Recv { dst: va(2, 0) }, Instr::Nop, Instr::Halt]
+        ),
+        (Status::Link, 0, 1, 2)
     );
     assert_eq!(end(&c, &[Instr::Recv { dst: va(3, 0) }]).0, Status::Illegal);
+    // RANGE of both (vlen words from the operand).
+    let far = va(1, (c.bank_depth - 1) as u16);
+    assert_eq!(
+        end(&c, &[Instr::Vlen(2), Instr::Send { src: far }]).0,
+        Status::Range
+    );
+    assert_eq!(
+        end(&c, &[Instr::Vlen(2), Instr::Recv { dst: far }]).0,
+        Status::Range
+    );
     // PC: 16 nops fill imem_depth 16; pc 16 is reached in cycle 16.
     let mut c16 = small();
     c16.imem_depth = 16;

@@ -1,7 +1,10 @@
 //! The sequencer, walked statically: an iterator over the issued instructions that
 //! applies the issue checks and loop rules of `docs/isa.md` (see the parent module).
 
-use super::{depth, mnemonic, param_words, timing, unit_name, End, Issue};
+use super::{
+    depth, link_frame_len, link_frames, mnemonic, param_words, timing, unit_name, End, Issue,
+    LinkIn,
+};
 use crate::isa::{Instr, Status, Unit, VAddr, VUnOp, MAX_LOOP_DEPTH};
 use crate::TileConfig;
 
@@ -69,6 +72,11 @@ pub struct Walker<'a> {
     last_effect: u64,
     issued: u64,
     end: Option<End>,
+    link_in: LinkIn,
+    /// Receive-queue frames consumed by `recv`s so far.
+    consumed: usize,
+    /// A `recv` found a frame missing: (cycle, its pc, its frame number of the run).
+    link_stop: Option<(u64, usize, usize)>,
 }
 
 impl<'a> Walker<'a> {
@@ -97,7 +105,16 @@ impl<'a> Walker<'a> {
             last_effect: 0,
             issued: 0,
             end: None,
+            link_in: LinkIn::None,
+            consumed: 0,
+            link_stop: None,
         }
+    }
+
+    /// The same walk with `link` as the receiver's input (default [`LinkIn::None`]).
+    pub fn with_link(mut self, link: LinkIn) -> Self {
+        self.link_in = link;
+        self
     }
 
     /// How the run ended; `None` while the walk is still going.
@@ -122,6 +139,9 @@ impl<'a> Walker<'a> {
         w.last_effect = self.last_effect;
         w.issued = self.issued;
         w.end = self.end.clone();
+        w.link_in = self.link_in.clone();
+        w.consumed = self.consumed;
+        w.link_stop = self.link_stop;
         w
     }
 
@@ -139,6 +159,22 @@ impl<'a> Walker<'a> {
             predicted_cycles: 1 + self.cycle.max(self.last_effect),
             issued: self.issued,
             detail,
+        });
+    }
+
+    /// The run stops with `LINK`: a `recv` (at `pc`) did not find frame `k` of the run
+    /// in cycle `cycle`.
+    fn finish_link(&mut self, cycle: u64, pc: usize, k: usize) {
+        self.end = Some(End {
+            other_pc: None,
+            status: Status::Link,
+            pc,
+            cycle,
+            predicted_cycles: 1 + cycle.max(self.last_effect),
+            issued: self.issued,
+            detail: format!(
+                "recv at pc {pc}: frame {k} of the run was not in the receive queue in cycle {cycle}"
+            ),
         });
     }
 
@@ -262,6 +298,8 @@ impl<'a> Walker<'a> {
                 let dl = if op == VUnOp::Argmax { 1 } else { v };
                 vext("dst", dst, dl).or_else(|| vext("a", a, v))
             }
+            Instr::Send { src } => vext("src", src, v),
+            Instr::Recv { dst } => vext("dst", dst, v),
             Instr::Loop { .. } if self.stack.len() >= MAX_LOOP_DEPTH => Some((
                 Status::Range,
                 format!(
@@ -274,14 +312,6 @@ impl<'a> Walker<'a> {
         };
         if r.is_some() {
             return r;
-        }
-        // UNSUPPORTED.
-        if matches!(i, Instr::Send { .. } | Instr::Recv { .. }) {
-            return Some((
-                Status::Unsupported,
-                format!("{name}: the link is not built (Step 3)"),
-                None,
-            ));
         }
         // BUSY.
         for unit in units(i) {
@@ -308,6 +338,12 @@ impl Iterator for Walker<'_> {
     fn next(&mut self) -> Option<Issue> {
         if self.end.is_some() {
             return None;
+        }
+        if let Some((x, rpc, k)) = self.link_stop {
+            if self.cycle >= x {
+                self.finish_link(x, rpc, k);
+                return None;
+            }
         }
         let pc = self.pc;
         if pc >= self.cfg.imem_depth {
@@ -346,18 +382,52 @@ impl Iterator for Walker<'_> {
             };
             self.busy[unit_slot(unit).expect("unit with a slot")] = (t + busy, pc);
         }
-        self.last_effect = self.last_effect.max(t + tim.last_effect);
+        let mut frames = 0;
+        let mut last_effect = tim.last_effect;
+        match instr {
+            Instr::Send { .. } => frames = link_frames(self.cfg, self.vlen),
+            Instr::Recv { .. } => {
+                let n = link_frames(self.cfg, self.vlen);
+                let tt = self.cfg.link_frame_cycles();
+                while frames < n {
+                    let due = t + frames as u64 * tt + 1;
+                    let k = self.consumed + frames as usize;
+                    if !self.link_in.ready(k, due) {
+                        if self.link_stop.is_none() {
+                            self.link_stop = Some((due, pc, k));
+                        }
+                        // The check cycle is the unit's last busy cycle.
+                        last_effect = if frames == 0 {
+                            1
+                        } else {
+                            let j = frames - 1;
+                            (j as u64 * tt + link_frame_len(self.cfg, self.vlen, j) as u64 + 1)
+                                .max(due - t)
+                        };
+                        break;
+                    }
+                    frames += 1;
+                }
+                self.consumed += frames as usize;
+            }
+            _ => {}
+        }
+        self.last_effect = self.last_effect.max(t + last_effect);
         let issue = Issue {
             index: self.issued,
             pc,
             cycle: t,
             vlen: self.vlen,
             instr,
+            frames,
         };
         self.issued += 1;
         match instr {
             Instr::Halt => {
-                self.finish(Status::Ok, String::new(), None);
+                match self.link_stop {
+                    Some((x, rpc, k)) => self.finish_link(x, rpc, k),
+                    None => self.finish(Status::Ok, String::new(), None),
+                }
                 return Some(issue);
             }
             Instr::Vlen(n) => self.vlen = n,
