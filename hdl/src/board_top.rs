@@ -178,6 +178,7 @@ pub struct BoardTop {
     link_s2: DFF<Bit>,
     inv: Constant<Bits<4>>,
     stretch: Constant<Bits<24>>,
+    _lanes: usize,
 }
 
 impl BoardTop {
@@ -211,6 +212,7 @@ impl BoardTop {
                 .to_bits(),
             ),
             stretch: Constant::new((cfg.led_stretch.min((1 << 24) - 1) as u64).to_bits()),
+            _lanes: cfg.tile.lanes,
         }
     }
 }
@@ -252,9 +254,25 @@ impl Logic for BoardTop {
         self.led_error.next = self.tile.error.val() ^ self.inv.val().get_bit(1);
         self.led_host.next = (self.act.q.val() != 0) ^ self.inv.val().get_bit(2);
         self.led_link.next = self.link_s2.q.val() ^ self.inv.val().get_bit(3);
-        // Link outputs: reserved for Step 3.
+        // Link outputs: reserved for Step 3; the tile's link ports are tied off (a `recv`
+        // stops with LINK), the board gets a `Card` when the link pins are brought up.
         self.link_tx_clk.next = false;
         self.link_tx_d.next = 0.into();
+        self.tile.tx_busy.next = 0.into();
+        self.tile.tx_next_slot.next = 0.into();
+        self.tile.rx_valid.next = false;
+        self.tile.rx_slot.next = 0.into();
+        self.tile.rx_seq.next = 0.into();
+        for l in 0..self._lanes {
+            self.tile.rx_rdata[l].next = 0.into();
+        }
+        self.tile.lk_locked.next = false;
+        self.tile.lk_tx_frames.next = 0.into();
+        self.tile.lk_rx_frames.next = 0.into();
+        self.tile.lk_crc_errors.next = 0.into();
+        self.tile.lk_align_lost.next = 0.into();
+        self.tile.lk_overflows.next = 0.into();
+        self.tile.lk_missing.next = 0.into();
     }
 }
 

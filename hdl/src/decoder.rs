@@ -4,7 +4,7 @@
 //!
 //! ```text
 //!   word (ib[0..8]), vlen --> op, unit strobes, fields (a, rows, acc, w, n, end, vector addresses)
-//!                       --> illegal, range, unsupported
+//!                       --> illegal, range
 //! ```
 //! - **Latency**: 0 (combinational).
 //! - **Reset**: none (no state).
@@ -28,8 +28,10 @@ pub struct Decoder {
     pub illegal: Signal<Out, Bit>,
     /// A legal instruction that would access past the end of a memory.
     pub range: Signal<Out, Bit>,
-    /// `send` / `recv` (not built before Step 3).
-    pub unsupported: Signal<Out, Bit>,
+    /// `send src` (its address on `d_bank` / `d_word`).
+    pub is_send: Signal<Out, Bit>,
+    /// `recv dst` (its address on `d_bank` / `d_word`).
+    pub is_recv: Signal<Out, Bit>,
     /// Sequencer instructions.
     pub is_nop: Signal<Out, Bit>,
     /// `wait`.
@@ -70,7 +72,8 @@ pub struct Decoder {
     pub accumulate: Signal<Out, Bit>,
     /// `rq.run` ReLU flag.
     pub relu: Signal<Out, Bit>,
-    /// Destination (or only) vector address: bank.
+    /// Destination (or only) vector address: bank (`rq.param`, `send` and `recv`: their
+    /// one address).
     pub d_bank: Signal<Out, Bits<8>>,
     /// Destination vector address: word.
     pub d_word: Signal<Out, Bits<16>>,
@@ -93,7 +96,8 @@ impl Decoder {
             vlen: Default::default(),
             illegal: Default::default(),
             range: Default::default(),
-            unsupported: Default::default(),
+            is_send: Default::default(),
+            is_recv: Default::default(),
             is_nop: Default::default(),
             is_wait: Default::default(),
             is_loop: Default::default(),
@@ -134,7 +138,8 @@ impl Logic for Decoder {
         for s in [
             &mut self.illegal,
             &mut self.range,
-            &mut self.unsupported,
+            &mut self.is_send,
+            &mut self.is_recv,
             &mut self.is_nop,
             &mut self.is_wait,
             &mut self.is_loop,
@@ -243,7 +248,7 @@ wire bad = !known | ((body & ~used) != 59'd0) | zero_n | big_vlen | badbank;
 always @(*) begin
     illegal = bad;
     range = !bad & (r_mxl | r_mxr | r_rqp | r_rqr | r_vdst | r_vsrc);
-    unsupported = k_send | k_recv;
+    is_send = k_send; is_recv = k_recv;
     is_nop = k_nop; is_wait = k_wait; is_loop = k_loop; is_halt = k_halt; is_vlen = k_vlen;
     use_mxl = k_mxl | (k_mxr & rload);
     use_mxr = k_mxr;

@@ -5,7 +5,8 @@
 //!
 //! ```text
 //!   bus_we, bus_re, bus_addr, bus_wdata --> registers / buffer --> bus_rdata (next cycle)
-//!                                       --> start
+//!                                       --> start, flush
+//!   link_status, link counters ---------> registers
 //!                                       --> st/ld strobes, space, mbank, mword, sbytes --> memories
 //!   ld_data (memory word, one cycle after `ld`) --> buffer
 //! ```
@@ -18,12 +19,19 @@
 //! | 0x002 | CYCLES | R | cycles of the current / last run |
 //! | 0x003 | INFO | R | lanes, cols (bits 15..8), banks (23..16), requant lanes (31..24) |
 //! | 0x004 | SEL | R/W | target: bits 31..30 space (0 bank, 1 instruction memory, 2 accumulator), bits 28..24 bank, bits 15..0 word / row |
-//! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready 2 cycles later) |
+//! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready 2 cycles later); 3: LINK_FLUSH, empty the link receive queue and clear the link fault |
 //! | 0x006 | TIME | R | free-running cycle counter (counts every clock since power-up, wraps) |
+//! | 0x008 | LINK_STATUS | R | bit 0 link locked, bit 1 link fault, bits 4..2 frames in the receive queue, bits 15..8 next expected sequence number |
+//! | 0x009 | TX_FRAMES | R | link data frames sent |
+//! | 0x00A | RX_FRAMES | R | link data frames delivered |
+//! | 0x00B | CRC_ERRORS | R | link frames dropped for a bad CRC |
+//! | 0x00C | ALIGN_LOST | R | link losses of lock |
+//! | 0x00D | OVERFLOWS | R | link clock-crossing FIFO overflows |
+//! | 0x00E | MISSING | R | link data frames missing between delivered ones |
 //! | 0x100 + k | BUF[k] | R/W | bytes `4k .. 4k+4` of the staging buffer, little-endian |
 //!
 //! A bank word is `lanes` bytes; an instruction is 8 bytes; an accumulator row is `cols`
-//! int32 little-endian. Memory commands are only allowed while the tile is not busy
+//! int32 little-endian. Commands (CMD) are only allowed while the tile is not busy
 //! (they are ignored otherwise).
 //! - **Latency**: register reads answer on `bus_rdata` one cycle after `bus_re`.
 //! - **Reset**: none; powers up idle with an empty buffer.
@@ -56,6 +64,22 @@ pub struct HostPort {
     pub err_pc: Signal<In, Bits<16>>,
     /// Cycle counter.
     pub cycles: Signal<In, Bits<32>>,
+    /// The LINK_STATUS word.
+    pub link_status: Signal<In, Bits<32>>,
+    /// Link data frames sent (TX_FRAMES).
+    pub lk_tx_frames: Signal<In, Bits<32>>,
+    /// Link data frames delivered (RX_FRAMES).
+    pub lk_rx_frames: Signal<In, Bits<32>>,
+    /// Link frames dropped for a bad CRC (CRC_ERRORS).
+    pub lk_crc_errors: Signal<In, Bits<32>>,
+    /// Link losses of lock (ALIGN_LOST).
+    pub lk_align_lost: Signal<In, Bits<32>>,
+    /// Link FIFO overflows (OVERFLOWS).
+    pub lk_overflows: Signal<In, Bits<32>>,
+    /// Link frames missing (MISSING).
+    pub lk_missing: Signal<In, Bits<32>>,
+    /// LINK_FLUSH pulse to the receive queue.
+    pub flush: Signal<Out, Bit>,
     /// Start pulse to the sequencer.
     pub start: Signal<Out, Bit>,
     /// Store the buffer into the target this cycle.
@@ -77,6 +101,7 @@ pub struct HostPort {
     st_r: DFF<Bit>,
     ld_r: DFF<Bit>,
     ld_d: DFF<Bit>,
+    flush_r: DFF<Bit>,
     rdata: DFF<Bits<32>>,
     uptime: DFF<Bits<32>>,
     gather: ByteGather,
@@ -101,6 +126,14 @@ impl HostPort {
             err: Default::default(),
             err_pc: Default::default(),
             cycles: Default::default(),
+            link_status: Default::default(),
+            lk_tx_frames: Default::default(),
+            lk_rx_frames: Default::default(),
+            lk_crc_errors: Default::default(),
+            lk_align_lost: Default::default(),
+            lk_overflows: Default::default(),
+            lk_missing: Default::default(),
+            flush: Default::default(),
             start: Default::default(),
             st: Default::default(),
             ld: Default::default(),
@@ -114,6 +147,7 @@ impl HostPort {
             st_r: Default::default(),
             ld_r: Default::default(),
             ld_d: Default::default(),
+            flush_r: Default::default(),
             rdata: Default::default(),
             uptime: Default::default(),
             gather: ByteGather::new(bytes),
@@ -127,7 +161,7 @@ impl HostPort {
 impl Logic for HostPort {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, sel, st_r, ld_r, ld_d, rdata, uptime);
+        dff_setup!(self, clock, sel, st_r, ld_r, ld_d, flush_r, rdata, uptime);
         self.uptime.d.next = self.uptime.q.val() + 1;
         self.start.next = self.bus_we.val()
             & (self.bus_addr.val() == 0)
@@ -144,6 +178,11 @@ impl Logic for HostPort {
             & (self.bus_addr.val() == 5)
             & (self.bus_wdata.val() == 2)
             & !self.busy.val();
+        self.flush_r.d.next = self.bus_we.val()
+            & (self.bus_addr.val() == 5)
+            & (self.bus_wdata.val() == 3)
+            & !self.busy.val();
+        self.flush.next = self.flush_r.q.val();
         self.ld_d.d.next = self.ld_r.q.val();
         self.st.next = self.st_r.q.val();
         self.ld.next = self.ld_r.q.val();
@@ -192,6 +231,27 @@ impl Logic for HostPort {
         }
         if self.bus_re.val() & (self.bus_addr.val() == 6) {
             self.rdata.d.next = self.uptime.q.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 8) {
+            self.rdata.d.next = self.link_status.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 9) {
+            self.rdata.d.next = self.lk_tx_frames.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 10) {
+            self.rdata.d.next = self.lk_rx_frames.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 11) {
+            self.rdata.d.next = self.lk_crc_errors.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 12) {
+            self.rdata.d.next = self.lk_align_lost.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 13) {
+            self.rdata.d.next = self.lk_overflows.val();
+        }
+        if self.bus_re.val() & (self.bus_addr.val() == 14) {
+            self.rdata.d.next = self.lk_missing.val();
         }
         self.bus_rdata.next = self.rdata.q.val();
     }

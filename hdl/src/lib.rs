@@ -5,8 +5,10 @@
 //! matmul unit [`MxuLoad`], [`MxuRun`], [`MatmulArray`] (from [`Pe`], [`Mul8x2`],
 //! [`AdderTree`]) and [`Accumulator`]; the requantize unit [`Requantizer`]
 //! ([`RequantLanes`]); the vector unit [`Vxu`] ([`VecAlu`]); the [`Sequencer`] with its
-//! [`Decoder`]; the [`HostPort`] ([`ByteGather`]); [`Delay`]; and the top [`Tile`].
-//! [`emit_verilog`] turns a [`TileConfig`] into Verilog text.
+//! [`Decoder`]; the [`HostPort`] ([`ByteGather`]); the link units [`LinkSend`] and
+//! [`LinkRecv`]; [`Delay`]; and the top [`Tile`]. The chip-to-chip link is [`LinkTx`]
+//! and [`LinkRx`] (`docs/link.md`). [`emit_verilog`] turns a [`TileConfig`] into
+//! Verilog text.
 //!
 //! Arithmetic leaves, memories, the decoder and a few byte shufflers are small Verilog
 //! bodies inside rust-hdl blocks: rust-hdl 0.46 mis-sizes signed multiplies, has 32-bit
@@ -25,8 +27,10 @@ pub mod host_port;
 pub mod link_align;
 pub mod link_crc;
 pub mod link_pair;
+pub mod link_recv;
 pub mod link_rx;
 pub mod link_rx_frame;
+pub mod link_send;
 pub mod link_tx;
 pub mod matmul_array;
 pub mod mul8x2;
@@ -57,8 +61,10 @@ pub use host_port::HostPort;
 pub use link_align::LinkAlign;
 pub use link_crc::LinkCrc;
 pub use link_pair::{link_pair_verilog, LinkPair};
+pub use link_recv::LinkRecv;
 pub use link_rx::LinkRx;
 pub use link_rx_frame::LinkRxFrame;
+pub use link_send::LinkSend;
 pub use link_tx::LinkTx;
 pub use matmul_array::MatmulArray;
 pub use mul8x2::{Mul8x2, MulImpl};

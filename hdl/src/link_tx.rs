@@ -39,10 +39,13 @@
 use crate::link_crc::LinkCrc;
 use crate::sram_bank::SramBank;
 use minilpu_model::link::{LinkConfig, ALIGN_PATTERN, PAYLOAD_BYTES};
+use rust_hdl::prelude::*;
 
 /// Frame buffer slots of the transmitter (`docs/link.md`).
-pub const TX_SLOTS: usize = 4;
-use rust_hdl::prelude::*;
+pub use minilpu_model::link::TX_SLOTS;
+
+// The slot pointers are 2 bits wide.
+const _: () = assert!(TX_SLOTS == 4);
 
 /// The link transmitter.
 #[derive(LogicBlock)]

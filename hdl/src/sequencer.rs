@@ -1,17 +1,26 @@
 //! `Sequencer`: fetches and issues the static instruction stream (`docs/isa.md`): one
 //! instruction per cycle, no stalls; `wait`, zero-overhead `loop`, `vlen`, `halt`; the
-//! hardware checks (ILLEGAL, RANGE, UNSUPPORTED, BUSY, PC) and the cycle counter.
+//! hardware checks (ILLEGAL, RANGE, BUSY, PC), the link stop (LINK) and the cycle
+//! counter.
 //!
 //! ```text
 //!   start --> run, pc --> imem_raddr ... imem_rdata --> Decoder --> checks --> iss_* strobes
 //!                                                                  fields --> units
 //!   unit ready/active --> BUSY check, busy, cycles
+//!   link_err ----------> stop with LINK at the last send/recv's pc
 //! ```
 //! - **Timing**: instruction 0 issues in the cycle after the `start` edge. Each cycle
 //!   the sequencer either issues the instruction in `imem_rdata` (fetched at the
 //!   address it presented the cycle before), counts down a `wait`, or is stopped.
 //! - **Errors**: the offending instruction does not issue; `run` falls, `err`/`err_pc`
 //!   hold the code and pc; issued instructions finish.
+//! - **LINK**: in a cycle with `link_err` high (from the link units: a `recv` found no
+//!   frame, a `send` found its slot in use, or the sticky link fault) nothing issues
+//!   (a `wait` being counted down stops too), `run` falls and the status becomes LINK
+//!   with the pc of the last `send`/`recv` issued in this run (0 if none). This happens
+//!   while the program runs, and also after `halt` while units are still active and the
+//!   status is still OK (a `recv` whose later frame is missing); an earlier error's
+//!   status is kept.
 //! - **cycles**: cleared by `start`; counts every cycle in which the sequencer runs or a
 //!   unit has effects pending, so it ends at `1 +` the last busy cycle.
 //! - **Reset**: none; idle at power-up with status 0.
@@ -40,6 +49,12 @@ pub struct Sequencer {
     pub rqu_ready: Signal<In, Bit>,
     /// The vector unit can accept an instruction.
     pub vxu_ready: Signal<In, Bit>,
+    /// The link send unit can accept an instruction.
+    pub tx_ready: Signal<In, Bit>,
+    /// The link receive unit can accept an instruction.
+    pub rx_ready: Signal<In, Bit>,
+    /// A link unit reports an error this cycle (combinational): stop with LINK.
+    pub link_err: Signal<In, Bit>,
     /// Some unit has effects pending.
     pub units_active: Signal<In, Bit>,
     /// Issue to MXU-load this cycle (`mxu.load`, or `mxu.run ... load`).
@@ -52,6 +67,10 @@ pub struct Sequencer {
     pub iss_rqr: Signal<Out, Bit>,
     /// Issue a vector instruction this cycle.
     pub iss_vx: Signal<Out, Bit>,
+    /// Issue `send` this cycle (address on `d_bank` / `d_word`).
+    pub iss_send: Signal<Out, Bit>,
+    /// Issue `recv` this cycle (address on `d_bank` / `d_word`).
+    pub iss_recv: Signal<Out, Bit>,
     /// Decoded fields of the instruction being issued (see [`Decoder`]).
     pub w: Signal<Out, Bits<16>>,
     /// `mxu.run` first bank-0 word.
@@ -66,7 +85,7 @@ pub struct Sequencer {
     pub accumulate: Signal<Out, Bit>,
     /// `rq.run` relu.
     pub relu: Signal<Out, Bit>,
-    /// Destination / parameter vector address: bank.
+    /// Destination / parameter / `send` / `recv` vector address: bank.
     pub d_bank: Signal<Out, Bits<8>>,
     /// Destination / parameter vector address: word.
     pub d_word: Signal<Out, Bits<16>>,
@@ -99,6 +118,7 @@ pub struct Sequencer {
     vl: DFF<Bits<16>>,
     code: DFF<Bits<3>>,
     cpc: DFF<Bits<16>>,
+    lpc: DFF<Bits<16>>,
     sp: DFF<Bits<3>>,
     lcount: Vec<DFF<Bits<32>>>,
     lstart: Vec<DFF<Bits<16>>>,
@@ -111,13 +131,14 @@ pub struct Sequencer {
     fault: Signal<Local, Bit>,
     fcode: Signal<Local, Bits<3>>,
     go: Signal<Local, Bit>,
+    lstop: Signal<Local, Bit>,
     next_pc: Signal<Local, Bits<16>>,
     imem_depth: Constant<Bits<16>>,
     max_depth: Constant<Bits<3>>,
     c_illegal: Constant<Bits<3>>,
     c_range: Constant<Bits<3>>,
     c_busy: Constant<Bits<3>>,
-    c_unsupported: Constant<Bits<3>>,
+    c_link: Constant<Bits<3>>,
     c_pc: Constant<Bits<3>>,
     _depth: usize,
 }
@@ -135,12 +156,17 @@ impl Sequencer {
             mxr_ready: Default::default(),
             rqu_ready: Default::default(),
             vxu_ready: Default::default(),
+            tx_ready: Default::default(),
+            rx_ready: Default::default(),
+            link_err: Default::default(),
             units_active: Default::default(),
             iss_mxl: Default::default(),
             iss_mxr: Default::default(),
             iss_rqp: Default::default(),
             iss_rqr: Default::default(),
             iss_vx: Default::default(),
+            iss_send: Default::default(),
+            iss_recv: Default::default(),
             w: Default::default(),
             a: Default::default(),
             rows: Default::default(),
@@ -168,6 +194,7 @@ impl Sequencer {
             vl: Default::default(),
             code: Default::default(),
             cpc: Default::default(),
+            lpc: Default::default(),
             sp: Default::default(),
             lcount: crate::vec_of(MAX_LOOP_DEPTH),
             lstart: crate::vec_of(MAX_LOOP_DEPTH),
@@ -180,13 +207,14 @@ impl Sequencer {
             fault: Default::default(),
             fcode: Default::default(),
             go: Default::default(),
+            lstop: Default::default(),
             next_pc: Default::default(),
             imem_depth: Constant::new((cfg.imem_depth as u64).to_bits()),
             max_depth: Constant::new((MAX_LOOP_DEPTH as u64).to_bits()),
             c_illegal: k(Status::Illegal),
             c_range: k(Status::Range),
             c_busy: k(Status::Busy),
-            c_unsupported: k(Status::Unsupported),
+            c_link: k(Status::Link),
             c_pc: k(Status::Pc),
             _depth: MAX_LOOP_DEPTH,
         }
@@ -196,7 +224,7 @@ impl Sequencer {
 impl Logic for Sequencer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, pc, waitc, vl, code, cpc, sp, cyc);
+        dff_setup!(self, clock, run, pc, waitc, vl, code, cpc, lpc, sp, cyc);
         for i in 0..8 {
             self.dec.ib[i].next = self.imem_rdata[i].val();
         }
@@ -236,24 +264,29 @@ impl Logic for Sequencer {
             | (self.dec.is_loop.val() & (self.sp.q.val() == self.max_depth.val()))
         {
             self.fcode.next = self.c_range.val();
-        } else if self.dec.unsupported.val() {
-            self.fcode.next = self.c_unsupported.val();
         } else if (self.dec.use_mxl.val() & !self.mxl_ready.val())
             | (self.dec.use_mxr.val() & !self.mxr_ready.val())
             | ((self.dec.is_rqp.val() | self.dec.is_rqr.val()) & !self.rqu_ready.val())
             | (self.dec.is_vx.val() & !self.vxu_ready.val())
+            | (self.dec.is_send.val() & !self.tx_ready.val())
+            | (self.dec.is_recv.val() & !self.rx_ready.val())
         {
             self.fcode.next = self.c_busy.val();
         } else {
             self.fault.next = false;
         }
-        self.go.next = self.live.val() & !self.fault.val();
+        // A link error stops the run (and, after `halt`, turns an OK status into LINK).
+        self.lstop.next = self.link_err.val()
+            & (self.run.q.val() | (self.units_active.val() & (self.code.q.val() == 0)));
+        self.go.next = self.live.val() & !self.fault.val() & !self.lstop.val();
         // Issue strobes and fields.
         self.iss_mxl.next = self.go.val() & self.dec.use_mxl.val();
         self.iss_mxr.next = self.go.val() & self.dec.use_mxr.val();
         self.iss_rqp.next = self.go.val() & self.dec.is_rqp.val();
         self.iss_rqr.next = self.go.val() & self.dec.is_rqr.val();
         self.iss_vx.next = self.go.val() & self.dec.is_vx.val();
+        self.iss_send.next = self.go.val() & self.dec.is_send.val();
+        self.iss_recv.next = self.go.val() & self.dec.is_recv.val();
         self.w.next = self.dec.w.val();
         self.a.next = self.dec.a.val();
         self.rows.next = self.dec.rows.val();
@@ -290,6 +323,9 @@ impl Logic for Sequencer {
                 self.run.d.next = false;
                 self.cpc.d.next = self.pc.q.val();
             }
+            if self.dec.is_send.val() | self.dec.is_recv.val() {
+                self.lpc.d.next = self.pc.q.val();
+            }
             if self.dec.is_loop.val() {
                 self.sp.d.next = self.sp.q.val() + 1;
                 for k in 0..self._depth {
@@ -319,6 +355,12 @@ impl Logic for Sequencer {
         if self.run.q.val() & (self.waitc.q.val() != 0) {
             self.waitc.d.next = self.waitc.q.val() - 1;
         }
+        if self.lstop.val() {
+            self.run.d.next = false;
+            self.waitc.d.next = 0.into();
+            self.code.d.next = self.c_link.val();
+            self.cpc.d.next = self.lpc.q.val();
+        }
         // Instruction fetch: the word needed in the next cycle.
         self.imem_raddr.next = 0.into();
         if self.run.q.val() {
@@ -343,6 +385,7 @@ impl Logic for Sequencer {
             self.vl.d.next = 1.into();
             self.code.d.next = 0.into();
             self.cpc.d.next = 0.into();
+            self.lpc.d.next = 0.into();
             self.sp.d.next = 0.into();
             self.cyc.d.next = 0.into();
         }

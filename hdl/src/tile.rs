@@ -1,19 +1,26 @@
 //! `Tile`: the minilpu tile top. It only wires: instruction memory, SRAM banks, the
 //! matmul unit (install + stream ports, array, accumulator), the requantize unit, the
-//! vector unit, the sequencer and the host port.
+//! vector unit, the link units (`send`, `recv`), the sequencer and the host port. The
+//! link transmitter and receiver themselves are outside (see [`crate::Card`]): the
+//! tile drives the transmitter's buffer write port and post, and reads the receiver's
+//! buffer and deliveries.
 //!
 //! ```text
 //!  bus_* --> HostPort --start--> Sequencer <-- imem (SramBank, 8-byte words)
 //!               |                   | iss_* + fields
-//!               |        +----------+-----------+-------------+------------+
-//!               |        v          v           v             v            |
-//!               |     MxuLoad     MxuRun    Requantizer      Vxu           |
-//!               |        |          |   tags     |  ^           |  ^         |
-//!               v        v          v            v  |           v  |         |
-//!          bank 0 / weight banks (SramBank) <--- port muxes ---+  +          |
-//!                   |                                                        |
-//!                   +--> MatmulArray --> Accumulator --> Requantizer         |
+//!               |        +----------+-----------+-------------+------------+-----------+
+//!               |        v          v           v             v            v           v
+//!               |     MxuLoad     MxuRun    Requantizer      Vxu       LinkSend    LinkRecv
+//!               |        |          |   tags     |  ^           |  ^       |  ^ tx_*    ^ rx_*
+//!               v        v          v            v  |           v  |       v  |         |
+//!          bank 0 / weight banks (SramBank) <--- port muxes ---+--+-------+--+---------+
+//!                   |
+//!                   +--> MatmulArray --> Accumulator --> Requantizer
 //! ```
+//! **Link ports.** `tx_*` go to a [`crate::LinkTx`] (`tx_busy`, `tx_next_slot` come
+//! back), `rx_*` to a [`crate::LinkRx`], `lk_*` are the link's counters for the host
+//! registers. Left at 0 (a tile without a link), a `send` fills and posts into nothing
+//! and a `recv` stops with LINK at its first frame.
 //! **Ports.** Each bank has one read and one write port; whoever uses a port in a cycle
 //! drives it (the program's schedule guarantees at most one user: the checker enforces
 //! it, the hardware does not arbitrate). Read data is routed back to the unit that asked,
@@ -23,8 +30,8 @@
 
 use crate::matmul_array::ARRAY_LATENCY;
 use crate::{
-    Accumulator, Delay, HostPort, MatmulArray, MulImpl, MxuLoad, MxuRun, Requantizer, Sequencer,
-    SramBank, Vxu,
+    Accumulator, Delay, HostPort, LinkRecv, LinkSend, MatmulArray, MulImpl, MxuLoad, MxuRun,
+    Requantizer, Sequencer, SramBank, Vxu,
 };
 use minilpu_model::{BankKind, DspStyle, TileConfig};
 use rust_hdl::prelude::*;
@@ -54,6 +61,44 @@ pub struct Tile {
     pub busy: Signal<Out, Bit>,
     /// The last program stopped with an error (for a LED).
     pub error: Signal<Out, Bit>,
+    /// Link transmitter: write `tx_wdata` into its frame buffer at `tx_waddr`.
+    pub tx_we: Signal<Out, Bit>,
+    /// Link transmitter buffer word address.
+    pub tx_waddr: Signal<Out, Bits<16>>,
+    /// Link transmitter buffer word (`lanes` bytes).
+    pub tx_wdata: Vec<Signal<Out, Bits<8>>>,
+    /// Link transmitter: post the frame in slot `tx_next_slot`.
+    pub tx_post: Signal<Out, Bit>,
+    /// Tag of the posted frame.
+    pub tx_tag: Signal<Out, Bits<8>>,
+    /// Link transmitter slots in use (bit `k` = slot `k`).
+    pub tx_busy: Signal<In, Bits<4>>,
+    /// The slot the transmitter's next post takes.
+    pub tx_next_slot: Signal<In, Bits<2>>,
+    /// Link receiver: a frame was delivered (one cycle).
+    pub rx_valid: Signal<In, Bit>,
+    /// With `rx_valid`: its receive-buffer slot.
+    pub rx_slot: Signal<In, Bits<2>>,
+    /// With `rx_valid`: its sequence number.
+    pub rx_seq: Signal<In, Bits<8>>,
+    /// Link receiver buffer read address.
+    pub rx_raddr: Signal<Out, Bits<16>>,
+    /// Link receiver buffer word read at the previous cycle's `rx_raddr` (`lanes` bytes).
+    pub rx_rdata: Vec<Signal<In, Bits<8>>>,
+    /// Link receiver locked (host LINK_STATUS bit 0).
+    pub lk_locked: Signal<In, Bit>,
+    /// Link data frames sent (host TX_FRAMES).
+    pub lk_tx_frames: Signal<In, Bits<32>>,
+    /// Link data frames delivered (host RX_FRAMES).
+    pub lk_rx_frames: Signal<In, Bits<32>>,
+    /// Link frames dropped for a bad CRC (host CRC_ERRORS).
+    pub lk_crc_errors: Signal<In, Bits<32>>,
+    /// Link losses of lock (host ALIGN_LOST).
+    pub lk_align_lost: Signal<In, Bits<32>>,
+    /// Link FIFO overflows (host OVERFLOWS).
+    pub lk_overflows: Signal<In, Bits<32>>,
+    /// Link data frames missing (host MISSING).
+    pub lk_missing: Signal<In, Bits<32>>,
     host: HostPort,
     seq: Sequencer,
     imem: SramBank<8>,
@@ -65,6 +110,8 @@ pub struct Tile {
     acc: Accumulator,
     rq: Requantizer,
     vxu: Vxu,
+    lsend: LinkSend,
+    lrecv: LinkRecv,
     swap_d: DFF<Bit>,
     wvalid_d: DFF<Bit>,
     wsel_d: DFF<Bits<8>>,
@@ -75,6 +122,7 @@ pub struct Tile {
     rabank_d: DFF<Bits<8>>,
     rbbank_d: DFF<Bits<8>>,
     hbank_d: DFF<Bits<8>>,
+    sbank_d: DFF<Bits<8>>,
     hspace_d: DFF<Bits<2>>,
     wbank_we: Signal<Local, Bits<16>>,
     _lanes: usize,
@@ -98,6 +146,25 @@ impl Tile {
             bus_rdata: Default::default(),
             busy: Default::default(),
             error: Default::default(),
+            tx_we: Default::default(),
+            tx_waddr: Default::default(),
+            tx_wdata: crate::vec_of(cfg.lanes),
+            tx_post: Default::default(),
+            tx_tag: Default::default(),
+            tx_busy: Default::default(),
+            tx_next_slot: Default::default(),
+            rx_valid: Default::default(),
+            rx_slot: Default::default(),
+            rx_seq: Default::default(),
+            rx_raddr: Default::default(),
+            rx_rdata: crate::vec_of(cfg.lanes),
+            lk_locked: Default::default(),
+            lk_tx_frames: Default::default(),
+            lk_rx_frames: Default::default(),
+            lk_crc_errors: Default::default(),
+            lk_align_lost: Default::default(),
+            lk_overflows: Default::default(),
+            lk_missing: Default::default(),
             host: HostPort::new(bytes, info as u32),
             seq: Sequencer::new(cfg),
             imem: SramBank::new(8, cfg.imem_depth, 1),
@@ -122,6 +189,8 @@ impl Tile {
             acc: Accumulator::new(cfg.cols, cfg.acc_depth),
             rq: Requantizer::new(cfg),
             vxu: Vxu::new(cfg.lanes),
+            lsend: LinkSend::new(cfg.lanes, cfg.link_frame_cycles()),
+            lrecv: LinkRecv::new(cfg.lanes, cfg.link_frame_cycles()),
             swap_d: Default::default(),
             wvalid_d: Default::default(),
             wsel_d: Default::default(),
@@ -132,6 +201,7 @@ impl Tile {
             rabank_d: Default::default(),
             rbbank_d: Default::default(),
             hbank_d: Default::default(),
+            sbank_d: Default::default(),
             hspace_d: Default::default(),
             wbank_we: Default::default(),
             _lanes: cfg.lanes,
@@ -151,11 +221,12 @@ impl Logic for Tile {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, swap_d, wvalid_d, wsel_d, pbank_d, rabank_d, rbbank_d, hbank_d, hspace_d
+            self, clock, swap_d, wvalid_d, wsel_d, pbank_d, rabank_d, rbbank_d, hbank_d, hspace_d,
+            sbank_d
         );
         clock!(
-            self, clock, host, seq, imem, act_bank, wbank, mxl, mxr, array, acc, rq, vxu,
-            tag_valid, tag_first, tag_addr
+            self, clock, host, seq, imem, act_bank, wbank, mxl, mxr, array, acc, rq, vxu, lsend,
+            lrecv, tag_valid, tag_first, tag_addr
         );
         // Host bus and sequencer.
         self.host.bus_we.next = self.bus_we.val();
@@ -175,10 +246,15 @@ impl Logic for Tile {
         self.seq.mxr_ready.next = self.mxr.ready.val();
         self.seq.rqu_ready.next = self.rq.ready.val();
         self.seq.vxu_ready.next = self.vxu.ready.val();
+        self.seq.tx_ready.next = self.lsend.ready.val();
+        self.seq.rx_ready.next = self.lrecv.ready.val();
+        self.seq.link_err.next = self.lsend.err.val() | self.lrecv.err.val();
         self.seq.units_active.next = self.mxl.active.val()
             | self.mxr.active.val()
             | self.rq.active.val()
-            | self.vxu.active.val();
+            | self.vxu.active.val()
+            | self.lsend.active.val()
+            | self.lrecv.active.val();
         // Instruction memory: the sequencer reads; the host loads and stores when idle.
         self.imem.raddr[0].next = self.seq.imem_raddr.val();
         if self.host.ld.val() & (self.host.space.val() == 1) {
@@ -218,6 +294,45 @@ impl Logic for Tile {
         self.vxu.a_word.next = self.seq.a_word.val();
         self.vxu.b_bank.next = self.seq.b_bank.val();
         self.vxu.b_word.next = self.seq.b_word.val();
+        self.lsend.issue.next = self.seq.iss_send.val();
+        self.lsend.bank.next = self.seq.d_bank.val();
+        self.lsend.word.next = self.seq.d_word.val();
+        self.lsend.len.next = self.seq.vlen.val();
+        self.lrecv.issue.next = self.seq.iss_recv.val();
+        self.lrecv.bank.next = self.seq.d_bank.val();
+        self.lrecv.word.next = self.seq.d_word.val();
+        self.lrecv.len.next = self.seq.vlen.val();
+        // Link: the transmitter's buffer and post, the receiver's buffer and deliveries,
+        // the host's LINK_FLUSH and link registers.
+        self.tx_we.next = self.lsend.tx_we.val();
+        self.tx_waddr.next = self.lsend.tx_waddr.val();
+        self.tx_post.next = self.lsend.tx_post.val();
+        self.tx_tag.next = self.lsend.tx_tag.val();
+        self.lsend.tx_busy.next = self.tx_busy.val();
+        self.lsend.tx_next_slot.next = self.tx_next_slot.val();
+        self.lrecv.rx_valid.next = self.rx_valid.val();
+        self.lrecv.rx_slot.next = self.rx_slot.val();
+        self.lrecv.rx_seq.next = self.rx_seq.val();
+        self.rx_raddr.next = self.lrecv.rx_raddr.val();
+        for l in 0..self._lanes {
+            self.tx_wdata[l].next = self.lsend.tx_wdata[l].val();
+            self.lrecv.rx_rdata[l].next = self.rx_rdata[l].val();
+        }
+        self.lrecv.flush.next = self.host.flush.val();
+        self.host.link_status.next = (bit_cast::<32, 8>(self.lrecv.eseq.val()) << 8)
+            | (bit_cast::<32, 3>(self.lrecv.avail.val()) << 2);
+        if self.lrecv.fault.val() {
+            self.host.link_status.next = self.host.link_status.val() | 2;
+        }
+        if self.lk_locked.val() {
+            self.host.link_status.next = self.host.link_status.val() | 1;
+        }
+        self.host.lk_tx_frames.next = self.lk_tx_frames.val();
+        self.host.lk_rx_frames.next = self.lk_rx_frames.val();
+        self.host.lk_crc_errors.next = self.lk_crc_errors.val();
+        self.host.lk_align_lost.next = self.lk_align_lost.val();
+        self.host.lk_overflows.next = self.lk_overflows.val();
+        self.host.lk_missing.next = self.lk_missing.val();
         // Matmul datapath: tags meet the bank data one clock after the read, and the
         // array's sums ARRAY_LATENCY clocks after that.
         self.swap_d.d.next = self.mxr.re.val() & self.mxr.swap.val();
@@ -246,6 +361,7 @@ impl Logic for Tile {
         self.rbbank_d.d.next = self.vxu.rb_bank.val();
         self.hbank_d.d.next = self.host.mbank.val();
         self.hspace_d.d.next = self.host.space.val();
+        self.sbank_d.d.next = self.lsend.r_bank.val();
         // Bank 0 ports.
         self.act_bank.raddr[0].next = self.mxr.addr.val();
         if self.rq.preq.val() & (self.rq.pbank.val() == 0) {
@@ -256,6 +372,9 @@ impl Logic for Tile {
         }
         if self.vxu.re_b.val() & (self.vxu.rb_bank.val() == 0) {
             self.act_bank.raddr[0].next = self.vxu.rb_addr.val();
+        }
+        if self.lsend.re.val() & (self.lsend.r_bank.val() == 0) {
+            self.act_bank.raddr[0].next = self.lsend.r_addr.val();
         }
         if self.host.ld.val() & (self.host.space.val() == 0) & (self.host.mbank.val() == 0) {
             self.act_bank.raddr[0].next = self.host.mword.val();
@@ -283,6 +402,13 @@ impl Logic for Tile {
                 self.act_bank.wdata[l].next = self.vxu.w_data[l].val();
             }
         }
+        if self.lrecv.we.val() & (self.lrecv.w_bank.val() == 0) {
+            self.act_bank.we.next = 1.into();
+            self.act_bank.waddr[0].next = self.lrecv.w_addr.val();
+            for l in 0..self._lanes {
+                self.act_bank.wdata[l].next = self.lrecv.w_data[l].val();
+            }
+        }
         // Weight banks: group b is bank b + 1.
         self.wbank_we.next = 0.into();
         for nl in self._lanes..one_more(self._lanes) {
@@ -296,6 +422,9 @@ impl Logic for Tile {
                 }
                 if self.vxu.re_b.val() & (self.vxu.rb_bank.val().index() == b + 1) {
                     self.wbank.raddr[b].next = self.vxu.rb_addr.val();
+                }
+                if self.lsend.re.val() & (self.lsend.r_bank.val().index() == b + 1) {
+                    self.wbank.raddr[b].next = self.lsend.r_addr.val();
                 }
                 if self.host.ld.val()
                     & (self.host.space.val() == 0)
@@ -328,6 +457,13 @@ impl Logic for Tile {
                         self.wbank.wdata[b * nl + l].next = self.vxu.w_data[l].val();
                     }
                 }
+                if self.lrecv.we.val() & (self.lrecv.w_bank.val().index() == b + 1) {
+                    self.wbank_we.next = self.wbank_we.val() | (1 << b);
+                    self.wbank.waddr[b].next = self.lrecv.w_addr.val();
+                    for l in 0..self._lanes {
+                        self.wbank.wdata[b * nl + l].next = self.lrecv.w_data[l].val();
+                    }
+                }
             }
         }
         self.wbank.we.next = self.wbank_we.val();
@@ -336,6 +472,7 @@ impl Logic for Tile {
             self.rq.prdata[l].next = self.act_bank.rdata[l].val();
             self.vxu.ra[l].next = self.act_bank.rdata[l].val();
             self.vxu.rb[l].next = self.act_bank.rdata[l].val();
+            self.lsend.rdata[l].next = self.act_bank.rdata[l].val();
         }
         for nl in self._lanes..one_more(self._lanes) {
             for b in 0..self._wb {
@@ -348,6 +485,9 @@ impl Logic for Tile {
                     }
                     if self.rbbank_d.q.val().index() == b + 1 {
                         self.vxu.rb[l].next = self.wbank.rdata[b * nl + l].val();
+                    }
+                    if self.sbank_d.q.val().index() == b + 1 {
+                        self.lsend.rdata[l].next = self.wbank.rdata[b * nl + l].val();
                     }
                 }
             }

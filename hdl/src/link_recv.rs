@@ -1,0 +1,244 @@
+//! `LinkRecv`: the tile's `recv` unit (LINK-rx, `docs/isa.md`) and the queue of frames
+//! the link receiver delivered. It copies `vlen` words of paced frames from the
+//! receiver's buffer into a bank, one frame of `P = 128/W` words every `T` cycles.
+//!
+//! ```text
+//!   rx_valid, rx_slot, rx_seq, flush --> queue: avail, rslot, eseq, fault
+//!   issue, bank, word, len --> ph (cycle in frame), rem (words left)
+//!                          --> rx_raddr --> (receiver buffer) --> rx_rdata
+//!                                           --> we, w_bank, w_addr, w_data (bank write)
+//!   queue empty at a frame's check, or fault --> err
+//! ```
+//! - **Queue** (always, running or not): on `rx_valid`, if the queue is empty `rslot`
+//!   becomes `rx_slot`; a sequence number other than `eseq`, or a delivery while 3
+//!   frames wait, sets the sticky `fault`; `eseq` becomes `rx_seq + 1`; `avail` counts
+//!   up (at most 4). `flush` (before the delivery of its cycle) empties the queue and
+//!   clears `fault`; `eseq` keeps counting.
+//! - **Latency**: issued in cycle `t`, frame `j` starts at `b_j = t + j*T`. In `b_j+1`
+//!   an empty queue raises `err` (the instruction ends, nothing more is written).
+//!   Otherwise receiver buffer word `rslot*P + i` is read in `b_j+1+i` and written to
+//!   bank word `word + j*P + i` in `b_j+2+i` (`i < P_j = min(P, V - j*P)`); the frame
+//!   leaves the queue at the end of `b_j+P_j`.
+//! - **err** is also high while `fault` is set (from the cycle after it is set).
+//! - **Throughput**: one instruction at a time; `ready` again at `t + n*T`
+//!   (`n = ceil(V/P)`); `active` until the last write, `t + (n-1)*T + P_(n-1) + 1`.
+//! - **Reset**: none; powers up idle with an empty queue, `eseq` 0, no fault.
+
+use rust_hdl::prelude::*;
+
+/// The `recv` unit with the delivered-frame queue.
+#[derive(LogicBlock)]
+pub struct LinkRecv {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Start a `recv` (only when `ready`).
+    pub issue: Signal<In, Bit>,
+    /// Destination bank; sampled with `issue`.
+    pub bank: Signal<In, Bits<8>>,
+    /// First destination word; sampled with `issue`.
+    pub word: Signal<In, Bits<16>>,
+    /// Words (`vlen`, >= 1); sampled with `issue`.
+    pub len: Signal<In, Bits<16>>,
+    /// Empty the queue and clear the fault (host `LINK_FLUSH`).
+    pub flush: Signal<In, Bit>,
+    /// The receiver delivered a frame (one cycle).
+    pub rx_valid: Signal<In, Bit>,
+    /// With `rx_valid`: its receive-buffer slot.
+    pub rx_slot: Signal<In, Bits<2>>,
+    /// With `rx_valid`: its sequence number.
+    pub rx_seq: Signal<In, Bits<8>>,
+    /// Receive-buffer read address.
+    pub rx_raddr: Signal<Out, Bits<16>>,
+    /// Receive-buffer word read at the previous cycle's `rx_raddr`.
+    pub rx_rdata: Vec<Signal<In, Bits<8>>>,
+    /// Can accept an issue this cycle.
+    pub ready: Signal<Out, Bit>,
+    /// Has effects pending in this or a later cycle.
+    pub active: Signal<Out, Bit>,
+    /// No frame when one was due (combinational), or the link fault: stop with LINK.
+    pub err: Signal<Out, Bit>,
+    /// Write `w_data` this cycle.
+    pub we: Signal<Out, Bit>,
+    /// Bank of the write.
+    pub w_bank: Signal<Out, Bits<8>>,
+    /// Word of the write.
+    pub w_addr: Signal<Out, Bits<16>>,
+    /// Data of the write.
+    pub w_data: Vec<Signal<Out, Bits<8>>>,
+    /// Frames in the queue (0..=4).
+    pub avail: Signal<Out, Bits<3>>,
+    /// The sticky link fault.
+    pub fault: Signal<Out, Bit>,
+    /// The sequence number the next delivery should carry.
+    pub eseq: Signal<Out, Bits<8>>,
+    on: DFF<Bit>,
+    ph: DFF<Bits<16>>,
+    rem: DFF<Bits<16>>,
+    dbank: DFF<Bits<8>>,
+    daddr: DFF<Bits<16>>,
+    wv_d: DFF<Bit>,
+    wbank_d: DFF<Bits<8>>,
+    waddr_d: DFF<Bits<16>>,
+    q_avail: DFF<Bits<3>>,
+    q_rslot: DFF<Bits<2>>,
+    q_eseq: DFF<Bits<8>>,
+    q_fault: DFF<Bit>,
+    pj: Signal<Local, Bits<16>>,
+    last: Signal<Local, Bit>,
+    miss: Signal<Local, Bit>,
+    rd: Signal<Local, Bit>,
+    take: Signal<Local, Bit>,
+    a_eff: Signal<Local, Bits<3>>,
+    k_p: Constant<Bits<16>>,
+    k_pshift: Constant<Bits<16>>,
+    k_tlast: Constant<Bits<16>>,
+    _lanes: usize,
+}
+
+impl LinkRecv {
+    /// The unit for `lanes`-byte words (a power of two, 1..=16) and frames paced every
+    /// `frame_cycles` cycles (`T`, more than `128 / lanes + 2`).
+    pub fn new(lanes: usize, frame_cycles: u64) -> Self {
+        let p = minilpu_model::link::PAYLOAD_BYTES / lanes;
+        assert!(lanes.is_power_of_two() && lanes <= 16, "lanes {lanes}");
+        assert!(frame_cycles > p as u64 + 2 && frame_cycles < 1 << 16);
+        Self {
+            clock: Default::default(),
+            issue: Default::default(),
+            bank: Default::default(),
+            word: Default::default(),
+            len: Default::default(),
+            flush: Default::default(),
+            rx_valid: Default::default(),
+            rx_slot: Default::default(),
+            rx_seq: Default::default(),
+            rx_raddr: Default::default(),
+            rx_rdata: crate::vec_of(lanes),
+            ready: Default::default(),
+            active: Default::default(),
+            err: Default::default(),
+            we: Default::default(),
+            w_bank: Default::default(),
+            w_addr: Default::default(),
+            w_data: crate::vec_of(lanes),
+            avail: Default::default(),
+            fault: Default::default(),
+            eseq: Default::default(),
+            on: Default::default(),
+            ph: Default::default(),
+            rem: Default::default(),
+            dbank: Default::default(),
+            daddr: Default::default(),
+            wv_d: Default::default(),
+            wbank_d: Default::default(),
+            waddr_d: Default::default(),
+            q_avail: Default::default(),
+            q_rslot: Default::default(),
+            q_eseq: Default::default(),
+            q_fault: Default::default(),
+            pj: Default::default(),
+            last: Default::default(),
+            miss: Default::default(),
+            rd: Default::default(),
+            take: Default::default(),
+            a_eff: Default::default(),
+            k_p: Constant::new((p as u64).to_bits()),
+            k_pshift: Constant::new((p.trailing_zeros() as u64).to_bits()),
+            k_tlast: Constant::new((frame_cycles - 1).to_bits()),
+            _lanes: lanes,
+        }
+    }
+}
+
+impl Logic for LinkRecv {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, on, ph, rem, dbank, daddr, wv_d, wbank_d, waddr_d, q_avail, q_rslot,
+            q_eseq, q_fault
+        );
+        // Words of this frame, and whether it is the last one.
+        self.pj.next = self.rem.q.val();
+        self.last.next = true;
+        if self.rem.q.val() > self.k_p.val() {
+            self.pj.next = self.k_p.val();
+            self.last.next = false;
+        }
+        // The frame check in b_j + 1, then reads in b_j+1 .. b_j+P_j.
+        self.miss.next = self.on.q.val() & (self.ph.q.val() == 1) & (self.q_avail.q.val() == 0);
+        self.err.next = self.miss.val() | self.q_fault.q.val();
+        self.rd.next = self.on.q.val()
+            & (self.ph.q.val() >= 1)
+            & (self.ph.q.val() <= self.pj.val())
+            & !self.miss.val();
+        self.take.next = self.rd.val() & (self.ph.q.val() == self.pj.val());
+        self.rx_raddr.next =
+            (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val()) + self.ph.q.val() - 1;
+        if self.rd.val() {
+            self.daddr.d.next = self.daddr.q.val() + 1;
+        }
+        // Bank writes one cycle after each read.
+        self.wv_d.d.next = self.rd.val();
+        self.wbank_d.d.next = self.dbank.q.val();
+        self.waddr_d.d.next = self.daddr.q.val();
+        self.we.next = self.wv_d.q.val();
+        self.w_bank.next = self.wbank_d.q.val();
+        self.w_addr.next = self.waddr_d.q.val();
+        for l in 0..self._lanes {
+            self.w_data[l].next = self.rx_rdata[l].val();
+        }
+        // The queue: flush first, then this cycle's delivery and consumption.
+        self.a_eff.next = self.q_avail.q.val();
+        if self.flush.val() {
+            self.a_eff.next = 0.into();
+            self.q_fault.d.next = false;
+        }
+        if self.take.val() {
+            self.q_rslot.d.next = self.q_rslot.q.val() + 1;
+        }
+        if self.rx_valid.val() {
+            self.q_eseq.d.next = self.rx_seq.val() + 1;
+            if self.a_eff.val() == 0 {
+                self.q_rslot.d.next = self.rx_slot.val();
+            }
+            if (self.rx_seq.val() != self.q_eseq.q.val()) | (self.a_eff.val() == 3) {
+                self.q_fault.d.next = true;
+            }
+        }
+        self.q_avail.d.next = self.a_eff.val();
+        if self.rx_valid.val() & !self.take.val() & (self.a_eff.val() != 4) {
+            self.q_avail.d.next = self.a_eff.val() + 1;
+        }
+        if !self.rx_valid.val() & self.take.val() {
+            self.q_avail.d.next = self.a_eff.val() - 1;
+        }
+        self.avail.next = self.q_avail.q.val();
+        self.fault.next = self.q_fault.q.val();
+        self.eseq.next = self.q_eseq.q.val();
+        // Frame pacing: ph counts 0..T-1 within a frame.
+        if self.on.q.val() {
+            self.ph.d.next = self.ph.q.val() + 1;
+            if self.ph.q.val() == self.k_tlast.val() {
+                self.ph.d.next = 0.into();
+                self.rem.d.next = self.rem.q.val() - self.k_p.val();
+                if self.last.val() {
+                    self.on.d.next = false;
+                }
+            }
+        }
+        if self.miss.val() {
+            self.on.d.next = false;
+        }
+        self.ready.next = !self.on.q.val();
+        self.active.next = (self.on.q.val()
+            & !(self.last.val() & (self.ph.q.val() > self.pj.val())))
+            | self.wv_d.q.val();
+        if self.issue.val() {
+            self.on.d.next = true;
+            self.ph.d.next = 1.into();
+            self.rem.d.next = self.len.val();
+            self.dbank.d.next = self.bank.val();
+            self.daddr.d.next = self.word.val();
+        }
+    }
+}

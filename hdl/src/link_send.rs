@@ -1,0 +1,201 @@
+//! `LinkSend`: the tile's `send` unit (LINK-tx, `docs/isa.md`): copies `vlen` words
+//! of a bank into the link transmitter's frame buffer, one paced frame of `P = 128/W`
+//! words every `T` cycles, and posts each frame.
+//!
+//! ```text
+//!   issue, bank, word, len --> ph (cycle in frame), rem (words left), fj (frame)
+//!                          --> re, r_bank, r_addr  (bank read, one word per cycle)
+//!   rdata (bank word, one cycle later) --> tx_we, tx_waddr, tx_wdata --> LinkTx buffer
+//!                                          tx_post, tx_tag ----------> LinkTx
+//!   tx_busy, tx_next_slot --> slot check --> err
+//! ```
+//! - **Latency**: issued in cycle `t`, frame `j` starts at `b_j = t + j*T`: bank word
+//!   `word + j*P + i` is read in `b_j+1+i` (`i < P_j = min(P, V - j*P)`), buffer word
+//!   `slot*P + i` is written in `b_j+2+i` (`i < P`; zero bytes for `i >= P_j`), the frame
+//!   is posted with tag `j mod 128` in `b_j+2+P`. `slot` is the transmitter's
+//!   `next_slot` in `b_j+1`; if that slot is `busy` then, `err` is high in that cycle and
+//!   the instruction ends (nothing more is written or posted).
+//! - **Throughput**: one instruction at a time; `ready` again at `t + n*T`
+//!   (`n = ceil(V/P)`); `active` until the last post, `t + (n-1)*T + P + 2`.
+//! - **Reset**: none; idle at power-up.
+
+use rust_hdl::prelude::*;
+
+/// The `send` unit.
+#[derive(LogicBlock)]
+pub struct LinkSend {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Start a `send` (only when `ready`).
+    pub issue: Signal<In, Bit>,
+    /// Source bank; sampled with `issue`.
+    pub bank: Signal<In, Bits<8>>,
+    /// First source word; sampled with `issue`.
+    pub word: Signal<In, Bits<16>>,
+    /// Words (`vlen`, >= 1); sampled with `issue`.
+    pub len: Signal<In, Bits<16>>,
+    /// Can accept an issue this cycle.
+    pub ready: Signal<Out, Bit>,
+    /// Has effects pending in this or a later cycle.
+    pub active: Signal<Out, Bit>,
+    /// The frame's buffer slot is still in use (combinational): the tile stops with LINK.
+    pub err: Signal<Out, Bit>,
+    /// Read the source bank this cycle.
+    pub re: Signal<Out, Bit>,
+    /// Bank of that read.
+    pub r_bank: Signal<Out, Bits<8>>,
+    /// Word of that read.
+    pub r_addr: Signal<Out, Bits<16>>,
+    /// The word read at the previous cycle.
+    pub rdata: Vec<Signal<In, Bits<8>>>,
+    /// Write `tx_wdata` into the transmitter's buffer at `tx_waddr`.
+    pub tx_we: Signal<Out, Bit>,
+    /// Transmitter buffer word address (`slot * P + i`).
+    pub tx_waddr: Signal<Out, Bits<16>>,
+    /// Transmitter buffer word.
+    pub tx_wdata: Vec<Signal<Out, Bits<8>>>,
+    /// Post the frame (one cycle).
+    pub tx_post: Signal<Out, Bit>,
+    /// Tag of the posted frame (`j mod 128`).
+    pub tx_tag: Signal<Out, Bits<8>>,
+    /// Transmitter slots in use (bit `k` = slot `k`).
+    pub tx_busy: Signal<In, Bits<4>>,
+    /// The slot the transmitter's next post takes.
+    pub tx_next_slot: Signal<In, Bits<2>>,
+    on: DFF<Bit>,
+    ph: DFF<Bits<16>>,
+    rem: DFF<Bits<16>>,
+    fj: DFF<Bits<8>>,
+    sbank: DFF<Bits<8>>,
+    saddr: DFF<Bits<16>>,
+    slot: DFF<Bits<2>>,
+    rv_d: DFF<Bit>,
+    pj: Signal<Local, Bits<16>>,
+    last: Signal<Local, Bit>,
+    miss: Signal<Local, Bit>,
+    k_p: Constant<Bits<16>>,
+    k_pshift: Constant<Bits<16>>,
+    k_tlast: Constant<Bits<16>>,
+    _lanes: usize,
+}
+
+impl LinkSend {
+    /// The unit for `lanes`-byte words (a power of two, 1..=16) and frames paced every
+    /// `frame_cycles` cycles (`T`, more than `128 / lanes + 2`).
+    pub fn new(lanes: usize, frame_cycles: u64) -> Self {
+        let p = minilpu_model::link::PAYLOAD_BYTES / lanes;
+        assert!(lanes.is_power_of_two() && lanes <= 16, "lanes {lanes}");
+        assert!(frame_cycles > p as u64 + 2 && frame_cycles < 1 << 16);
+        Self {
+            clock: Default::default(),
+            issue: Default::default(),
+            bank: Default::default(),
+            word: Default::default(),
+            len: Default::default(),
+            ready: Default::default(),
+            active: Default::default(),
+            err: Default::default(),
+            re: Default::default(),
+            r_bank: Default::default(),
+            r_addr: Default::default(),
+            rdata: crate::vec_of(lanes),
+            tx_we: Default::default(),
+            tx_waddr: Default::default(),
+            tx_wdata: crate::vec_of(lanes),
+            tx_post: Default::default(),
+            tx_tag: Default::default(),
+            tx_busy: Default::default(),
+            tx_next_slot: Default::default(),
+            on: Default::default(),
+            ph: Default::default(),
+            rem: Default::default(),
+            fj: Default::default(),
+            sbank: Default::default(),
+            saddr: Default::default(),
+            slot: Default::default(),
+            rv_d: Default::default(),
+            pj: Default::default(),
+            last: Default::default(),
+            miss: Default::default(),
+            k_p: Constant::new((p as u64).to_bits()),
+            k_pshift: Constant::new((p.trailing_zeros() as u64).to_bits()),
+            k_tlast: Constant::new((frame_cycles - 1).to_bits()),
+            _lanes: lanes,
+        }
+    }
+}
+
+impl Logic for LinkSend {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, on, ph, rem, fj, sbank, saddr, slot, rv_d);
+        // Words of this frame, and whether it is the last one.
+        self.pj.next = self.rem.q.val();
+        self.last.next = true;
+        if self.rem.q.val() > self.k_p.val() {
+            self.pj.next = self.k_p.val();
+            self.last.next = false;
+        }
+        // Slot check in b_j + 1.
+        self.miss.next = false;
+        for s in 0..4 {
+            if (self.tx_next_slot.val().index() == s) & self.tx_busy.val().get_bit(s) {
+                self.miss.next = true;
+            }
+        }
+        self.err.next = self.on.q.val() & (self.ph.q.val() == 1) & self.miss.val();
+        if self.on.q.val() & (self.ph.q.val() == 1) {
+            self.slot.d.next = self.tx_next_slot.val();
+        }
+        // Bank reads in b_j+1 .. b_j+P_j.
+        self.re.next = self.on.q.val()
+            & (self.ph.q.val() >= 1)
+            & (self.ph.q.val() <= self.pj.val())
+            & !self.err.val();
+        self.r_bank.next = self.sbank.q.val();
+        self.r_addr.next = self.saddr.q.val();
+        if self.re.val() {
+            self.saddr.d.next = self.saddr.q.val() + 1;
+        }
+        self.rv_d.d.next = self.re.val();
+        // Buffer writes in b_j+2 .. b_j+P+1, the post in b_j+P+2.
+        self.tx_we.next =
+            self.on.q.val() & (self.ph.q.val() >= 2) & (self.ph.q.val() <= self.k_p.val() + 1);
+        self.tx_waddr.next =
+            (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val()) + self.ph.q.val() - 2;
+        for l in 0..self._lanes {
+            self.tx_wdata[l].next = 0.into();
+            if self.rv_d.q.val() {
+                self.tx_wdata[l].next = self.rdata[l].val();
+            }
+        }
+        self.tx_post.next = self.on.q.val() & (self.ph.q.val() == self.k_p.val() + 2);
+        self.tx_tag.next = self.fj.q.val() & 0x7F;
+        // Frame pacing: ph counts 0..T-1 within a frame.
+        if self.on.q.val() {
+            self.ph.d.next = self.ph.q.val() + 1;
+            if self.ph.q.val() == self.k_tlast.val() {
+                self.ph.d.next = 0.into();
+                self.rem.d.next = self.rem.q.val() - self.k_p.val();
+                self.fj.d.next = self.fj.q.val() + 1;
+                if self.last.val() {
+                    self.on.d.next = false;
+                }
+            }
+        }
+        if self.err.val() {
+            self.on.d.next = false;
+        }
+        self.ready.next = !self.on.q.val();
+        self.active.next =
+            self.on.q.val() & !(self.last.val() & (self.ph.q.val() > self.k_p.val() + 2));
+        if self.issue.val() {
+            self.on.d.next = true;
+            self.ph.d.next = 1.into();
+            self.rem.d.next = self.len.val();
+            self.fj.d.next = 0.into();
+            self.sbank.d.next = self.bank.val();
+            self.saddr.d.next = self.word.val();
+        }
+    }
+}
