@@ -7,8 +7,9 @@
 //! ([`RequantLanes`]); the vector unit [`Vxu`] ([`VecAlu`]); the [`Sequencer`] with its
 //! [`Decoder`]; the [`HostPort`] ([`ByteGather`]); the link units [`LinkSend`] and
 //! [`LinkRecv`]; [`Delay`]; and the top [`Tile`]. The chip-to-chip link is [`LinkTx`]
-//! and [`LinkRx`] (`docs/link.md`). [`emit_verilog`] turns a [`TileConfig`] into
-//! Verilog text.
+//! and [`LinkRx`] (`docs/link.md`); [`Card`] is a tile with its link and [`Ring`] a ring
+//! of cards for simulation. [`emit_verilog`] turns a [`TileConfig`] into Verilog text
+//! ([`card_verilog`], [`ring_verilog`] for the others).
 //!
 //! Arithmetic leaves, memories, the decoder and a few byte shufflers are small Verilog
 //! bodies inside rust-hdl blocks: rust-hdl 0.46 mis-sizes signed multiplies, has 32-bit
@@ -20,6 +21,7 @@ pub mod adder_tree;
 pub mod async_fifo;
 pub mod board_top;
 pub mod byte_gather;
+pub mod card;
 pub mod decoder;
 pub mod delay;
 pub mod host_bridge;
@@ -40,6 +42,7 @@ pub mod pe;
 pub mod pll;
 pub mod requant_lanes;
 pub mod requantizer;
+pub mod ring;
 pub mod sequencer;
 pub mod spram_bank;
 pub mod sram_bank;
@@ -54,6 +57,7 @@ pub use adder_tree::AdderTree;
 pub use async_fifo::AsyncFifo;
 pub use board_top::{emit_board_verilog, BoardTop, BoardTopConfig};
 pub use byte_gather::ByteGather;
+pub use card::{card_verilog, Card};
 pub use decoder::Decoder;
 pub use delay::Delay;
 pub use host_bridge::{BridgeConfig, HostBridge};
@@ -74,6 +78,7 @@ pub use pe::Pe;
 pub use pll::{Pll, PllSetting};
 pub use requant_lanes::RequantLanes;
 pub use requantizer::Requantizer;
+pub use ring::{ring_verilog, Ring};
 pub use sequencer::Sequencer;
 pub use sram_bank::SramBank;
 pub use tile::Tile;

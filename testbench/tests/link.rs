@@ -454,3 +454,19 @@ fn link_verilog_lints_clean() {
         assert!(r.is_clean(), "{r:?}");
     }
 }
+
+#[test]
+fn card_and_ring_verilog_lint_clean() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/link");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = minilpu_model::TileConfig::preset("sim-small").unwrap();
+    let card = dir.join("card_sim-small.v");
+    std::fs::write(&card, minilpu_hdl::card_verilog(&cfg).unwrap()).unwrap();
+    let ring = dir.join("ring_sim-small_3.v");
+    std::fs::write(&ring, minilpu_hdl::ring_verilog(&cfg, 3).unwrap()).unwrap();
+    for path in [card, ring] {
+        let r = minilpu_synth::verilator_lint(&path, minilpu_hdl::TOP_MODULE).unwrap();
+        assert!(r.is_clean(), "{}: {r:?}", path.display());
+    }
+    assert!(minilpu_hdl::ring_verilog(&cfg, 9).is_err());
+}
