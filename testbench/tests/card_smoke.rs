@@ -174,13 +174,19 @@ impl RingSim {
         let trained = TX_START_CYCLES + link.training_superframes as u64 * link.superframe_bits();
         let n = self.cards.len();
         let mut k = 0u64;
+        let t0 = Instant::now();
         while (0..n).any(|i| self.m.get_u64(self.cards[i].link_up) == 0 || self.edges[i] < trained)
         {
             self.edge();
             k += 1;
             assert!(k < 200_000, "link did not come up");
         }
-        println!("link up and trained after {:?} card cycles", self.edges);
+        let wall = t0.elapsed().as_secs_f64();
+        println!(
+            "link up and trained after {:?} card cycles ({:.0} card cycles/s)",
+            self.edges,
+            self.edges.iter().sum::<u64>() as f64 / wall
+        );
     }
 
     /// Run edges until `pred` holds (at most `max` edges).
