@@ -232,7 +232,11 @@ fn random_words(cfg: &TileConfig, words: usize, seed: u64) -> Vec<Vec<u8>> {
 
 /// Two cards, link up, card 0's bank 0 words 0..len written with random bytes.
 fn setup(len: usize, seed: u64) -> (TileConfig, RingSim, Vec<Vec<u8>>) {
-    let cfg = TileConfig::preset("sim-small").unwrap();
+    setup_cfg(TileConfig::preset("sim-small").unwrap(), len, seed)
+}
+
+/// [`setup`] for `cfg`.
+fn setup_cfg(cfg: TileConfig, len: usize, seed: u64) -> (TileConfig, RingSim, Vec<Vec<u8>>) {
     let mut r = RingSim::build(&cfg, 2, &[0.0, 300.0]);
     r.wait_link_up(&cfg);
     let data = random_words(&cfg, len, seed);
@@ -383,4 +387,44 @@ fn send_reads_and_recv_writes_in_the_documented_cycles() {
             );
         }
     }
+}
+
+/// 16-lane tiles (`P` = 8 words per frame, so 40 words are 5 frames) on a 2-lane link
+/// (`T` = 530): the recv waits out the link budget (`minilpu_model::link::budget`).
+#[test]
+fn sixteen_lane_cards_on_a_two_lane_link() {
+    let mut cfg = TileConfig::preset("sim-small").unwrap();
+    cfg.name = "sim-small-16".into();
+    cfg.lanes = 16;
+    cfg.rows = 16;
+    cfg.bank_width = 128;
+    cfg.array_dsp_mults = 64;
+    cfg.link_lanes = 2;
+    cfg.validate().unwrap();
+    let (p, t) = (
+        cfg.link_frame_words() as u32,
+        cfg.link_frame_cycles() as u32,
+    );
+    assert_eq!((p, t), (8, 530));
+    let budget =
+        minilpu_model::link::budget::budget(&cfg.link_config(), p as u64, &Default::default())
+            as u32;
+    let (cfg, mut r, data) = setup_cfg(cfg, 40, 6);
+    // vlen at 0, wait at 1 (1 + w cycles), recv at 2 + w: its first check, 3 + w, must
+    // be at least 1 + budget (send issued at 1).
+    let w = budget - 2;
+    r.load_program(0, &asm(&cfg, "vlen 40\nsend b0:0\nhalt\n"));
+    r.load_program(
+        1,
+        &asm(&cfg, &format!("vlen 40\nwait {w}\nrecv b2:0\nhalt\n")),
+    );
+    run_both(&mut r);
+    let (tr, n) = (2 + w, 5);
+    assert_eq!(r.status(0), (Status::Ok, 2, 1 + (1 + (n - 1) * t + p + 2)));
+    assert_eq!(r.status(1), (Status::Ok, 3, 1 + (tr + (n - 1) * t + p + 1)));
+    for (i, want) in data.iter().enumerate() {
+        assert_eq!(&r.load(1, 2, i, cfg.lanes), want, "card 1 bank 2 word {i}");
+    }
+    assert_eq!(r.link_status(1), (true, false, 0, 5));
+    println!("budget {budget}: card 1 recv at {tr}");
 }
