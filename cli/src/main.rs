@@ -3,6 +3,7 @@
 
 mod asm_cmd;
 mod flash_cmd;
+mod ring_cmd;
 mod run_cmd;
 mod synth_cmd;
 
@@ -57,6 +58,9 @@ enum Cmd {
     Flash(flash_cmd::FlashArgs),
     /// Talk to a flashed board's UART host bridge: identification and tile shape.
     Ping(flash_cmd::PingArgs),
+    /// Run one program per card on a ring of cards (Verilator + golden ring model).
+    #[command(after_help = ring_cmd::RING_HELP)]
+    Ring(ring_cmd::RingArgs),
 }
 
 #[derive(Args)]
@@ -152,6 +156,11 @@ fn main() -> ExitCode {
         Cmd::Synth(a) => return synth_cmd::run(a),
         Cmd::Flash(a) => return flash_cmd::run(a),
         Cmd::Ping(a) => return flash_cmd::ping(a),
+        Cmd::Ring(a) => match ring_cmd::run(a) {
+            Ok(true) => return ExitCode::SUCCESS,
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
         Cmd::Run(a) => match run_cmd::run(a) {
             Ok(true) => return ExitCode::SUCCESS,
             Ok(false) => return ExitCode::from(1),

@@ -100,7 +100,7 @@ fn depth(cfg: &TileConfig, bank: u8) -> usize {
     }
 }
 
-fn parse_load(spec: &str, cfg: &TileConfig) -> Result<Vec<(VAddr, Vec<i8>)>, String> {
+pub(crate) fn parse_load(spec: &str, cfg: &TileConfig) -> Result<Vec<(VAddr, Vec<i8>)>, String> {
     let (addr, file) = spec
         .split_once('=')
         .ok_or_else(|| format!("--load `{spec}`: expected bK:W=FILE.npy"))?;
@@ -138,7 +138,7 @@ fn parse_load(spec: &str, cfg: &TileConfig) -> Result<Vec<(VAddr, Vec<i8>)>, Str
         .collect())
 }
 
-fn parse_dump(spec: &str, cfg: &TileConfig) -> Result<(Region, PathBuf), String> {
+pub(crate) fn parse_dump(spec: &str, cfg: &TileConfig) -> Result<(Region, PathBuf), String> {
     let (region, file) = spec
         .split_once('=')
         .ok_or_else(|| format!("--dump `{spec}`: expected bK:W:N=FILE.npy or acc:R:N=FILE.npy"))?;

@@ -7,7 +7,7 @@
 //!   issue, bank, word, len --> ph (cycle in frame), rem (words left)
 //!                          --> rx_raddr --> (receiver buffer) --> rx_rdata
 //!                                           --> we, w_bank, w_addr, w_data (bank write)
-//!   queue empty at a frame's check, or fault --> err
+//!   queue empty or fault set at a frame's check --> err
 //! ```
 //! - **Queue** (always, running or not): on `rx_valid`, if the queue is empty `rslot`
 //!   becomes `rx_slot`; a sequence number other than `eseq`, or a delivery while 3
@@ -15,11 +15,12 @@
 //!   up (at most 4). `flush` (before the delivery of its cycle) empties the queue and
 //!   clears `fault`; `eseq` keeps counting.
 //! - **Latency**: issued in cycle `t`, frame `j` starts at `b_j = t + j*T`. In `b_j+1`
-//!   an empty queue raises `err` (the instruction ends, nothing more is written).
+//!   an empty queue or a set `fault` raises `err` (the instruction ends, nothing more
+//!   is written).
 //!   Otherwise receiver buffer word `rslot*P + i` is read in `b_j+1+i` and written to
 //!   bank word `word + j*P + i` in `b_j+2+i` (`i < P_j = min(P, V - j*P)`); the frame
 //!   leaves the queue at the end of `b_j+P_j`.
-//! - **err** is also high while `fault` is set (from the cycle after it is set).
+//! - The fault stops nothing by itself: only the next frame check fails.
 //! - **Throughput**: one instruction at a time; `ready` again at `t + n*T`
 //!   (`n = ceil(V/P)`); `active` until the last write, `t + (n-1)*T + P_(n-1) + 1`.
 //! - **Reset**: none; powers up idle with an empty queue, `eseq` 0, no fault.
@@ -55,7 +56,7 @@ pub struct LinkRecv {
     pub ready: Signal<Out, Bit>,
     /// Has effects pending in this or a later cycle.
     pub active: Signal<Out, Bit>,
-    /// No frame when one was due (combinational), or the link fault: stop with LINK.
+    /// At a frame's check: no frame, or the link fault is set (combinational): stop with LINK.
     pub err: Signal<Out, Bit>,
     /// Write `w_data` this cycle.
     pub we: Signal<Out, Bit>,
@@ -165,8 +166,10 @@ impl Logic for LinkRecv {
             self.last.next = false;
         }
         // The frame check in b_j + 1, then reads in b_j+1 .. b_j+P_j.
-        self.miss.next = self.on.q.val() & (self.ph.q.val() == 1) & (self.q_avail.q.val() == 0);
-        self.err.next = self.miss.val() | self.q_fault.q.val();
+        self.miss.next = self.on.q.val()
+            & (self.ph.q.val() == 1)
+            & ((self.q_avail.q.val() == 0) | self.q_fault.q.val());
+        self.err.next = self.miss.val();
         self.rd.next = self.on.q.val()
             & (self.ph.q.val() >= 1)
             & (self.ph.q.val() <= self.pj.val())

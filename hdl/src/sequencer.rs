@@ -7,17 +7,18 @@
 //!   start --> run, pc --> imem_raddr ... imem_rdata --> Decoder --> checks --> iss_* strobes
 //!                                                                  fields --> units
 //!   unit ready/active --> BUSY check, busy, cycles
-//!   link_err ----------> stop with LINK at the last send/recv's pc
+//!   recv_err, send_err -> stop with LINK at the last recv's / send's pc
 //! ```
 //! - **Timing**: instruction 0 issues in the cycle after the `start` edge. Each cycle
 //!   the sequencer either issues the instruction in `imem_rdata` (fetched at the
 //!   address it presented the cycle before), counts down a `wait`, or is stopped.
 //! - **Errors**: the offending instruction does not issue; `run` falls, `err`/`err_pc`
 //!   hold the code and pc; issued instructions finish.
-//! - **LINK**: in a cycle with `link_err` high (from the link units: a `recv` found no
-//!   frame, a `send` found its slot in use, or the sticky link fault) nothing issues
+//! - **LINK**: in a cycle with `recv_err` or `send_err` high (a `recv` found no frame
+//!   or the link fault set, a `send` found its slot in use) nothing issues
 //!   (a `wait` being counted down stops too), `run` falls and the status becomes LINK
-//!   with the pc of the last `send`/`recv` issued in this run (0 if none). This happens
+//!   with the pc of the last `recv` (or, for `send_err`, `send`) issued in this run (0 if
+//!   none). This happens
 //!   while the program runs, and also after `halt` while units are still active and the
 //!   status is still OK (a `recv` whose later frame is missing); an earlier error's
 //!   status is kept.
@@ -53,8 +54,12 @@ pub struct Sequencer {
     pub tx_ready: Signal<In, Bit>,
     /// The link receive unit can accept an instruction.
     pub rx_ready: Signal<In, Bit>,
-    /// A link unit reports an error this cycle (combinational): stop with LINK.
-    pub link_err: Signal<In, Bit>,
+    /// The `recv` unit reports an error this cycle (combinational): stop with LINK at
+    /// the last `recv`'s pc.
+    pub recv_err: Signal<In, Bit>,
+    /// The `send` unit reports an error this cycle: stop with LINK at the last
+    /// `send`'s pc.
+    pub send_err: Signal<In, Bit>,
     /// Some unit has effects pending.
     pub units_active: Signal<In, Bit>,
     /// Issue to MXU-load this cycle (`mxu.load`, or `mxu.run ... load`).
@@ -119,6 +124,7 @@ pub struct Sequencer {
     code: DFF<Bits<3>>,
     cpc: DFF<Bits<16>>,
     lpc: DFF<Bits<16>>,
+    spc: DFF<Bits<16>>,
     sp: DFF<Bits<3>>,
     lcount: Vec<DFF<Bits<32>>>,
     lstart: Vec<DFF<Bits<16>>>,
@@ -158,7 +164,8 @@ impl Sequencer {
             vxu_ready: Default::default(),
             tx_ready: Default::default(),
             rx_ready: Default::default(),
-            link_err: Default::default(),
+            recv_err: Default::default(),
+            send_err: Default::default(),
             units_active: Default::default(),
             iss_mxl: Default::default(),
             iss_mxr: Default::default(),
@@ -195,6 +202,7 @@ impl Sequencer {
             code: Default::default(),
             cpc: Default::default(),
             lpc: Default::default(),
+            spc: Default::default(),
             sp: Default::default(),
             lcount: crate::vec_of(MAX_LOOP_DEPTH),
             lstart: crate::vec_of(MAX_LOOP_DEPTH),
@@ -224,7 +232,7 @@ impl Sequencer {
 impl Logic for Sequencer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, pc, waitc, vl, code, cpc, lpc, sp, cyc);
+        dff_setup!(self, clock, run, pc, waitc, vl, code, cpc, lpc, spc, sp, cyc);
         for i in 0..8 {
             self.dec.ib[i].next = self.imem_rdata[i].val();
         }
@@ -276,7 +284,7 @@ impl Logic for Sequencer {
             self.fault.next = false;
         }
         // A link error stops the run (and, after `halt`, turns an OK status into LINK).
-        self.lstop.next = self.link_err.val()
+        self.lstop.next = (self.recv_err.val() | self.send_err.val())
             & (self.run.q.val() | (self.units_active.val() & (self.code.q.val() == 0)));
         self.go.next = self.live.val() & !self.fault.val() & !self.lstop.val();
         // Issue strobes and fields.
@@ -323,8 +331,11 @@ impl Logic for Sequencer {
                 self.run.d.next = false;
                 self.cpc.d.next = self.pc.q.val();
             }
-            if self.dec.is_send.val() | self.dec.is_recv.val() {
+            if self.dec.is_recv.val() {
                 self.lpc.d.next = self.pc.q.val();
+            }
+            if self.dec.is_send.val() {
+                self.spc.d.next = self.pc.q.val();
             }
             if self.dec.is_loop.val() {
                 self.sp.d.next = self.sp.q.val() + 1;
@@ -360,6 +371,9 @@ impl Logic for Sequencer {
             self.waitc.d.next = 0.into();
             self.code.d.next = self.c_link.val();
             self.cpc.d.next = self.lpc.q.val();
+            if !self.recv_err.val() {
+                self.cpc.d.next = self.spc.q.val();
+            }
         }
         // Instruction fetch: the word needed in the next cycle.
         self.imem_raddr.next = 0.into();
@@ -386,6 +400,7 @@ impl Logic for Sequencer {
             self.code.d.next = 0.into();
             self.cpc.d.next = 0.into();
             self.lpc.d.next = 0.into();
+            self.spc.d.next = 0.into();
             self.sp.d.next = 0.into();
             self.cyc.d.next = 0.into();
         }

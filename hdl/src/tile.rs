@@ -248,7 +248,8 @@ impl Logic for Tile {
         self.seq.vxu_ready.next = self.vxu.ready.val();
         self.seq.tx_ready.next = self.lsend.ready.val();
         self.seq.rx_ready.next = self.lrecv.ready.val();
-        self.seq.link_err.next = self.lsend.err.val() | self.lrecv.err.val();
+        self.seq.recv_err.next = self.lrecv.err.val();
+        self.seq.send_err.next = self.lsend.err.val();
         self.seq.units_active.next = self.mxl.active.val()
             | self.mxr.active.val()
             | self.rq.active.val()

@@ -8,6 +8,7 @@ pub mod board_sim;
 pub mod host_link;
 pub mod link_sim;
 pub mod program;
+pub mod ring_sim;
 pub mod runner;
 pub mod serial;
 pub mod tile_sim;

@@ -170,6 +170,11 @@ impl Wire {
         }
     }
 
+    /// Stop flipping bits from now on (the other faults stay).
+    pub fn quiet(&mut self) {
+        self.until_flip = u64::MAX;
+    }
+
     /// The lane bits at the receiver after TX cycle `cycle`, whose lane output is `tx`.
     pub fn step(&mut self, cycle: u64, tx: u8) -> u8 {
         self.hist[cycle as usize % WIRE_HIST] = tx;

@@ -319,11 +319,16 @@ fn overflow_sets_the_link_fault_and_link_flush_clears_it() {
     });
     r.run_until(5_000, |r| r.link_status(1).2 == 4);
     assert_eq!(r.link_status(1), (true, true, 4, 4));
-    // A program started with the fault set stops at once with LINK.
+    // The fault stops nothing by itself: a program that only computes runs; the next
+    // recv fails its first frame check (recv at 1, check at 2) with LINK.
+    r.load_program(1, &asm(&cfg, "vlen 4\nv.copy b1:0, b0:0\nhalt\n"));
+    r.bus_write(1, reg::CTRL, 1);
+    r.run_until(1_000, |r| !r.busy(1));
+    assert_eq!(r.status(1).0, Status::Ok);
     r.load_program(1, &asm(&cfg, "vlen 40\nrecv b1:0\nhalt\n"));
     r.bus_write(1, reg::CTRL, 1);
     r.run_until(1_000, |r| !r.busy(1));
-    assert_eq!(r.status(1), (Status::Link, 0, 1));
+    assert_eq!(r.status(1), (Status::Link, 1, 3));
     // LINK_FLUSH: empty queue, no fault, the sequence number keeps counting.
     r.bus_write(1, reg::CMD, CMD_LINK_FLUSH);
     r.tick(1);
