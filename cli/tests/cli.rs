@@ -253,3 +253,131 @@ fn emit_writes_verilog_and_manifest() {
     let o = run(&["emit", "--config", s(&d.join("ice.toml")), "--out", s(&d)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn ring_runs_demos_and_program_dirs_and_reports_link_figures() {
+    // The all-gather demo at +-300 ppm: every card OK with the model's results.
+    let o = run(&[
+        "ring",
+        "--preset",
+        "sim-small",
+        "--cards",
+        "3",
+        "--demo",
+        "allgather",
+        "--vlen",
+        "5",
+        "--ppm",
+        "300",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["ok"], true);
+    assert_eq!(j["frames_sent"], 6);
+    assert_eq!(j["frames_delivered"], 6);
+    assert_eq!(j["undetected_errors"], 0);
+    for key in ["mean", "std", "min", "max"] {
+        assert!(j["hop_latency_cycles"][key].is_number(), "{key}");
+    }
+    assert!(j["payload_efficiency"].as_f64().unwrap() > 0.0);
+    assert_eq!(j["per_card"].as_array().unwrap().len(), 3);
+    // Write the demo's programs, change card 1's wait so its recv comes too early, and
+    // run the directory: the model finds it, the RTL stops with LINK, exit 1.
+    let d = dir("ring_prog");
+    let o = run(&[
+        "ring",
+        "--cards",
+        "2",
+        "--demo",
+        "allgather",
+        "--vlen",
+        "4",
+        "--write-programs",
+        s(&d),
+        "--json",
+    ]);
+    assert!(o.status.success());
+    let card1 = std::fs::read_to_string(d.join("card1.s")).unwrap();
+    let early: String = card1
+        .lines()
+        .map(|l| {
+            if l.trim().starts_with("wait") {
+                "    wait 100"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(d.join("card1.s"), early).unwrap();
+    let o = run(&["ring", "--cards", "2", "--program-dir", s(&d), "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["per_card"][1]["status"], "LINK");
+    assert_eq!(j["per_card"][1]["model_status"], "LINK");
+    assert!(!j["model_findings"].as_array().unwrap().is_empty());
+    // A dump of card 0's vector.
+    let out = d.join("v.npy");
+    let spec = format!("0:b0:0:4={}", s(&out));
+    let o = run(&[
+        "ring",
+        "--cards",
+        "2",
+        "--demo",
+        "allgather",
+        "--vlen",
+        "4",
+        "--dump",
+        &spec,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(npy::read_i8(&out, 2).unwrap().shape, vec![4, 4]);
+}
+
+#[test]
+fn ring_bad_input_is_named() {
+    for (args, want) in [
+        (
+            vec!["ring", "--cards", "9", "--demo", "allgather"],
+            "--cards 9",
+        ),
+        (
+            vec!["ring", "--demo", "allgather", "--ber", "0.7"],
+            "--ber 0.7",
+        ),
+        (
+            vec!["ring", "--demo", "allgather", "--ppm", "9000"],
+            "--ppm 9000",
+        ),
+        (vec!["ring", "--demo", "mlp", "--cards", "3"], "2 cards"),
+        (
+            vec!["ring", "--demo", "allgather", "--vlen", "0"],
+            "vlen = 0",
+        ),
+        (
+            vec!["ring", "--cards", "2", "--program-dir", "/nonexistent"],
+            "card0.s",
+        ),
+        (
+            vec!["ring", "--demo", "allgather", "--dump", "7:b0:0:1=x.npy"],
+            "card 7",
+        ),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains(want), "{args:?}: {e}");
+    }
+    let o = run(&["ring", "--help"]);
+    let h = String::from_utf8_lossy(&o.stdout);
+    for w in [
+        "--demo",
+        "allgather",
+        "undetected_errors",
+        "hop_latency_cycles",
+        "Exit status",
+    ] {
+        assert!(h.contains(w), "{w}");
+    }
+}

@@ -235,6 +235,7 @@ impl RingSim {
             .map(|i| (i * 389_000 + 50_000) % TX_PERIOD)
             .collect();
         let mut edges = vec![0u64; n];
+        let mut high = vec![false; n];
         let mut queues: Vec<VecDeque<Op>> = vec![VecDeque::new(); n];
         let mut reads: Vec<Vec<u32>> = vec![Vec::new(); n];
         let mut tracks: Vec<LinkTrack> = (0..n)
@@ -365,8 +366,23 @@ impl RingSim {
             self.model.set_u64(self.p.re[i], re);
             self.model.set_u64(self.p.addr[i], addr as u64);
             self.model.set_u64(self.p.wdata[i], wdata as u64);
+            // Clocks fall lazily: every other clock still high falls in this same eval
+            // (nothing happens on a falling edge); only when this card's own clock is
+            // still high from its previous edge does it need an eval of its own.
+            if high[i] {
+                self.model.set_u64(self.p.clk[i], 0);
+                self.model.eval();
+                high[i] = false;
+            }
+            for j in 0..n {
+                if high[j] {
+                    self.model.set_u64(self.p.clk[j], 0);
+                    high[j] = false;
+                }
+            }
             self.model.set_u64(self.p.clk[i], 1);
             self.model.eval();
+            high[i] = true;
             edges[i] += 1;
             total += 1;
             if re == 1 {
@@ -401,8 +417,6 @@ impl RingSim {
                     }
                 }
             }
-            self.model.set_u64(self.p.clk[i], 0);
-            self.model.eval();
             if opts.progress_every > 0 && total >= next_progress {
                 eprintln!(
                     "ring: {total} card-cycles, {:.1} M/s",

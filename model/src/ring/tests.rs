@@ -136,6 +136,22 @@ fn a_recv_scheduled_before_the_budget_is_found() {
 }
 
 #[test]
+fn a_queue_that_may_overflow_is_found_only_on_a_receiving_card() {
+    let cfg = small();
+    let send4 = prog(&cfg, "vlen 128\nsend b0:0\nhalt\n");
+    // Card 1 receives one frame late, after all four have arrived: overflow.
+    let late = prog(&cfg, "wait 3000\nvlen 32\nrecv b0:0\nhalt\n");
+    let m = || vec![Machine::new(&cfg); 2];
+    let r = run_ring(&cfg, &[send4.clone(), late], m(), &BudgetParams::default());
+    assert_eq!(r.findings.len(), 1, "{:?}", r.findings);
+    assert!(r.findings[0].message.contains("while 3 frames are queued"));
+    // A card that never receives may let its queue overflow.
+    let idle = prog(&cfg, "halt\n");
+    let r = run_ring(&cfg, &[send4, idle], m(), &BudgetParams::default());
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+#[test]
 fn recv_with_nothing_sent_is_found() {
     let cfg = small();
     let progs = vec![
