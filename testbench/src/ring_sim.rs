@@ -374,10 +374,10 @@ impl RingSim {
                 self.model.eval();
                 high[i] = false;
             }
-            for j in 0..n {
-                if high[j] {
-                    self.model.set_u64(self.p.clk[j], 0);
-                    high[j] = false;
+            for (h, &clk) in high.iter_mut().zip(&self.p.clk) {
+                if *h {
+                    self.model.set_u64(clk, 0);
+                    *h = false;
                 }
             }
             self.model.set_u64(self.p.clk[i], 1);
