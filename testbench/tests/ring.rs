@@ -7,7 +7,7 @@ use minilpu_model::link::budget::BudgetParams;
 use minilpu_model::ring::demos::{allgather, mlp2, RingDemo};
 use minilpu_model::ring::{run_ring, RingRun as ModelRun};
 use minilpu_model::TileConfig;
-use minilpu_testbench::link_sim::Stuck;
+use minilpu_testbench::link_sim::{Slip, Stuck};
 use minilpu_testbench::ring_sim::{CardLoad, RingOptions, RingRun, RingSim};
 
 fn small() -> TileConfig {
@@ -208,4 +208,16 @@ fn faults_on_the_wire_never_deliver_a_corrupted_vector() {
     assert_eq!(rtl.cards[2].status, Status::Link);
     assert!(rtl.cards[2].counters[2] >= 1, "CRC errors counted");
     assert_eq!(rtl.links[1].undetected_errors, 0);
+    // A slipped bit on link 2 during the run: card 3 loses frames (CRC errors, then a
+    // loss of alignment) and stops with LINK; nothing corrupted is delivered.
+    let mut opts = RingOptions::new(4);
+    opts.faults[2].slips = vec![Slip {
+        lane: 1,
+        at_cycle: 11_500,
+        delta: 1,
+    }];
+    let rtl = RingSim::build(&cfg, 4).unwrap().run(&loads(&d, 4), &opts).unwrap();
+    assert_eq!(rtl.cards[3].status, Status::Link);
+    assert!(rtl.cards[3].counters[2] >= 1, "CRC errors counted");
+    assert!(rtl.links.iter().all(|l| l.undetected_errors == 0));
 }
