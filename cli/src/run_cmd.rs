@@ -2,14 +2,18 @@
 //! the golden model or the verilated RTL, dump memory regions to `.npy` files.
 
 use crate::TileArgs;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use minilpu_model::asm::{assemble, from_bin, SrcLoc};
 use minilpu_model::isa::{Instr, VAddr};
 use minilpu_model::npy;
 use minilpu_model::schedule::check;
 use minilpu_model::TileConfig;
-use minilpu_testbench::program::{run_program, Region, RegionData};
+use minilpu_testbench::host_link::HostLink;
+use minilpu_testbench::program::{
+    run_program, run_program_link, ProgramOutcome, Region, RegionData,
+};
 use minilpu_testbench::runner::Backend;
+use minilpu_testbench::serial::SerialPort;
 use minilpu_testbench::tile_sim::TileSim;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -22,17 +26,38 @@ Memory specs:
   --dump bK:W:N=FILE.npy      N words of bank K from word W, written as int8 [N, lanes]
   --dump acc:R:N=FILE.npy     N accumulator rows from row R, written as int32 [N, cols]
 
+Backends: verilator (the emitted RTL), model (the golden model), board:PATH (a flashed
+board's USB serial port, e.g. board:/dev/ttyUSB1 at --baud, through the UART host bridge
+of docs/host-protocol.md; the board's tile must be the --preset's, which is checked).
+
 The program is checked before it runs (docs/isa.md: unit busy, port conflicts, data
 hazards, ranges); --no-check runs it anyway, to watch the tile's own error status.
 Exit status: 0 when the program halts normally, 1 when it stops with an error status,
 2 on bad input.";
 
-#[derive(Clone, Copy, ValueEnum)]
+/// Where `run` runs: `verilator`, `model`, or `board:PATH` (a flashed board's serial
+/// port, or a simulated board's pseudo-terminal).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BackendArg {
     /// Emitted RTL in Verilator (needs `verilator`, see scripts/setup.sh).
     Verilator,
     /// Golden model (executes in program order, predicts cycles statically).
     Model,
+    /// A board behind the UART host bridge (`docs/host-protocol.md`).
+    Board(PathBuf),
+}
+
+fn parse_backend(s: &str) -> Result<BackendArg, String> {
+    match s {
+        "verilator" => Ok(BackendArg::Verilator),
+        "model" => Ok(BackendArg::Model),
+        _ => match s.strip_prefix("board:") {
+            Some(p) if !p.is_empty() => Ok(BackendArg::Board(PathBuf::from(p))),
+            _ => Err(format!(
+                "`{s}`: expected verilator, model or board:PATH (e.g. board:/dev/ttyUSB1)"
+            )),
+        },
+    }
 }
 
 #[derive(Args)]
@@ -48,9 +73,13 @@ pub struct RunArgs {
     /// Dump a region after the run: bK:W:N=FILE.npy or acc:R:N=FILE.npy (repeatable).
     #[arg(long = "dump", value_name = "REGION=FILE")]
     dumps: Vec<String>,
-    /// Where to run.
-    #[arg(long, value_enum, default_value = "verilator")]
+    /// Where to run: verilator, model, or board:PATH (a flashed board's serial port,
+    /// e.g. board:/dev/ttyUSB1; the same host protocol as the simulated bridge).
+    #[arg(long, default_value = "verilator", value_parser = parse_backend)]
     backend: BackendArg,
+    /// Serial baud rate for board:PATH.
+    #[arg(long, default_value_t = 1_000_000)]
+    baud: u32,
     /// Write a VCD waveform of the run (Verilator backend).
     #[arg(long)]
     vcd: Option<PathBuf>,
@@ -227,36 +256,46 @@ pub fn run(args: RunArgs) -> Result<bool, String> {
         regions.push(r);
         files.push(f);
     }
-    let backend = match args.backend {
-        BackendArg::Verilator => Backend::Verilator,
-        BackendArg::Model => Backend::Model,
-    };
-    if args.vcd.is_some() && backend == Backend::Model {
+    if args.vcd.is_some() && args.backend != BackendArg::Verilator {
         return Err("--vcd needs the Verilator backend".into());
     }
-    let mut sim = match backend {
-        Backend::Verilator => {
-            if !args.json {
-                eprintln!(
-                    "minilpu: building the verilated tile `{}` (cached after the first run)...",
-                    cfg.name
-                );
-            }
-            Some(TileSim::build(&cfg, args.vcd.is_some()).map_err(|e| e.to_string())?)
-        }
-        Backend::Model => None,
-    };
     let words: Vec<u64> = prog.iter().map(|i| i.encode()).collect();
-    let out = run_program(
-        &cfg,
-        backend,
-        sim.as_mut(),
-        &words,
-        &image,
-        &regions,
-        args.vcd.as_deref(),
-    )
-    .map_err(|e| e.to_string())?;
+    let (out, backend_name) = match &args.backend {
+        BackendArg::Board(port) => {
+            let out = run_on_board(&cfg, port, args.baud, &words, &image, &regions)?;
+            (out, format!("board:{}", port.display()))
+        }
+        b => {
+            let backend = if *b == BackendArg::Model {
+                Backend::Model
+            } else {
+                Backend::Verilator
+            };
+            let mut sim = match backend {
+                Backend::Verilator => {
+                    if !args.json {
+                        eprintln!(
+                            "minilpu: building the verilated tile `{}` (cached after the first run)...",
+                            cfg.name
+                        );
+                    }
+                    Some(TileSim::build(&cfg, args.vcd.is_some()).map_err(|e| e.to_string())?)
+                }
+                Backend::Model => None,
+            };
+            let out = run_program(
+                &cfg,
+                backend,
+                sim.as_mut(),
+                &words,
+                &image,
+                &regions,
+                args.vcd.as_deref(),
+            )
+            .map_err(|e| e.to_string())?;
+            (out, backend.name().to_string())
+        }
+    };
     for (data, file) in out.dumps.iter().zip(&files) {
         match data {
             RegionData::Bank(w) => {
@@ -281,7 +320,7 @@ pub fn run(args: RunArgs) -> Result<bool, String> {
                 "cycles": out.cycles,
                 "predicted_cycles": out.predicted_cycles,
                 "instructions": prog.len(),
-                "backend": backend.name(),
+                "backend": backend_name,
                 "preset": cfg.name,
                 "dumps": files,
             })
@@ -290,7 +329,7 @@ pub fn run(args: RunArgs) -> Result<bool, String> {
         println!(
             "{name} on {} ({}): {} at {} after {} cycles (predicted {})",
             cfg.name,
-            backend.name(),
+            backend_name,
             out.status.name(),
             located(&locs, out.pc),
             out.cycles,
@@ -298,4 +337,38 @@ pub fn run(args: RunArgs) -> Result<bool, String> {
         );
     }
     Ok(ok)
+}
+
+/// Run on a board behind the UART bridge: connect, check that the board's tile is the
+/// configuration the program was assembled for, then load, run and dump.
+fn run_on_board(
+    cfg: &TileConfig,
+    port: &Path,
+    baud: u32,
+    words: &[u64],
+    image: &[(VAddr, Vec<i8>)],
+    regions: &[Region],
+) -> Result<ProgramOutcome, String> {
+    let p = SerialPort::open(port, baud).map_err(|e| format!("{}: {e}", port.display()))?;
+    let mut link = HostLink::connect(p).map_err(|e| format!("{}: {e}", port.display()))?;
+    let i = link.info().expect("connected");
+    let want = (cfg.lanes, cfg.cols, cfg.banks, cfg.requant_lanes);
+    if (i.lanes, i.cols, i.banks, i.requant_lanes) != want {
+        return Err(format!(
+            "{}: the board's tile has {} lanes, {} columns, {} banks, {} requantizer lanes; \
+             config `{}` has {}, {}, {}, {} (pick the board's preset with --preset)",
+            port.display(),
+            i.lanes,
+            i.cols,
+            i.banks,
+            i.requant_lanes,
+            cfg.name,
+            want.0,
+            want.1,
+            want.2,
+            want.3
+        ));
+    }
+    run_program_link(cfg, &mut link, words, image, regions)
+        .map_err(|e| format!("{}: {e}", port.display()))
 }

@@ -273,3 +273,83 @@ fn full_ulx3s_85f_bitstream() {
     assert!(j["bitstream"].is_string(), "{j}");
     assert_eq!(code, Some(if j["meets_timing"] == true { 0 } else { 1 }));
 }
+
+/// `minilpu run --backend board:PATH` on the simulated board behind a pseudo-terminal:
+/// the same host code a real board gets, the same results as the golden model.
+#[test]
+fn run_on_a_simulated_board_matches_the_model() {
+    use minilpu_testbench::board_sim::BoardSim;
+    let cfg = minilpu_model::TileConfig::preset("sim-small").unwrap();
+    // 8 cycles per UART bit; a generous inter-byte timeout (the host is another process).
+    let sim = BoardSim::build(&cfg, 8, 200_000)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .spawn_pty()
+        .unwrap();
+    let d = dir("run_board");
+    let s1: Vec<i8> = (0..16).map(|i| (i * 7 % 23) as i8 - 11).collect();
+    let s2: Vec<i8> = (0..16).map(|i| (i * 5 % 19) as i8 - 9).collect();
+    let (f1, f2) = (d.join("s1.npy"), d.join("s2.npy"));
+    minilpu_model::npy::write_i8(&f1, &[4, 4], &s1).unwrap();
+    minilpu_model::npy::write_i8(&f2, &[4, 4], &s2).unwrap();
+    let prog = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/programs/argmax.s");
+    let args = |backend: &str, out: &PathBuf| -> Vec<String> {
+        vec![
+            "run".into(),
+            "--preset".into(),
+            "sim-small".into(),
+            "--program".into(),
+            prog.display().to_string(),
+            "--load".into(),
+            format!("b0:0={}", f1.display()),
+            "--load".into(),
+            format!("b1:0={}", f2.display()),
+            "--dump".into(),
+            format!("b0:8:9={}", out.display()),
+            "--backend".into(),
+            backend.into(),
+            "--json".into(),
+        ]
+    };
+    let (ob, om) = (d.join("board.npy"), d.join("model.npy"));
+    let board = format!("board:{}", sim.path().display());
+    let o = bin().args(args(&board, &ob)).output().unwrap();
+    let jb = json_of(&o);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bin().args(args("model", &om)).output().unwrap();
+    let jm = json_of(&o);
+    for k in ["status", "pc", "cycles"] {
+        assert_eq!(jb[k], jm[k], "{k}");
+    }
+    assert_eq!(jb["backend"], Value::String(board.clone()));
+    assert_eq!(std::fs::read(&ob).unwrap(), std::fs::read(&om).unwrap());
+    // A preset that is not the board's tile is refused by name.
+    let o = bin()
+        .args([
+            "run",
+            "--preset",
+            "ulx3s-85f",
+            "--program",
+            &prog.display().to_string(),
+            "--backend",
+            &board,
+            "--no-check",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("config `ulx3s-85f`"));
+    drop(sim);
+    // No such port: a clear error.
+    let o = bin()
+        .args([
+            "run",
+            "--program",
+            &prog.display().to_string(),
+            "--backend",
+            "board:/dev/ttyUSB-none",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/dev/ttyUSB-none"));
+}

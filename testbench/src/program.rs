@@ -138,3 +138,43 @@ pub fn run_program(
         }
     }
 }
+
+/// As [`run_program`] on a tile behind the UART host bridge (a real board on a serial
+/// port, or the simulated board on a pseudo-terminal): the same loads, run and dumps,
+/// through [`HostLink`]; the cycles are the tile's own counter.
+pub fn run_program_link<S: std::io::Read + std::io::Write>(
+    cfg: &TileConfig,
+    link: &mut crate::host_link::HostLink<S>,
+    words: &[u64],
+    image: &[(VAddr, Vec<i8>)],
+    regions: &[Region],
+) -> Result<ProgramOutcome, crate::host_link::LinkError> {
+    for (at, w) in image {
+        link.write_word(*at, w)?;
+    }
+    link.load_program(words)?;
+    let run = link.run()?;
+    let predicted = summarize_words(cfg, words).predicted_cycles;
+    let mut dumps = Vec::new();
+    for r in regions {
+        dumps.push(match *r {
+            Region::Bank { at, len } => RegionData::Bank(
+                (0..len)
+                    .map(|i| link.read_word(at.offset(i)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Region::Acc { row, len } => RegionData::Acc(
+                (row..row + len)
+                    .map(|i| link.read_acc(i))
+                    .collect::<Result<_, _>>()?,
+            ),
+        });
+    }
+    Ok(ProgramOutcome {
+        status: run.status,
+        pc: run.pc as usize,
+        cycles: run.cycles,
+        predicted_cycles: predicted,
+        dumps,
+    })
+}
