@@ -11,6 +11,6 @@
     v.max b0:8, b0:0, b1:0          ; m = max(s1, s2)
     wait 2                          ; the unit is busy 4 cycles; m lands meanwhile
     v.argmax b0:12, b0:8            ; index of the first maximum of m
-    wait 3
+    wait 4                          ; argmax keeps the unit busy V + 2 cycles
     v.add b0:16, b0:0, b1:0
     halt

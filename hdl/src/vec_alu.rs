@@ -103,21 +103,38 @@ wire [7:0] relu{l} = a${l}[7] ? 8'h00 : a${l};
 "
             );
         }
-        // Argmax of one word: a linear scan keeps the lowest index on ties.
-        v += "wire [7:0] m0 = a$0;\nwire [7:0] i0 = 8'd0;\n";
-        for l in 1..n {
-            let p = l - 1;
-            v += &format!(
-                "wire gt{l} = $signed(a${l}) > $signed(m{p});\nwire [7:0] m{l} = gt{l} ? a${l} : m{p};\nwire [7:0] i{l} = gt{l} ? 8'd{l} : i{p};\n"
-            );
+        // Argmax of one word: a balanced tree of pairwise compares (log2(lanes) deep);
+        // the right (higher) half wins only when strictly greater, so the lowest index
+        // wins on ties.
+        let mut level: Vec<(String, String)> = (0..n)
+            .map(|l| (format!("a${l}"), format!("8'd{l}")))
+            .collect();
+        let mut k = 0;
+        while level.len() > 1 {
+            let mut next = Vec::new();
+            for (j, pair) in level.chunks(2).enumerate() {
+                if let [(ml, il), (mr, ir)] = pair {
+                    v += &format!(
+                        "wire gt{k}_{j} = $signed({mr}) > $signed({ml});\n\
+wire [7:0] m{k}_{j} = gt{k}_{j} ? {mr} : {ml};\n\
+wire [7:0] i{k}_{j} = gt{k}_{j} ? {ir} : {il};\n"
+                    );
+                    next.push((format!("m{k}_{j}"), format!("i{k}_{j}")));
+                } else {
+                    next.push(pair[0].clone());
+                }
+            }
+            level = next;
+            k += 1;
         }
+        let (wmax, widx) = level.pop().expect("lanes >= 1");
         v += "always @(*) begin\n";
         for l in 0..n {
             v += &format!(
                 "    case (op)\n        3'd0: y${l} = add{l};\n        3'd1: y${l} = max{l};\n        3'd2: y${l} = relu{l};\n        default: y${l} = a${l};\n    endcase\n"
             );
         }
-        v += &format!("    wmax = m{};\n    widx = i{};\nend\n", n - 1, n - 1);
+        v += &format!("    wmax = {wmax};\n    widx = {widx};\nend\n");
         Verilog::Custom(v)
     }
 }

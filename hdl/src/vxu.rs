@@ -7,11 +7,16 @@
 //!                                        --> argmax: best value and index
 //! ```
 //! Issued at cycle `t`: reads word `i` of the sources in `t+1+i` (`i < V`), writes
-//! `dst + i` in `t+2+i`; argmax writes its one result word in `t+V+2`. The write side
+//! `dst + i` in `t+2+i`; argmax writes its one result word in `t+V+3`. The write side
 //! carries its own copy of the operation and destination, so a new instruction may
 //! issue while the last word of the previous one is still being written.
-//! - **Occupancy**: `ready` from `t+V` (`t+V+1` for argmax).
-//! - **Activity**: until `t+V+1` (`t+V+2` for argmax).
+//!
+//! Argmax is a two-stage pipeline so that no cycle holds more than one word's reduction
+//! or one running compare: in `t+2+i` the word read in `t+1+i` goes through the ALU's
+//! compare tree (largest lane, lowest index on ties) into a register; in `t+3+i` that
+//! word maximum is compared with the running best; the index is written in `t+V+3`.
+//! - **Occupancy**: `ready` from `t+V` (`t+V+2` for argmax).
+//! - **Activity**: until `t+V+1` (`t+V+3` for argmax).
 //! - **Reset**: none; idle at power-up.
 
 use crate::vec_alu::{vop, VecAlu};
@@ -85,14 +90,19 @@ pub struct Vxu {
     addr_d: DFF<Bits<16>>,
     bank_d: DFF<Bits<8>>,
     words_d: DFF<Bits<32>>,
-    // argmax
+    // argmax: stage 1 (the word's maximum and its index), stage 2 (running best)
+    p_v: DFF<Bit>,
+    p_first: DFF<Bit>,
+    p_last: DFF<Bit>,
+    p_max: DFF<Bits<8>>,
+    p_idx: DFF<Bits<32>>,
     best: DFF<Bits<8>>,
     bidx: DFF<Bits<32>>,
     am_we: DFF<Bit>,
     am_bank: DFF<Bits<8>>,
     am_addr: DFF<Bits<16>>,
     is_am: Signal<Local, Bit>,
-    cand: Signal<Local, Bits<32>>,
+    am_tail: Signal<Local, Bit>,
     lshift: Constant<Bits<8>>,
     k_add: Constant<Bits<3>>,
     k_max: Constant<Bits<3>>,
@@ -144,13 +154,18 @@ impl Vxu {
             addr_d: Default::default(),
             bank_d: Default::default(),
             words_d: Default::default(),
+            p_v: Default::default(),
+            p_first: Default::default(),
+            p_last: Default::default(),
+            p_max: Default::default(),
+            p_idx: Default::default(),
             best: Default::default(),
             bidx: Default::default(),
             am_we: Default::default(),
             am_bank: Default::default(),
             am_addr: Default::default(),
             is_am: Default::default(),
-            cand: Default::default(),
+            am_tail: Default::default(),
             lshift: Constant::new((lanes.trailing_zeros() as u64).to_bits()),
             k_add: Constant::new(vop::ADD.to_bits()),
             k_max: Constant::new(vop::MAX.to_bits()),
@@ -165,7 +180,8 @@ impl Logic for Vxu {
     fn update(&mut self) {
         dff_setup!(
             self, clock, left, r_op, aaddr, baddr, daddr, abank, bbank, dbank, words, v_d, last_d,
-            op_d, addr_d, bank_d, words_d, best, bidx, am_we, am_bank, am_addr
+            op_d, addr_d, bank_d, words_d, p_v, p_first, p_last, p_max, p_idx, best, bidx, am_we,
+            am_bank, am_addr
         );
         // Read side.
         self.re_a.next = self.left.q.val() != 0;
@@ -176,7 +192,11 @@ impl Logic for Vxu {
         self.rb_bank.next = self.bbank.q.val();
         self.rb_addr.next = self.baddr.q.val();
         self.is_am.next = self.r_op.q.val() == self.k_argmax.val();
-        self.ready.next = (self.left.q.val() == 0) | ((self.left.q.val() == 1) & !self.is_am.val());
+        // An argmax's last word is in stage 1 in `t+V+1`: the unit frees up a cycle later.
+        self.am_tail.next =
+            self.v_d.q.val() & self.last_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
+        self.ready.next = ((self.left.q.val() == 0) & !self.am_tail.val())
+            | ((self.left.q.val() == 1) & !self.is_am.val());
         self.v_d.d.next = self.left.q.val() != 0;
         self.last_d.d.next = self.left.q.val() == 1;
         self.op_d.d.next = self.r_op.q.val();
@@ -213,19 +233,22 @@ impl Logic for Vxu {
         self.we.next = self.v_d.q.val() & (self.op_d.q.val() != self.k_argmax.val());
         self.w_bank.next = self.bank_d.q.val();
         self.w_addr.next = self.addr_d.q.val();
-        // Argmax: keep the first maximum; write the index one cycle after the last word.
-        self.cand.next =
-            (self.words_d.q.val() << self.lshift.val()) + bit_cast::<32, 8>(self.alu.widx.val());
-        if self.v_d.q.val()
-            & (self.op_d.q.val() == self.k_argmax.val())
-            & ((self.words_d.q.val() == 0)
-                | ((self.alu.wmax.val() ^ 0x80) > (self.best.q.val() ^ 0x80)))
+        // Argmax stage 1: the word's maximum and its flat index (lanes is a power of two,
+        // so the word number and the lane index do not overlap: no adder).
+        self.p_v.d.next = self.v_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
+        self.p_first.d.next = self.words_d.q.val() == 0;
+        self.p_last.d.next = self.last_d.q.val();
+        self.p_max.d.next = self.alu.wmax.val();
+        self.p_idx.d.next =
+            (self.words_d.q.val() << self.lshift.val()) | bit_cast::<32, 8>(self.alu.widx.val());
+        // Stage 2: keep the first maximum; write the index one cycle after the last word.
+        if self.p_v.q.val()
+            & (self.p_first.q.val() | ((self.p_max.q.val() ^ 0x80) > (self.best.q.val() ^ 0x80)))
         {
-            self.best.d.next = self.alu.wmax.val();
-            self.bidx.d.next = self.cand.val();
+            self.best.d.next = self.p_max.q.val();
+            self.bidx.d.next = self.p_idx.q.val();
         }
-        self.am_we.d.next =
-            self.v_d.q.val() & self.last_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
+        self.am_we.d.next = self.p_v.q.val() & self.p_last.q.val();
         if self.v_d.q.val() & self.last_d.q.val() {
             self.am_bank.d.next = self.bank_d.q.val();
             self.am_addr.d.next = self.addr_d.q.val();
@@ -241,6 +264,7 @@ impl Logic for Vxu {
                 self.w_data[l].next = self.bidx.q.val().get_bits::<8>(8 * l);
             }
         }
-        self.active.next = (self.left.q.val() != 0) | self.v_d.q.val() | self.am_we.q.val();
+        self.active.next =
+            (self.left.q.val() != 0) | self.v_d.q.val() | self.p_v.q.val() | self.am_we.q.val();
     }
 }

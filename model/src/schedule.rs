@@ -32,8 +32,8 @@
 //! - Busy-until and last effect per instruction: `mxu.load` `t+I` / `t+I+1`; `mxu.run`
 //!   `t+R` / `t+R+6` (with `load w`: MXU-load busy until `t+I` too, last effect
 //!   `max(t+R+6, t+I+1)`); `rq.param` `t+pw` / `t+pw+1`; `rq.run` `t+R*beats` /
-//!   `t+R*beats+7`; `v.add/max/relu/copy` `t+V` / `t+V+1`; `v.argmax` `t+V+1` /
-//!   `t+V+2`; sequencer instructions have their last effect at `t`.
+//!   `t+R*beats+7`; `v.add/max/relu/copy` `t+V` / `t+V+1`; `v.argmax` `t+V+2` /
+//!   `t+V+3`; sequencer instructions have their last effect at `t`.
 //! - `loop n, end` at pc `p` pushes `{n, start p+1, end}`; after the instruction at pc
 //!   `end-1` issues (and its wait has elapsed) the next pc is `start` while iterations
 //!   remain, else `end` (pop). The jump back costs no cycle. Only the innermost loop can
@@ -205,7 +205,7 @@ pub fn timing(cfg: &TileConfig, instr: &Instr, vlen: u16) -> Timing {
         Instr::VBin { .. } => (v, v + 1),
         Instr::VUn {
             op: VUnOp::Argmax, ..
-        } => (v + 1, v + 2),
+        } => (v + 2, v + 3),
         Instr::VUn { .. } => (v, v + 1),
         Instr::Send { .. } => {
             let (n, t) = (link_frames(cfg, vlen) as u64, cfg.link_frame_cycles());

@@ -338,7 +338,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             if op == VUnOp::Argmax {
                 let c1 = cfg.clone();
                 p.at(
-                    t + v as u64 + 2,
+                    t + v as u64 + 3,
                     true,
                     Box::new(move |m, s| {
                         let out = argmax_word(&c1, &s.words.concat());

@@ -341,7 +341,7 @@ fn busy(cfg: &TileConfig, rng: &mut Rng) -> Vec<(Vec<Instr>, usize, String)> {
                 copy,
             ],
             2,
-            "v.copy in the cycle after v.argmax (busy V + 1)".into(),
+            "v.copy in the cycle after v.argmax (busy V + 2)".into(),
         ),
         (
             vec![run(2, None), run(1, None)],

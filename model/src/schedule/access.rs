@@ -15,7 +15,7 @@
 //! | `rq.run` | acc read `X = t+1+r*beats+g` (beat `g`); bank(dst) write `t+(r+1)*beats+7` | reads acc row `acc+r` at `X`; the bias, multiplier and shift of beat `g`'s columns at `X+1` (they travel with the value into the lanes); writes `dst+r` |
 //! | `v.add`, `v.max` | bank(a), bank(b) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
 //! | `v.relu`, `v.copy` | bank(a) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
-//! | `v.argmax` | bank(a) read `t+1+i`; bank(dst) write `t+V+2` | likewise |
+//! | `v.argmax` | bank(a) read `t+1+i`; bank(dst) write `t+V+3` | likewise |
 //! | `send` | bank(src) read `t+j*T+1+i`, `i < P_j`; link post `t+j*T+2+P` | reads `src+j*P+i` |
 //! | `recv` | link check `t+j*T+1`; bank(dst) write `t+j*T+2+i`, `i < P_j`, for the frames it moves (a failed check ends it) | writes `dst+j*P+i` |
 //!
@@ -198,8 +198,8 @@ pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
                 }
             }
             if op == VUnOp::Argmax {
-                f(port(Port::BankWrite(dst.bank), t + v + 2));
-                f(wr(bw(dst.bank, dst.word as usize), t + v + 2));
+                f(port(Port::BankWrite(dst.bank), t + v + 3));
+                f(wr(bw(dst.bank, dst.word as usize), t + v + 3));
             }
         }
         Instr::Send { src } => {

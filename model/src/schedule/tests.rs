@@ -140,7 +140,7 @@ fn requantize_timing_on_icebreaker() {
 fn vector_ops_at_minimum_spacing() {
     // vlen 3 at 0; v.add at 1: VXU busy until 4, writes b0:10..12 at 3, 4, 5; wait 1 at
     // 2 (2..=3); v.argmax at 4 reads b0:10..12 at 5, 6, 7 (each after its write), writes
-    // at 4 + 3 + 2 = 9 (its last effect); halt at 5; cycles = 10.
+    // at 4 + 3 + 3 = 10 (its last effect); halt at 5; cycles = 11.
     let p = [
         Instr::Vlen(3),
         Instr::VBin {
@@ -158,7 +158,7 @@ fn vector_ops_at_minimum_spacing() {
         Instr::Halt,
     ];
     let s = check(&small(), &p).unwrap();
-    assert_eq!(s.end.predicted_cycles, 10);
+    assert_eq!(s.end.predicted_cycles, 11);
     assert_eq!(s.issues[3].vlen, 3);
     // Without the wait: BUSY at pc 2, cycle 2.
     let q = [p[0], p[1], p[3], p[4]];
