@@ -179,12 +179,40 @@ impl Logic for Decoder {
         let [wb, wm, ws] = minilpu_model::schedule::param_sections(c);
         let pw = wb + wm + ws;
         let sh = OPCODE_SHIFT;
-        // depth of a bank number held in `b` (5 bits): bank 0 activations, else weights
-        let depth = |b: &str| {
+        // Range checks, written so that no check adds two instruction fields and then
+        // compares (two carry chains in series after the instruction memory):
+        // `x + k > D` (constants) is `x > D - k`; `x + vlen > D` is `x > D - vlen`, with
+        // `D - vlen` computed from the vlen register while the word is read; `x + y > K`
+        // is the carry out of `x + y + (2^15 - 1 - K)` with the constant folded in by a
+        // carry-save step (one chain).
+        let gt_k = |x: &str, k: i64| -> String {
+            if k < 0 {
+                "1'b1".into()
+            } else if k >= 1 << 14 {
+                "1'b0".into()
+            } else {
+                format!("({{1'b0, {x}}} > 15'd{k})")
+            }
+        };
+        // `x + k > depth(b)`: bank 0 holds activations, the others weights.
+        let over_k = |x: &str, b: &str, k: i64| -> String {
             format!(
-                "(({b} == 5'd0) ? 15'd{} : 15'd{})",
-                c.act_depth, c.bank_depth
+                "(({b} == 5'd0) ? {} : {})",
+                gt_k(x, c.act_depth as i64 - k),
+                gt_k(x, c.bank_depth as i64 - k)
             )
+        };
+        // `x + vlen > depth(b)`.
+        let over_v = |x: &str, b: &str| -> String {
+            format!(
+                "(({b} == 5'd0) ? (room_a[16] | ({{2'b0, {x}}} > room_a[15:0])) : \
+                 (room_b[16] | ({{2'b0, {x}}} > room_b[15:0])))"
+            )
+        };
+        // `x + y > k` for 14-bit fields and a constant `k`.
+        let over_xy = |x: &str, y: &str, k: usize| -> String {
+            let cst = (1u64 << 15) - 1 - k as u64;
+            format!("over_xy({x}, {y}, 15'd{cst})")
         };
         Verilog::Custom(format!(
             "\
@@ -235,15 +263,27 @@ wire badbank = ((k_rqp | k_send | k_recv | k_vun | k_vbin) & (f0b >= 5'd{banks})
                (k_vbin & (f2b >= 5'd{banks})) |
                (k_rqr & (rqb >= 5'd{banks}));
 wire [15:0] vl = k_vlen ? iw[15:0] : vlen;
-wire mxl_over = ({{1'b0, (k_mxl ? f0w : rw)}} + 15'd{install}) > 15'd{bank_depth};
+// x + y + c >= 2^15 (x, y 14 bit): carry-save, then one carry chain
+function over_xy(input [13:0] x, input [13:0] y, input [14:0] c);
+    reg [15:0] sx, cy, sum;
+    begin
+        sx = {{2'b0, x}} ^ {{2'b0, y}} ^ {{1'b0, c}};
+        cy = {{(({{1'b0, x}} & {{1'b0, y}}) | ({{1'b0, x}} & c) | ({{1'b0, y}} & c)), 1'b0}};
+        sum = sx + cy;
+        over_xy = sum[15];
+    end
+endfunction
+wire [16:0] room_a = 17'd{act_depth} - {{1'b0, vlen}};
+wire [16:0] room_b = 17'd{bank_depth} - {{1'b0, vlen}};
+wire mxl_over = k_mxl ? {mxl_f0} : {mxl_rw};
 wire r_mxl = (k_mxl | (k_mxr & rload)) & mxl_over;
-wire r_mxr = k_mxr & ((({{1'b0, ra}} + {{1'b0, rrows}}) > 15'd{act_depth}) | (({{1'b0, racc}} + {{1'b0, rrows}}) > 15'd{acc_depth}));
-wire r_rqp = k_rqp & (({{1'b0, f0w}} + 15'd{pw}) > {d0});
-wire r_rqr = k_rqr & ((({{1'b0, qacc}} + {{1'b0, qrows}}) > 15'd{acc_depth}) | (({{1'b0, rqw}} + {{1'b0, qrows}}) > {dq}));
-wire r_vdst = (k_vun | k_vbin | k_recv) & (({{1'b0, f0w}} + {{1'b0, (opc == 5'd{vam}) ? 16'd1 : vlen}}) > {{1'b0, {d0}}});
-wire r_vsrc = ((k_vun | k_vbin) & (({{1'b0, f1w}} + {{1'b0, vlen}}) > {{1'b0, {d1}}})) |
-              (k_vbin & (({{1'b0, f2w}} + {{1'b0, vlen}}) > {{1'b0, {d2}}})) |
-              (k_send & (({{1'b0, f0w}} + {{1'b0, vlen}}) > {{1'b0, {d0}}}));
+wire r_mxr = k_mxr & ({mxr_a} | {mxr_acc});
+wire r_rqp = k_rqp & {rqp_over};
+wire r_rqr = k_rqr & ({rqr_acc} | ((rqb == 5'd0) ? {rqr_a} : {rqr_b}));
+wire r_vdst = (k_vun | k_vbin | k_recv) & ((opc == 5'd{vam}) ? {vdst1} : {vdst});
+wire r_vsrc = ((k_vun | k_vbin) & {vsrc1}) |
+              (k_vbin & {vsrc2}) |
+              (k_send & {vdst});
 wire bad = !known | ((body & ~used) != 59'd0) | zero_n | big_vlen | badbank;
 always @(*) begin
     illegal = bad;
@@ -285,15 +325,20 @@ end
             send = op::SEND,
             recv = op::RECV,
             banks = c.banks,
-            install = c.install_cycles(),
             bank_depth = c.bank_depth,
             act_depth = c.act_depth,
-            acc_depth = c.acc_depth,
-            pw = pw,
-            d0 = depth("f0b"),
-            d1 = depth("f1b"),
-            d2 = depth("f2b"),
-            dq = depth("rqb"),
+            mxl_f0 = gt_k("f0w", c.bank_depth as i64 - c.install_cycles() as i64),
+            mxl_rw = gt_k("rw", c.bank_depth as i64 - c.install_cycles() as i64),
+            mxr_a = over_xy("ra", "rrows", c.act_depth),
+            mxr_acc = over_xy("racc", "rrows", c.acc_depth),
+            rqp_over = over_k("f0w", "f0b", pw as i64),
+            rqr_acc = over_xy("qacc", "qrows", c.acc_depth),
+            rqr_a = over_xy("rqw", "qrows", c.act_depth),
+            rqr_b = over_xy("rqw", "qrows", c.bank_depth),
+            vdst1 = over_k("f0w", "f0b", 1),
+            vdst = over_v("f0w", "f0b"),
+            vsrc1 = over_v("f1w", "f1b"),
+            vsrc2 = over_v("f2w", "f2b"),
         ))
     }
 }

@@ -256,8 +256,22 @@ impl Logic for Sequencer {
         }
         // An instruction is up for issue this cycle.
         self.live.next = self.run.q.val() & (self.waitc.q.val() == 0);
+        // Any check fails: a flat OR (the priority chain below only picks the code).
+        self.fault.next = (self.pc.q.val() == self.imem_depth.val())
+            | self.dec.illegal.val()
+            | self.dec.range.val()
+            | (self.dec.is_loop.val()
+                & ((self.dec.loop_end.val() <= self.pc.q.val() + 1)
+                    | (self.dec.loop_end.val() > self.imem_depth.val())
+                    | ((self.sp.q.val() != 0) & (self.dec.loop_end.val() >= self.top_end.val()))
+                    | (self.sp.q.val() == self.max_depth.val())))
+            | (self.dec.use_mxl.val() & !self.mxl_ready.val())
+            | (self.dec.use_mxr.val() & !self.mxr_ready.val())
+            | ((self.dec.is_rqp.val() | self.dec.is_rqr.val()) & !self.rqu_ready.val())
+            | (self.dec.is_vx.val() & !self.vxu_ready.val())
+            | (self.dec.is_send.val() & !self.tx_ready.val())
+            | (self.dec.is_recv.val() & !self.rx_ready.val());
         // Checks, in priority order.
-        self.fault.next = true;
         self.fcode.next = 0.into();
         if self.pc.q.val() == self.imem_depth.val() {
             self.fcode.next = self.c_pc.val();
@@ -280,8 +294,6 @@ impl Logic for Sequencer {
             | (self.dec.is_recv.val() & !self.rx_ready.val())
         {
             self.fcode.next = self.c_busy.val();
-        } else {
-            self.fault.next = false;
         }
         // A link error stops the run (and, after `halt`, turns an OK status into LINK).
         self.lstop.next = (self.recv_err.val() | self.send_err.val())
@@ -319,7 +331,10 @@ impl Logic for Sequencer {
         {
             self.next_pc.next = self.top_start.val();
         }
-        if self.go.val() {
+        // The sequencer's own state advances whenever an instruction is up (`live`), not
+        // only when it issues (`go`): if it faults, the run stops and `start` resets what
+        // matters (pc, wait, vlen, loop depth), so only the units wait for the checks.
+        if self.live.val() {
             self.pc.d.next = self.next_pc.val();
             if self.dec.is_wait.val() {
                 self.waitc.d.next = self.dec.n.val();
@@ -375,11 +390,13 @@ impl Logic for Sequencer {
                 self.cpc.d.next = self.spc.q.val();
             }
         }
-        // Instruction fetch: the word needed in the next cycle.
+        // Instruction fetch: the word needed in the next cycle. While an instruction is
+        // up, fetch its successor whether or not it issues (if it does not, the run
+        // stops and the word is not used): the checks stay off the fetch path.
         self.imem_raddr.next = 0.into();
         if self.run.q.val() {
             self.imem_raddr.next = self.pc.q.val();
-            if self.go.val() {
+            if self.live.val() {
                 self.imem_raddr.next = self.next_pc.val();
             }
         }
