@@ -3,8 +3,13 @@
 //!
 //! ```text
 //!   a[lanes], b[lanes], op --> y[lanes]        (op: 0 add, 1 max, 2 relu, 3 copy)
-//!   a[lanes] ---------------> wmax, widx       (largest lane of `a`, lowest index wins)
+//!   a[lanes] ---------------> pm[n1], pi[n1]   (first levels of the argmax tree)
+//!   qm[n1], qi[n1] ---------> wmax, widx       (the other levels: largest, lowest index)
 //! ```
+//! The argmax tree compares pairs (the higher index wins only when strictly greater, so
+//! the lowest index wins on ties). Its `ceil(levels / 2)` first levels go from `a` to
+//! `pm`/`pi` (`n1` = [`VecAlu::partial_width`] nodes) and the rest from `qm`/`qi` to
+//! `wmax`/`widx`, so that the vector unit can put a register between the two halves.
 //! - **Latency**: 0 (combinational; the vector unit registers around it).
 //! - **Reset**: none (no state).
 //!
@@ -39,10 +44,60 @@ pub struct VecAlu {
     pub op: Signal<In, Bits<3>>,
     /// Result per lane.
     pub y: Vec<Signal<Out, Bits<8>>>,
-    /// Largest lane of `a` (int8).
+    /// Argmax tree after its first levels: node maxima (int8).
+    pub pm: Vec<Signal<Out, Bits<8>>>,
+    /// Argmax tree after its first levels: lane index of each node maximum.
+    pub pi: Vec<Signal<Out, Bits<8>>>,
+    /// `pm` as registered by the caller.
+    pub qm: Vec<Signal<In, Bits<8>>>,
+    /// `pi` as registered by the caller.
+    pub qi: Vec<Signal<In, Bits<8>>>,
+    /// Largest of `qm` (int8).
     pub wmax: Signal<Out, Bits<8>>,
     /// Lowest lane index holding `wmax`.
     pub widx: Signal<Out, Bits<8>>,
+}
+
+/// Levels of the argmax tree over `lanes` values.
+fn tree_levels(lanes: usize) -> usize {
+    lanes.next_power_of_two().trailing_zeros() as usize
+}
+
+/// One argmax tree level: pairs, the right one wins only when strictly greater.
+fn level_of<T: Clone>(nodes: &[T], gt: impl Fn(&T, &T) -> bool) -> Vec<T> {
+    nodes
+        .chunks(2)
+        .map(|p| match p {
+            [l, r] if gt(r, l) => r.clone(),
+            _ => p[0].clone(),
+        })
+        .collect()
+}
+
+/// Verilog for up to `levels` levels of the argmax tree over `(max, index)` nodes.
+fn tree_verilog(
+    v: &mut String,
+    tag: &str,
+    mut nodes: Vec<(String, String)>,
+    levels: usize,
+) -> Vec<(String, String)> {
+    for k in 0..levels {
+        let mut next = Vec::new();
+        for (j, pair) in nodes.chunks(2).enumerate() {
+            if let [(ml, il), (mr, ir)] = pair {
+                *v += &format!(
+                    "wire {tag}gt{k}_{j} = $signed({mr}) > $signed({ml});\n\
+wire [7:0] {tag}m{k}_{j} = {tag}gt{k}_{j} ? {mr} : {ml};\n\
+wire [7:0] {tag}i{k}_{j} = {tag}gt{k}_{j} ? {ir} : {il};\n"
+                );
+                next.push((format!("{tag}m{k}_{j}"), format!("{tag}i{k}_{j}")));
+            } else {
+                next.push(pair[0].clone());
+            }
+        }
+        nodes = next;
+    }
+    nodes
 }
 
 impl VecAlu {
@@ -53,9 +108,27 @@ impl VecAlu {
             b: crate::vec_of(lanes),
             op: Default::default(),
             y: crate::vec_of(lanes),
+            pm: crate::vec_of(Self::partial_width(lanes)),
+            pi: crate::vec_of(Self::partial_width(lanes)),
+            qm: crate::vec_of(Self::partial_width(lanes)),
+            qi: crate::vec_of(Self::partial_width(lanes)),
             wmax: Default::default(),
             widx: Default::default(),
         }
+    }
+
+    /// Levels of the argmax tree in the first half (from `a` to `pm`).
+    fn first_levels(lanes: usize) -> usize {
+        tree_levels(lanes).div_ceil(2)
+    }
+
+    /// Nodes after the first half of the argmax tree (the width of `pm`, `qm`).
+    pub fn partial_width(lanes: usize) -> usize {
+        let mut n = lanes;
+        for _ in 0..Self::first_levels(lanes) {
+            n = n.div_ceil(2);
+        }
+        n
     }
 }
 
@@ -66,7 +139,25 @@ fn s8(v: &Signal<In, Bits<8>>) -> i32 {
 impl Logic for VecAlu {
     fn update(&mut self) {
         let op = self.op.val().index() as u64;
-        let mut best = (0usize, i32::MIN);
+        let gt = |r: &(i32, u64), l: &(i32, u64)| r.0 > l.0;
+        let mut nodes: Vec<(i32, u64)> = (0..self.a.len())
+            .map(|l| (s8(&self.a[l]), l as u64))
+            .collect();
+        for _ in 0..Self::first_levels(self.a.len()) {
+            nodes = level_of(&nodes, gt);
+        }
+        for (j, (m, i)) in nodes.iter().enumerate() {
+            self.pm[j].next = ((*m as i8 as u8) as u64).to_bits();
+            self.pi[j].next = i.to_bits();
+        }
+        let mut nodes: Vec<(i32, u64)> = (0..self.qm.len())
+            .map(|j| (s8(&self.qm[j]), self.qi[j].val().index() as u64))
+            .collect();
+        while nodes.len() > 1 {
+            nodes = level_of(&nodes, gt);
+        }
+        self.wmax.next = ((nodes[0].0 as i8 as u8) as u64).to_bits();
+        self.widx.next = nodes[0].1.to_bits();
         for l in 0..self.a.len() {
             let (a, b) = (s8(&self.a[l]), s8(&self.b[l]));
             let y = match op {
@@ -76,15 +167,10 @@ impl Logic for VecAlu {
                 _ => a,
             };
             self.y[l].next = ((y as i8 as u8) as u64).to_bits();
-            if a > best.1 {
-                best = (l, a);
-            }
         }
-        self.wmax.next = ((best.1 as i8 as u8) as u64).to_bits();
-        self.widx.next = (best.0 as u64).to_bits();
     }
     fn connect(&mut self) {
-        for y in &mut self.y {
+        for y in self.y.iter_mut().chain(&mut self.pm).chain(&mut self.pi) {
             y.connect();
         }
         self.wmax.connect();
@@ -103,36 +189,27 @@ wire [7:0] relu{l} = a${l}[7] ? 8'h00 : a${l};
 "
             );
         }
-        // Argmax of one word: a balanced tree of pairwise compares (log2(lanes) deep);
-        // the right (higher) half wins only when strictly greater, so the lowest index
-        // wins on ties.
-        let mut level: Vec<(String, String)> = (0..n)
+        // Argmax of one word: the first half of the tree from `a` to `pm`/`pi`, the
+        // second from `qm`/`qi` (the caller's register of `pm`/`pi`) to `wmax`/`widx`.
+        let leaves = (0..n)
             .map(|l| (format!("a${l}"), format!("8'd{l}")))
             .collect();
-        let mut k = 0;
-        while level.len() > 1 {
-            let mut next = Vec::new();
-            for (j, pair) in level.chunks(2).enumerate() {
-                if let [(ml, il), (mr, ir)] = pair {
-                    v += &format!(
-                        "wire gt{k}_{j} = $signed({mr}) > $signed({ml});\n\
-wire [7:0] m{k}_{j} = gt{k}_{j} ? {mr} : {ml};\n\
-wire [7:0] i{k}_{j} = gt{k}_{j} ? {ir} : {il};\n"
-                    );
-                    next.push((format!("m{k}_{j}"), format!("i{k}_{j}")));
-                } else {
-                    next.push(pair[0].clone());
-                }
-            }
-            level = next;
-            k += 1;
-        }
-        let (wmax, widx) = level.pop().expect("lanes >= 1");
+        let part = tree_verilog(&mut v, "p", leaves, Self::first_levels(n));
+        let qs = (0..part.len())
+            .map(|j| (format!("qm${j}"), format!("qi${j}")))
+            .collect();
+        let rest = tree_levels(n) - Self::first_levels(n);
+        let (wmax, widx) = tree_verilog(&mut v, "q", qs, rest)
+            .pop()
+            .expect("lanes >= 1");
         v += "always @(*) begin\n";
         for l in 0..n {
             v += &format!(
                 "    case (op)\n        3'd0: y${l} = add{l};\n        3'd1: y${l} = max{l};\n        3'd2: y${l} = relu{l};\n        default: y${l} = a${l};\n    endcase\n"
             );
+        }
+        for (j, (m, i)) in part.iter().enumerate() {
+            v += &format!("    pm${j} = {m};\n    pi${j} = {i};\n");
         }
         v += &format!("    wmax = {wmax};\n    widx = {widx};\nend\n");
         Verilog::Custom(v)

@@ -11,10 +11,11 @@
 //! carries its own copy of the operation and destination, so a new instruction may
 //! issue while the last word of the previous one is still being written.
 //!
-//! Argmax is a two-stage pipeline so that no cycle holds more than one word's reduction
-//! or one running compare: in `t+2+i` the word read in `t+1+i` goes through the ALU's
-//! compare tree (largest lane, lowest index on ties) into a register; in `t+3+i` that
-//! word maximum is compared with the running best; the index is written in `t+V+3`.
+//! Argmax is a two-stage pipeline so that no cycle holds a whole word's reduction: in
+//! `t+2+i` the word read in `t+1+i` goes through the first half of the ALU's compare
+//! tree (largest lane, lowest index on ties) into registers; in `t+3+i` the second half
+//! finishes the word's maximum and compares it with the running best; the index is
+//! written in `t+V+3`.
 //! - **Occupancy**: `ready` from `t+V` (`t+V+2` for argmax).
 //! - **Activity**: until `t+V+1` (`t+V+3` for argmax).
 //! - **Reset**: none; idle at power-up.
@@ -94,8 +95,9 @@ pub struct Vxu {
     p_v: DFF<Bit>,
     p_first: DFF<Bit>,
     p_last: DFF<Bit>,
-    p_max: DFF<Bits<8>>,
-    p_idx: DFF<Bits<32>>,
+    p_m: Vec<DFF<Bits<8>>>,
+    p_i: Vec<DFF<Bits<8>>>,
+    p_base: DFF<Bits<32>>,
     best: DFF<Bits<8>>,
     bidx: DFF<Bits<32>>,
     am_we: DFF<Bit>,
@@ -108,6 +110,7 @@ pub struct Vxu {
     k_max: Constant<Bits<3>>,
     k_argmax: Constant<Bits<3>>,
     _lanes: usize,
+    _n1: usize,
 }
 
 impl Vxu {
@@ -157,8 +160,9 @@ impl Vxu {
             p_v: Default::default(),
             p_first: Default::default(),
             p_last: Default::default(),
-            p_max: Default::default(),
-            p_idx: Default::default(),
+            p_m: crate::vec_of(VecAlu::partial_width(lanes)),
+            p_i: crate::vec_of(VecAlu::partial_width(lanes)),
+            p_base: Default::default(),
             best: Default::default(),
             bidx: Default::default(),
             am_we: Default::default(),
@@ -171,6 +175,7 @@ impl Vxu {
             k_max: Constant::new(vop::MAX.to_bits()),
             k_argmax: Constant::new(vop::ARGMAX.to_bits()),
             _lanes: lanes,
+            _n1: VecAlu::partial_width(lanes),
         }
     }
 }
@@ -180,7 +185,7 @@ impl Logic for Vxu {
     fn update(&mut self) {
         dff_setup!(
             self, clock, left, r_op, aaddr, baddr, daddr, abank, bbank, dbank, words, v_d, last_d,
-            op_d, addr_d, bank_d, words_d, p_v, p_first, p_last, p_max, p_idx, best, bidx, am_we,
+            op_d, addr_d, bank_d, words_d, p_v, p_first, p_last, p_base, best, bidx, am_we,
             am_bank, am_addr
         );
         // Read side.
@@ -233,20 +238,27 @@ impl Logic for Vxu {
         self.we.next = self.v_d.q.val() & (self.op_d.q.val() != self.k_argmax.val());
         self.w_bank.next = self.bank_d.q.val();
         self.w_addr.next = self.addr_d.q.val();
-        // Argmax stage 1: the word's maximum and its flat index (lanes is a power of two,
-        // so the word number and the lane index do not overlap: no adder).
+        // Argmax stage 1: the first half of the word's compare tree, and the word's
+        // first flat index (lanes is a power of two: the lane index is OR-ed in, no adder).
         self.p_v.d.next = self.v_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
         self.p_first.d.next = self.words_d.q.val() == 0;
         self.p_last.d.next = self.last_d.q.val();
-        self.p_max.d.next = self.alu.wmax.val();
-        self.p_idx.d.next =
-            (self.words_d.q.val() << self.lshift.val()) | bit_cast::<32, 8>(self.alu.widx.val());
-        // Stage 2: keep the first maximum; write the index one cycle after the last word.
+        self.p_base.d.next = self.words_d.q.val() << self.lshift.val();
+        for j in 0..self._n1 {
+            self.p_m[j].clock.next = self.clock.val();
+            self.p_i[j].clock.next = self.clock.val();
+            self.p_m[j].d.next = self.alu.pm[j].val();
+            self.p_i[j].d.next = self.alu.pi[j].val();
+            self.alu.qm[j].next = self.p_m[j].q.val();
+            self.alu.qi[j].next = self.p_i[j].q.val();
+        }
+        // Stage 2: the rest of the tree; keep the first maximum; write the index one
+        // cycle after the last word.
         if self.p_v.q.val()
-            & (self.p_first.q.val() | ((self.p_max.q.val() ^ 0x80) > (self.best.q.val() ^ 0x80)))
+            & (self.p_first.q.val() | ((self.alu.wmax.val() ^ 0x80) > (self.best.q.val() ^ 0x80)))
         {
-            self.best.d.next = self.p_max.q.val();
-            self.bidx.d.next = self.p_idx.q.val();
+            self.best.d.next = self.alu.wmax.val();
+            self.bidx.d.next = self.p_base.q.val() | bit_cast::<32, 8>(self.alu.widx.val());
         }
         self.am_we.d.next = self.p_v.q.val() & self.p_last.q.val();
         if self.v_d.q.val() & self.last_d.q.val() {
