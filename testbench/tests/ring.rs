@@ -216,7 +216,10 @@ fn faults_on_the_wire_never_deliver_a_corrupted_vector() {
         at_cycle: 11_500,
         delta: 1,
     }];
-    let rtl = RingSim::build(&cfg, 4).unwrap().run(&loads(&d, 4), &opts).unwrap();
+    let rtl = RingSim::build(&cfg, 4)
+        .unwrap()
+        .run(&loads(&d, 4), &opts)
+        .unwrap();
     assert_eq!(rtl.cards[3].status, Status::Link);
     assert!(rtl.cards[3].counters[2] >= 1, "CRC errors counted");
     assert!(rtl.links.iter().all(|l| l.undetected_errors == 0));
