@@ -1,33 +1,46 @@
 //! `BoardTop`: what goes on an FPGA board: the clock generator, the UART host bridge and
-//! the tile, LEDs, and the inter-board link pins reserved for Step 3.
+//! a [`Card`] (the tile with its link transmitter and receiver) on the link pins, and
+//! LEDs.
 //!
 //! ```text
-//!   clock (board oscillator) --> Pll --> tile clock (every register below)
-//!   uart_rx --> HostBridge --bus_we/re/addr/wdata--> Tile --> led_busy, led_error
-//!   uart_tx <--            <--------bus_rdata-------
-//!                   frame --> stretch --> led_host
-//!   link_rx_clk, link_rx_d --> sync --> led_link (placeholder)
-//!   link_tx_clk, link_tx_d <-- 0 (reserved for Step 3)
+//!   clock (board oscillator) --> Pll --> tile clock (every register below but the
+//!                                    |               receiver's front end)
+//!   uart_rx --> HostBridge --bus_we/re/addr/wdata--> Card ---------> led_busy, led_error
+//!   uart_tx <--            <--------bus_rdata-------   |  \--link_up--> led_link
+//!                   frame --> stretch --> led_host     |
+//!   link_rx_clk -----------------------------> fclk_in |  lanes_out --> link_tx_d[0..4]
+//!   link_rx_d[0..4] -------------------------> lanes_in|
+//!   tile clock --> ClkFwd (DDR out: 0, 1) ---------------------------> link_tx_clk
 //! ```
 //! The board's pin table (`fpga/<board>/*.pcf|lpf`) names these ports; each LED is
 //! active high or low as the board wants (`led_active_low`).
+//! - **Link pins**: [`LINK_LANES`] data lane pins and a forwarded clock per direction
+//!   (`docs/link.md`). `link_tx_d[l]` carries lane `l` of the card's transmitter for
+//!   `l < link_lanes` and is driven low above; `link_tx_clk` is the tile clock,
+//!   **inverted**, from a DDR output register ([`ClkFwd`]: ECP5 `ODDRX1F`, iCE40 `SB_IO`
+//!   in DDR mode, `~clock` in simulation), so its rising edge lies in the middle of each
+//!   bit. `link_rx_clk` (the upstream board's `link_tx_clk`) clocks the receiver's front
+//!   end, which samples `link_rx_d` on its rising edge; the receiver finds the word
+//!   alignment and lane skew itself. Cable board `i`'s `link_tx_*` to board `i + 1`'s
+//!   `link_rx_*` (`fpga/<board>/README.md`).
 //! - **Start-up**: the bridge listens 128 cycles after the PLL reports lock (the line is
-//!   held idle to it until then); the tile powers up idle and has no reset.
+//!   held idle to it until then); the tile powers up idle and has no reset; the link
+//!   transmitter starts sending (training superframes, then frames) from power-up, the
+//!   receiver locks by itself whenever a neighbour's lanes arrive.
 //! - **LEDs**: `led_busy` = a program is running; `led_error` = the last program stopped
 //!   with an error status; `led_host` = a host request was seen in the last
-//!   `led_stretch` cycles; `led_link` = (placeholder until the Step 3 link exists) a
-//!   link input pin is driven high, i.e. a powered neighbour's cable.
-//! - **Link pins**: [`LINK_LANES`] data lanes and a forwarded clock per direction;
-//!   outputs are driven low, inputs only feed `led_link`.
+//!   `led_stretch` cycles; `led_link` = the link receiver is locked (the upstream
+//!   neighbour is powered, cabled and sending).
 //! - **Reset**: none.
 
+use crate::clk_fwd::ClkFwd;
 use crate::host_bridge::{BridgeConfig, HostBridge};
 use crate::pll::{Pll, PllSetting};
-use crate::Tile;
+use crate::Card;
 use minilpu_model::{ConfigError, TileConfig};
 use rust_hdl::prelude::*;
 
-/// Data lanes per link direction (reserved for Step 3).
+/// Data lane pins per link direction (a tile uses `link_lanes` of them, from lane 0).
 pub const LINK_LANES: usize = 4;
 
 /// Everything a board top is built from.
@@ -159,26 +172,26 @@ pub struct BoardTop {
     pub led_error: Signal<Out, Bit>,
     /// LED: host traffic.
     pub led_host: Signal<Out, Bit>,
-    /// LED: link (placeholder, see the module docs).
+    /// LED: the link receiver is locked (frames flow from the upstream neighbour).
     pub led_link: Signal<Out, Bit>,
-    /// Link from the upstream neighbour: forwarded clock (reserved).
-    pub link_rx_clk: Signal<In, Bit>,
-    /// Link from the upstream neighbour: data lanes (reserved).
+    /// Link from the upstream neighbour: its forwarded clock (clocks the receiver's
+    /// front end).
+    pub link_rx_clk: Signal<In, Clock>,
+    /// Link from the upstream neighbour: data lanes (bit `l` = lane `l`).
     pub link_rx_d: Signal<In, Bits<LINK_LANES>>,
-    /// Link to the downstream neighbour: forwarded clock (reserved, driven low).
+    /// Link to the downstream neighbour: the forwarded clock (the tile clock, inverted).
     pub link_tx_clk: Signal<Out, Bit>,
-    /// Link to the downstream neighbour: data lanes (reserved, driven low).
+    /// Link to the downstream neighbour: data lanes (lanes `link_lanes..` driven low).
     pub link_tx_d: Signal<Out, Bits<LINK_LANES>>,
     pll: Pll,
     bridge: HostBridge,
-    tile: Tile,
+    card: Card,
+    fwd: ClkFwd,
     boot: DFF<Bits<8>>,
     act: DFF<Bits<24>>,
-    link_s1: DFF<Bit>,
-    link_s2: DFF<Bit>,
     inv: Constant<Bits<4>>,
     stretch: Constant<Bits<24>>,
-    _lanes: usize,
+    lane_mask: Constant<Bits<LINK_LANES>>,
 }
 
 impl BoardTop {
@@ -198,11 +211,10 @@ impl BoardTop {
             link_tx_d: Default::default(),
             pll: Pll::new(cfg.pll),
             bridge: HostBridge::new(cfg.bridge),
-            tile: Tile::new(&cfg.tile),
+            card: Card::new(&cfg.tile),
+            fwd: ClkFwd::default(),
             boot: Default::default(),
             act: Default::default(),
-            link_s1: Default::default(),
-            link_s2: Default::default(),
             inv: Constant::new(
                 (cfg.led_active_low
                     .iter()
@@ -212,7 +224,7 @@ impl BoardTop {
                 .to_bits(),
             ),
             stretch: Constant::new((cfg.led_stretch.min((1 << 24) - 1) as u64).to_bits()),
-            _lanes: cfg.tile.lanes,
+            lane_mask: Constant::new(((1u64 << cfg.tile.link_lanes.min(LINK_LANES)) - 1).to_bits()),
         }
     }
 }
@@ -220,14 +232,13 @@ impl BoardTop {
 impl Logic for BoardTop {
     #[hdl_gen]
     fn update(&mut self) {
-        // Everything runs on the PLL's clock.
+        // Everything but the link receiver's front end runs on the PLL's clock.
         self.pll.clk_in.next = self.clock.val();
         self.bridge.clock.next = self.pll.clk_out.val();
-        self.tile.clock.next = self.pll.clk_out.val();
+        self.card.clock.next = self.pll.clk_out.val();
+        self.fwd.clk.next = self.pll.clk_out.val();
         self.boot.clock.next = self.pll.clk_out.val();
         self.act.clock.next = self.pll.clk_out.val();
-        self.link_s1.clock.next = self.pll.clk_out.val();
-        self.link_s2.clock.next = self.pll.clk_out.val();
         self.boot.d.next = self.boot.q.val();
         self.act.d.next = self.act.q.val();
         // Start-up: listen 128 cycles after lock.
@@ -237,42 +248,26 @@ impl Logic for BoardTop {
         self.bridge.rx.next = self.uart_rx.val() | !self.boot.q.val().get_bit(7);
         self.uart_tx.next = self.bridge.tx.val();
         // Host bus.
-        self.tile.bus_we.next = self.bridge.bus_we.val();
-        self.tile.bus_re.next = self.bridge.bus_re.val();
-        self.tile.bus_addr.next = self.bridge.bus_addr.val();
-        self.tile.bus_wdata.next = self.bridge.bus_wdata.val();
-        self.bridge.bus_rdata.next = self.tile.bus_rdata.val();
+        self.card.bus_we.next = self.bridge.bus_we.val();
+        self.card.bus_re.next = self.bridge.bus_re.val();
+        self.card.bus_addr.next = self.bridge.bus_addr.val();
+        self.card.bus_wdata.next = self.bridge.bus_wdata.val();
+        self.bridge.bus_rdata.next = self.card.bus_rdata.val();
+        // The link: lanes and the forwarded clock out, the neighbour's in.
+        self.link_tx_d.next = self.card.lanes_out.val() & self.lane_mask.val();
+        self.link_tx_clk.next = self.fwd.pin.val();
+        self.card.fclk_in.next = self.link_rx_clk.val();
+        self.card.lanes_in.next = self.link_rx_d.val();
         // LEDs.
         if self.bridge.frame.val() {
             self.act.d.next = self.stretch.val();
         } else if self.act.q.val() != 0 {
             self.act.d.next = self.act.q.val() - 1;
         }
-        self.link_s1.d.next = self.link_rx_clk.val() | self.link_rx_d.val().any();
-        self.link_s2.d.next = self.link_s1.q.val();
-        self.led_busy.next = self.tile.busy.val() ^ self.inv.val().get_bit(0);
-        self.led_error.next = self.tile.error.val() ^ self.inv.val().get_bit(1);
+        self.led_busy.next = self.card.busy.val() ^ self.inv.val().get_bit(0);
+        self.led_error.next = self.card.error.val() ^ self.inv.val().get_bit(1);
         self.led_host.next = (self.act.q.val() != 0) ^ self.inv.val().get_bit(2);
-        self.led_link.next = self.link_s2.q.val() ^ self.inv.val().get_bit(3);
-        // Link outputs: reserved for Step 3; the tile's link ports are tied off (a `recv`
-        // stops with LINK), the board gets a `Card` when the link pins are brought up.
-        self.link_tx_clk.next = false;
-        self.link_tx_d.next = 0.into();
-        self.tile.tx_busy.next = 0.into();
-        self.tile.tx_next_slot.next = 0.into();
-        self.tile.rx_valid.next = false;
-        self.tile.rx_slot.next = 0.into();
-        self.tile.rx_seq.next = 0.into();
-        for l in 0..self._lanes {
-            self.tile.rx_rdata[l].next = 0.into();
-        }
-        self.tile.lk_locked.next = false;
-        self.tile.lk_tx_frames.next = 0.into();
-        self.tile.lk_rx_frames.next = 0.into();
-        self.tile.lk_crc_errors.next = 0.into();
-        self.tile.lk_align_lost.next = 0.into();
-        self.tile.lk_overflows.next = 0.into();
-        self.tile.lk_missing.next = 0.into();
+        self.led_link.next = self.card.link_up.val() ^ self.inv.val().get_bit(3);
     }
 }
 

@@ -8,7 +8,9 @@
 //! [`Decoder`]; the [`HostPort`] ([`ByteGather`]); the link units [`LinkSend`] and
 //! [`LinkRecv`]; [`Delay`]; and the top [`Tile`]. The chip-to-chip link is [`LinkTx`]
 //! and [`LinkRx`] (`docs/link.md`); [`Card`] is a tile with its link and [`Ring`] a ring
-//! of cards for simulation. [`emit_verilog`] turns a [`TileConfig`] into Verilog text
+//! of cards for simulation. On a board, [`BoardTop`] holds a [`Pll`], the [`HostBridge`]
+//! and a [`Card`] on the link pins, whose forwarded clock leaves through [`ClkFwd`].
+//! [`emit_verilog`] turns a [`TileConfig`] into Verilog text
 //! ([`card_verilog`], [`ring_verilog`] for the others).
 //!
 //! Arithmetic leaves, memories, the decoder and a few byte shufflers are small Verilog
@@ -22,6 +24,7 @@ pub mod async_fifo;
 pub mod board_top;
 pub mod byte_gather;
 pub mod card;
+pub mod clk_fwd;
 pub mod decoder;
 pub mod delay;
 pub mod host_bridge;
@@ -58,6 +61,7 @@ pub use async_fifo::AsyncFifo;
 pub use board_top::{emit_board_verilog, BoardTop, BoardTopConfig};
 pub use byte_gather::ByteGather;
 pub use card::{card_verilog, Card};
+pub use clk_fwd::ClkFwd;
 pub use decoder::Decoder;
 pub use delay::Delay;
 pub use host_bridge::{BridgeConfig, HostBridge};
