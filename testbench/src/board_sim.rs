@@ -1,21 +1,33 @@
-//! `BoardSim`: the board top (`minilpu_hdl::BoardTop`: UART host bridge + tile) running
-//! in Verilator, with a UART on the host side of its pins, served as a byte stream.
+//! `BoardSim`: the board top (`minilpu_hdl::BoardTop`: UART host bridge + card, i.e. the
+//! tile with its link) running in Verilator, with a UART on the host side of its pins,
+//! served as a byte stream; optionally its link pins cabled to themselves or a ring of
+//! board tops, each its own model on its own clock.
 //!
 //! ```text
 //!   host (HostLink) <-> /dev/pts/N  ==pty==  master <-> sim thread: bytes -> UART bits
 //!                                                      -> uart_rx pin | BoardTop | uart_tx pin
 //!                                                      -> bits -> bytes -> master
+//!   BoardLinks::Ring:  board 0 link_tx_clk, link_tx_d --> board 1 link_rx_clk, link_rx_d
+//!                      board 1 link_tx_* --> ... --> board n-1 link_tx_* --> board 0 link_rx_*
 //! ```
-//! [`BoardSim::spawn_pty`] runs the simulation on a thread behind a pseudo-terminal, so
-//! the host side opens `/dev/pts/N` with [`crate::serial::SerialPort`] exactly as it
-//! opens a USB-UART; [`BoardSim::spawn_pipe`] serves the same bytes through an
-//! in-process [`SimPipe`] (`Read + Write`) instead. Simulated time is counted in clock
-//! cycles: the UART divisor and the bridge's inter-byte timeout are in cycles too, so
-//! a run is exact whatever the wall-clock speed. The thread keeps clocking while
-//! anything is happening (bytes in flight, the tile running) and for a little longer
-//! than the bridge's timeout after the last activity (so that timeouts fire and their
-//! replies go out), then sleeps until the host writes again.
+//! [`BoardSim::spawn_pty`] runs the simulation on a thread behind a pseudo-terminal (one
+//! per board), so the host side opens `/dev/pts/N` with [`crate::serial::SerialPort`]
+//! exactly as it opens a USB-UART; [`BoardSim::spawn_pipes`] serves the same bytes
+//! through in-process [`SimPipe`]s (`Read + Write`) instead. Simulated time is counted
+//! in clock cycles: the UART divisor and the bridge's inter-byte timeout are in cycles
+//! too, so a run is exact whatever the wall-clock speed. The thread keeps clocking while
+//! anything is happening on any board (bytes in flight, a tile running) and for a
+//! little longer than the bridge's timeout after the last activity (so that timeouts
+//! fire and their replies go out), then sleeps until a host writes again; all boards
+//! stop and resume together, so the link sees one consistent time.
+//!
+//! **Cables** ([`BoardLinks`]): after every clock edge of a board its `link_tx_clk` and
+//! `link_tx_d` pins are copied to the cabled board's `link_rx_clk` and `link_rx_d`,
+//! which is evaluated when they change. The lanes change on the sender's rising edge
+//! and its forwarded clock (the clock inverted) rises half a period later, so the
+//! receiver's front end samples each bit in its middle, as on the boards.
 
+use crate::link_sim::TX_PERIOD;
 use crate::serial::{read_fd, wait_readable, write_fd, Pty};
 use crate::tile_sim::SimError;
 use crate::verilated::{BuildOptions, PortId, VerilatedModel};
@@ -133,46 +145,124 @@ impl HostUart {
 }
 
 struct Ports {
+    clock: PortId,
     rx: PortId,
     tx: PortId,
     busy: PortId,
     host: PortId,
+    link: PortId,
+    tx_clk: PortId,
+    tx_d: PortId,
+    rx_clk: PortId,
+    rx_d: PortId,
 }
 
-/// The verilated board top and the host-side UART on its pins.
-pub struct BoardSim {
+/// How the simulated boards' link pins are wired (`BoardTop`'s `link_tx_clk`,
+/// `link_tx_d`, `link_rx_clk`, `link_rx_d`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum BoardLinks {
+    /// One board, its link inputs held low (no neighbour cabled).
+    Open,
+    /// One board whose link outputs are cabled to its own link inputs.
+    Loopback,
+    /// `ppm.len()` boards (at least 2) in a ring: board `i`'s link outputs go to board
+    /// `i + 1`'s inputs (the last to board 0's); board `i`'s oscillator runs `ppm[i]`
+    /// parts per million slow (negative: fast) with its own phase.
+    Ring {
+        /// Clock offset of each board.
+        ppm: Vec<f64>,
+    },
+}
+
+/// One verilated board top with the host-side UART on its pins.
+struct Board {
     model: VerilatedModel,
     p: Ports,
     uart: HostUart,
-    cfg: BoardTopConfig,
     /// Cycles since the last sign of activity.
     quiet: u64,
+    /// Clock period and the time of the next clock edge (rising when `!high`).
+    period: u64,
+    next: u64,
+    high: bool,
+    cycles: u64,
+    /// What this board's link inputs are driven with: forwarded clock, lanes.
+    rx_in: (u64, u64),
+}
+
+/// The verilated board tops (one, or a ring), the host-side UART on each one's pins
+/// and the cables between their link pins.
+pub struct BoardSim {
+    boards: Vec<Board>,
+    links: BoardLinks,
+    cfg: BoardTopConfig,
 }
 
 impl BoardSim {
     /// Emit the board top for `tile` with a bridge of `divisor` cycles per bit and an
-    /// inter-byte timeout of `timeout` cycles, verilate it (cached), and boot it.
+    /// inter-byte timeout of `timeout` cycles, verilate it (cached), and boot it; its
+    /// link inputs are held low ([`BoardLinks::Open`]).
     pub fn build(tile: &TileConfig, divisor: u32, timeout: u32) -> Result<Self, SimError> {
+        Self::build_linked(tile, divisor, timeout, BoardLinks::Open)
+    }
+
+    /// As [`build`](Self::build), with the link pins wired as `links` says (one model
+    /// instance per board, each on its own clock). The wire carries what the pins
+    /// carry: the upstream board's `link_tx_d` as it is after that board's clock edge,
+    /// and its `link_tx_clk` (the inverted clock, so the receiver's front end samples
+    /// the lanes half a cycle after they changed).
+    pub fn build_linked(
+        tile: &TileConfig,
+        divisor: u32,
+        timeout: u32,
+        links: BoardLinks,
+    ) -> Result<Self, SimError> {
+        let n = match &links {
+            BoardLinks::Open | BoardLinks::Loopback => 1,
+            BoardLinks::Ring { ppm } => {
+                assert!(ppm.len() >= 2, "a ring of boards needs at least 2 boards");
+                ppm.len()
+            }
+        };
         let cfg = BoardTopConfig::sim(tile.clone(), divisor, timeout);
         let verilog = minilpu_hdl::emit_board_verilog(&cfg)?;
         let opts = BuildOptions {
             extra_args: SIM_ARGS.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
-        let model = VerilatedModel::build(&verilog, minilpu_hdl::TOP_MODULE, &opts)?;
-        let p = Ports {
-            rx: model.port("uart_rx")?,
-            tx: model.port("uart_tx")?,
-            busy: model.port("led_busy")?,
-            host: model.port("led_host")?,
-        };
-        let mut sim = Self {
-            model,
-            p,
-            uart: HostUart::new(divisor),
-            cfg,
-            quiet: 0,
-        };
+        let mut boards = Vec::new();
+        for k in 0..n {
+            let model = VerilatedModel::build(&verilog, minilpu_hdl::TOP_MODULE, &opts)?;
+            let p = Ports {
+                clock: model.port("clock")?,
+                rx: model.port("uart_rx")?,
+                tx: model.port("uart_tx")?,
+                busy: model.port("led_busy")?,
+                host: model.port("led_host")?,
+                link: model.port("led_link")?,
+                tx_clk: model.port("link_tx_clk")?,
+                tx_d: model.port("link_tx_d")?,
+                rx_clk: model.port("link_rx_clk")?,
+                rx_d: model.port("link_rx_d")?,
+            };
+            let ppm = match &links {
+                BoardLinks::Ring { ppm } => ppm[k],
+                _ => 0.0,
+            };
+            let period = (TX_PERIOD as f64 * (1.0 + ppm * 1e-6)).round() as u64;
+            boards.push(Board {
+                model,
+                p,
+                uart: HostUart::new(divisor),
+                quiet: 0,
+                period,
+                next: period + (k as u64 * 389_000) % period,
+                high: false,
+                cycles: 0,
+                rx_in: (0, 0),
+            });
+        }
+        let mut sim = Self { boards, links, cfg };
         for _ in 0..BOOT_CYCLES {
             sim.step();
         }
@@ -184,58 +274,148 @@ impl BoardSim {
         &self.cfg
     }
 
-    /// Clock cycles simulated so far.
+    /// Number of boards.
+    pub fn boards(&self) -> usize {
+        self.boards.len()
+    }
+
+    /// How the link pins are wired.
+    pub fn links(&self) -> &BoardLinks {
+        &self.links
+    }
+
+    /// Clock cycles of board 0 simulated so far.
     pub fn cycles(&self) -> u64 {
-        self.model.cycles()
+        self.boards[0].cycles
     }
 
-    /// Queue bytes for the host-side transmitter.
+    /// Clock cycles of board `k` simulated so far.
+    pub fn cycles_of(&self, k: usize) -> u64 {
+        self.boards[k].cycles
+    }
+
+    /// Queue bytes for board 0's host-side transmitter.
     pub fn send(&mut self, bytes: &[u8]) {
-        self.uart.tx_queue.extend(bytes);
+        self.send_to(0, bytes);
     }
 
-    /// Hold the line low for `cycles` after the queued bytes (a UART break: the board
-    /// sees a byte with a low stop bit).
+    /// Queue bytes for board `k`'s host-side transmitter.
+    pub fn send_to(&mut self, k: usize, bytes: &[u8]) {
+        self.boards[k].uart.tx_queue.extend(bytes);
+    }
+
+    /// Hold board 0's line low for `cycles` after the queued bytes (a UART break: the
+    /// board sees a byte with a low stop bit).
     pub fn send_break(&mut self, cycles: u64) {
-        self.uart.brk += cycles;
+        self.boards[0].uart.brk += cycles;
     }
 
-    /// Bytes the host-side receiver has assembled since the last call.
+    /// Bytes board 0's host-side receiver has assembled since the last call.
     pub fn take_received(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.uart.received)
+        self.take_received_from(0)
     }
 
-    /// Stop bits the host-side receiver found low (the board never sends those).
+    /// Bytes board `k`'s host-side receiver has assembled since the last call.
+    pub fn take_received_from(&mut self, k: usize) -> Vec<u8> {
+        std::mem::take(&mut self.boards[k].uart.received)
+    }
+
+    /// Stop bits the host-side receivers found low, over all boards (a board never
+    /// sends those).
     pub fn framing_errors(&self) -> u64 {
-        self.uart.framing_errors
+        self.boards.iter().map(|b| b.uart.framing_errors).sum()
     }
 
-    /// One clock cycle: drive `uart_rx`, tick, sample `uart_tx`.
-    pub fn step(&mut self) {
-        let level = self.uart.tx_level();
-        self.model.set_u64(self.p.rx, level as u64);
-        self.model.tick();
-        let tx = self.model.get_u64(self.p.tx) != 0;
-        self.uart.rx_sample(tx);
-        let busy = self.model.get_u64(self.p.busy) != 0;
-        let host = self.model.get_u64(self.p.host) != 0;
-        if !level || !tx || busy || host || self.uart.rx.is_some() || !self.uart.tx_idle() {
-            self.quiet = 0;
-        } else {
-            self.quiet += 1;
+    /// Board `k`'s `led_link`: its link receiver is locked.
+    pub fn link_up(&self, k: usize) -> bool {
+        self.boards[k].model.get_u64(self.boards[k].p.link) != 0
+    }
+
+    /// Board `k`'s data lane pins `link_tx_d` now.
+    pub fn tx_lanes(&self, k: usize) -> u8 {
+        self.boards[k].model.get_u64(self.boards[k].p.tx_d) as u8
+    }
+
+    /// Board `k`'s forwarded clock pin `link_tx_clk` now.
+    pub fn tx_clk(&self, k: usize) -> bool {
+        self.boards[k].model.get_u64(self.boards[k].p.tx_clk) != 0
+    }
+
+    /// Copy board `k`'s link output pins to the board cabled to them, evaluating that
+    /// board when its inputs change.
+    fn cable(&mut self, k: usize) {
+        let east = match self.links {
+            BoardLinks::Open => return,
+            BoardLinks::Loopback => k,
+            BoardLinks::Ring { .. } => (k + 1) % self.boards.len(),
+        };
+        let b = &self.boards[k];
+        let out = (b.model.get_u64(b.p.tx_clk), b.model.get_u64(b.p.tx_d));
+        let e = &mut self.boards[east];
+        if e.rx_in != out {
+            e.rx_in = out;
+            e.model.set_u64(e.p.rx_d, out.1);
+            e.model.set_u64(e.p.rx_clk, out.0);
+            e.model.eval();
         }
     }
 
-    /// Cycles after the last activity during which the board may still answer on its
+    /// The next clock edge of any board, in time order; returns the board and whether
+    /// the edge was a rising one. A rising edge drives the board's `uart_rx`, clocks,
+    /// and samples `uart_tx`; either edge carries the link outputs to the cabled board.
+    fn edge(&mut self) -> (usize, bool) {
+        let k = (0..self.boards.len())
+            .min_by_key(|&k| (self.boards[k].next, k))
+            .expect("a board");
+        let b = &mut self.boards[k];
+        let rising = !b.high;
+        if rising {
+            let level = b.uart.tx_level();
+            b.model.set_u64(b.p.rx, level as u64);
+            b.model.set_u64(b.p.clock, 1);
+            b.model.eval();
+            let tx = b.model.get_u64(b.p.tx) != 0;
+            b.uart.rx_sample(tx);
+            let busy = b.model.get_u64(b.p.busy) != 0;
+            let host = b.model.get_u64(b.p.host) != 0;
+            if !level || !tx || busy || host || b.uart.rx.is_some() || !b.uart.tx_idle() {
+                b.quiet = 0;
+            } else {
+                b.quiet += 1;
+            }
+            b.cycles += 1;
+            b.high = true;
+            b.next += b.period / 2;
+        } else {
+            b.model.set_u64(b.p.clock, 0);
+            b.model.eval();
+            b.high = false;
+            b.next += b.period - b.period / 2;
+        }
+        self.cable(k);
+        (k, rising)
+    }
+
+    /// One clock cycle of board 0 (and whatever the other boards do meanwhile): drive
+    /// `uart_rx`, tick, sample `uart_tx`.
+    pub fn step(&mut self) {
+        while self.edge() != (0, true) {}
+    }
+
+    /// Cycles after the last activity during which a board may still answer on its
     /// own (the bridge's timeout and a reply), plus margin.
     pub fn linger(&self) -> u64 {
         let b = &self.cfg.bridge;
         b.timeout as u64 + 40 * b.divisor as u64 + 2 * self.cfg.led_stretch as u64 + 256
     }
 
-    /// Nothing in flight and nothing will happen without new host bytes.
+    /// Nothing in flight on any board's UART and nothing will happen without new host
+    /// bytes.
     pub fn settled(&self) -> bool {
-        self.uart.tx_idle() && self.quiet >= self.linger()
+        let linger = self.linger();
+        self.boards
+            .iter()
+            .all(|b| b.uart.tx_idle() && b.quiet >= linger)
     }
 
     /// Step until [`settled`](Self::settled) (or `max` cycles); returns the cycles run.
@@ -249,31 +429,45 @@ impl BoardSim {
 
     /// Serve the board on a pseudo-terminal: the returned handle's
     /// [`SimBoard::path`] is the slave device for [`crate::serial::SerialPort::open`].
+    /// With several boards, one pseudo-terminal each ([`SimBoard::paths`]).
     pub fn spawn_pty(self) -> io::Result<SimBoard> {
-        let pty = Pty::open()?;
-        let path = pty.slave_path.clone();
-        Ok(SimBoard::spawn(self, End::Pty(pty), Some(path)))
+        let mut ends = Vec::new();
+        let mut paths = Vec::new();
+        for _ in 0..self.boards.len() {
+            let pty = Pty::open()?;
+            paths.push(pty.slave_path.clone());
+            ends.push(End::Pty(pty));
+        }
+        Ok(SimBoard::spawn(self, ends, paths))
     }
 
-    /// Serve the board through an in-process byte pipe.
+    /// Serve the (single) board through an in-process byte pipe.
     pub fn spawn_pipe(self) -> (SimBoard, SimPipe) {
-        let (to_sim, from_host) = channel();
-        let (to_host, from_sim) = channel();
-        let board = SimBoard::spawn(
-            self,
-            End::Chan {
+        assert_eq!(self.boards.len(), 1, "spawn_pipes for several boards");
+        let (board, mut pipes) = self.spawn_pipes();
+        (board, pipes.remove(0))
+    }
+
+    /// Serve every board through an in-process byte pipe of its own (board `k`'s is
+    /// the `k`-th).
+    pub fn spawn_pipes(self) -> (SimBoard, Vec<SimPipe>) {
+        let mut ends = Vec::new();
+        let mut pipes = Vec::new();
+        for _ in 0..self.boards.len() {
+            let (to_sim, from_host) = channel();
+            let (to_host, from_sim) = channel();
+            ends.push(End::Chan {
                 rx: from_host,
                 tx: to_host,
-            },
-            None,
-        );
-        let pipe = SimPipe {
-            tx: to_sim,
-            rx: from_sim,
-            pending: VecDeque::new(),
-            timeout: Duration::from_secs(10),
-        };
-        (board, pipe)
+            });
+            pipes.push(SimPipe {
+                tx: to_sim,
+                rx: from_sim,
+                pending: VecDeque::new(),
+                timeout: Duration::from_secs(10),
+            });
+        }
+        (SimBoard::spawn(self, ends, Vec::new()), pipes)
     }
 }
 
@@ -350,30 +544,34 @@ impl End {
     }
 }
 
-/// A simulated board running on its own thread; dropping it stops the thread.
+/// A simulated board (or ring of boards) running on its own thread; dropping it stops
+/// the thread.
 pub struct SimBoard {
     stop: Arc<AtomicBool>,
     cycles: Arc<AtomicU64>,
-    path: Option<PathBuf>,
+    paths: Vec<PathBuf>,
     thread: Option<JoinHandle<BoardSim>>,
 }
 
 impl SimBoard {
-    fn spawn(mut sim: BoardSim, mut end: End, path: Option<PathBuf>) -> Self {
+    fn spawn(mut sim: BoardSim, mut ends: Vec<End>, paths: Vec<PathBuf>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let cycles = Arc::new(AtomicU64::new(sim.cycles()));
         let (stop2, cycles2) = (stop.clone(), cycles.clone());
         let thread = std::thread::spawn(move || {
             const BATCH: u64 = 2048;
-            while !stop2.load(Ordering::Relaxed) {
+            let n = ends.len() as u32;
+            'run: while !stop2.load(Ordering::Relaxed) {
                 let wait = if sim.settled() {
-                    Duration::from_millis(5)
+                    Duration::from_millis(5) / n
                 } else {
                     Duration::ZERO
                 };
-                match end.input(wait) {
-                    Some(bytes) => sim.send(&bytes),
-                    None => break,
+                for (k, end) in ends.iter_mut().enumerate() {
+                    match end.input(wait) {
+                        Some(bytes) => sim.send_to(k, &bytes),
+                        None => break 'run,
+                    }
                 }
                 if sim.settled() {
                     continue;
@@ -384,9 +582,11 @@ impl SimBoard {
                         break;
                     }
                 }
-                let out = sim.take_received();
-                if !out.is_empty() && !end.output(&out) {
-                    break;
+                for (k, end) in ends.iter_mut().enumerate() {
+                    let out = sim.take_received_from(k);
+                    if !out.is_empty() && !end.output(&out) {
+                        break 'run;
+                    }
                 }
                 cycles2.store(sim.cycles(), Ordering::Relaxed);
             }
@@ -396,17 +596,22 @@ impl SimBoard {
         Self {
             stop,
             cycles,
-            path,
+            paths,
             thread: Some(thread),
         }
     }
 
-    /// The pty slave to open (for [`BoardSim::spawn_pty`]).
+    /// The pty slave to open (for [`BoardSim::spawn_pty`]; board 0's).
     pub fn path(&self) -> &Path {
-        self.path.as_deref().expect("a pty board has a path")
+        self.paths.first().expect("a pty board has a path")
     }
 
-    /// Clock cycles simulated so far (updated every few thousand cycles).
+    /// Every board's pty slave, board 0 first.
+    pub fn paths(&self) -> &[PathBuf] {
+        &self.paths
+    }
+
+    /// Clock cycles of board 0 simulated so far (updated every few thousand cycles).
     pub fn cycles(&self) -> u64 {
         self.cycles.load(Ordering::Relaxed)
     }
