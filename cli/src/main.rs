@@ -50,7 +50,7 @@ enum Cmd {
     /// Run a program on the golden model or the verilated RTL; load and dump memory.
     #[command(after_help = run_cmd::RUN_HELP)]
     Run(run_cmd::RunArgs),
-    /// Build a board's bitstream (board top: PLL + UART bridge + tile) and report fit and Fmax.
+    /// Build a board's bitstream (board top: PLL + UART bridge + tile and link) and report fit and Fmax.
     #[command(after_help = synth_cmd::SYNTH_HELP)]
     Synth(synth_cmd::SynthArgs),
     /// Program a board with its bitstream (openFPGALoader), after probing for it.

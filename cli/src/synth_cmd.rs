@@ -1,6 +1,7 @@
-//! `minilpu synth --board B`: the board top (PLL + UART host bridge + tile) for a board
-//! of `fpga/`, through yosys, nextpnr and the bitstream packer, with a resource and
-//! timing report. Exit status 0 only when the design fits, meets its clock and was packed.
+//! `minilpu synth --board B`: the board top (PLL + UART host bridge + card: the tile and
+//! its link on the link pins) for a board of `fpga/`, through yosys, nextpnr and the
+//! bitstream packer, with a resource and timing report. Exit status 0 only when the
+//! design fits, meets its clock and was packed.
 
 use clap::Args;
 use minilpu_hdl::board_top::{emit_board_verilog, BoardTopConfig};
