@@ -32,13 +32,14 @@ use rust_hdl::prelude::*;
 pub struct LinkRecv {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Start a `recv` (only when `ready`).
+    /// A `recv` was issued in the previous cycle `t` (when `ready`; the sequencer's
+    /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
-    /// Destination bank; sampled with `issue`.
+    /// Destination bank; valid with `issue`.
     pub bank: Signal<In, Bits<8>>,
-    /// First destination word; sampled with `issue`.
+    /// First destination word; valid with `issue`.
     pub word: Signal<In, Bits<16>>,
-    /// Words (`vlen`, >= 1); sampled with `issue`.
+    /// Words (`vlen`, >= 1); valid with `issue`.
     pub len: Signal<In, Bits<16>>,
     /// Empty the queue and clear the fault (host `LINK_FLUSH`).
     pub flush: Signal<In, Bit>,
@@ -87,6 +88,11 @@ pub struct LinkRecv {
     pj: Signal<Local, Bits<16>>,
     last: Signal<Local, Bit>,
     miss: Signal<Local, Bit>,
+    e_on: Signal<Local, Bit>,
+    e_ph: Signal<Local, Bits<16>>,
+    e_rem: Signal<Local, Bits<16>>,
+    e_dbank: Signal<Local, Bits<8>>,
+    e_daddr: Signal<Local, Bits<16>>,
     rd: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     a_eff: Signal<Local, Bits<3>>,
@@ -140,6 +146,11 @@ impl LinkRecv {
             pj: Default::default(),
             last: Default::default(),
             miss: Default::default(),
+            e_on: Default::default(),
+            e_ph: Default::default(),
+            e_rem: Default::default(),
+            e_dbank: Default::default(),
+            e_daddr: Default::default(),
             rd: Default::default(),
             take: Default::default(),
             a_eff: Default::default(),
@@ -158,32 +169,50 @@ impl Logic for LinkRecv {
             self, clock, on, ph, rem, dbank, daddr, wv_d, wbank_d, waddr_d, q_avail, q_rslot,
             q_eseq, q_fault
         );
+        // The issue arrives registered: this cycle's state is the issue's.
+        self.e_on.next = self.on.q.val();
+        self.e_ph.next = self.ph.q.val();
+        self.e_rem.next = self.rem.q.val();
+        self.e_dbank.next = self.dbank.q.val();
+        self.e_daddr.next = self.daddr.q.val();
+        if self.issue.val() {
+            self.e_on.next = true;
+            self.e_ph.next = 1.into();
+            self.e_rem.next = self.len.val();
+            self.e_dbank.next = self.bank.val();
+            self.e_daddr.next = self.word.val();
+        }
+        self.on.d.next = self.e_on.val();
+        self.ph.d.next = self.e_ph.val();
+        self.rem.d.next = self.e_rem.val();
+        self.dbank.d.next = self.e_dbank.val();
+        self.daddr.d.next = self.e_daddr.val();
         // Words of this frame, and whether it is the last one.
-        self.pj.next = self.rem.q.val();
+        self.pj.next = self.e_rem.val();
         self.last.next = true;
-        if self.rem.q.val() > self.k_p.val() {
+        if self.e_rem.val() > self.k_p.val() {
             self.pj.next = self.k_p.val();
             self.last.next = false;
         }
         // The frame check in b_j + 1, then reads in b_j+1 .. b_j+P_j.
-        self.miss.next = self.on.q.val()
-            & (self.ph.q.val() == 1)
+        self.miss.next = self.e_on.val()
+            & (self.e_ph.val() == 1)
             & ((self.q_avail.q.val() == 0) | self.q_fault.q.val());
         self.err.next = self.miss.val();
-        self.rd.next = self.on.q.val()
-            & (self.ph.q.val() >= 1)
-            & (self.ph.q.val() <= self.pj.val())
+        self.rd.next = self.e_on.val()
+            & (self.e_ph.val() >= 1)
+            & (self.e_ph.val() <= self.pj.val())
             & !self.miss.val();
-        self.take.next = self.rd.val() & (self.ph.q.val() == self.pj.val());
+        self.take.next = self.rd.val() & (self.e_ph.val() == self.pj.val());
         self.rx_raddr.next =
-            (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val()) + self.ph.q.val() - 1;
+            (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val()) + self.e_ph.val() - 1;
         if self.rd.val() {
-            self.daddr.d.next = self.daddr.q.val() + 1;
+            self.daddr.d.next = self.e_daddr.val() + 1;
         }
         // Bank writes one cycle after each read.
         self.wv_d.d.next = self.rd.val();
-        self.wbank_d.d.next = self.dbank.q.val();
-        self.waddr_d.d.next = self.daddr.q.val();
+        self.wbank_d.d.next = self.e_dbank.val();
+        self.waddr_d.d.next = self.e_daddr.val();
         self.we.next = self.wv_d.q.val();
         self.w_bank.next = self.wbank_d.q.val();
         self.w_addr.next = self.waddr_d.q.val();
@@ -219,11 +248,11 @@ impl Logic for LinkRecv {
         self.fault.next = self.q_fault.q.val();
         self.eseq.next = self.q_eseq.q.val();
         // Frame pacing: ph counts 0..T-1 within a frame.
-        if self.on.q.val() {
-            self.ph.d.next = self.ph.q.val() + 1;
-            if self.ph.q.val() == self.k_tlast.val() {
+        if self.e_on.val() {
+            self.ph.d.next = self.e_ph.val() + 1;
+            if self.e_ph.val() == self.k_tlast.val() {
                 self.ph.d.next = 0.into();
-                self.rem.d.next = self.rem.q.val() - self.k_p.val();
+                self.rem.d.next = self.e_rem.val() - self.k_p.val();
                 if self.last.val() {
                     self.on.d.next = false;
                 }
@@ -232,16 +261,9 @@ impl Logic for LinkRecv {
         if self.miss.val() {
             self.on.d.next = false;
         }
-        self.ready.next = !self.on.q.val();
-        self.active.next = (self.on.q.val()
-            & !(self.last.val() & (self.ph.q.val() > self.pj.val())))
+        self.ready.next = !self.e_on.val();
+        self.active.next = (self.e_on.val()
+            & !(self.last.val() & (self.e_ph.val() > self.pj.val())))
             | self.wv_d.q.val();
-        if self.issue.val() {
-            self.on.d.next = true;
-            self.ph.d.next = 1.into();
-            self.rem.d.next = self.len.val();
-            self.dbank.d.next = self.bank.val();
-            self.daddr.d.next = self.word.val();
-        }
     }
 }

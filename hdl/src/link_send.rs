@@ -26,13 +26,14 @@ use rust_hdl::prelude::*;
 pub struct LinkSend {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Start a `send` (only when `ready`).
+    /// A `send` was issued in the previous cycle `t` (when `ready`; the sequencer's
+    /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
-    /// Source bank; sampled with `issue`.
+    /// Source bank; valid with `issue`.
     pub bank: Signal<In, Bits<8>>,
-    /// First source word; sampled with `issue`.
+    /// First source word; valid with `issue`.
     pub word: Signal<In, Bits<16>>,
-    /// Words (`vlen`, >= 1); sampled with `issue`.
+    /// Words (`vlen`, >= 1); valid with `issue`.
     pub len: Signal<In, Bits<16>>,
     /// Can accept an issue this cycle.
     pub ready: Signal<Out, Bit>,
@@ -73,6 +74,12 @@ pub struct LinkSend {
     pj: Signal<Local, Bits<16>>,
     last: Signal<Local, Bit>,
     miss: Signal<Local, Bit>,
+    e_on: Signal<Local, Bit>,
+    e_ph: Signal<Local, Bits<16>>,
+    e_rem: Signal<Local, Bits<16>>,
+    e_fj: Signal<Local, Bits<8>>,
+    e_sbank: Signal<Local, Bits<8>>,
+    e_saddr: Signal<Local, Bits<16>>,
     k_p: Constant<Bits<16>>,
     k_pshift: Constant<Bits<16>>,
     k_tlast: Constant<Bits<16>>,
@@ -117,6 +124,12 @@ impl LinkSend {
             pj: Default::default(),
             last: Default::default(),
             miss: Default::default(),
+            e_on: Default::default(),
+            e_ph: Default::default(),
+            e_rem: Default::default(),
+            e_fj: Default::default(),
+            e_sbank: Default::default(),
+            e_saddr: Default::default(),
             k_p: Constant::new((p as u64).to_bits()),
             k_pshift: Constant::new((p.trailing_zeros() as u64).to_bits()),
             k_tlast: Constant::new((frame_cycles - 1).to_bits()),
@@ -129,10 +142,31 @@ impl Logic for LinkSend {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, on, ph, rem, fj, sbank, saddr, slot, rv_d);
+        // The issue arrives registered: this cycle's state is the issue's.
+        self.e_on.next = self.on.q.val();
+        self.e_ph.next = self.ph.q.val();
+        self.e_rem.next = self.rem.q.val();
+        self.e_fj.next = self.fj.q.val();
+        self.e_sbank.next = self.sbank.q.val();
+        self.e_saddr.next = self.saddr.q.val();
+        if self.issue.val() {
+            self.e_on.next = true;
+            self.e_ph.next = 1.into();
+            self.e_rem.next = self.len.val();
+            self.e_fj.next = 0.into();
+            self.e_sbank.next = self.bank.val();
+            self.e_saddr.next = self.word.val();
+        }
+        self.on.d.next = self.e_on.val();
+        self.ph.d.next = self.e_ph.val();
+        self.rem.d.next = self.e_rem.val();
+        self.fj.d.next = self.e_fj.val();
+        self.sbank.d.next = self.e_sbank.val();
+        self.saddr.d.next = self.e_saddr.val();
         // Words of this frame, and whether it is the last one.
-        self.pj.next = self.rem.q.val();
+        self.pj.next = self.e_rem.val();
         self.last.next = true;
-        if self.rem.q.val() > self.k_p.val() {
+        if self.e_rem.val() > self.k_p.val() {
             self.pj.next = self.k_p.val();
             self.last.next = false;
         }
@@ -143,41 +177,41 @@ impl Logic for LinkSend {
                 self.miss.next = true;
             }
         }
-        self.err.next = self.on.q.val() & (self.ph.q.val() == 1) & self.miss.val();
-        if self.on.q.val() & (self.ph.q.val() == 1) {
+        self.err.next = self.e_on.val() & (self.e_ph.val() == 1) & self.miss.val();
+        if self.e_on.val() & (self.e_ph.val() == 1) {
             self.slot.d.next = self.tx_next_slot.val();
         }
         // Bank reads in b_j+1 .. b_j+P_j.
-        self.re.next = self.on.q.val()
-            & (self.ph.q.val() >= 1)
-            & (self.ph.q.val() <= self.pj.val())
+        self.re.next = self.e_on.val()
+            & (self.e_ph.val() >= 1)
+            & (self.e_ph.val() <= self.pj.val())
             & !self.err.val();
-        self.r_bank.next = self.sbank.q.val();
-        self.r_addr.next = self.saddr.q.val();
+        self.r_bank.next = self.e_sbank.val();
+        self.r_addr.next = self.e_saddr.val();
         if self.re.val() {
-            self.saddr.d.next = self.saddr.q.val() + 1;
+            self.saddr.d.next = self.e_saddr.val() + 1;
         }
         self.rv_d.d.next = self.re.val();
         // Buffer writes in b_j+2 .. b_j+P+1, the post in b_j+P+2.
         self.tx_we.next =
-            self.on.q.val() & (self.ph.q.val() >= 2) & (self.ph.q.val() <= self.k_p.val() + 1);
+            self.e_on.val() & (self.e_ph.val() >= 2) & (self.e_ph.val() <= self.k_p.val() + 1);
         self.tx_waddr.next =
-            (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val()) + self.ph.q.val() - 2;
+            (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val()) + self.e_ph.val() - 2;
         for l in 0..self._lanes {
             self.tx_wdata[l].next = 0.into();
             if self.rv_d.q.val() {
                 self.tx_wdata[l].next = self.rdata[l].val();
             }
         }
-        self.tx_post.next = self.on.q.val() & (self.ph.q.val() == self.k_p.val() + 2);
-        self.tx_tag.next = self.fj.q.val() & 0x7F;
+        self.tx_post.next = self.e_on.val() & (self.e_ph.val() == self.k_p.val() + 2);
+        self.tx_tag.next = self.e_fj.val() & 0x7F;
         // Frame pacing: ph counts 0..T-1 within a frame.
-        if self.on.q.val() {
-            self.ph.d.next = self.ph.q.val() + 1;
-            if self.ph.q.val() == self.k_tlast.val() {
+        if self.e_on.val() {
+            self.ph.d.next = self.e_ph.val() + 1;
+            if self.e_ph.val() == self.k_tlast.val() {
                 self.ph.d.next = 0.into();
-                self.rem.d.next = self.rem.q.val() - self.k_p.val();
-                self.fj.d.next = self.fj.q.val() + 1;
+                self.rem.d.next = self.e_rem.val() - self.k_p.val();
+                self.fj.d.next = self.e_fj.val() + 1;
                 if self.last.val() {
                     self.on.d.next = false;
                 }
@@ -186,16 +220,8 @@ impl Logic for LinkSend {
         if self.err.val() {
             self.on.d.next = false;
         }
-        self.ready.next = !self.on.q.val();
+        self.ready.next = !self.e_on.val();
         self.active.next =
-            self.on.q.val() & !(self.last.val() & (self.ph.q.val() > self.k_p.val() + 2));
-        if self.issue.val() {
-            self.on.d.next = true;
-            self.ph.d.next = 1.into();
-            self.rem.d.next = self.len.val();
-            self.fj.d.next = 0.into();
-            self.sbank.d.next = self.bank.val();
-            self.saddr.d.next = self.word.val();
-        }
+            self.e_on.val() & !(self.last.val() & (self.e_ph.val() > self.k_p.val() + 2));
     }
 }

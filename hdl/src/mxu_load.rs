@@ -19,9 +19,10 @@ use rust_hdl::prelude::*;
 pub struct MxuLoad {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Start an install (sampled at the rising edge; only when `ready`).
+    /// An install was issued in the previous cycle `t` (when `ready`; the sequencer's
+    /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
-    /// First weight word of the tile; sampled with `issue`.
+    /// First weight word of the tile; valid with `issue`.
     pub w: Signal<In, Bits<16>>,
     /// Can accept an `issue` this cycle.
     pub ready: Signal<Out, Bit>,
@@ -37,6 +38,9 @@ pub struct MxuLoad {
     waddr: DFF<Bits<16>>,
     k: DFF<Bits<8>>,
     tail: DFF<Bit>,
+    e_left: Signal<Local, Bits<8>>,
+    e_waddr: Signal<Local, Bits<16>>,
+    e_k: Signal<Local, Bits<8>>,
     install: Constant<Bits<8>>,
 }
 
@@ -56,6 +60,9 @@ impl MxuLoad {
             waddr: Default::default(),
             k: Default::default(),
             tail: Default::default(),
+            e_left: Default::default(),
+            e_waddr: Default::default(),
+            e_k: Default::default(),
             install: Constant::new((install as u64).to_bits()),
         }
     }
@@ -65,21 +72,28 @@ impl Logic for MxuLoad {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, left, waddr, k, tail);
-        self.re.next = self.left.q.val() != 0;
-        self.addr.next = self.waddr.q.val();
-        self.wsel.next = self.k.q.val();
-        self.ready.next = self.left.q.val() <= 1;
-        self.active.next = (self.left.q.val() != 0) | self.tail.q.val();
-        self.tail.d.next = self.left.q.val() == 1;
-        if self.left.q.val() != 0 {
-            self.left.d.next = self.left.q.val() - 1;
-            self.waddr.d.next = self.waddr.q.val() + 1;
-            self.k.d.next = self.k.q.val() + 1;
-        }
+        // The issue arrives registered: this cycle's state is the issue's.
+        self.e_left.next = self.left.q.val();
+        self.e_waddr.next = self.waddr.q.val();
+        self.e_k.next = self.k.q.val();
         if self.issue.val() {
-            self.left.d.next = self.install.val();
-            self.waddr.d.next = self.w.val();
-            self.k.d.next = 0.into();
+            self.e_left.next = self.install.val();
+            self.e_waddr.next = self.w.val();
+            self.e_k.next = 0.into();
+        }
+        self.left.d.next = self.e_left.val();
+        self.waddr.d.next = self.e_waddr.val();
+        self.k.d.next = self.e_k.val();
+        self.re.next = self.e_left.val() != 0;
+        self.addr.next = self.e_waddr.val();
+        self.wsel.next = self.e_k.val();
+        self.ready.next = self.e_left.val() <= 1;
+        self.active.next = (self.e_left.val() != 0) | self.tail.q.val();
+        self.tail.d.next = self.e_left.val() == 1;
+        if self.e_left.val() != 0 {
+            self.left.d.next = self.e_left.val() - 1;
+            self.waddr.d.next = self.e_waddr.val() + 1;
+            self.k.d.next = self.e_k.val() + 1;
         }
     }
 }

@@ -23,17 +23,18 @@ pub const MXU_RUN_TAIL: usize = 6;
 pub struct MxuRun {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Start a run (sampled at the rising edge; only when `ready`).
+    /// A run was issued in the previous cycle `t` (when `ready`; the sequencer's registered
+    /// strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
-    /// First bank-0 word; sampled with `issue`.
+    /// First bank-0 word; valid with `issue`.
     pub a: Signal<In, Bits<16>>,
-    /// Rows (>= 1); sampled with `issue`.
+    /// Rows (>= 1); valid with `issue`.
     pub rows: Signal<In, Bits<16>>,
-    /// First accumulator row; sampled with `issue`.
+    /// First accumulator row; valid with `issue`.
     pub acc: Signal<In, Bits<16>>,
-    /// Activate the shadow weights with the first row; sampled with `issue`.
+    /// Activate the shadow weights with the first row; valid with `issue`.
     pub swap_in: Signal<In, Bit>,
-    /// Add into the accumulator instead of overwriting; sampled with `issue`.
+    /// Add into the accumulator instead of overwriting; valid with `issue`.
     pub accumulate: Signal<In, Bit>,
     /// Can accept an `issue` this cycle.
     pub ready: Signal<Out, Bit>,
@@ -55,6 +56,11 @@ pub struct MxuRun {
     r_swap: DFF<Bit>,
     r_first: DFF<Bit>,
     tail: DFF<Bits<4>>,
+    e_left: Signal<Local, Bits<16>>,
+    e_raddr: Signal<Local, Bits<16>>,
+    e_arow: Signal<Local, Bits<16>>,
+    e_swap: Signal<Local, Bit>,
+    e_first: Signal<Local, Bit>,
     tail_len: Constant<Bits<4>>,
 }
 
@@ -81,6 +87,11 @@ impl Default for MxuRun {
             r_swap: Default::default(),
             r_first: Default::default(),
             tail: Default::default(),
+            e_left: Default::default(),
+            e_raddr: Default::default(),
+            e_arow: Default::default(),
+            e_swap: Default::default(),
+            e_first: Default::default(),
             tail_len: Constant::new((MXU_RUN_TAIL as u64).to_bits()),
         }
     }
@@ -90,31 +101,42 @@ impl Logic for MxuRun {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, left, raddr, arow, r_swap, r_first, tail);
-        self.re.next = self.left.q.val() != 0;
-        self.addr.next = self.raddr.q.val();
-        self.swap.next = self.r_swap.q.val();
-        self.first.next = self.r_first.q.val();
-        self.acc_addr.next = self.arow.q.val();
-        self.ready.next = self.left.q.val() <= 1;
-        self.active.next = (self.left.q.val() != 0) | (self.tail.q.val() != 0);
+        // The issue arrives registered: this cycle's state is the issue's.
+        self.e_left.next = self.left.q.val();
+        self.e_raddr.next = self.raddr.q.val();
+        self.e_arow.next = self.arow.q.val();
+        self.e_swap.next = self.r_swap.q.val();
+        self.e_first.next = self.r_first.q.val();
+        if self.issue.val() {
+            self.e_left.next = self.rows.val();
+            self.e_raddr.next = self.a.val();
+            self.e_arow.next = self.acc.val();
+            self.e_swap.next = self.swap_in.val();
+            self.e_first.next = !self.accumulate.val();
+        }
+        self.left.d.next = self.e_left.val();
+        self.raddr.d.next = self.e_raddr.val();
+        self.arow.d.next = self.e_arow.val();
+        self.r_swap.d.next = self.e_swap.val();
+        self.r_first.d.next = self.e_first.val();
+        self.re.next = self.e_left.val() != 0;
+        self.addr.next = self.e_raddr.val();
+        self.swap.next = self.e_swap.val();
+        self.first.next = self.e_first.val();
+        self.acc_addr.next = self.e_arow.val();
+        self.ready.next = self.e_left.val() <= 1;
+        self.active.next = (self.e_left.val() != 0) | (self.tail.q.val() != 0);
         if self.tail.q.val() != 0 {
             self.tail.d.next = self.tail.q.val() - 1;
         }
-        if self.left.q.val() != 0 {
-            self.left.d.next = self.left.q.val() - 1;
-            self.raddr.d.next = self.raddr.q.val() + 1;
-            self.arow.d.next = self.arow.q.val() + 1;
+        if self.e_left.val() != 0 {
+            self.left.d.next = self.e_left.val() - 1;
+            self.raddr.d.next = self.e_raddr.val() + 1;
+            self.arow.d.next = self.e_arow.val() + 1;
             self.r_swap.d.next = false;
-            if self.left.q.val() == 1 {
+            if self.e_left.val() == 1 {
                 self.tail.d.next = self.tail_len.val();
             }
-        }
-        if self.issue.val() {
-            self.left.d.next = self.rows.val();
-            self.raddr.d.next = self.a.val();
-            self.arow.d.next = self.acc.val();
-            self.r_swap.d.next = self.swap_in.val();
-            self.r_first.d.next = !self.accumulate.val();
         }
     }
 }

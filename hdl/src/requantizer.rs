@@ -33,19 +33,20 @@ pub const RQ_DRAIN: usize = 1 + REQUANT_LANE_LATENCY + 1;
 pub struct Requantizer {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Start `rq.param` (only when `ready`).
+    /// `rq.param` was issued in the previous cycle `t` (when `ready`; the sequencer's
+    /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue_param: Signal<In, Bit>,
-    /// Start `rq.run` (only when `ready`).
+    /// `rq.run` was issued in the previous cycle (as `issue_param`).
     pub issue_run: Signal<In, Bit>,
-    /// Bank of the parameter words / destination bank; sampled with an issue.
+    /// Bank of the parameter words / destination bank; valid with an issue.
     pub bank: Signal<In, Bits<8>>,
-    /// First parameter word / first destination word; sampled with an issue.
+    /// First parameter word / first destination word; valid with an issue.
     pub word: Signal<In, Bits<16>>,
-    /// First accumulator row; sampled with `issue_run`.
+    /// First accumulator row; valid with `issue_run`.
     pub acc: Signal<In, Bits<16>>,
-    /// Rows (>= 1); sampled with `issue_run`.
+    /// Rows (>= 1); valid with `issue_run`.
     pub rows: Signal<In, Bits<16>>,
-    /// Apply ReLU; sampled with `issue_run`.
+    /// Apply ReLU; valid with `issue_run`.
     pub relu: Signal<In, Bit>,
     /// Can accept an issue this cycle.
     pub ready: Signal<Out, Bit>,
@@ -98,6 +99,17 @@ pub struct Requantizer {
     valid_out: Delay<1>,
     last_write: Delay<1>,
     last_beat: Signal<Local, Bit>,
+    e_pleft: Signal<Local, Bits<8>>,
+    e_pword: Signal<Local, Bits<16>>,
+    e_pbank_r: Signal<Local, Bits<8>>,
+    e_run: Signal<Local, Bit>,
+    e_issuing: Signal<Local, Bit>,
+    e_left: Signal<Local, Bits<16>>,
+    e_beat: Signal<Local, Bits<8>>,
+    e_raddr: Signal<Local, Bits<16>>,
+    e_r_relu: Signal<Local, Bit>,
+    e_r_bank: Signal<Local, Bits<8>>,
+    e_wrow: Signal<Local, Bits<16>>,
     run_ready: Signal<Local, Bit>,
     beats_m1: Constant<Bits<8>>,
     drain_len: Constant<Bits<8>>,
@@ -168,6 +180,17 @@ impl Requantizer {
             valid_out: Delay::new(1 + REQUANT_LANE_LATENCY),
             last_write: Delay::new(RQ_DRAIN),
             last_beat: Default::default(),
+            e_pleft: Default::default(),
+            e_pword: Default::default(),
+            e_pbank_r: Default::default(),
+            e_run: Default::default(),
+            e_issuing: Default::default(),
+            e_left: Default::default(),
+            e_beat: Default::default(),
+            e_raddr: Default::default(),
+            e_r_relu: Default::default(),
+            e_r_bank: Default::default(),
+            e_wrow: Default::default(),
             run_ready: Default::default(),
             beats_m1: Constant::new(((beats - 1) as u64).to_bits()),
             drain_len: Constant::new((RQ_DRAIN as u64).to_bits()),
@@ -199,20 +222,53 @@ impl Logic for Requantizer {
             self, clock, lanes, beat_in, beat_out, valid_out, last_write, wbank_tag, waddr_tag,
             relu_in
         );
-        // Parameter loader: one word per cycle, shifted in as it arrives.
-        self.preq.next = self.pleft.q.val() != 0;
-        self.pbank.next = self.pbank_r.q.val();
-        self.paddr.next = self.pword.q.val();
-        self.pvalid.d.next = self.pleft.q.val() != 0;
-        self.ptail.d.next = self.pleft.q.val() == 1;
-        if self.pleft.q.val() != 0 {
-            self.pleft.d.next = self.pleft.q.val() - 1;
-            self.pword.d.next = self.pword.q.val() + 1;
-        }
+        // Issues arrive registered: this cycle's state is the issue's.
+        self.e_pleft.next = self.pleft.q.val();
+        self.e_pword.next = self.pword.q.val();
+        self.e_pbank_r.next = self.pbank_r.q.val();
+        self.e_run.next = self.run.q.val();
+        self.e_issuing.next = self.issuing.q.val();
+        self.e_left.next = self.left.q.val();
+        self.e_beat.next = self.beat.q.val();
+        self.e_raddr.next = self.raddr.q.val();
+        self.e_r_relu.next = self.r_relu.q.val();
+        self.e_r_bank.next = self.r_bank.q.val();
+        self.e_wrow.next = self.wrow.q.val();
         if self.issue_param.val() {
-            self.pleft.d.next = self.pwords.val();
-            self.pword.d.next = self.word.val();
-            self.pbank_r.d.next = self.bank.val();
+            self.e_pleft.next = self.pwords.val();
+            self.e_pword.next = self.word.val();
+            self.e_pbank_r.next = self.bank.val();
+        }
+        if self.issue_run.val() {
+            self.e_run.next = true;
+            self.e_issuing.next = true;
+            self.e_left.next = self.rows.val();
+            self.e_beat.next = 0.into();
+            self.e_raddr.next = self.acc.val();
+            self.e_r_relu.next = self.relu.val();
+            self.e_r_bank.next = self.bank.val();
+            self.e_wrow.next = self.word.val();
+        }
+        self.pleft.d.next = self.e_pleft.val();
+        self.pword.d.next = self.e_pword.val();
+        self.pbank_r.d.next = self.e_pbank_r.val();
+        self.run.d.next = self.e_run.val();
+        self.issuing.d.next = self.e_issuing.val();
+        self.left.d.next = self.e_left.val();
+        self.beat.d.next = self.e_beat.val();
+        self.raddr.d.next = self.e_raddr.val();
+        self.r_relu.d.next = self.e_r_relu.val();
+        self.r_bank.d.next = self.e_r_bank.val();
+        self.wrow.d.next = self.e_wrow.val();
+        // Parameter loader: one word per cycle, shifted in as it arrives.
+        self.preq.next = self.e_pleft.val() != 0;
+        self.pbank.next = self.e_pbank_r.val();
+        self.paddr.next = self.e_pword.val();
+        self.pvalid.d.next = self.e_pleft.val() != 0;
+        self.ptail.d.next = self.e_pleft.val() == 1;
+        if self.e_pleft.val() != 0 {
+            self.pleft.d.next = self.e_pleft.val() - 1;
+            self.pword.d.next = self.e_pword.val() + 1;
         }
         for nl in self._lanes..one_more(self._lanes) {
             for i in 0..self._shift {
@@ -233,16 +289,16 @@ impl Logic for Requantizer {
             }
         }
         // Row sequencer: `issuing` while reads go out (beats per row), then drain.
-        self.last_beat.next = self.beat.q.val() == self.beats_m1.val();
-        if self.run.q.val() {
-            if self.issuing.q.val() {
-                self.beat.d.next = self.beat.q.val() + 1;
+        self.last_beat.next = self.e_beat.val() == self.beats_m1.val();
+        if self.e_run.val() {
+            if self.e_issuing.val() {
+                self.beat.d.next = self.e_beat.val() + 1;
                 if self.last_beat.val() {
                     self.beat.d.next = 0.into();
-                    self.raddr.d.next = self.raddr.q.val() + 1;
-                    self.wrow.d.next = self.wrow.q.val() + 1;
-                    self.left.d.next = self.left.q.val() - 1;
-                    if self.left.q.val() == 1 {
+                    self.raddr.d.next = self.e_raddr.val() + 1;
+                    self.wrow.d.next = self.e_wrow.val() + 1;
+                    self.left.d.next = self.e_left.val() - 1;
+                    if self.e_left.val() == 1 {
                         self.issuing.d.next = false;
                         self.drain.d.next = self.drain_len.val();
                     }
@@ -254,34 +310,24 @@ impl Logic for Requantizer {
                 }
             }
         }
-        if self.issue_run.val() {
-            self.run.d.next = true;
-            self.issuing.d.next = true;
-            self.left.d.next = self.rows.val();
-            self.beat.d.next = 0.into();
-            self.raddr.d.next = self.acc.val();
-            self.r_relu.d.next = self.relu.val();
-            self.r_bank.d.next = self.bank.val();
-            self.wrow.d.next = self.word.val();
-        }
-        self.run_ready.next = !(self.run.q.val() & self.issuing.q.val())
-            | (self.last_beat.val() & (self.left.q.val() == 1));
-        self.ready.next = (self.pleft.q.val() <= 1) & self.run_ready.val();
-        self.active.next = (self.pleft.q.val() != 0) | self.ptail.q.val() | self.run.q.val();
-        self.acc_re.next = self.run.q.val() & self.issuing.q.val();
-        self.acc_raddr.next = self.raddr.q.val();
+        self.run_ready.next = !(self.e_run.val() & self.e_issuing.val())
+            | (self.last_beat.val() & (self.e_left.val() == 1));
+        self.ready.next = (self.e_pleft.val() <= 1) & self.run_ready.val();
+        self.active.next = (self.e_pleft.val() != 0) | self.ptail.q.val() | self.e_run.val();
+        self.acc_re.next = self.e_run.val() & self.e_issuing.val();
+        self.acc_raddr.next = self.e_raddr.val();
         // Tags: the beat meets its data one clock after the read, and its results
         // REQUANT_LANE_LATENCY clocks later; a row is written one clock after that.
-        self.beat_in.d.next = self.beat.q.val();
-        self.beat_out.d.next = self.beat.q.val();
-        self.valid_out.d.next = (self.run.q.val() & self.issuing.q.val()).into();
+        self.beat_in.d.next = self.e_beat.val();
+        self.beat_out.d.next = self.e_beat.val();
+        self.valid_out.d.next = (self.e_run.val() & self.e_issuing.val()).into();
         self.last_write.d.next =
-            (self.run.q.val() & self.issuing.q.val() & self.last_beat.val()).into();
+            (self.e_run.val() & self.e_issuing.val() & self.last_beat.val()).into();
         // The destination travels with the row, so a new run may issue while the last
         // rows of the previous one are still in the lanes.
-        self.wbank_tag.d.next = self.r_bank.q.val();
-        self.waddr_tag.d.next = self.wrow.q.val();
-        self.relu_in.d.next = self.r_relu.q.val().into();
+        self.wbank_tag.d.next = self.e_r_bank.val();
+        self.waddr_tag.d.next = self.e_wrow.val();
+        self.relu_in.d.next = self.e_r_relu.val().into();
         self.out_we.next = self.last_write.q.val().any();
         self.out_bank.next = self.wbank_tag.q.val();
         self.out_addr.next = self.waddr_tag.q.val();

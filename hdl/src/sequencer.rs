@@ -12,6 +12,11 @@
 //! - **Timing**: instruction 0 issues in the cycle after the `start` edge. Each cycle
 //!   the sequencer either issues the instruction in `imem_rdata` (fetched at the
 //!   address it presented the cycle before), counts down a `wait`, or is stopped.
+//! - **Issue to the units**: the strobes `iss_*` and the fields are registered: an
+//!   instruction issued in cycle `t` reaches its unit in `t+1`, and the unit's state in
+//!   `t+1` is what it would have latched at the end of `t` (each unit's `e_*` signals),
+//!   so every port use and effect stays where `docs/isa.md` puts it. This keeps the
+//!   checks (`fault` -> `go`) off the units' registers.
 //! - **Errors**: the offending instruction does not issue; `run` falls, `err`/`err_pc`
 //!   hold the code and pc; issued instructions finish.
 //! - **LINK**: in a cycle with `recv_err` or `send_err` high (a `recv` found no frame
@@ -62,21 +67,23 @@ pub struct Sequencer {
     pub send_err: Signal<In, Bit>,
     /// Some unit has effects pending.
     pub units_active: Signal<In, Bit>,
-    /// Issue to MXU-load this cycle (`mxu.load`, or `mxu.run ... load`).
+    /// MXU-load was issued last cycle (`mxu.load`, or `mxu.run ... load`); every `iss_*`
+    /// is registered: high in the cycle after the issue cycle.
     pub iss_mxl: Signal<Out, Bit>,
-    /// Issue `mxu.run` this cycle.
+    /// `mxu.run` was issued last cycle.
     pub iss_mxr: Signal<Out, Bit>,
-    /// Issue `rq.param` this cycle.
+    /// `rq.param` was issued last cycle.
     pub iss_rqp: Signal<Out, Bit>,
-    /// Issue `rq.run` this cycle.
+    /// `rq.run` was issued last cycle.
     pub iss_rqr: Signal<Out, Bit>,
-    /// Issue a vector instruction this cycle.
+    /// A vector instruction was issued last cycle.
     pub iss_vx: Signal<Out, Bit>,
-    /// Issue `send` this cycle (address on `d_bank` / `d_word`).
+    /// `send` was issued last cycle (address on `d_bank` / `d_word`).
     pub iss_send: Signal<Out, Bit>,
-    /// Issue `recv` this cycle (address on `d_bank` / `d_word`).
+    /// `recv` was issued last cycle (address on `d_bank` / `d_word`).
     pub iss_recv: Signal<Out, Bit>,
-    /// Decoded fields of the instruction being issued (see [`Decoder`]).
+    /// Decoded fields of the instruction issued last cycle, registered with the strobes
+    /// (see [`Decoder`]).
     pub w: Signal<Out, Bits<16>>,
     /// `mxu.run` first bank-0 word.
     pub a: Signal<Out, Bits<16>>,
@@ -104,7 +111,7 @@ pub struct Sequencer {
     pub b_word: Signal<Out, Bits<16>>,
     /// Vector operation.
     pub vop: Signal<Out, Bits<3>>,
-    /// Current vector length.
+    /// `vlen` at the last cycle's issue.
     pub vlen: Signal<Out, Bits<16>>,
     /// The program is issuing (not halted, no error).
     pub running: Signal<Out, Bit>,
@@ -130,6 +137,28 @@ pub struct Sequencer {
     lstart: Vec<DFF<Bits<16>>>,
     lend: Vec<DFF<Bits<16>>>,
     cyc: DFF<Bits<32>>,
+    i_mxl: DFF<Bit>,
+    i_mxr: DFF<Bit>,
+    i_rqp: DFF<Bit>,
+    i_rqr: DFF<Bit>,
+    i_vx: DFF<Bit>,
+    i_send: DFF<Bit>,
+    i_recv: DFF<Bit>,
+    f_w: DFF<Bits<16>>,
+    f_a: DFF<Bits<16>>,
+    f_rows: DFF<Bits<16>>,
+    f_acc: DFF<Bits<16>>,
+    f_swap: DFF<Bit>,
+    f_accumulate: DFF<Bit>,
+    f_relu: DFF<Bit>,
+    f_d_bank: DFF<Bits<8>>,
+    f_d_word: DFF<Bits<16>>,
+    f_a_bank: DFF<Bits<8>>,
+    f_a_word: DFF<Bits<16>>,
+    f_b_bank: DFF<Bits<8>>,
+    f_b_word: DFF<Bits<16>>,
+    f_vop: DFF<Bits<3>>,
+    f_vlen: DFF<Bits<16>>,
     top_count: Signal<Local, Bits<32>>,
     top_start: Signal<Local, Bits<16>>,
     top_end: Signal<Local, Bits<16>>,
@@ -208,6 +237,28 @@ impl Sequencer {
             lstart: crate::vec_of(MAX_LOOP_DEPTH),
             lend: crate::vec_of(MAX_LOOP_DEPTH),
             cyc: Default::default(),
+            i_mxl: Default::default(),
+            i_mxr: Default::default(),
+            i_rqp: Default::default(),
+            i_rqr: Default::default(),
+            i_vx: Default::default(),
+            i_send: Default::default(),
+            i_recv: Default::default(),
+            f_w: Default::default(),
+            f_a: Default::default(),
+            f_rows: Default::default(),
+            f_acc: Default::default(),
+            f_swap: Default::default(),
+            f_accumulate: Default::default(),
+            f_relu: Default::default(),
+            f_d_bank: Default::default(),
+            f_d_word: Default::default(),
+            f_a_bank: Default::default(),
+            f_a_word: Default::default(),
+            f_b_bank: Default::default(),
+            f_b_word: Default::default(),
+            f_vop: Default::default(),
+            f_vlen: Default::default(),
             top_count: Default::default(),
             top_start: Default::default(),
             top_end: Default::default(),
@@ -233,6 +284,32 @@ impl Logic for Sequencer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, run, pc, waitc, vl, code, cpc, lpc, spc, sp, cyc);
+        dff_setup!(
+            self,
+            clock,
+            i_mxl,
+            i_mxr,
+            i_rqp,
+            i_rqr,
+            i_vx,
+            i_send,
+            i_recv,
+            f_w,
+            f_a,
+            f_rows,
+            f_acc,
+            f_swap,
+            f_accumulate,
+            f_relu,
+            f_d_bank,
+            f_d_word,
+            f_a_bank,
+            f_a_word,
+            f_b_bank,
+            f_b_word,
+            f_vop,
+            f_vlen
+        );
         for i in 0..8 {
             self.dec.ib[i].next = self.imem_rdata[i].val();
         }
@@ -299,29 +376,53 @@ impl Logic for Sequencer {
         self.lstop.next = (self.recv_err.val() | self.send_err.val())
             & (self.run.q.val() | (self.units_active.val() & (self.code.q.val() == 0)));
         self.go.next = self.live.val() & !self.fault.val() & !self.lstop.val();
-        // Issue strobes and fields.
-        self.iss_mxl.next = self.go.val() & self.dec.use_mxl.val();
-        self.iss_mxr.next = self.go.val() & self.dec.use_mxr.val();
-        self.iss_rqp.next = self.go.val() & self.dec.is_rqp.val();
-        self.iss_rqr.next = self.go.val() & self.dec.is_rqr.val();
-        self.iss_vx.next = self.go.val() & self.dec.is_vx.val();
-        self.iss_send.next = self.go.val() & self.dec.is_send.val();
-        self.iss_recv.next = self.go.val() & self.dec.is_recv.val();
-        self.w.next = self.dec.w.val();
-        self.a.next = self.dec.a.val();
-        self.rows.next = self.dec.rows.val();
-        self.acc.next = self.dec.acc.val();
-        self.swap.next = self.dec.swap.val();
-        self.accumulate.next = self.dec.accumulate.val();
-        self.relu.next = self.dec.relu.val();
-        self.d_bank.next = self.dec.d_bank.val();
-        self.d_word.next = self.dec.d_word.val();
-        self.a_bank.next = self.dec.a_bank.val();
-        self.a_word.next = self.dec.a_word.val();
-        self.b_bank.next = self.dec.b_bank.val();
-        self.b_word.next = self.dec.b_word.val();
-        self.vop.next = self.dec.vop.val();
-        self.vlen.next = self.vl.q.val();
+        // Issue strobes and fields, registered: the units see them in the cycle after
+        // the issue cycle and act as if they had latched them at its end (their `e_*`
+        // state), so `go` drives a few flip-flops, not every unit's registers.
+        self.i_mxl.d.next = self.go.val() & self.dec.use_mxl.val();
+        self.i_mxr.d.next = self.go.val() & self.dec.use_mxr.val();
+        self.i_rqp.d.next = self.go.val() & self.dec.is_rqp.val();
+        self.i_rqr.d.next = self.go.val() & self.dec.is_rqr.val();
+        self.i_vx.d.next = self.go.val() & self.dec.is_vx.val();
+        self.i_send.d.next = self.go.val() & self.dec.is_send.val();
+        self.i_recv.d.next = self.go.val() & self.dec.is_recv.val();
+        self.iss_mxl.next = self.i_mxl.q.val();
+        self.iss_mxr.next = self.i_mxr.q.val();
+        self.iss_rqp.next = self.i_rqp.q.val();
+        self.iss_rqr.next = self.i_rqr.q.val();
+        self.iss_vx.next = self.i_vx.q.val();
+        self.iss_send.next = self.i_send.q.val();
+        self.iss_recv.next = self.i_recv.q.val();
+        self.f_w.d.next = self.dec.w.val();
+        self.f_a.d.next = self.dec.a.val();
+        self.f_rows.d.next = self.dec.rows.val();
+        self.f_acc.d.next = self.dec.acc.val();
+        self.f_swap.d.next = self.dec.swap.val();
+        self.f_accumulate.d.next = self.dec.accumulate.val();
+        self.f_relu.d.next = self.dec.relu.val();
+        self.f_d_bank.d.next = self.dec.d_bank.val();
+        self.f_d_word.d.next = self.dec.d_word.val();
+        self.f_a_bank.d.next = self.dec.a_bank.val();
+        self.f_a_word.d.next = self.dec.a_word.val();
+        self.f_b_bank.d.next = self.dec.b_bank.val();
+        self.f_b_word.d.next = self.dec.b_word.val();
+        self.f_vop.d.next = self.dec.vop.val();
+        self.f_vlen.d.next = self.vl.q.val();
+        self.w.next = self.f_w.q.val();
+        self.a.next = self.f_a.q.val();
+        self.rows.next = self.f_rows.q.val();
+        self.acc.next = self.f_acc.q.val();
+        self.swap.next = self.f_swap.q.val();
+        self.accumulate.next = self.f_accumulate.q.val();
+        self.relu.next = self.f_relu.q.val();
+        self.d_bank.next = self.f_d_bank.q.val();
+        self.d_word.next = self.f_d_word.q.val();
+        self.a_bank.next = self.f_a_bank.q.val();
+        self.a_word.next = self.f_a_word.q.val();
+        self.b_bank.next = self.f_b_bank.q.val();
+        self.b_word.next = self.f_b_word.q.val();
+        self.vop.next = self.f_vop.q.val();
+        self.vlen.next = self.f_vlen.q.val();
         // Next pc: zero-overhead loops jump back after their last body instruction.
         self.next_pc.next = self.pc.q.val() + 1;
         if !self.dec.is_loop.val()

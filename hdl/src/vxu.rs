@@ -28,13 +28,14 @@ use rust_hdl::prelude::*;
 pub struct Vxu {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Start an instruction (only when `ready`).
+    /// An instruction was issued in the previous cycle `t` (when `ready`; the sequencer's
+    /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
-    /// Operation ([`vop`]); sampled with `issue`.
+    /// Operation ([`vop`]); valid with `issue`.
     pub op: Signal<In, Bits<3>>,
-    /// Words (`vlen`, >= 1); sampled with `issue`.
+    /// Words (`vlen`, >= 1); valid with `issue`.
     pub len: Signal<In, Bits<16>>,
-    /// Destination bank and first word; sampled with `issue`.
+    /// Destination bank and first word; valid with `issue`.
     pub dst_bank: Signal<In, Bits<8>>,
     /// First destination word.
     pub dst_word: Signal<In, Bits<16>>,
@@ -104,6 +105,15 @@ pub struct Vxu {
     am_bank: DFF<Bits<8>>,
     am_addr: DFF<Bits<16>>,
     is_am: Signal<Local, Bit>,
+    e_left: Signal<Local, Bits<16>>,
+    e_r_op: Signal<Local, Bits<3>>,
+    e_aaddr: Signal<Local, Bits<16>>,
+    e_baddr: Signal<Local, Bits<16>>,
+    e_daddr: Signal<Local, Bits<16>>,
+    e_abank: Signal<Local, Bits<8>>,
+    e_bbank: Signal<Local, Bits<8>>,
+    e_dbank: Signal<Local, Bits<8>>,
+    e_words: Signal<Local, Bits<32>>,
     am_tail: Signal<Local, Bit>,
     lshift: Constant<Bits<8>>,
     k_add: Constant<Bits<3>>,
@@ -169,6 +179,15 @@ impl Vxu {
             am_bank: Default::default(),
             am_addr: Default::default(),
             is_am: Default::default(),
+            e_left: Default::default(),
+            e_r_op: Default::default(),
+            e_aaddr: Default::default(),
+            e_baddr: Default::default(),
+            e_daddr: Default::default(),
+            e_abank: Default::default(),
+            e_bbank: Default::default(),
+            e_dbank: Default::default(),
+            e_words: Default::default(),
             am_tail: Default::default(),
             lshift: Constant::new((lanes.trailing_zeros() as u64).to_bits()),
             k_add: Constant::new(vop::ADD.to_bits()),
@@ -188,45 +207,64 @@ impl Logic for Vxu {
             op_d, addr_d, bank_d, words_d, p_v, p_first, p_last, p_base, best, bidx, am_we,
             am_bank, am_addr
         );
+        // The issue arrives registered: this cycle's state is the issue's.
+        self.e_left.next = self.left.q.val();
+        self.e_r_op.next = self.r_op.q.val();
+        self.e_aaddr.next = self.aaddr.q.val();
+        self.e_baddr.next = self.baddr.q.val();
+        self.e_daddr.next = self.daddr.q.val();
+        self.e_abank.next = self.abank.q.val();
+        self.e_bbank.next = self.bbank.q.val();
+        self.e_dbank.next = self.dbank.q.val();
+        self.e_words.next = self.words.q.val();
+        if self.issue.val() {
+            self.e_left.next = self.len.val();
+            self.e_r_op.next = self.op.val();
+            self.e_aaddr.next = self.a_word.val();
+            self.e_baddr.next = self.b_word.val();
+            self.e_daddr.next = self.dst_word.val();
+            self.e_abank.next = self.a_bank.val();
+            self.e_bbank.next = self.b_bank.val();
+            self.e_dbank.next = self.dst_bank.val();
+            self.e_words.next = 0.into();
+        }
+        self.left.d.next = self.e_left.val();
+        self.r_op.d.next = self.e_r_op.val();
+        self.aaddr.d.next = self.e_aaddr.val();
+        self.baddr.d.next = self.e_baddr.val();
+        self.daddr.d.next = self.e_daddr.val();
+        self.abank.d.next = self.e_abank.val();
+        self.bbank.d.next = self.e_bbank.val();
+        self.dbank.d.next = self.e_dbank.val();
+        self.words.d.next = self.e_words.val();
         // Read side.
-        self.re_a.next = self.left.q.val() != 0;
-        self.re_b.next = (self.left.q.val() != 0)
-            & ((self.r_op.q.val() == self.k_add.val()) | (self.r_op.q.val() == self.k_max.val()));
-        self.ra_bank.next = self.abank.q.val();
-        self.ra_addr.next = self.aaddr.q.val();
-        self.rb_bank.next = self.bbank.q.val();
-        self.rb_addr.next = self.baddr.q.val();
-        self.is_am.next = self.r_op.q.val() == self.k_argmax.val();
+        self.re_a.next = self.e_left.val() != 0;
+        self.re_b.next = (self.e_left.val() != 0)
+            & ((self.e_r_op.val() == self.k_add.val()) | (self.e_r_op.val() == self.k_max.val()));
+        self.ra_bank.next = self.e_abank.val();
+        self.ra_addr.next = self.e_aaddr.val();
+        self.rb_bank.next = self.e_bbank.val();
+        self.rb_addr.next = self.e_baddr.val();
+        self.is_am.next = self.e_r_op.val() == self.k_argmax.val();
         // An argmax's last word is in stage 1 in `t+V+1`: the unit frees up a cycle later.
         self.am_tail.next =
             self.v_d.q.val() & self.last_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
-        self.ready.next = ((self.left.q.val() == 0) & !self.am_tail.val())
-            | ((self.left.q.val() == 1) & !self.is_am.val());
-        self.v_d.d.next = self.left.q.val() != 0;
-        self.last_d.d.next = self.left.q.val() == 1;
-        self.op_d.d.next = self.r_op.q.val();
-        self.addr_d.d.next = self.daddr.q.val();
-        self.bank_d.d.next = self.dbank.q.val();
-        self.words_d.d.next = self.words.q.val();
-        if self.left.q.val() != 0 {
-            self.left.d.next = self.left.q.val() - 1;
-            self.aaddr.d.next = self.aaddr.q.val() + 1;
-            self.baddr.d.next = self.baddr.q.val() + 1;
+        self.ready.next = ((self.e_left.val() == 0) & !self.am_tail.val())
+            | ((self.e_left.val() == 1) & !self.is_am.val());
+        self.v_d.d.next = self.e_left.val() != 0;
+        self.last_d.d.next = self.e_left.val() == 1;
+        self.op_d.d.next = self.e_r_op.val();
+        self.addr_d.d.next = self.e_daddr.val();
+        self.bank_d.d.next = self.e_dbank.val();
+        self.words_d.d.next = self.e_words.val();
+        if self.e_left.val() != 0 {
+            self.left.d.next = self.e_left.val() - 1;
+            self.aaddr.d.next = self.e_aaddr.val() + 1;
+            self.baddr.d.next = self.e_baddr.val() + 1;
             if !self.is_am.val() {
-                self.daddr.d.next = self.daddr.q.val() + 1;
+                self.daddr.d.next = self.e_daddr.val() + 1;
             }
-            self.words.d.next = self.words.q.val() + 1;
-        }
-        if self.issue.val() {
-            self.left.d.next = self.len.val();
-            self.r_op.d.next = self.op.val();
-            self.aaddr.d.next = self.a_word.val();
-            self.baddr.d.next = self.b_word.val();
-            self.daddr.d.next = self.dst_word.val();
-            self.abank.d.next = self.a_bank.val();
-            self.bbank.d.next = self.b_bank.val();
-            self.dbank.d.next = self.dst_bank.val();
-            self.words.d.next = 0.into();
+            self.words.d.next = self.e_words.val() + 1;
         }
         // Write side: the data read last cycle through the lane datapath.
         self.alu.op.next = self.op_d.q.val();
@@ -277,6 +315,6 @@ impl Logic for Vxu {
             }
         }
         self.active.next =
-            (self.left.q.val() != 0) | self.v_d.q.val() | self.p_v.q.val() | self.am_we.q.val();
+            (self.e_left.val() != 0) | self.v_d.q.val() | self.p_v.q.val() | self.am_we.q.val();
     }
 }
