@@ -1,10 +1,13 @@
 //! `Decoder`: splits a 64-bit instruction word into its fields and flags every word the
 //! tile must refuse (`docs/isa.md`): illegal encodings and operands, and accesses past
-//! the end of a memory for this configuration.
+//! the end of a memory for this configuration. The checks that do not depend on
+//! run-time state are the [`Predecoder`]'s, made when the host writes the word and
+//! stored beside it in instruction memory; at issue only the `vlen` ranges remain.
 //!
 //! ```text
-//!   word (ib[0..8]), vlen --> op, unit strobes, fields (a, rows, acc, w, n, end, vector addresses)
-//!                       --> illegal, range
+//!   host word --> Predecoder --> p (stored as byte 8 of the instruction memory word)
+//!   word (ib[0..8]), p (ib[8]), vlen --> op, unit strobes, fields (a, rows, acc, w, n, end, vector addresses)
+//!                                    --> illegal, range
 //! ```
 //! - **Latency**: 0 (combinational).
 //! - **Reset**: none (no state).
@@ -17,10 +20,23 @@ use minilpu_model::isa::{op, OPCODE_SHIFT};
 use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
 
+/// Predecode bit: the word is a legal instruction (so that an empty word, all zero,
+/// is illegal).
+pub const PD_OK: usize = 0;
+/// Predecode bit: a vlen-independent range check fails.
+pub const PD_RANGE: usize = 1;
+/// Predecode bit: the destination / only address (`f0`) spans `vlen` words.
+pub const PD_VDST: usize = 2;
+/// Predecode bit: the first source (`f1`) spans `vlen` words.
+pub const PD_VSRC1: usize = 3;
+/// Predecode bit: the second source (`f2`) spans `vlen` words.
+pub const PD_VSRC2: usize = 4;
+
 /// The instruction decoder for one configuration.
 #[derive(LogicBlock)]
 pub struct Decoder {
-    /// Instruction word as 8 bytes, little-endian (`ib[0]` = bits 7..0).
+    /// Instruction word as 8 bytes, little-endian (`ib[0]` = bits 7..0), and its
+    /// [`Predecoder`] byte (`ib[8]`), stored beside it in instruction memory.
     pub ib: Vec<Signal<In, Bits<8>>>,
     /// Current vector length (for range checks of vector instructions).
     pub vlen: Signal<In, Bits<16>>,
@@ -92,7 +108,7 @@ impl Decoder {
     /// A decoder for `cfg`.
     pub fn new(cfg: &TileConfig) -> Self {
         Self {
-            ib: crate::vec_of(8),
+            ib: crate::vec_of(9),
             vlen: Default::default(),
             illegal: Default::default(),
             range: Default::default(),
@@ -176,46 +192,65 @@ impl Logic for Decoder {
     }
     fn hdl(&self) -> Verilog {
         let c = &self._cfg;
-        let [wb, wm, ws] = minilpu_model::schedule::param_sections(c);
-        let pw = wb + wm + ws;
-        let sh = OPCODE_SHIFT;
-        // Range checks, written so that no check adds two instruction fields and then
-        // compares (two carry chains in series after the instruction memory):
-        // `x + k > D` (constants) is `x > D - k`; `x + vlen > D` is `x > D - vlen`, with
-        // `D - vlen` computed from the vlen register while the word is read; `x + y > K`
-        // is the carry out of `x + y + (2^15 - 1 - K)` with the constant folded in by a
-        // carry-save step (one chain).
-        let gt_k = |x: &str, k: i64| -> String {
-            if k < 0 {
-                "1'b1".into()
-            } else if k >= 1 << 14 {
-                "1'b0".into()
-            } else {
-                format!("({{1'b0, {x}}} > 15'd{k})")
-            }
-        };
-        // `x + k > depth(b)`: bank 0 holds activations, the others weights.
-        let over_k = |x: &str, b: &str, k: i64| -> String {
-            format!(
-                "(({b} == 5'd0) ? {} : {})",
-                gt_k(x, c.act_depth as i64 - k),
-                gt_k(x, c.bank_depth as i64 - k)
-            )
-        };
-        // `x + vlen > depth(b)`.
+        // `x + vlen > depth(b)`, with `depth - vlen` computed from the vlen register while
+        // the word is read: one compare after the instruction memory.
         let over_v = |x: &str, b: &str| -> String {
             format!(
                 "(({b} == 5'd0) ? (room_a[16] | ({{2'b0, {x}}} > room_a[15:0])) : \
                  (room_b[16] | ({{2'b0, {x}}} > room_b[15:0])))"
             )
         };
-        // `x + y > k` for 14-bit fields and a constant `k`.
-        let over_xy = |x: &str, y: &str, k: usize| -> String {
-            let cst = (1u64 << 15) - 1 - k as u64;
-            format!("over_xy({x}, {y}, 15'd{cst})")
-        };
         Verilog::Custom(format!(
             "\
+{fields}
+wire [7:0] pd = ib$8;
+wire [16:0] room_a = 17'd{act_depth} - {{1'b0, vlen}};
+wire [16:0] room_b = 17'd{bank_depth} - {{1'b0, vlen}};
+wire r_vlen = (pd[{vd}] & {over0}) | (pd[{va}] & {over1}) | (pd[{vb}] & {over2});
+wire [15:0] vl = k_vlen ? iw[15:0] : vlen;
+always @(*) begin
+    illegal = !pd[{ok}];
+    range = pd[{ok}] & (pd[{rc}] | r_vlen);
+    is_send = k_send; is_recv = k_recv;
+    is_nop = k_nop; is_wait = k_wait; is_loop = k_loop; is_halt = k_halt; is_vlen = k_vlen;
+    use_mxl = k_mxl | (k_mxr & rload);
+    use_mxr = k_mxr;
+    is_rqp = k_rqp; is_rqr = k_rqr;
+    is_vx = k_vbin | k_vun;
+    vop = opc[2:0];
+    n = k_loop ? {{8'd0, iw[23:0]}} : (k_vlen ? {{16'd0, vl}} : iw[31:0]);
+    loop_end = iw[47:32];
+    w = {{2'b0, (k_mxl ? f0w : rw)}};
+    a = {{2'b0, ra}};
+    rows = {{2'b0, k_rqr ? qrows : rrows}};
+    acc = {{2'b0, k_rqr ? qacc : racc}};
+    swap = iw[42]; accumulate = iw[43]; relu = iw[52];
+    d_bank = {{3'b0, k_rqr ? rqb : f0b}};
+    d_word = {{2'b0, k_rqr ? rqw : f0w}};
+    a_bank = {{3'b0, f1b}}; a_word = {{2'b0, f1w}};
+    b_bank = {{3'b0, f2b}}; b_word = {{2'b0, f2w}};
+end
+",
+            fields = fields_v(),
+            act_depth = c.act_depth,
+            bank_depth = c.bank_depth,
+            over0 = over_v("f0w", "f0b"),
+            over1 = over_v("f1w", "f1b"),
+            over2 = over_v("f2w", "f2b"),
+            ok = PD_OK,
+            rc = PD_RANGE,
+            vd = PD_VDST,
+            va = PD_VSRC1,
+            vb = PD_VSRC2,
+        ))
+    }
+}
+
+/// Verilog shared by the [`Predecoder`] and the [`Decoder`]: the word `iw` from `ib$0..7`,
+/// its fields and the opcode classes `k_*`.
+fn fields_v() -> String {
+    format!(
+        "\
 wire [63:0] iw = {{ib$7, ib$6, ib$5, ib$4, ib$3, ib$2, ib$1, ib$0}};
 wire [4:0] opc = iw[63:{sh}];
 wire [58:0] body = iw[58:0];
@@ -240,8 +275,105 @@ wire k_rqp = opc == 5'd{rqp};
 wire k_rqr = opc == 5'd{rqr};
 wire k_vbin = (opc == 5'd{vadd}) | (opc == 5'd{vmax});
 wire k_vun = (opc == 5'd{vrelu}) | (opc == 5'd{vcopy}) | (opc == 5'd{vam});
+wire k_vam = opc == 5'd{vam};
 wire k_send = opc == 5'd{send};
 wire k_recv = opc == 5'd{recv};
+",
+        sh = OPCODE_SHIFT,
+        nop = op::NOP,
+        wait = op::WAIT,
+        lp = op::LOOP,
+        halt = op::HALT,
+        vlen = op::VLEN,
+        mxl = op::MXU_LOAD,
+        mxr = op::MXU_RUN,
+        rqp = op::RQ_PARAM,
+        rqr = op::RQ_RUN,
+        vadd = op::V_ADD,
+        vmax = op::V_MAX,
+        vrelu = op::V_RELU,
+        vcopy = op::V_COPY,
+        vam = op::V_ARGMAX,
+        send = op::SEND,
+        recv = op::RECV,
+    )
+}
+
+/// `Predecoder`: everything about an instruction word that does not depend on run-time
+/// state, computed when the host writes the word and stored beside it in instruction
+/// memory (the ninth byte of a 72-bit word: four ECP5 `DP16KD` of 1024 x 18 hold it, as
+/// they held the 64-bit word). At issue the [`Decoder`] is left with the checks that
+/// need `vlen`.
+///
+/// ```text
+///   word (ib[0..8]) --> p[PD_OK]     legal: known opcode, unused bits zero, no zero
+///                                    count, vlen <= 16384, banks < `banks`, loop end
+///                                    <= imem_depth
+///                   --> p[PD_RANGE]  an access past a memory's end that does not
+///                                    involve vlen (constant-length and mxu/rq extents)
+///                   --> p[PD_VDST], p[PD_VSRC1], p[PD_VSRC2]: which address fields
+///                                    span vlen words (checked at issue)
+/// ```
+/// - **Latency**: 0 (combinational, on the host's store path).
+/// - **Reset**: none; an all-zero byte (empty instruction memory) reads as illegal.
+#[derive(LogicBlock)]
+pub struct Predecoder {
+    /// Instruction word as 8 bytes, little-endian.
+    pub ib: Vec<Signal<In, Bits<8>>>,
+    /// The predecode byte (bits `PD_*`, the rest 0).
+    pub p: Signal<Out, Bits<8>>,
+    _cfg: TileConfig,
+}
+
+impl Predecoder {
+    /// A predecoder for `cfg`.
+    pub fn new(cfg: &TileConfig) -> Self {
+        Self {
+            ib: crate::vec_of(8),
+            p: Default::default(),
+            _cfg: cfg.clone(),
+        }
+    }
+}
+
+impl Logic for Predecoder {
+    fn update(&mut self) {
+        // No behavioural model: checked in Verilator through the tile (see Decoder).
+    }
+    fn connect(&mut self) {
+        self.p.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let c = &self._cfg;
+        let [wb, wm, ws] = minilpu_model::schedule::param_sections(c);
+        let pw = wb + wm + ws;
+        // Range checks: `x + k > D` (constants) is `x > D - k`; `x + y > K` is the carry
+        // out of `x + y + (2^15 - 1 - K)`, the constant folded in by a carry-save step.
+        let gt_k = |x: &str, k: i64| -> String {
+            if k < 0 {
+                "1'b1".into()
+            } else if k >= 1 << 14 {
+                "1'b0".into()
+            } else {
+                format!("({{1'b0, {x}}} > 15'd{k})")
+            }
+        };
+        // `x + k > depth(b)`: bank 0 holds activations, the others weights.
+        let over_k = |x: &str, b: &str, k: i64| -> String {
+            format!(
+                "(({b} == 5'd0) ? {} : {})",
+                gt_k(x, c.act_depth as i64 - k),
+                gt_k(x, c.bank_depth as i64 - k)
+            )
+        };
+        // `x + y > k` for 14-bit fields and a constant `k`.
+        let over_xy = |x: &str, y: &str, k: usize| -> String {
+            let cst = (1u64 << 15) - 1 - k as u64;
+            format!("over_xy({x}, {y}, 15'd{cst})")
+        };
+        Verilog::Custom(format!(
+            "\
+{fields}
 wire known = k_nop | k_wait | k_loop | k_halt | k_vlen | k_mxl | k_mxr | k_rqp | k_rqr | k_vbin | k_vun | k_send | k_recv;
 // bits each format may use (the rest must be zero)
 wire [58:0] used =
@@ -262,7 +394,7 @@ wire badbank = ((k_rqp | k_send | k_recv | k_vun | k_vbin) & (f0b >= 5'd{banks})
                ((k_vun | k_vbin) & (f1b >= 5'd{banks})) |
                (k_vbin & (f2b >= 5'd{banks})) |
                (k_rqr & (rqb >= 5'd{banks}));
-wire [15:0] vl = k_vlen ? iw[15:0] : vlen;
+wire loop_past = k_loop & (iw[47:32] > 16'd{imem_depth});
 // x + y + c >= 2^15 (x, y 14 bit): carry-save, then one carry chain
 function over_xy(input [13:0] x, input [13:0] y, input [14:0] c);
     reg [15:0] sx, cy, sum;
@@ -273,60 +405,25 @@ function over_xy(input [13:0] x, input [13:0] y, input [14:0] c);
         over_xy = sum[15];
     end
 endfunction
-wire [16:0] room_a = 17'd{act_depth} - {{1'b0, vlen}};
-wire [16:0] room_b = 17'd{bank_depth} - {{1'b0, vlen}};
 wire mxl_over = k_mxl ? {mxl_f0} : {mxl_rw};
 wire r_mxl = (k_mxl | (k_mxr & rload)) & mxl_over;
 wire r_mxr = k_mxr & ({mxr_a} | {mxr_acc});
 wire r_rqp = k_rqp & {rqp_over};
 wire r_rqr = k_rqr & ({rqr_acc} | ((rqb == 5'd0) ? {rqr_a} : {rqr_b}));
-wire r_vdst = (k_vun | k_vbin | k_recv) & ((opc == 5'd{vam}) ? {vdst1} : {vdst});
-wire r_vsrc = ((k_vun | k_vbin) & {vsrc1}) |
-              (k_vbin & {vsrc2}) |
-              (k_send & {vdst});
-wire bad = !known | ((body & ~used) != 59'd0) | zero_n | big_vlen | badbank;
+wire r_vam = k_vam & {vdst1};
+wire bad = !known | ((body & ~used) != 59'd0) | zero_n | big_vlen | badbank | loop_past;
 always @(*) begin
-    illegal = bad;
-    range = !bad & (r_mxl | r_mxr | r_rqp | r_rqr | r_vdst | r_vsrc);
-    is_send = k_send; is_recv = k_recv;
-    is_nop = k_nop; is_wait = k_wait; is_loop = k_loop; is_halt = k_halt; is_vlen = k_vlen;
-    use_mxl = k_mxl | (k_mxr & rload);
-    use_mxr = k_mxr;
-    is_rqp = k_rqp; is_rqr = k_rqr;
-    is_vx = k_vbin | k_vun;
-    vop = opc[2:0];
-    n = k_loop ? {{8'd0, iw[23:0]}} : (k_vlen ? {{16'd0, vl}} : iw[31:0]);
-    loop_end = iw[47:32];
-    w = {{2'b0, (k_mxl ? f0w : rw)}};
-    a = {{2'b0, ra}};
-    rows = {{2'b0, k_rqr ? qrows : rrows}};
-    acc = {{2'b0, k_rqr ? qacc : racc}};
-    swap = iw[42]; accumulate = iw[43]; relu = iw[52];
-    d_bank = {{3'b0, k_rqr ? rqb : f0b}};
-    d_word = {{2'b0, k_rqr ? rqw : f0w}};
-    a_bank = {{3'b0, f1b}}; a_word = {{2'b0, f1w}};
-    b_bank = {{3'b0, f2b}}; b_word = {{2'b0, f2w}};
+    p = 8'd0;
+    p[{ok}] = !bad;
+    p[{rc}] = r_mxl | r_mxr | r_rqp | r_rqr | r_vam;
+    p[{vd}] = (k_vun & !k_vam) | k_vbin | k_recv | k_send;
+    p[{va}] = k_vun | k_vbin;
+    p[{vb}] = k_vbin;
 end
 ",
-            nop = op::NOP,
-            wait = op::WAIT,
-            lp = op::LOOP,
-            halt = op::HALT,
-            vlen = op::VLEN,
-            mxl = op::MXU_LOAD,
-            mxr = op::MXU_RUN,
-            rqp = op::RQ_PARAM,
-            rqr = op::RQ_RUN,
-            vadd = op::V_ADD,
-            vmax = op::V_MAX,
-            vrelu = op::V_RELU,
-            vcopy = op::V_COPY,
-            vam = op::V_ARGMAX,
-            send = op::SEND,
-            recv = op::RECV,
+            fields = fields_v(),
             banks = c.banks,
-            bank_depth = c.bank_depth,
-            act_depth = c.act_depth,
+            imem_depth = c.imem_depth,
             mxl_f0 = gt_k("f0w", c.bank_depth as i64 - c.install_cycles() as i64),
             mxl_rw = gt_k("rw", c.bank_depth as i64 - c.install_cycles() as i64),
             mxr_a = over_xy("ra", "rrows", c.act_depth),
@@ -336,9 +433,11 @@ end
             rqr_a = over_xy("rqw", "qrows", c.act_depth),
             rqr_b = over_xy("rqw", "qrows", c.bank_depth),
             vdst1 = over_k("f0w", "f0b", 1),
-            vdst = over_v("f0w", "f0b"),
-            vsrc1 = over_v("f1w", "f1b"),
-            vsrc2 = over_v("f2w", "f2b"),
+            ok = PD_OK,
+            rc = PD_RANGE,
+            vd = PD_VDST,
+            va = PD_VSRC1,
+            vb = PD_VSRC2,
         ))
     }
 }

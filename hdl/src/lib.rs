@@ -62,7 +62,7 @@ pub use board_top::{emit_board_verilog, BoardTop, BoardTopConfig};
 pub use byte_gather::ByteGather;
 pub use card::{card_verilog, Card};
 pub use clk_fwd::ClkFwd;
-pub use decoder::Decoder;
+pub use decoder::{Decoder, Predecoder};
 pub use delay::Delay;
 pub use host_bridge::{BridgeConfig, HostBridge};
 pub use host_port::HostPort;

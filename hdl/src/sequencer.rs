@@ -45,7 +45,8 @@ pub struct Sequencer {
     pub start: Signal<In, Bit>,
     /// Instruction memory read address (the word needed next cycle).
     pub imem_raddr: Signal<Out, Bits<16>>,
-    /// Instruction word (8 bytes, little-endian) read at the previous cycle's address.
+    /// Instruction word (8 bytes, little-endian) and its predecode byte (byte 8, see
+    /// [`crate::Predecoder`]) read at the previous cycle's address.
     pub imem_rdata: Vec<Signal<In, Bits<8>>>,
     /// MXU-load can accept an instruction.
     pub mxl_ready: Signal<In, Bit>,
@@ -186,7 +187,7 @@ impl Sequencer {
             clock: Default::default(),
             start: Default::default(),
             imem_raddr: Default::default(),
-            imem_rdata: crate::vec_of(8),
+            imem_rdata: crate::vec_of(9),
             mxl_ready: Default::default(),
             mxr_ready: Default::default(),
             rqu_ready: Default::default(),
@@ -310,7 +311,7 @@ impl Logic for Sequencer {
             f_vop,
             f_vlen
         );
-        for i in 0..8 {
+        for i in 0..9 {
             self.dec.ib[i].next = self.imem_rdata[i].val();
         }
         self.dec.vlen.next = self.vl.q.val();
@@ -339,7 +340,6 @@ impl Logic for Sequencer {
             | self.dec.range.val()
             | (self.dec.is_loop.val()
                 & ((self.dec.loop_end.val() <= self.pc.q.val() + 1)
-                    | (self.dec.loop_end.val() > self.imem_depth.val())
                     | ((self.sp.q.val() != 0) & (self.dec.loop_end.val() >= self.top_end.val()))
                     | (self.sp.q.val() == self.max_depth.val())))
             | (self.dec.use_mxl.val() & !self.mxl_ready.val())
@@ -355,7 +355,6 @@ impl Logic for Sequencer {
         } else if self.dec.illegal.val()
             | (self.dec.is_loop.val()
                 & ((self.dec.loop_end.val() <= self.pc.q.val() + 1)
-                    | (self.dec.loop_end.val() > self.imem_depth.val())
                     | ((self.sp.q.val() != 0) & (self.dec.loop_end.val() >= self.top_end.val()))))
         {
             self.fcode.next = self.c_illegal.val();

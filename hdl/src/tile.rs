@@ -6,7 +6,7 @@
 //! buffer and deliveries.
 //!
 //! ```text
-//!  bus_* --> HostPort --start--> Sequencer <-- imem (SramBank, 8-byte words)
+//!  bus_* --> HostPort --start--> Sequencer <-- imem (SramBank, 8-byte words + predecode byte)
 //!               |                   | iss_* + fields
 //!               |        +----------+-----------+-------------+------------+-----------+
 //!               |        v          v           v             v            v           v
@@ -31,7 +31,7 @@
 use crate::matmul_array::ARRAY_LATENCY;
 use crate::{
     Accumulator, Delay, HostPort, LinkRecv, LinkSend, MatmulArray, MulImpl, MxuLoad, MxuRun,
-    Requantizer, Sequencer, SramBank, Vxu,
+    Predecoder, Requantizer, Sequencer, SramBank, Vxu,
 };
 use minilpu_model::{BankKind, DspStyle, TileConfig};
 use rust_hdl::prelude::*;
@@ -101,6 +101,7 @@ pub struct Tile {
     pub lk_missing: Signal<In, Bits<32>>,
     host: HostPort,
     seq: Sequencer,
+    predec: Predecoder,
     imem: SramBank<8>,
     act_bank: SramBank<8>,
     wbank: SramBank<8>,
@@ -167,7 +168,9 @@ impl Tile {
             lk_missing: Default::default(),
             host: HostPort::new(bytes, info as u32),
             seq: Sequencer::new(cfg),
-            imem: SramBank::new(8, cfg.imem_depth, 1),
+            predec: Predecoder::new(cfg),
+            // 8 instruction bytes and the predecode byte.
+            imem: SramBank::new(9, cfg.imem_depth, 1),
             act_bank: SramBank::new(cfg.lanes, cfg.act_depth, 1),
             // One block holds all weight banks; each group has its own ports.
             wbank: match cfg.weight_bank_kind {
@@ -266,8 +269,13 @@ impl Logic for Tile {
             self.imem.we.next = 1.into();
         }
         self.imem.waddr[0].next = self.host.mword.val();
+        // The predecode byte is computed on the way in and stored beside the word.
         for i in 0..8 {
             self.imem.wdata[i].next = self.host.sbytes[i].val();
+            self.predec.ib[i].next = self.host.sbytes[i].val();
+        }
+        self.imem.wdata[8].next = self.predec.p.val();
+        for i in 0..9 {
             self.seq.imem_rdata[i].next = self.imem.rdata[i].val();
         }
         // Unit issue.
