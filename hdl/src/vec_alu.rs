@@ -183,7 +183,9 @@ impl Logic for VecAlu {
             v += &format!(
                 "\
 wire signed [8:0] s{l} = $signed(a${l}) + $signed(b${l});
-wire [7:0] add{l} = (s{l} > 9'sd127) ? 8'h7f : ((s{l} < -9'sd128) ? 8'h80 : s{l}[7:0]);
+// the 9-bit sum overflows int8 exactly when its top two bits differ: one LUT per bit
+// after the adder's carry chain, no compare chains
+wire [7:0] add{l} = (s{l}[8] != s{l}[7]) ? (s{l}[8] ? 8'h80 : 8'h7f) : s{l}[7:0];
 wire [7:0] max{l} = ($signed(a${l}) > $signed(b${l})) ? a${l} : b${l};
 wire [7:0] relu{l} = a${l}[7] ? 8'h00 : a${l};
 "
