@@ -231,7 +231,7 @@ always @(*) begin
     b_bank = {{3'b0, f2b}}; b_word = {{2'b0, f2w}};
 end
 ",
-            fields = fields_v(),
+            fields = fields_v(false),
             act_depth = c.act_depth,
             bank_depth = c.bank_depth,
             over0 = over_v("f0w", "f0b"),
@@ -247,17 +247,25 @@ end
 }
 
 /// Verilog shared by the [`Predecoder`] and the [`Decoder`]: the word `iw` from `ib$0..7`,
-/// its fields and the opcode classes `k_*`.
-fn fields_v() -> String {
+/// its fields and the opcode classes `k_*` (each side declares only what it reads, for
+/// the lint).
+fn fields_v(predecoder: bool) -> String {
+    let only = if predecoder {
+        format!(
+            "wire [58:0] body = iw[58:0];\nwire k_vam = opc == 5'd{};\n",
+            op::V_ARGMAX
+        )
+    } else {
+        "wire [13:0] f1w = iw[32:19];\nwire [13:0] f2w = iw[51:38];\n".to_string()
+    };
     format!(
         "\
 wire [63:0] iw = {{ib$7, ib$6, ib$5, ib$4, ib$3, ib$2, ib$1, ib$0}};
 wire [4:0] opc = iw[63:{sh}];
-wire [58:0] body = iw[58:0];
-// vector address fields
+{only}// vector address fields
 wire [4:0] f0b = iw[18:14];  wire [13:0] f0w = iw[13:0];
-wire [4:0] f1b = iw[37:33];  wire [13:0] f1w = iw[32:19];
-wire [4:0] f2b = iw[56:52];  wire [13:0] f2w = iw[51:38];
+wire [4:0] f1b = iw[37:33];
+wire [4:0] f2b = iw[56:52];
 wire [4:0] rqb = iw[50:46];  wire [13:0] rqw = iw[45:32];
 // mxu.run fields
 wire [13:0] ra = iw[13:0];   wire [13:0] rrows = iw[27:14]; wire [13:0] racc = iw[41:28];
@@ -275,11 +283,11 @@ wire k_rqp = opc == 5'd{rqp};
 wire k_rqr = opc == 5'd{rqr};
 wire k_vbin = (opc == 5'd{vadd}) | (opc == 5'd{vmax});
 wire k_vun = (opc == 5'd{vrelu}) | (opc == 5'd{vcopy}) | (opc == 5'd{vam});
-wire k_vam = opc == 5'd{vam};
 wire k_send = opc == 5'd{send};
 wire k_recv = opc == 5'd{recv};
 ",
         sh = OPCODE_SHIFT,
+        only = only,
         nop = op::NOP,
         wait = op::WAIT,
         lp = op::LOOP,
@@ -421,7 +429,7 @@ always @(*) begin
     p[{vb}] = k_vbin;
 end
 ",
-            fields = fields_v(),
+            fields = fields_v(true),
             banks = c.banks,
             imem_depth = c.imem_depth,
             mxl_f0 = gt_k("f0w", c.bank_depth as i64 - c.install_cycles() as i64),
