@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command (README): format check, clippy, then the whole test suite.
+# The project's test command (README): format check, clippy, the whole test suite, then
+# the CI-sized board builds.
 # Tests run in release so that the Verilator-heavy ones are fast; 2 test threads match
 # the 2-core machines. It runs scripts/setup.sh first, so it works on a fresh machine.
 set -euo pipefail
@@ -24,3 +25,7 @@ echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo nextest run --workspace --release --no-fail-fast"
 cargo nextest run --workspace --release --no-fail-fast
+# The boards' bitstream builds (iCEBreaker: asserts its misfit report; ULX3S-85F: board
+# top with the 4x4 tile to a bitstream), about 5 minutes on 2 cores (docs/boards.md).
+echo "== scripts/board-test.sh"
+scripts/board-test.sh
