@@ -253,7 +253,7 @@ s = np.load(d + 'r_u16s.npy'); assert s.dtype == np.uint16 and s.shape == () and
 np.save(d + 'p_i32.npy', b[:, ::-1] + 0)  # C-order copy, reversed along axis 1
 np.save(d + 'p_i8.npy', np.array([[-128, 127]], dtype=np.int8))
 with open(d + 'p_u16.npy', 'wb') as f:
-np.lib.format.write_array(f, np.array([0, 1, 65535], dtype=np.uint16), version=(2, 0))
+    np.lib.format.write_array(f, np.array([0, 1, 65535], dtype=np.uint16), version=(2, 0))
 np.save(d + 'p_f8.npy', np.zeros((3, 4)))
 np.save(d + 'p_fortran.npy', np.asfortranarray(np.zeros((2, 3), dtype=np.int8)))
 ";
