@@ -54,6 +54,22 @@ pub fn requantize(c: i32, q: Requant, relu: bool) -> i8 {
     }
 }
 
+/// A dense layer as the reference computes it: `requantize(A · W)` for row-major int8
+/// `A` `[m, k]` and `W` `[k, n]`, column `c` with `q[c]`, then ReLU when asked.
+pub fn dense_layer(
+    a: &[i8],
+    w: &[i8],
+    (m, k, n): (usize, usize, usize),
+    q: &[Requant],
+    relu: bool,
+) -> Vec<i8> {
+    matmul(a, w, m, k, n)
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| requantize(c, q[i % n], relu))
+        .collect()
+}
+
 /// Saturating int8 addition.
 pub fn add_sat(a: i8, b: i8) -> i8 {
     a.saturating_add(b)

@@ -270,7 +270,10 @@ impl RingSim {
         let mut phase_no = 0; // 0 load, 1 start, 2 run, 3 settle, 4 read back
         let mut settle_until = 0;
         let mut started_at = 0u64;
+        // Per card: has been busy since the start, and its `busy` after its last edge
+        // (read once per edge, where the card's outputs are read anyway).
         let mut saw_busy = vec![false; n];
+        let mut busy_now = vec![false; n];
         loop {
             // Phase transitions.
             let idle_queues = queues.iter().all(|q| q.is_empty());
@@ -297,7 +300,7 @@ impl RingSim {
                     phase_no = 2;
                     started_at = edges[0];
                 }
-                2 if (0..n).all(|i| saw_busy[i] && self.model.get_u64(self.p.busy[i]) == 0) => {
+                2 if (0..n).all(|i| saw_busy[i] && !busy_now[i]) => {
                     // Quiet wires and three superframes more: frames in flight land and
                     // the receivers' counters settle, so the host reads final values.
                     for tr in tracks.iter_mut() {
@@ -389,7 +392,8 @@ impl RingSim {
                 // The answer is registered by this edge.
                 reads[i].push(self.model.get_u64(self.p.rdata[i]) as u32);
             }
-            if phase_no >= 2 && self.model.get_u64(self.p.busy[i]) == 1 {
+            busy_now[i] = self.model.get_u64(self.p.busy[i]) == 1;
+            if phase_no >= 2 && busy_now[i] {
                 saw_busy[i] = true;
             }
             tracks[i].last_tx = self.model.get_u64(self.p.tx_lanes[i]) as u8;

@@ -2,7 +2,7 @@
 //! the arithmetic contract computed directly (not through the tile's layout code
 //! alone), and a VCD of the two-layer MLP.
 
-use minilpu_model::arith::{add_sat, argmax, matmul, requantize, Requant};
+use minilpu_model::arith::{add_sat, argmax, dense_layer, Requant};
 use minilpu_model::asm::assemble;
 use minilpu_model::exec::encode_params;
 use minilpu_model::isa::{Status, VAddr};
@@ -100,20 +100,6 @@ fn random_params(rng: &mut impl Rng, n: usize) -> Vec<Requant> {
         .collect()
 }
 
-fn layer(
-    a: &[i8],
-    w: &[i8],
-    (m, k, n): (usize, usize, usize),
-    q: &[Requant],
-    relu: bool,
-) -> Vec<i8> {
-    matmul(a, w, m, k, n)
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| requantize(c, q[i % n], relu))
-        .collect()
-}
-
 fn rows_of(words: &[Vec<i8>], n: usize) -> Vec<i8> {
     words.iter().flat_map(|w| w[..n].to_vec()).collect()
 }
@@ -158,7 +144,7 @@ fn examples_on_both_backends() {
     );
     assert_eq!(
         rows_of(bank(&o, 0), n),
-        layer(&a, &w1, (m, k, n), &q1, true),
+        dense_layer(&a, &w1, (m, k, n), &q1, true),
         "layer.s"
     );
 
@@ -179,11 +165,11 @@ fn examples_on_both_backends() {
         },
     ];
     let o = run_both(&cfg, &mut sim, "mlp.s", &image, &regions);
-    let h = layer(&a, &w1, (m, k, n), &q1, true);
+    let h = dense_layer(&a, &w1, (m, k, n), &q1, true);
     assert_eq!(rows_of(bank(&o, 0), n), h, "mlp.s hidden layer");
     assert_eq!(
         rows_of(bank(&o, 1), n),
-        layer(&h, &w2, (m, n, n), &q2, false),
+        dense_layer(&h, &w2, (m, n, n), &q2, false),
         "mlp.s output"
     );
 

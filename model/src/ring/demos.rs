@@ -8,12 +8,13 @@
 //! so the programs are as tight as the link's worst case allows.
 
 use super::{run_ring, RingRun};
-use crate::arith::{matmul, requantize, Requant};
+use crate::arith::{dense_layer, Requant};
 use crate::asm::assemble;
 use crate::exec::{encode_params, Machine};
 use crate::isa::{Instr, VAddr};
 use crate::layout::MatmulPlan;
 use crate::link::budget::{budget, BudgetParams};
+use crate::randprog::Rng;
 use crate::schedule::check;
 use crate::TileConfig;
 
@@ -65,25 +66,11 @@ impl RingDemo {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn i8(&mut self) -> i8 {
-        self.next() as i8
-    }
-    fn words(&mut self, n: usize, lanes: usize) -> Vec<Vec<i8>> {
-        (0..n)
-            .map(|_| (0..lanes).map(|_| self.i8()).collect())
-            .collect()
-    }
+/// `n` random words of `lanes` int8 (edge values weighted, as the program generator).
+fn words(rng: &mut Rng, n: usize, lanes: usize) -> Vec<Vec<i8>> {
+    (0..n)
+        .map(|_| (0..lanes).map(|_| rng.i8()).collect())
+        .collect()
 }
 
 fn assemble_all(
@@ -144,8 +131,8 @@ pub fn allgather(cfg: &TileConfig, n: usize, vlen: usize, seed: u64) -> Result<R
             cfg.act_depth
         ));
     }
-    let mut rng = Mix(seed);
-    let own: Vec<Vec<Vec<i8>>> = (0..n).map(|_| rng.words(vlen, cfg.lanes)).collect();
+    let mut rng = Rng::new(seed);
+    let own: Vec<Vec<Vec<i8>>> = (0..n).map(|_| words(&mut rng, vlen, cfg.lanes)).collect();
     let frames = vlen.div_ceil(cfg.link_frame_words()) as u64;
     let tt = cfg.link_frame_cycles();
     // After a recv, its last write lands (frames - 1) * T + P + 1 cycles later.
@@ -208,27 +195,13 @@ pub fn allgather(cfg: &TileConfig, n: usize, vlen: usize, seed: u64) -> Result<R
 }
 
 /// Requantization parameters that keep a layer's outputs spread over int8.
-fn params(rng: &mut Mix, n: usize) -> Vec<Requant> {
+fn params(rng: &mut Rng, n: usize) -> Vec<Requant> {
     (0..n)
         .map(|_| Requant {
-            bias: (rng.next() % 4000) as i32 - 2000,
-            m: 1 + (rng.next() % 400) as u16,
-            s: 8 + (rng.next() % 6) as u8,
+            bias: rng.below(4000) as i32 - 2000,
+            m: 1 + rng.below(400) as u16,
+            s: 8 + rng.below(6) as u8,
         })
-        .collect()
-}
-
-fn layer(
-    a: &[i8],
-    w: &[i8],
-    (m, k, n): (usize, usize, usize),
-    q: &[Requant],
-    relu: bool,
-) -> Vec<i8> {
-    matmul(a, w, m, k, n)
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| requantize(c, q[i % n], relu))
         .collect()
 }
 
@@ -251,7 +224,7 @@ pub fn mlp2(cfg: &TileConfig, batches: usize, seed: u64) -> Result<RingDemo, Str
     if !(1..=16).contains(&batches) || yb + 8 * batches > cfg.act_depth {
         return Err(format!("batches = {batches}: 1..=16"));
     }
-    let mut rng = Mix(seed);
+    let mut rng = Rng::new(seed);
     let a: Vec<Vec<i8>> = (0..batches)
         .map(|_| (0..m * k).map(|_| rng.i8()).collect())
         .collect();
@@ -299,11 +272,11 @@ pub fn mlp2(cfg: &TileConfig, batches: usize, seed: u64) -> Result<RingDemo, Str
     }
     let hs: Vec<Vec<i8>> = a
         .iter()
-        .map(|ab| layer(ab, &w1, (m, k, n), &q1, true))
+        .map(|ab| dense_layer(ab, &w1, (m, k, n), &q1, true))
         .collect();
     let ys: Vec<Vec<i8>> = hs
         .iter()
-        .map(|h| layer(h, &w2, (m, n, n), &q2, false))
+        .map(|h| dense_layer(h, &w2, (m, n, n), &q2, false))
         .collect();
     let rows = |v: &[i8]| -> Vec<Vec<i8>> {
         v.chunks(n)
