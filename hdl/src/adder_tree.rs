@@ -14,6 +14,12 @@
 //! - **Throughput**: one sum per cycle.
 //! - **Reset**: none; the pipeline powers up to zeros.
 //!
+//! - **Width**: the addends are int32 ports but are known to fit `in_bits` signed bits
+//!   (16 for int8 x int8 products: -16256 ..= 16384), so level `k` of the tree adds
+//!   `in_bits + k` bits and the sum is sign-extended to 32 on the output: no sum can
+//!   overflow (`in_bits + log2 n <= 32`), and the carry chains and pipeline registers
+//!   are half as wide as int32 ones. Addends outside `in_bits` are a caller's bug.
+//!
 //! The tree is emitted as Verilog by Rust code here because rust-hdl 0.46's HDL
 //! kernels can only index arrays by a bare loop variable (no `x[2*i]`), which a tree
 //! needs.
@@ -36,18 +42,23 @@ pub struct AdderTree {
     /// Sums of the addends presented [`ADDER_TREE_LATENCY`] edges ago, one per tree.
     pub sum: Vec<Signal<Out, Bits<32>>>,
     _n: usize,
+    _in_bits: usize,
     _pipe: Vec<[u32; ADDER_TREE_LATENCY]>,
 }
 
 impl AdderTree {
-    /// `groups` trees over `n` inputs each.
-    pub fn new(n: usize, groups: usize) -> Self {
+    /// `groups` trees over `n` inputs each, every input a sign-extended `in_bits`-bit
+    /// value (`2 ..= 32 - log2 n`).
+    pub fn new(n: usize, groups: usize, in_bits: usize) -> Self {
         assert!(n.is_power_of_two() && (2..=64).contains(&n), "n {n}");
+        let levels = n.trailing_zeros() as usize;
+        assert!((2..=32 - levels).contains(&in_bits), "in_bits {in_bits}");
         Self {
             clock: Default::default(),
             x: crate::vec_of(n * groups),
             sum: crate::vec_of(groups),
             _n: n,
+            _in_bits: in_bits,
             _pipe: vec![[0; ADDER_TREE_LATENCY]; groups],
         }
     }
@@ -76,29 +87,52 @@ impl Logic for AdderTree {
         let levels = n.trailing_zeros() as usize;
         let cut = levels.div_ceil(2);
         let mut v = String::new();
+        let w0 = self._in_bits;
         for g in 0..self.sum.len() {
-            // level 0 are the inputs
-            let mut names: Vec<String> = (0..n).map(|i| format!("x${}", g * n + i)).collect();
+            // level 0 are the inputs, cut to their `in_bits` significant bits
+            let mut names: Vec<String> = (0..n)
+                .map(|i| format!("x${}[{}:0]", g * n + i, w0 - 1))
+                .collect();
             for level in 1..=levels {
+                // level `level` sums two signed (w - 1)-bit values into w bits
+                let w = w0 + level;
                 let mut next = Vec::new();
                 for i in 0..names.len() / 2 {
                     let nm = format!("t{g}_l{level}_{i}");
-                    let expr = format!("{} + {}", names[2 * i], names[2 * i + 1]);
+                    let sx = |e: &str| format!("{{{e}[{}], {e}}}", w - 2);
+                    let (a, b) = (&names[2 * i], &names[2 * i + 1]);
+                    let (an, bn) = (format!("{nm}_a"), format!("{nm}_b"));
+                    v += &format!(
+                        "wire [{}:0] {an} = {a};\nwire [{}:0] {bn} = {b};\n",
+                        w - 2,
+                        w - 2
+                    );
+                    let expr = format!("{} + {}", sx(&an), sx(&bn));
                     if level == cut {
                         v += &format!(
-                            "reg [31:0] {nm};\ninitial {nm} = 0;\nalways @(posedge clock) {nm} <= {expr};\n"
+                            "reg [{}:0] {nm};\ninitial {nm} = 0;\nalways @(posedge clock) {nm} <= {expr};\n",
+                            w - 1
                         );
                     } else {
-                        v += &format!("wire [31:0] {nm} = {expr};\n");
+                        v += &format!("wire [{}:0] {nm} = {expr};\n", w - 1);
                     }
                     next.push(nm);
                 }
                 names = next;
             }
-            v += &format!(
-                "initial sum${g} = 0;\nalways @(posedge clock) sum${g} <= {};\n",
-                names[0]
-            );
+            let w = w0 + levels;
+            let out = if w == 32 {
+                names[0].clone()
+            } else {
+                format!(
+                    "{{{{{}{{{}[{}]}}}}, {}}}",
+                    32 - w,
+                    names[0],
+                    w - 1,
+                    names[0]
+                )
+            };
+            v += &format!("initial sum${g} = 0;\nalways @(posedge clock) sum${g} <= {out};\n");
         }
         Verilog::Custom(v)
     }

@@ -79,7 +79,8 @@ impl MatmulArray {
             muls: (0..cols * lanes / 2)
                 .map(|k| Mul8x2::new(if 2 * k < dsp_mults { dsp } else { MulImpl::Lut }))
                 .collect(),
-            trees: AdderTree::new(lanes, cols),
+            // int8 x int8 products fit 16 signed bits (-16256 ..= 16384).
+            trees: AdderTree::new(lanes, cols, 16),
             wbmask: Constant::new(((wb - 1) as u64).to_bits()),
             wbshift: Constant::new((wb.trailing_zeros() as u64).to_bits()),
             _lanes: lanes,
