@@ -45,6 +45,7 @@ pub struct Accumulator {
     lw_addr: DFF<Bits<16>>,
     lw_data: Vec<DFF<Bits<32>>>,
     bypass: Signal<Local, Bit>,
+    old: Vec<Signal<Local, Bits<32>>>,
     _cols: usize,
 }
 
@@ -68,6 +69,7 @@ impl Accumulator {
             lw_addr: Default::default(),
             lw_data: crate::vec_of(cols),
             bypass: Default::default(),
+            old: crate::vec_of(cols),
             _cols: cols,
         }
     }
@@ -97,13 +99,16 @@ impl Logic for Accumulator {
             self.s_partial[c].clock.next = self.clock.val();
             self.lw_data[c].clock.next = self.clock.val();
             self.s_partial[c].d.next = self.partial[c].val();
-            if self.s_first.q.val() {
-                self.mem.wdata[c].next = self.s_partial[c].q.val();
-            } else if self.bypass.val() {
-                self.mem.wdata[c].next = self.lw_data[c].q.val() + self.s_partial[c].q.val();
-            } else {
-                self.mem.wdata[c].next = self.mem.rdata[c].val() + self.s_partial[c].q.val();
+            // One adder per column: the old value (0 on `first`, else the forwarded
+            // last write or the memory's row) is chosen before it.
+            self.old[c].next = self.mem.rdata[c].val();
+            if self.bypass.val() {
+                self.old[c].next = self.lw_data[c].q.val();
             }
+            if self.s_first.q.val() {
+                self.old[c].next = 0.into();
+            }
+            self.mem.wdata[c].next = self.old[c].val() + self.s_partial[c].q.val();
             self.lw_data[c].d.next = self.mem.wdata[c].val();
             self.rdata[c].next = self.mem.rdata[c].val();
         }
