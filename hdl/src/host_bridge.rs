@@ -230,7 +230,8 @@ impl HostBridge {
             utx: UartTx::new(cfg.divisor),
             crc_rx: Default::default(),
             crc_tx: Default::default(),
-            wbuf: SramBank::new(1, proto::MAX_BURST, 1),
+            // Written while a burst arrives, read (WrRead) only after its checksum byte.
+            wbuf: SramBank::new(1, proto::MAX_BURST, 1).collision_free(),
             state: Default::default(),
             cmd: Default::default(),
             addr: Default::default(),

@@ -97,7 +97,8 @@ impl LinkRx {
             align: LinkAlign::new(cfg),
             fifo: AsyncFifo::new(LINK_FIFO_AW),
             framer: LinkRxFrame::new(cfg),
-            rxbuf: SramBank::new(w, RX_SLOTS * PAYLOAD_BYTES / w, 1),
+            // The framer writes the free slot, `recv` reads queued ones: never the same word.
+            rxbuf: SramBank::new(w, RX_SLOTS * PAYLOAD_BYTES / w, 1).collision_free(),
             sync1: Default::default(),
             sync2: Default::default(),
             _words: w,

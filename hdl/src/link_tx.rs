@@ -145,7 +145,8 @@ impl LinkTx {
             fstart: Default::default(),
             fdata: Default::default(),
             frames: Default::default(),
-            txbuf: SramBank::new(w, TX_SLOTS * half, 1),
+            // The framer reads posted slots, `send` writes free ones: never the same word.
+            txbuf: SramBank::new(w, TX_SLOTS * half, 1).collision_free(),
             lcrc: Default::default(),
             bitc: Default::default(),
             pcol: Default::default(),

@@ -18,6 +18,12 @@
 //!   of the address being written in the same cycle returns the old word.
 //! - **Throughput**: one read and one write per group per cycle.
 //! - **Reset**: none; contents and read registers power up to zero (FPGA init).
+//! - **Collisions**: a bank built with [`SramBank::collision_free`] is one whose user
+//!   never reads an address in the cycle it is written, or never uses such a read: its
+//!   memory carries yosys's `no_rw_check`, so synthesis maps it straight onto the block
+//!   RAM instead of adding the flip-flops and multiplexers (one word wide) that emulate
+//!   the read-first result (74 FF + 39 SB_LUT4 for a 32-bit iCE40 bank). Verilator
+//!   still simulates read-first.
 //! - **Mapping**: block-RAM flavour in the shape yosys infers as iCE40 `SB_RAM40_4K` and
 //!   ECP5 `DP16KD` (no byte enables, read-first); SPRAM flavour see
 //!   [`crate::spram_bank`]. Lane 0 is bits `0..LW` of a word.
@@ -53,6 +59,7 @@ pub struct SramBank<const LW: usize> {
     _depth: usize,
     _lanes: usize,
     _spram: bool,
+    _collision_free: bool,
     _mem: Vec<Vec<Vec<Bits<LW>>>>,
 }
 
@@ -72,8 +79,19 @@ impl<const LW: usize> SramBank<LW> {
             _depth: depth,
             _lanes: lanes,
             _spram: false,
+            _collision_free: false,
             _mem: vec![vec![vec![Bits::default(); lanes]; depth]; groups],
         }
+    }
+}
+
+impl<const LW: usize> SramBank<LW> {
+    /// The same bank for a user that never reads an address in the cycle it writes
+    /// it (or never uses that read's data): synthesis may return anything for such a
+    /// read, and maps the bank without read-first emulation logic.
+    pub fn collision_free(mut self) -> Self {
+        self._collision_free = true;
+        self
     }
 }
 
@@ -130,11 +148,16 @@ impl<const LW: usize> Logic for SramBank<LW> {
         let w = lanes * LW;
         let abits = self._depth.trailing_zeros().max(1);
         let mut v = String::from("integer k;\n");
+        let attr = if self._collision_free {
+            "(* no_rw_check *) "
+        } else {
+            ""
+        };
         for g in 0..groups {
             v += &format!(
                 "\
 wire [{hi}:0] wd{g} = {wd};
-reg [{hi}:0] mem{g} [0:{top}];
+{attr}reg [{hi}:0] mem{g} [0:{top}];
 reg [{hi}:0] rd{g};
 initial begin
     rd{g} = 0;

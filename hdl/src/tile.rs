@@ -170,7 +170,10 @@ impl Tile {
             seq: Sequencer::new(cfg),
             predec: Predecoder::new(cfg),
             // 8 instruction bytes and the predecode byte.
-            imem: SramBank::new(9, cfg.imem_depth, 1),
+            // The host stores words only while the tile is idle: only a `start` in the very
+            // cycle after a store of word 0 would use a colliding fetch (the UART bridge
+            // spaces bus writes by a byte time).
+            imem: SramBank::new(9, cfg.imem_depth, 1).collision_free(),
             act_bank: SramBank::new(cfg.lanes, cfg.act_depth, 1),
             // One block holds all weight banks; each group has its own ports.
             wbank: match cfg.weight_bank_kind {
