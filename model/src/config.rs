@@ -134,7 +134,8 @@ impl TileConfig {
                 link_frames_per_superframe: 8,
             },
             // iCE40UP5K: 16 MACs, weights in the 4 SPRAMs (2 banks of 2 x 16 bit),
-            // activations (8 EBR) and accumulators (16 EBR) in EBR.
+            // activations (8 EBR) and accumulators (8 EBR) in EBR; one link lane (the
+            // UP5K's logic cells, not its pins, are what is short).
             "icebreaker" => TileConfig {
                 name: name.into(),
                 lanes: 4,
@@ -145,7 +146,7 @@ impl TileConfig {
                 bank_depth: 16384,
                 act_depth: 1024,
                 weight_bank_kind: BankKind::Spram,
-                acc_depth: 512,
+                acc_depth: 256,
                 imem_depth: 256,
                 // 16 MACs in the 8 SB_MAC16; one requantizer lane in LUTs.
                 dsp_style: DspStyle::Ice40Mac16,
@@ -153,7 +154,7 @@ impl TileConfig {
                 requant_lanes: 1,
                 requant_dsp: false,
                 target_mhz: 40.0,
-                link_lanes: 4,
+                link_lanes: 1,
                 link_frames_per_superframe: 8,
             },
             // ECP5-85F: 16x16 = 256 MACs, 8 weight banks of DP16KD.
