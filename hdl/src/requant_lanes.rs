@@ -48,6 +48,9 @@ pub fn requant_lane_latency(steps: usize) -> usize {
     REQUANT_LANE_LATENCY + steps - 1
 }
 
+/// One value in the behavioural pipeline: `t = c + bias`, `m`, shift, `relu`.
+type LaneInput = (i64, u16, u32, bool);
+
 /// `n` requantization lanes.
 #[derive(LogicBlock)]
 pub struct RequantLanes {
@@ -71,7 +74,7 @@ pub struct RequantLanes {
     _dsp: bool,
     _steps: usize,
     /// Behavioural pipeline: per lane, the value that entered `i` edges ago (if any).
-    _pipe: Vec<Vec<Option<(i64, u16, u32, bool)>>>,
+    _pipe: Vec<Vec<Option<LaneInput>>>,
 }
 
 impl RequantLanes {

@@ -259,7 +259,10 @@ fn random_programs_with_serial_requant_lanes() {
             let mut t = m0.clone();
             assert_eq!(run_timed(&cfg, &prog, &mut t), r);
             assert!(t == m, "{preset}/{rql}x{steps} seed {seed}: timed differs");
-            n += prog.iter().filter(|i| matches!(i, Instr::RqRun { .. })).count();
+            n += prog
+                .iter()
+                .filter(|i| matches!(i, Instr::RqRun { .. }))
+                .count();
         }
     }
     assert!(n > 10, "only {n} rq.run");
