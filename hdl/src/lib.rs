@@ -80,7 +80,7 @@ pub use mxu_load::MxuLoad;
 pub use mxu_run::MxuRun;
 pub use pe::Pe;
 pub use pll::{Pll, PllSetting};
-pub use requant_lanes::RequantLanes;
+pub use requant_lanes::{requant_lanes_verilog, RequantLanes};
 pub use requantizer::Requantizer;
 pub use ring::{ring_verilog, Ring};
 pub use sequencer::Sequencer;

@@ -9,13 +9,27 @@
 //! Parameters arrive as little-endian bytes (as `rq.param` loads them); a shift byte
 //! above 47 counts as 47. Exact in 50-bit two's complement (|t*m| < 2^49), rounding half
 //! up (toward +infinity).
-//! - **Latency**: [`REQUANT_LANE_LATENCY`] = 5 clocks from `c` to `y`.
-//! - **Throughput**: one value per lane per cycle; parameters travel with their value,
-//!   so every cycle may use different ones (the requantizer time-shares lanes).
-//! - **Reset**: none; the pipeline powers up to zeros.
-//! - **Multiplier**: with `dsp` the product is a `*` that yosys maps to DSPs (two
-//!   MULT18X18D on ECP5); without, explicit shift-and-add logic in two stages (the
-//!   iCE40 spends its DSPs on the array).
+//!
+//! Two forms, by `steps` (the config's `requant_steps`):
+//! - **`steps = 1`, parallel**: a value enters every cycle. Latency
+//!   [`REQUANT_LANE_LATENCY`] = 5 clocks from `c` to `y`; parameters travel with their
+//!   value, so every cycle may use different ones (the requantizer time-shares lanes).
+//!   With `dsp` the product is a `*` that yosys maps to DSPs (two MULT18X18D on ECP5);
+//!   without, explicit shift-and-add logic in two stages.
+//! - **`steps` = 2, 4, 8 or 16, digit-serial** (LUT logic only): a value enters in a cycle
+//!   with `start` high, one every `steps` cycles; `c`, the parameters and `relu` are
+//!   sampled only then. `t = c + bias` is registered, then `steps` cycles each add `t`
+//!   times the next `k = 16 / steps` bits of `m` (low digit first) into a running
+//!   product whose low bits shift out into a 16-bit register (adders of 34 + k bits
+//!   instead of a 33 x 16 array). Three more stages round, shift and clamp without a
+//!   50-bit barrel shifter: with `w = 2p`, `v = w >>> s` is formed by a logarithmic
+//!   shifter that keeps only the 10 low bits of `v` plus a flag "a bit above them differs
+//!   from the sign" (then `y` saturates by the sign), and `r = (v + (s != 0)) >>> 1`
+//!   equals `(p + 2^(s-1)) >>> s` (and `p` for `s = 0`). Latency `steps + 4` clocks from
+//!   `start` to `y`, i.e. [`REQUANT_LANE_LATENCY`] after the group's last cycle, exactly
+//!   where the parallel form would have it.
+//! - **Reset**: none; the pipelines power up to zeros (`y` of a serial lane is
+//!   meaningless until a value has gone through).
 //!
 //! A Verilog leaf because rust-hdl 0.46 cannot express signed 33 x 17 multiplies or
 //! arithmetic shifts (its literals are 32 bit; its signed casts break at the most
@@ -25,8 +39,17 @@
 
 use rust_hdl::prelude::*;
 
-/// Clocks from `c` to `y`.
+/// Clocks from `c` to `y` (parallel lanes); for serial lanes, from the last cycle of a
+/// value's `steps` to `y` (`steps + 4` from `start`).
 pub const REQUANT_LANE_LATENCY: usize = 5;
+
+/// Clocks from a value's input (`start` for serial lanes) to its `y`.
+pub fn requant_lane_latency(steps: usize) -> usize {
+    REQUANT_LANE_LATENCY + steps - 1
+}
+
+/// One value in the behavioural pipeline: `t = c + bias`, `m`, shift, `relu`.
+type LaneInput = (i64, u16, u32, bool);
 
 /// `n` requantization lanes.
 #[derive(LogicBlock)]
@@ -43,15 +66,25 @@ pub struct RequantLanes {
     pub s_b: Vec<Signal<In, Bits<8>>>,
     /// Clamp negative results to zero; sampled with `c`.
     pub relu: Signal<In, Bit>,
-    /// Requantized int8 per lane, [`REQUANT_LANE_LATENCY`] clocks after `c`.
+    /// Serial lanes: sample the inputs and start a value this cycle (unused by parallel
+    /// lanes, which sample every cycle).
+    pub start: Signal<In, Bit>,
+    /// Requantized int8 per lane, [`requant_lane_latency`] clocks after its input.
     pub y: Vec<Signal<Out, Bits<8>>>,
     _dsp: bool,
-    _pipe: Vec<[(i64, u16, u32, bool); REQUANT_LANE_LATENCY]>,
+    _steps: usize,
+    /// Behavioural pipeline: per lane, the value that entered `i` edges ago (if any).
+    _pipe: Vec<Vec<Option<LaneInput>>>,
 }
 
 impl RequantLanes {
-    /// `n` lanes whose multipliers are DSPs (`dsp`) or LUT logic.
-    pub fn new(n: usize, dsp: bool) -> Self {
+    /// `n` lanes whose multipliers are DSPs (`dsp`) or LUT logic, taking `steps` (1, 2,
+    /// 4, 8, 16; more than 1 only without `dsp`) cycles per value.
+    pub fn new(n: usize, dsp: bool, steps: usize) -> Self {
+        assert!(
+            [1, 2, 4, 8, 16].contains(&steps) && (steps == 1 || !dsp),
+            "requant steps {steps} (dsp {dsp})"
+        );
         Self {
             clock: Default::default(),
             c: crate::vec_of(n),
@@ -59,9 +92,11 @@ impl RequantLanes {
             m_b: crate::vec_of(2 * n),
             s_b: crate::vec_of(n),
             relu: Default::default(),
+            start: Default::default(),
             y: crate::vec_of(n),
             _dsp: dsp,
-            _pipe: vec![[(0, 0, 0, false); REQUANT_LANE_LATENCY]; n],
+            _steps: steps,
+            _pipe: vec![vec![Some((0, 0, 0, false)); requant_lane_latency(steps)]; n],
         }
     }
 }
@@ -139,35 +174,142 @@ end
     )
 }
 
+/// One digit-serial lane (`steps` > 1; see the module documentation).
+fn serial_lane_body(r: usize, steps: usize) -> String {
+    let k = 16 / steps;
+    // The step adder: 34 + k bits hold |h + t * digit| < 2^(33 + k).
+    let w = 34 + k;
+    let pp = (0..k)
+        .map(|i| format!("(mr{r}[{i}] ? (tx{r} << {i}) : {w}'d0)"))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let ph_next = if steps == 2 {
+        format!("{{ph{r}[0], 1'b0}}")
+    } else {
+        format!("{{ph{r}[{}:0], 1'b0}}", steps - 2)
+    };
+    let l_next = if k == 16 {
+        format!("sum{r}[15:0]")
+    } else {
+        format!("{{sum{r}[{}:0], l{r}[15:{k}]}}", k - 1)
+    };
+    // One stage of the logarithmic right shift by `amt` (when `bit`), from a window of
+    // `win` bits to one of `wout`; `f` collects "a dropped bit differs from the sign".
+    let stage = |src: &str, win: usize, wout: usize, amt: usize, bit: String, dst: &str| {
+        let sg = if src.starts_with('w') { "sg" } else { "sv" };
+        format!(
+            "\
+wire [{hi}:0] {dst}sh{r} = {bit} ? {{{{{amt}{{{sg}{r}}}}}, {src}{r}[{hi}:{amt}]}} : {src}{r};
+wire [{wo1}:0] {dst}{r} = {dst}sh{r}[{wo1}:0];
+wire {dst}f{r} = |({dst}sh{r}[{hi}:{wout}] ^ {{{drop}{{{sg}{r}}}}});
+",
+            hi = win - 1,
+            wo1 = wout - 1,
+            drop = win - wout,
+        )
+    };
+    let mut shift1 = stage("w", 51, 41, 32, format!("s2_{r}[5]"), "wa");
+    shift1 += &stage("wa", 41, 25, 16, format!("s2_{r}[4]"), "wb");
+    shift1 += &stage("wb", 25, 17, 8, format!("s2_{r}[3]"), "wc");
+    let mut shift2 = stage("v", 17, 13, 4, format!("s3_{r}[2]"), "vd");
+    shift2 += &stage("vd", 13, 11, 2, format!("s3_{r}[1]"), "ve");
+    shift2 += &stage("ve", 11, 10, 1, format!("s3_{r}[0]"), "vf");
+    format!(
+        "\
+wire [31:0] bias{r} = {{bias_b${b3}, bias_b${b2}, bias_b${b1}, bias_b${b0}}};
+wire [15:0] m{r} = {{m_b${m1}, m_b${m0}}};
+wire [5:0] sx{r} = (s_b${r} > 8'd47) ? 6'd47 : s_b${r}[5:0];
+reg signed [32:0] t{r};
+reg [15:0] mr{r};
+reg [{sm1}:0] ph{r};
+reg [5:0] s1_{r}, s2_{r};
+reg r1_{r}, r2_{r};
+reg [33:0] h{r};
+reg [15:0] l{r};
+wire [{wm1}:0] tx{r} = {{{{{tx_ext}{{t{r}[32]}}}}, t{r}}};
+wire [{wm1}:0] hx{r} = ph{r}[0] ? {w}'d0 : {{{{{h_ext}{{h{r}[33]}}}}, h{r}}};
+wire [{wm1}:0] sum{r} = hx{r} + {pp};
+// Round, shift, clamp: w = 2p, v = w >>> s kept in 10 bits plus a flag.
+wire sg{r} = h{r}[33];
+wire [50:0] w{r} = {{h{r}, l{r}, 1'b0}};
+{shift1}reg [16:0] v{r};
+reg sv{r}, fv{r}, bv{r}, r3_{r}, r4_{r};
+reg [2:0] s3_{r};
+reg [7:0] sat{r};
+{shift2}wire signed [11:0] z{r} = $signed({{sv{r}, sv{r}, vf{r}}}) + $signed({{11'd0, bv{r}}});
+wire signed [10:0] rr{r} = z{r}[11:1];
+wire [7:0] cl{r} = (fv{r} | vdf{r} | vef{r} | vff{r}) ? (sv{r} ? 8'h80 : 8'h7f)
+    : ((rr{r} > 11'sd127) ? 8'h7f : ((rr{r} < -11'sd128) ? 8'h80 : rr{r}[7:0]));
+initial begin
+    t{r} = 0; mr{r} = 0; ph{r} = 0; s1_{r} = 0; s2_{r} = 0; r1_{r} = 0; r2_{r} = 0;
+    h{r} = 0; l{r} = 0; v{r} = 0; sv{r} = 0; fv{r} = 0; bv{r} = 0; r3_{r} = 0; r4_{r} = 0;
+    s3_{r} = 0; sat{r} = 0; y${r} = 0;
+end
+always @(posedge clock) begin
+    h{r} <= sum{r}[{wm1}:{k}];
+    l{r} <= {l_next};
+    mr{r} <= mr{r} >> {k};
+    ph{r} <= {ph_next};
+    if (ph{r}[{sm1}]) begin
+        s2_{r} <= s1_{r}; r2_{r} <= r1_{r};
+    end
+    if (start) begin
+        t{r} <= $signed({{c${r}[31], c${r}}}) + $signed({{bias{r}[31], bias{r}}});
+        mr{r} <= m{r};
+        ph{r} <= {steps}'d1;
+        s1_{r} <= sx{r}; r1_{r} <= relu;
+    end
+    v{r} <= wc{r}; sv{r} <= sg{r}; fv{r} <= waf{r} | wbf{r} | wcf{r};
+    bv{r} <= s2_{r} != 6'd0; s3_{r} <= s2_{r}[2:0]; r3_{r} <= r2_{r};
+    sat{r} <= cl{r}; r4_{r} <= r3_{r};
+    y${r} <= (r4_{r} && sat{r}[7]) ? 8'h00 : sat{r};
+end
+",
+        sm1 = steps - 1,
+        wm1 = w - 1,
+        tx_ext = w - 33,
+        h_ext = w - 34,
+        b0 = 4 * r,
+        b1 = 4 * r + 1,
+        b2 = 4 * r + 2,
+        b3 = 4 * r + 3,
+        m0 = 2 * r,
+        m1 = 2 * r + 1,
+    )
+}
+
 impl Logic for RequantLanes {
     fn update(&mut self) {
         if self.clock.pos_edge() {
             // Behavioural model for rust-hdl's simulator: the contract on the value
-            // that entered REQUANT_LANE_LATENCY edges ago.
+            // that entered requant_lane_latency(steps) edges ago (serial lanes: the
+            // output holds between values).
             let byte = |s: &Signal<In, Bits<8>>| s.val().index() as u64;
+            let take = self._steps == 1 || self.start.val();
             for (r, pipe) in self._pipe.iter_mut().enumerate() {
-                let (t, m, s, relu) = pipe[REQUANT_LANE_LATENCY - 1];
-                let p = t * m as i64;
-                let v = if s == 0 {
-                    p
-                } else {
-                    (p + (1i64 << (s - 1))) >> s
-                };
-                let mut y = v.clamp(-128, 127);
-                if relu && y < 0 {
-                    y = 0;
+                if let Some((t, m, s, relu)) = pipe[pipe.len() - 1] {
+                    let p = t * m as i64;
+                    let v = if s == 0 {
+                        p
+                    } else {
+                        (p + (1i64 << (s - 1))) >> s
+                    };
+                    let mut y = v.clamp(-128, 127);
+                    if relu && y < 0 {
+                        y = 0;
+                    }
+                    self.y[r].next = ((y as i8 as u8) as u64).to_bits();
                 }
-                self.y[r].next = ((y as i8 as u8) as u64).to_bits();
                 pipe.rotate_right(1);
                 let bias = (0..4).fold(0u64, |a, j| a | byte(&self.bias_b[4 * r + j]) << (8 * j));
                 let m = byte(&self.m_b[2 * r]) | byte(&self.m_b[2 * r + 1]) << 8;
                 let c = self.c[r].val().index() as u32 as i32 as i64;
-                pipe[0] = (
+                pipe[0] = take.then_some((
                     c + bias as u32 as i32 as i64,
                     m as u16,
                     (byte(&self.s_b[r]) as u32).min(47),
                     self.relu.val(),
-                );
+                ));
             }
         }
     }
@@ -177,6 +319,22 @@ impl Logic for RequantLanes {
         }
     }
     fn hdl(&self) -> Verilog {
-        Verilog::Custom((0..self.y.len()).map(|r| lane_body(r, self._dsp)).collect())
+        let n = self.y.len();
+        Verilog::Custom(if self._steps == 1 {
+            // `start` is only for serial lanes; Verilator's default --unused-regexp
+            // (`*unused*`) keeps this from being reported.
+            "wire unused_start = start;\n".to_string()
+                + &(0..n).map(|r| lane_body(r, self._dsp)).collect::<String>()
+        } else {
+            (0..n).map(|r| serial_lane_body(r, self._steps)).collect()
+        })
     }
+}
+
+/// The Verilog of `n` [`RequantLanes`] alone (top module [`crate::TOP_MODULE`], ports
+/// `c$0`, `bias_b$0` .. as in the tile), for lane-level tests.
+pub fn requant_lanes_verilog(n: usize, dsp: bool, steps: usize) -> String {
+    let mut lanes = RequantLanes::new(n, dsp, steps);
+    lanes.connect_all();
+    generate_verilog(&lanes)
 }

@@ -10,9 +10,13 @@
 //! **Parameters** (`docs/isa.md`): `pw` words: int32 biases little-endian, then uint16
 //! multipliers, then shift bytes, each section starting on a word. They shift into a
 //! byte register as the words arrive (word `k` ends at bytes `k*lanes ..`).
-//! **Rows**: each row takes `beats = cols / rql` cycles; in beat `g` the row is read
-//! again and columns `g*rql ..` go through the lanes with their parameters; the results
-//! collect in a row register written after the last beat. Lanes `cols..lanes` are 0.
+//! **Rows**: each row takes `beats = cols / rql * steps` cycles (`steps` =
+//! `requant_steps`): `cols / rql` column groups of `steps` beats. The row is read again
+//! in every beat; at the first beat of group `j` (`sub` = 0) columns `j*rql ..` enter the
+//! lanes with their parameters (serial lanes then work on them for `steps` cycles); the
+//! results collect in a row register (written in every beat of the group as the lane
+//! output passes; the last write, of the finished value, counts) that is written out
+//! after the last beat. Lanes `cols..lanes` are 0.
 //! - **Timing** (issue at `t`): `rq.param` reads `t+1 .. t+pw`, the parameters are in
 //!   place at the end of `t+pw+1`; `rq.run` reads the accumulator `t+1 .. t+R*beats` and
 //!   writes row `r` at `t+(r+1)*beats+7`.
@@ -86,6 +90,7 @@ pub struct Requantizer {
     issuing: DFF<Bit>,
     left: DFF<Bits<16>>,
     beat: DFF<Bits<8>>,
+    sub: DFF<Bits<8>>,
     drain: DFF<Bits<8>>,
     raddr: DFF<Bits<16>>,
     r_relu: DFF<Bit>,
@@ -95,6 +100,7 @@ pub struct Requantizer {
     waddr_tag: Delay<16>,
     relu_in: Delay<1>,
     beat_in: Delay<8>,
+    sub_in: Delay<8>,
     beat_out: Delay<8>,
     valid_out: Delay<1>,
     last_write: Delay<1>,
@@ -106,18 +112,20 @@ pub struct Requantizer {
     e_issuing: Signal<Local, Bit>,
     e_left: Signal<Local, Bits<16>>,
     e_beat: Signal<Local, Bits<8>>,
+    e_sub: Signal<Local, Bits<8>>,
     e_raddr: Signal<Local, Bits<16>>,
     e_r_relu: Signal<Local, Bit>,
     e_r_bank: Signal<Local, Bits<8>>,
     e_wrow: Signal<Local, Bits<16>>,
     run_ready: Signal<Local, Bit>,
-    beats_m1: Constant<Bits<8>>,
+    groups_m1: Constant<Bits<8>>,
+    steps_m1: Constant<Bits<8>>,
     drain_len: Constant<Bits<8>>,
     pwords: Constant<Bits<8>>,
     _cols: usize,
     _lanes: usize,
     _rql: usize,
-    _beats: usize,
+    _groups: usize,
     _shift: usize,
     _moff: usize,
     _soff: usize,
@@ -125,12 +133,15 @@ pub struct Requantizer {
 
 impl Requantizer {
     /// The unit for `cfg`: `requant_lanes` lanes, multipliers in DSPs when
-    /// `requant_dsp`; the parameter block layout is the ISA's
+    /// `requant_dsp`, `requant_steps` cycles per column group; the parameter block
+    /// layout is the ISA's
     /// ([`minilpu_model::schedule::param_sections`]).
     pub fn new(cfg: &TileConfig) -> Self {
         let (cols, lanes, rql, dsp) = (cfg.cols, cfg.lanes, cfg.requant_lanes, cfg.requant_dsp);
+        let steps = cfg.requant_steps;
         assert!(rql >= 1 && cols.is_multiple_of(rql), "rql {rql}");
-        let beats = cols / rql;
+        // Column groups; `beat` counts them, `sub` the steps within one.
+        let groups = cols / rql;
         let [wb, wm, ws] = param_sections(cfg);
         let pw = wb + wm + ws;
         Self {
@@ -161,12 +172,13 @@ impl Requantizer {
             pbank_r: Default::default(),
             pvalid: Default::default(),
             ptail: Default::default(),
-            lanes: RequantLanes::new(rql, dsp),
+            lanes: RequantLanes::new(rql, dsp, steps),
             row: crate::vec_of(cols),
             run: Default::default(),
             issuing: Default::default(),
             left: Default::default(),
             beat: Default::default(),
+            sub: Default::default(),
             drain: Default::default(),
             raddr: Default::default(),
             r_relu: Default::default(),
@@ -176,6 +188,7 @@ impl Requantizer {
             waddr_tag: Delay::new(RQ_DRAIN),
             relu_in: Delay::new(1),
             beat_in: Delay::new(1),
+            sub_in: Delay::new(1),
             beat_out: Delay::new(1 + REQUANT_LANE_LATENCY),
             valid_out: Delay::new(1 + REQUANT_LANE_LATENCY),
             last_write: Delay::new(RQ_DRAIN),
@@ -187,18 +200,20 @@ impl Requantizer {
             e_issuing: Default::default(),
             e_left: Default::default(),
             e_beat: Default::default(),
+            e_sub: Default::default(),
             e_raddr: Default::default(),
             e_r_relu: Default::default(),
             e_r_bank: Default::default(),
             e_wrow: Default::default(),
             run_ready: Default::default(),
-            beats_m1: Constant::new(((beats - 1) as u64).to_bits()),
+            groups_m1: Constant::new(((groups - 1) as u64).to_bits()),
+            steps_m1: Constant::new(((steps - 1) as u64).to_bits()),
             drain_len: Constant::new((RQ_DRAIN as u64).to_bits()),
             pwords: Constant::new((pw as u64).to_bits()),
             _cols: cols,
             _lanes: lanes,
             _rql: rql,
-            _beats: beats,
+            _groups: groups,
             _shift: (pw - 1) * lanes,
             _moff: wb * lanes,
             _soff: (wb + wm) * lanes,
@@ -215,12 +230,12 @@ impl Logic for Requantizer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, pleft, pword, pbank_r, pvalid, ptail, run, issuing, left, beat, drain,
-            raddr, r_relu, r_bank, wrow
+            self, clock, pleft, pword, pbank_r, pvalid, ptail, run, issuing, left, beat, sub,
+            drain, raddr, r_relu, r_bank, wrow
         );
         clock!(
-            self, clock, lanes, beat_in, beat_out, valid_out, last_write, wbank_tag, waddr_tag,
-            relu_in
+            self, clock, lanes, beat_in, sub_in, beat_out, valid_out, last_write, wbank_tag,
+            waddr_tag, relu_in
         );
         // Issues arrive registered: this cycle's state is the issue's.
         self.e_pleft.next = self.pleft.q.val();
@@ -230,6 +245,7 @@ impl Logic for Requantizer {
         self.e_issuing.next = self.issuing.q.val();
         self.e_left.next = self.left.q.val();
         self.e_beat.next = self.beat.q.val();
+        self.e_sub.next = self.sub.q.val();
         self.e_raddr.next = self.raddr.q.val();
         self.e_r_relu.next = self.r_relu.q.val();
         self.e_r_bank.next = self.r_bank.q.val();
@@ -244,6 +260,7 @@ impl Logic for Requantizer {
             self.e_issuing.next = true;
             self.e_left.next = self.rows.val();
             self.e_beat.next = 0.into();
+            self.e_sub.next = 0.into();
             self.e_raddr.next = self.acc.val();
             self.e_r_relu.next = self.relu.val();
             self.e_r_bank.next = self.bank.val();
@@ -256,6 +273,7 @@ impl Logic for Requantizer {
         self.issuing.d.next = self.e_issuing.val();
         self.left.d.next = self.e_left.val();
         self.beat.d.next = self.e_beat.val();
+        self.sub.d.next = self.e_sub.val();
         self.raddr.d.next = self.e_raddr.val();
         self.r_relu.d.next = self.e_r_relu.val();
         self.r_bank.d.next = self.e_r_bank.val();
@@ -288,11 +306,17 @@ impl Logic for Requantizer {
                 }
             }
         }
-        // Row sequencer: `issuing` while reads go out (beats per row), then drain.
-        self.last_beat.next = self.e_beat.val() == self.beats_m1.val();
+        // Row sequencer: `issuing` while reads go out (beats per row: groups of steps),
+        // then drain.
+        self.last_beat.next =
+            (self.e_beat.val() == self.groups_m1.val()) & (self.e_sub.val() == self.steps_m1.val());
         if self.e_run.val() {
             if self.e_issuing.val() {
-                self.beat.d.next = self.e_beat.val() + 1;
+                self.sub.d.next = self.e_sub.val() + 1;
+                if self.e_sub.val() == self.steps_m1.val() {
+                    self.sub.d.next = 0.into();
+                    self.beat.d.next = self.e_beat.val() + 1;
+                }
                 if self.last_beat.val() {
                     self.beat.d.next = 0.into();
                     self.raddr.d.next = self.e_raddr.val() + 1;
@@ -317,8 +341,11 @@ impl Logic for Requantizer {
         self.acc_re.next = self.e_run.val() & self.e_issuing.val();
         self.acc_raddr.next = self.e_raddr.val();
         // Tags: the beat meets its data one clock after the read, and its results
-        // REQUANT_LANE_LATENCY clocks later; a row is written one clock after that.
+        // REQUANT_LANE_LATENCY clocks later (serial lanes: counted from the group's last
+        // beat); a row is written one clock after that.
         self.beat_in.d.next = self.e_beat.val();
+        self.sub_in.d.next = self.e_sub.val();
+        self.lanes.start.next = self.sub_in.q.val() == 0;
         self.beat_out.d.next = self.e_beat.val();
         self.valid_out.d.next = (self.e_run.val() & self.e_issuing.val()).into();
         self.last_write.d.next =
@@ -353,7 +380,7 @@ impl Logic for Requantizer {
                         for j in 0..2 {
                             self.lanes.m_b[2 * r + j].next = self.pbytes[mo + 2 * r + j].q.val();
                         }
-                        for g in 0..self._beats {
+                        for g in 0..self._groups {
                             if self.beat_in.q.val().index() == g {
                                 self.lanes.c[r].next = self.acc_rdata[g * nr + r].val();
                                 self.lanes.s_b[r].next = self.pbytes[so + g * nr + r].q.val();

@@ -76,6 +76,13 @@ pub struct TileConfig {
     pub requant_lanes: usize,
     /// Requantizer multipliers (33 x 17 bit) in DSPs (true) or LUTs (false).
     pub requant_dsp: bool,
+    /// Cycles the requantizer spends on each column group (1, 2, 4, 8 or 16; more than 1
+    /// only with `requant_dsp = false`). With more than 1 each lane is a digit-serial
+    /// multiplier taking `16 / requant_steps` bits of the multiplier per cycle: smaller,
+    /// and `rq.run` takes `requant_steps` times as many cycles per row
+    /// ([`TileConfig::requant_beats`]). Defaults to 1 (a parallel multiplier).
+    #[serde(default = "default_requant_steps")]
+    pub requant_steps: usize,
     /// Clock the board flow is asked to meet (MHz).
     pub target_mhz: f64,
     /// Serial data lanes of each chip-to-chip link (1..=4, plus a forwarded clock).
@@ -84,6 +91,13 @@ pub struct TileConfig {
     /// Frame slots per link superframe (1..=64).
     #[serde(default = "default_link_frames")]
     pub link_frames_per_superframe: usize,
+}
+
+/// Allowed values of [`TileConfig::requant_steps`].
+pub const REQUANT_STEPS: [usize; 5] = [1, 2, 4, 8, 16];
+
+fn default_requant_steps() -> usize {
+    1
 }
 
 fn default_link_lanes() -> usize {
@@ -129,6 +143,7 @@ impl TileConfig {
                 array_dsp_mults: 16,
                 requant_lanes: 4,
                 requant_dsp: true,
+                requant_steps: 1,
                 target_mhz: 50.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
@@ -153,6 +168,8 @@ impl TileConfig {
                 array_dsp_mults: 16,
                 requant_lanes: 1,
                 requant_dsp: false,
+                // A digit-serial lane: 4 bits of the multiplier per cycle.
+                requant_steps: 4,
                 target_mhz: 40.0,
                 link_lanes: 1,
                 link_frames_per_superframe: 8,
@@ -176,6 +193,7 @@ impl TileConfig {
                 array_dsp_mults: 124,
                 requant_lanes: 16,
                 requant_dsp: true,
+                requant_steps: 1,
                 target_mhz: 100.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
@@ -314,6 +332,22 @@ impl TileConfig {
                 format!("a divisor of cols ({})", self.cols),
             ));
         }
+        if !REQUANT_STEPS.contains(&self.requant_steps)
+            || (self.requant_steps > 1 && self.requant_dsp)
+        {
+            return Err(err(
+                "requant_steps",
+                self.requant_steps.to_string(),
+                format!(
+                    "one of {REQUANT_STEPS:?}{}",
+                    if self.requant_dsp {
+                        "; only 1 with requant_dsp = true (the DSP multiplier is parallel)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
         if !(self.target_mhz > 0.0 && self.target_mhz <= 1000.0) {
             return Err(err(
                 "target_mhz",
@@ -381,9 +415,11 @@ impl TileConfig {
         self.weight_banks() * self.lanes
     }
 
-    /// Cycles the requantizer spends per accumulator row.
+    /// Cycles the requantizer spends per accumulator row ("beats"): `cols /
+    /// requant_lanes` column groups of `requant_steps` cycles each. Beat `g` works on
+    /// column group `g / requant_steps`.
     pub fn requant_beats(&self) -> usize {
-        self.cols / self.requant_lanes
+        self.cols / self.requant_lanes * self.requant_steps
     }
 
     /// Upper bound on array utilization at batch 1 (GEMV): every MAC needs its own
@@ -429,6 +465,11 @@ mod tests {
             ("array_dsp_mults", Box::new(|c| c.array_dsp_mults = 18)),
             ("requant_lanes", Box::new(|c| c.requant_lanes = 3)),
             ("requant_lanes", Box::new(|c| c.requant_lanes = 0)),
+            ("requant_steps", Box::new(|c| c.requant_steps = 0)),
+            ("requant_steps", Box::new(|c| c.requant_steps = 3)),
+            ("requant_steps", Box::new(|c| c.requant_steps = 32)),
+            // sim-small has requant_dsp = true: serial lanes need the LUT multiplier.
+            ("requant_steps", Box::new(|c| c.requant_steps = 4)),
             ("target_mhz", Box::new(|c| c.target_mhz = 0.0)),
             ("name", Box::new(|c| c.name = "a b".into())),
         ];
@@ -447,6 +488,14 @@ mod tests {
         let text = toml::to_string(&c).unwrap();
         let back: TileConfig = toml::from_str(&text).unwrap();
         assert_eq!(c, back);
+        // requant_steps may be left out (older files): it defaults to 1.
+        let old: String = text
+            .lines()
+            .filter(|l| !l.starts_with("requant_steps"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_ne!(old, text);
+        assert_eq!(toml::from_str::<TileConfig>(&old).unwrap().requant_steps, 1);
         let bad = format!("{text}\nbogus = 1\n");
         assert!(toml::from_str::<TileConfig>(&bad).is_err());
     }
@@ -458,6 +507,14 @@ mod tests {
         assert_eq!(c.install_cycles(), 2);
         assert_eq!(c.weight_bytes_per_cycle(), 128);
         assert!((c.gemv_utilization_bound() - 0.5).abs() < 1e-12);
+        assert_eq!(c.requant_beats(), 1);
+        let i = TileConfig::preset("icebreaker").unwrap();
+        assert_eq!(i.requant_beats(), 4 * i.requant_steps);
+        let mut serial = i.clone();
+        serial.requant_lanes = 2;
+        serial.requant_steps = 8;
+        serial.validate().unwrap();
+        assert_eq!(serial.requant_beats(), 16);
         let s = TileConfig::preset("sim-small").unwrap();
         assert_eq!(s.install_cycles(), 2);
         assert!((s.gemv_utilization_bound() - 0.5).abs() < 1e-12);

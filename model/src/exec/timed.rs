@@ -232,6 +232,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             relu,
         } => {
             let beats = cfg.requant_beats();
+            let steps = cfg.requant_steps;
             let rl = cfg.requant_lanes;
             let cols = cfg.cols;
             let rows = rows as usize;
@@ -252,9 +253,12 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             );
             for r in 0..rows {
                 let row = acc as usize + r;
-                for g in 0..beats {
+                // Every beat reads the row; the lanes take a column group's values (and
+                // parameters) at its first beat, `g = group * steps`.
+                for g in (0..beats).step_by(steps) {
                     let x = t + 1 + (r * beats + g) as u64;
-                    let lanes = g * rl..(g + 1) * rl;
+                    let group = g / steps;
+                    let lanes = group * rl..(group + 1) * rl;
                     let l2 = lanes.clone();
                     p.at(
                         x,

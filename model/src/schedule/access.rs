@@ -12,7 +12,7 @@
 //! | `mxu.load w` | read port of **every** weight bank at `t+1+k`, `k < I` | reads `b(1+j):w+k` for the columns `k*wb+j < cols`; writes shadow column `k*wb+j` at `t+2+k` |
 //! | `mxu.run` | bank 0 read `t+1+r`; acc read `t+6+r` (always); acc write `t+7+r`; with `load w` those of `mxu.load w` | `swap`: reads every shadow column at `t+2` (before the install's writes, the first of which lands on the same edge); reads `b0:a+r` at `t+1+r`; reads acc row `acc+r` at `t+6+r` only with `accumulate`; writes it at `t+7+r` |
 //! | `rq.param` | bank(src) read `t+1+k`, `k < pw` | reads `src+k` at `t+1+k`; **every** parameter field is written at each of `t+2 .. t+pw+1` (the RTL shifts the bytes in as the words arrive, so all of them are in flux until the end of `t+pw+1`) |
-//! | `rq.run` | acc read `X = t+1+r*beats+g` (beat `g`); bank(dst) write `t+(r+1)*beats+7` | reads acc row `acc+r` at `X`; the bias, multiplier and shift of beat `g`'s columns at `X+1` (they travel with the value into the lanes); writes `dst+r` |
+//! | `rq.run` | acc read `X = t+1+r*beats+g` (beat `g`); bank(dst) write `t+(r+1)*beats+7` | reads acc row `acc+r` at `X` for the first beat of each column group (`g` a multiple of `requant_steps`; the other beats' reads are unused); the bias, multiplier and shift of that group's columns (`g / requant_steps`) at `X+1` (they travel with the value into the lanes); writes `dst+r` |
 //! | `v.add`, `v.max` | bank(a), bank(b) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
 //! | `v.relu`, `v.copy` | bank(a) read `t+1+i`; bank(dst) write `t+2+i` | likewise |
 //! | `v.argmax` | bank(a) read `t+1+i`; bank(dst) write `t+V+3` | likewise |
@@ -158,14 +158,20 @@ pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
         }
         Instr::RqRun { acc, rows, dst, .. } => {
             let beats = cfg.requant_beats() as u64;
+            let steps = cfg.requant_steps as u64;
             let rl = cfg.requant_lanes;
             for r in 0..rows as u64 {
                 let row = acc as usize + r as usize;
                 for g in 0..beats {
                     let x = t + 1 + r * beats + g;
                     f(port(Port::AccRead, x));
+                    if g % steps != 0 {
+                        // Within a column group only the first beat's read is used.
+                        continue;
+                    }
                     f(rd(Loc::Acc(row), x));
-                    for col in g as usize * rl..(g as usize + 1) * rl {
+                    let group = (g / steps) as usize;
+                    for col in group * rl..(group + 1) * rl {
                         for field in [ParamField::Bias, ParamField::Mult, ParamField::Shift] {
                             f(rd(Loc::Param(field, col), x + 1));
                         }

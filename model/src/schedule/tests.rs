@@ -112,11 +112,12 @@ fn run_with_load_installs_behind_the_swap() {
 
 #[test]
 fn requantize_timing_on_icebreaker() {
-    // icebreaker: requant_lanes = 1, beats = 4, pw = 7. rq.param at 0: busy until 7,
-    // parameters written at the ends of 2..=8. wait 5 at 1 (1..=6); rq.run of 2 rows at
-    // 7: parameters first sampled at 7 + 2 = 9 > 8; last effect 7 + 2*4 + 7 = 22;
-    // halt at 8; cycles = 23.
+    // icebreaker: requant_lanes = 1, requant_steps = 4, beats = 4 * 4 = 16, pw = 7.
+    // rq.param at 0: busy until 7, parameters written at the ends of 2..=8. wait 5 at 1
+    // (1..=6); rq.run of 2 rows at 7: parameters first sampled at 7 + 2 = 9 > 8; last
+    // effect 7 + 2*16 + 7 = 46; halt at 8; cycles = 47.
     let cfg = TileConfig::preset("icebreaker").unwrap();
+    assert_eq!((cfg.requant_steps, cfg.requant_beats()), (4, 16));
     let p = [
         Instr::RqParam { src: va(1, 0) },
         Instr::Wait(5),
@@ -130,7 +131,7 @@ fn requantize_timing_on_icebreaker() {
     ];
     let s = check(&cfg, &p).unwrap();
     assert_eq!(cycles_of(&s), vec![(0, 0), (1, 1), (2, 7), (3, 8)]);
-    assert_eq!(s.end.predicted_cycles, 23);
+    assert_eq!(s.end.predicted_cycles, 47);
     // wait 4: the rq.run would issue at 6 < 7.
     let e = summarize(&cfg, &[p[0], Instr::Wait(4), p[2], p[3]]);
     assert_eq!((e.status, e.pc, e.cycle), (Status::Busy, 2, 6));
@@ -394,4 +395,33 @@ fn checker_reports_hardware_errors() {
     // An operand that does not fit its field is rejected even though it decodes.
     let e = check(&small(), &[copy(va(1, 20000), va(0, 0)), Instr::Halt]).unwrap_err();
     assert_eq!(e[0].kind, CheckKind::Illegal);
+}
+
+#[test]
+fn requantize_timing_with_serial_lanes() {
+    // sim-small with 2 LUT lanes of 4 steps: beats = 4 / 2 * 4 = 8. rq.run of 3 rows at
+    // 0: busy until 24 (the next rq.run issues at 24, not 23); row r written at
+    // (r + 1) * 8 + 7, last effect 31; halt at 1, cycles = 32.
+    let mut cfg = small();
+    cfg.requant_dsp = false;
+    cfg.requant_lanes = 2;
+    cfg.requant_steps = 4;
+    cfg.validate().unwrap();
+    assert_eq!(cfg.requant_beats(), 8);
+    let run = |acc| Instr::RqRun {
+        acc,
+        rows: 3,
+        dst: va(0, 0),
+        relu: false,
+    };
+    let s = check(&cfg, &[run(0), Instr::Halt]).unwrap();
+    assert_eq!(s.end.predicted_cycles, 32);
+    let s = check(&cfg, &[run(0), Instr::Wait(22), run(8), Instr::Halt]).unwrap();
+    assert_eq!(cycles_of(&s), vec![(0, 0), (1, 1), (2, 24), (3, 25)]);
+    let e = summarize(&cfg, &[run(0), Instr::Wait(21), run(8), Instr::Halt]);
+    assert_eq!((e.status, e.pc, e.cycle), (Status::Busy, 2, 23));
+    // The same rows with one step: beats = 2, 3 rows take 6 cycles.
+    cfg.requant_steps = 1;
+    let s = check(&cfg, &[run(0), Instr::Halt]).unwrap();
+    assert_eq!(s.end.predicted_cycles, 3 * 2 + 7 + 1);
 }
