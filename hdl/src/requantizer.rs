@@ -121,6 +121,10 @@ pub struct Requantizer {
     groups_m1: Constant<Bits<8>>,
     steps_m1: Constant<Bits<8>>,
     drain_len: Constant<Bits<8>>,
+    beat_mask: Constant<Bits<8>>,
+    sub_mask: Constant<Bits<8>>,
+    bank_mask: Constant<Bits<8>>,
+    addr_mask: Constant<Bits<16>>,
     pwords: Constant<Bits<8>>,
     _cols: usize,
     _lanes: usize,
@@ -209,6 +213,14 @@ impl Requantizer {
             groups_m1: Constant::new(((groups - 1) as u64).to_bits()),
             steps_m1: Constant::new(((steps - 1) as u64).to_bits()),
             drain_len: Constant::new((RQ_DRAIN as u64).to_bits()),
+            // Bank numbers are < banks and words < the deepest bank (the sequencer's
+            // ILLEGAL and RANGE checks), beats < groups, steps < requant_steps.
+            beat_mask: Constant::new(((groups.next_power_of_two() - 1) as u64).to_bits()),
+            sub_mask: Constant::new(((steps.next_power_of_two() - 1) as u64).to_bits()),
+            bank_mask: Constant::new(((cfg.banks.next_power_of_two() - 1) as u64).to_bits()),
+            addr_mask: Constant::new(
+                ((cfg.act_depth.max(cfg.bank_depth).next_power_of_two() - 1) as u64).to_bits(),
+            ),
             pwords: Constant::new((pw as u64).to_bits()),
             _cols: cols,
             _lanes: lanes,
@@ -343,17 +355,19 @@ impl Logic for Requantizer {
         // Tags: the beat meets its data one clock after the read, and its results
         // REQUANT_LANE_LATENCY clocks later (serial lanes: counted from the group's last
         // beat); a row is written one clock after that.
-        self.beat_in.d.next = self.e_beat.val();
-        self.sub_in.d.next = self.e_sub.val();
+        // The tags are masked to the bits the configuration can use, so that synthesis
+        // drops the delay lines' constant upper flip-flops.
+        self.beat_in.d.next = self.e_beat.val() & self.beat_mask.val();
+        self.sub_in.d.next = self.e_sub.val() & self.sub_mask.val();
         self.lanes.start.next = self.sub_in.q.val() == 0;
-        self.beat_out.d.next = self.e_beat.val();
+        self.beat_out.d.next = self.e_beat.val() & self.beat_mask.val();
         self.valid_out.d.next = (self.e_run.val() & self.e_issuing.val()).into();
         self.last_write.d.next =
             (self.e_run.val() & self.e_issuing.val() & self.last_beat.val()).into();
         // The destination travels with the row, so a new run may issue while the last
         // rows of the previous one are still in the lanes.
-        self.wbank_tag.d.next = self.e_r_bank.val();
-        self.waddr_tag.d.next = self.e_wrow.val();
+        self.wbank_tag.d.next = self.e_r_bank.val() & self.bank_mask.val();
+        self.waddr_tag.d.next = self.e_wrow.val() & self.addr_mask.val();
         self.relu_in.d.next = self.e_r_relu.val().into();
         self.out_we.next = self.last_write.q.val().any();
         self.out_bank.next = self.wbank_tag.q.val();

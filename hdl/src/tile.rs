@@ -126,6 +126,8 @@ pub struct Tile {
     sbank_d: DFF<Bits<8>>,
     hspace_d: DFF<Bits<2>>,
     wbank_we: Signal<Local, Bits<16>>,
+    bank_mask: Constant<Bits<8>>,
+    acc_mask: Constant<Bits<16>>,
     _lanes: usize,
     _cols: usize,
     _wb: usize,
@@ -210,6 +212,11 @@ impl Tile {
             sbank_d: Default::default(),
             hspace_d: Default::default(),
             wbank_we: Default::default(),
+            // The units' bank numbers are < banks (ILLEGAL) and accumulator rows
+            // < acc_depth (RANGE): masking the tags with these lets synthesis drop the
+            // registers' constant upper bits.
+            bank_mask: Constant::new(((cfg.banks.next_power_of_two() - 1) as u64).to_bits()),
+            acc_mask: Constant::new(((cfg.acc_depth.next_power_of_two() - 1) as u64).to_bits()),
             _lanes: cfg.lanes,
             _cols: cfg.cols,
             _wb: wb,
@@ -352,7 +359,7 @@ impl Logic for Tile {
         self.wsel_d.d.next = self.mxl.wsel.val();
         self.tag_valid.d.next = self.mxr.re.val().into();
         self.tag_first.d.next = self.mxr.first.val().into();
-        self.tag_addr.d.next = self.mxr.acc_addr.val();
+        self.tag_addr.d.next = self.mxr.acc_addr.val() & self.acc_mask.val();
         self.array.swap.next = self.swap_d.q.val();
         self.array.wvalid.next = self.wvalid_d.q.val();
         self.array.wsel.next = self.wsel_d.q.val();
@@ -368,12 +375,12 @@ impl Logic for Tile {
             self.rq.acc_rdata[c].next = self.acc.rdata[c].val();
         }
         // Bank numbers of last cycle's reads, to route the data back.
-        self.pbank_d.d.next = self.rq.pbank.val();
-        self.rabank_d.d.next = self.vxu.ra_bank.val();
-        self.rbbank_d.d.next = self.vxu.rb_bank.val();
+        self.pbank_d.d.next = self.rq.pbank.val() & self.bank_mask.val();
+        self.rabank_d.d.next = self.vxu.ra_bank.val() & self.bank_mask.val();
+        self.rbbank_d.d.next = self.vxu.rb_bank.val() & self.bank_mask.val();
         self.hbank_d.d.next = self.host.mbank.val();
         self.hspace_d.d.next = self.host.space.val();
-        self.sbank_d.d.next = self.lsend.r_bank.val();
+        self.sbank_d.d.next = self.lsend.r_bank.val() & self.bank_mask.val();
         // Bank 0 ports.
         self.act_bank.raddr[0].next = self.mxr.addr.val();
         if self.rq.preq.val() & (self.rq.pbank.val() == 0) {

@@ -84,14 +84,14 @@ pub struct Vxu {
     abank: DFF<Bits<8>>,
     bbank: DFF<Bits<8>>,
     dbank: DFF<Bits<8>>,
-    words: DFF<Bits<32>>,
+    words: DFF<Bits<16>>,
     // write side: one cycle behind the reads
     v_d: DFF<Bit>,
     last_d: DFF<Bit>,
     op_d: DFF<Bits<3>>,
     addr_d: DFF<Bits<16>>,
     bank_d: DFF<Bits<8>>,
-    words_d: DFF<Bits<32>>,
+    words_d: DFF<Bits<16>>,
     // argmax: stage 1 (the word's maximum and its index), stage 2 (running best)
     p_v: DFF<Bit>,
     p_first: DFF<Bit>,
@@ -113,7 +113,7 @@ pub struct Vxu {
     e_abank: Signal<Local, Bits<8>>,
     e_bbank: Signal<Local, Bits<8>>,
     e_dbank: Signal<Local, Bits<8>>,
-    e_words: Signal<Local, Bits<32>>,
+    e_words: Signal<Local, Bits<16>>,
     am_tail: Signal<Local, Bit>,
     lshift: Constant<Bits<8>>,
     k_add: Constant<Bits<3>>,
@@ -281,7 +281,7 @@ impl Logic for Vxu {
         self.p_v.d.next = self.v_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
         self.p_first.d.next = self.words_d.q.val() == 0;
         self.p_last.d.next = self.last_d.q.val();
-        self.p_base.d.next = self.words_d.q.val() << self.lshift.val();
+        self.p_base.d.next = bit_cast::<32, 16>(self.words_d.q.val()) << self.lshift.val();
         for j in 0..self._n1 {
             self.p_m[j].clock.next = self.clock.val();
             self.p_i[j].clock.next = self.clock.val();
