@@ -207,51 +207,55 @@ impl Logic for HostPort {
                 }
             }
         }
-        // Register reads, answered next cycle (held until the next read).
+        // Register reads, answered next cycle (held until the next read). One `case`
+        // on the address: synthesis builds a parallel multiplexer, not a priority chain.
         if self.bus_re.val() {
             self.rdata.d.next = 0.into();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() >= 0x100) {
-            self.rdata.d.next = self.gather.word.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 1) {
-            self.rdata.d.next = (bit_cast::<32, 16>(self.err_pc.val()) << 16)
-                | (bit_cast::<32, 3>(self.err.val()) << 2)
-                | (bit_cast::<32, 1>(self.running.val().into()) << 1)
-                | bit_cast::<32, 1>(self.busy.val().into());
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 2) {
-            self.rdata.d.next = self.cycles.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 3) {
-            self.rdata.d.next = self.info.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 4) {
-            self.rdata.d.next = self.sel.q.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 6) {
-            self.rdata.d.next = self.uptime.q.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 8) {
-            self.rdata.d.next = self.link_status.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 9) {
-            self.rdata.d.next = self.lk_tx_frames.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 10) {
-            self.rdata.d.next = self.lk_rx_frames.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 11) {
-            self.rdata.d.next = self.lk_crc_errors.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 12) {
-            self.rdata.d.next = self.lk_align_lost.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 13) {
-            self.rdata.d.next = self.lk_overflows.val();
-        }
-        if self.bus_re.val() & (self.bus_addr.val() == 14) {
-            self.rdata.d.next = self.lk_missing.val();
+            if self.bus_addr.val() >= 0x100 {
+                self.rdata.d.next = self.gather.word.val();
+            }
+            match self.bus_addr.val().index() {
+                1 => {
+                    self.rdata.d.next = (bit_cast::<32, 16>(self.err_pc.val()) << 16)
+                        | (bit_cast::<32, 3>(self.err.val()) << 2)
+                        | (bit_cast::<32, 1>(self.running.val().into()) << 1)
+                        | bit_cast::<32, 1>(self.busy.val().into());
+                }
+                2 => {
+                    self.rdata.d.next = self.cycles.val();
+                }
+                3 => {
+                    self.rdata.d.next = self.info.val();
+                }
+                4 => {
+                    self.rdata.d.next = self.sel.q.val();
+                }
+                6 => {
+                    self.rdata.d.next = self.uptime.q.val();
+                }
+                8 => {
+                    self.rdata.d.next = self.link_status.val();
+                }
+                9 => {
+                    self.rdata.d.next = self.lk_tx_frames.val();
+                }
+                10 => {
+                    self.rdata.d.next = self.lk_rx_frames.val();
+                }
+                11 => {
+                    self.rdata.d.next = self.lk_crc_errors.val();
+                }
+                12 => {
+                    self.rdata.d.next = self.lk_align_lost.val();
+                }
+                13 => {
+                    self.rdata.d.next = self.lk_overflows.val();
+                }
+                14 => {
+                    self.rdata.d.next = self.lk_missing.val();
+                }
+                _ => {}
+            }
         }
         self.bus_rdata.next = self.rdata.q.val();
     }
