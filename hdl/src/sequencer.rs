@@ -134,7 +134,7 @@ pub struct Sequencer {
     lpc: DFF<Bits<16>>,
     spc: DFF<Bits<16>>,
     sp: DFF<Bits<3>>,
-    lcount: Vec<DFF<Bits<32>>>,
+    lcount: Vec<DFF<Bits<24>>>,
     lstart: Vec<DFF<Bits<16>>>,
     lend: Vec<DFF<Bits<16>>>,
     cyc: DFF<Bits<32>>,
@@ -160,7 +160,11 @@ pub struct Sequencer {
     f_b_word: DFF<Bits<16>>,
     f_vop: DFF<Bits<3>>,
     f_vlen: DFF<Bits<16>>,
-    top_count: Signal<Local, Bits<32>>,
+    top_count: Signal<Local, Bits<24>>,
+    count_dec: Signal<Local, Bits<24>>,
+    pc1: Signal<Local, Bits<16>>,
+    end_in: Signal<Local, Bits<16>>,
+    at_end: Signal<Local, Bit>,
     top_start: Signal<Local, Bits<16>>,
     top_end: Signal<Local, Bits<16>>,
     live: Signal<Local, Bit>,
@@ -170,6 +174,7 @@ pub struct Sequencer {
     lstop: Signal<Local, Bit>,
     next_pc: Signal<Local, Bits<16>>,
     imem_depth: Constant<Bits<16>>,
+    pc_mask: Constant<Bits<16>>,
     max_depth: Constant<Bits<3>>,
     c_illegal: Constant<Bits<3>>,
     c_range: Constant<Bits<3>>,
@@ -261,6 +266,10 @@ impl Sequencer {
             f_vop: Default::default(),
             f_vlen: Default::default(),
             top_count: Default::default(),
+            count_dec: Default::default(),
+            pc1: Default::default(),
+            end_in: Default::default(),
+            at_end: Default::default(),
             top_start: Default::default(),
             top_end: Default::default(),
             live: Default::default(),
@@ -270,6 +279,7 @@ impl Sequencer {
             lstop: Default::default(),
             next_pc: Default::default(),
             imem_depth: Constant::new((cfg.imem_depth as u64).to_bits()),
+            pc_mask: Constant::new((2 * cfg.imem_depth as u64 - 1).to_bits()),
             max_depth: Constant::new((MAX_LOOP_DEPTH as u64).to_bits()),
             c_illegal: k(Status::Illegal),
             c_range: k(Status::Range),
@@ -332,6 +342,14 @@ impl Logic for Sequencer {
                 self.top_end.next = self.lend[k].q.val();
             }
         }
+        // pc values (pc, pc + 1, loop starts and ends) fit in `pc_mask` (pc <= imem_depth):
+        // masking them leaves their upper flip-flops constant, so synthesis drops them. A
+        // `loop` end past imem_depth is ILLEGAL (predecoded) whatever the compares say.
+        self.pc1.next = (self.pc.q.val() + 1) & self.pc_mask.val();
+        self.end_in.next = self.dec.loop_end.val() & self.pc_mask.val();
+        // The innermost loop's body ends after this instruction; one decrement for all levels.
+        self.at_end.next = (self.sp.q.val() != 0) & (self.top_end.val() == self.pc1.val());
+        self.count_dec.next = self.top_count.val() - 1;
         // An instruction is up for issue this cycle.
         self.live.next = self.run.q.val() & (self.waitc.q.val() == 0);
         // Any check fails: a flat OR (the priority chain below only picks the code).
@@ -339,8 +357,8 @@ impl Logic for Sequencer {
             | self.dec.illegal.val()
             | self.dec.range.val()
             | (self.dec.is_loop.val()
-                & ((self.dec.loop_end.val() <= self.pc.q.val() + 1)
-                    | ((self.sp.q.val() != 0) & (self.dec.loop_end.val() >= self.top_end.val()))
+                & ((self.end_in.val() <= self.pc1.val())
+                    | ((self.sp.q.val() != 0) & (self.end_in.val() >= self.top_end.val()))
                     | (self.sp.q.val() == self.max_depth.val())))
             | (self.dec.use_mxl.val() & !self.mxl_ready.val())
             | (self.dec.use_mxr.val() & !self.mxr_ready.val())
@@ -354,8 +372,8 @@ impl Logic for Sequencer {
             self.fcode.next = self.c_pc.val();
         } else if self.dec.illegal.val()
             | (self.dec.is_loop.val()
-                & ((self.dec.loop_end.val() <= self.pc.q.val() + 1)
-                    | ((self.sp.q.val() != 0) & (self.dec.loop_end.val() >= self.top_end.val()))))
+                & ((self.end_in.val() <= self.pc1.val())
+                    | ((self.sp.q.val() != 0) & (self.end_in.val() >= self.top_end.val()))))
         {
             self.fcode.next = self.c_illegal.val();
         } else if self.dec.range.val()
@@ -423,12 +441,8 @@ impl Logic for Sequencer {
         self.vop.next = self.f_vop.q.val();
         self.vlen.next = self.f_vlen.q.val();
         // Next pc: zero-overhead loops jump back after their last body instruction.
-        self.next_pc.next = self.pc.q.val() + 1;
-        if !self.dec.is_loop.val()
-            & (self.sp.q.val() != 0)
-            & (self.top_end.val() == self.pc.q.val() + 1)
-            & (self.top_count.val() > 1)
-        {
+        self.next_pc.next = self.pc1.val();
+        if !self.dec.is_loop.val() & self.at_end.val() & (self.top_count.val() > 1) {
             self.next_pc.next = self.top_start.val();
         }
         // The sequencer's own state advances whenever an instruction is up (`live`), not
@@ -456,16 +470,16 @@ impl Logic for Sequencer {
                 self.sp.d.next = self.sp.q.val() + 1;
                 for k in 0..self._depth {
                     if self.sp.q.val().index() == k {
-                        self.lcount[k].d.next = self.dec.n.val();
-                        self.lstart[k].d.next = self.pc.q.val() + 1;
-                        self.lend[k].d.next = self.dec.loop_end.val();
+                        self.lcount[k].d.next = self.dec.n.val().get_bits::<24>(0);
+                        self.lstart[k].d.next = self.pc1.val();
+                        self.lend[k].d.next = self.end_in.val();
                     }
                 }
-            } else if (self.sp.q.val() != 0) & (self.top_end.val() == self.pc.q.val() + 1) {
+            } else if self.at_end.val() {
                 if self.top_count.val() > 1 {
                     for k in 0..self._depth {
                         if self.sp.q.val().index() == k + 1 {
-                            self.lcount[k].d.next = self.lcount[k].q.val() - 1;
+                            self.lcount[k].d.next = self.count_dec.val();
                         }
                     }
                 } else {
