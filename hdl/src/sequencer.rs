@@ -112,7 +112,9 @@ pub struct Sequencer {
     pub b_word: Signal<Out, Bits<16>>,
     /// Vector operation.
     pub vop: Signal<Out, Bits<3>>,
-    /// `vlen` at the last cycle's issue.
+    /// `vlen` for the instruction issued last cycle: the vlen register, unchanged since
+    /// that issue (a cycle that issues to a unit does not set `vlen`). Not registered
+    /// with the strobes: valid while an `iss_*` strobe is high.
     pub vlen: Signal<Out, Bits<16>>,
     /// The program is issuing (not halted, no error).
     pub running: Signal<Out, Bit>,
@@ -159,7 +161,6 @@ pub struct Sequencer {
     f_b_bank: DFF<Bits<8>>,
     f_b_word: DFF<Bits<16>>,
     f_vop: DFF<Bits<3>>,
-    f_vlen: DFF<Bits<16>>,
     top_count: Signal<Local, Bits<24>>,
     count_dec: Signal<Local, Bits<24>>,
     pc1: Signal<Local, Bits<16>>,
@@ -264,7 +265,6 @@ impl Sequencer {
             f_b_bank: Default::default(),
             f_b_word: Default::default(),
             f_vop: Default::default(),
-            f_vlen: Default::default(),
             top_count: Default::default(),
             count_dec: Default::default(),
             pc1: Default::default(),
@@ -318,17 +318,14 @@ impl Logic for Sequencer {
             f_a_word,
             f_b_bank,
             f_b_word,
-            f_vop,
-            f_vlen
+            f_vop
         );
         for i in 0..9 {
             self.dec.ib[i].next = self.imem_rdata[i].val();
         }
         self.dec.vlen.next = self.vl.q.val();
-        // Top of the loop stack.
-        self.top_count.next = 0.into();
-        self.top_start.next = 0.into();
-        self.top_end.next = 0.into();
+        // The loop stack shifts: level 0 is the innermost loop (valid when `sp != 0`), a
+        // `loop` pushes the levels down, the end of a last iteration pops them up.
         for k in 0..self._depth {
             self.lcount[k].clock.next = self.clock.val();
             self.lstart[k].clock.next = self.clock.val();
@@ -336,11 +333,11 @@ impl Logic for Sequencer {
             self.lcount[k].d.next = self.lcount[k].q.val();
             self.lstart[k].d.next = self.lstart[k].q.val();
             self.lend[k].d.next = self.lend[k].q.val();
-            if self.sp.q.val().index() == k + 1 {
-                self.top_count.next = self.lcount[k].q.val();
-                self.top_start.next = self.lstart[k].q.val();
-                self.top_end.next = self.lend[k].q.val();
-            }
+        }
+        for k in 0..1 {
+            self.top_count.next = self.lcount[k].q.val();
+            self.top_start.next = self.lstart[k].q.val();
+            self.top_end.next = self.lend[k].q.val();
         }
         // pc values (pc, pc + 1, loop starts and ends) fit in `pc_mask` (pc <= imem_depth):
         // masking them leaves their upper flip-flops constant, so synthesis drops them. A
@@ -424,7 +421,6 @@ impl Logic for Sequencer {
         self.f_b_bank.d.next = self.dec.b_bank.val();
         self.f_b_word.d.next = self.dec.b_word.val();
         self.f_vop.d.next = self.dec.vop.val();
-        self.f_vlen.d.next = self.vl.q.val();
         self.w.next = self.f_w.q.val();
         self.a.next = self.f_a.q.val();
         self.rows.next = self.f_rows.q.val();
@@ -439,7 +435,7 @@ impl Logic for Sequencer {
         self.b_bank.next = self.f_b_bank.q.val();
         self.b_word.next = self.f_b_word.q.val();
         self.vop.next = self.f_vop.q.val();
-        self.vlen.next = self.f_vlen.q.val();
+        self.vlen.next = self.vl.q.val();
         // Next pc: zero-overhead loops jump back after their last body instruction.
         self.next_pc.next = self.pc1.val();
         if !self.dec.is_loop.val() & self.at_end.val() & (self.top_count.val() > 1) {
@@ -468,22 +464,36 @@ impl Logic for Sequencer {
             }
             if self.dec.is_loop.val() {
                 self.sp.d.next = self.sp.q.val() + 1;
+                for k in 0..1 {
+                    self.lcount[k].d.next = self.dec.n.val().get_bits::<24>(0);
+                    self.lstart[k].d.next = self.pc1.val();
+                    self.lend[k].d.next = self.end_in.val();
+                }
                 for k in 0..self._depth {
-                    if self.sp.q.val().index() == k {
-                        self.lcount[k].d.next = self.dec.n.val().get_bits::<24>(0);
-                        self.lstart[k].d.next = self.pc1.val();
-                        self.lend[k].d.next = self.end_in.val();
+                    for j in 0..self._depth {
+                        if j + 1 == k {
+                            self.lcount[k].d.next = self.lcount[j].q.val();
+                            self.lstart[k].d.next = self.lstart[j].q.val() & self.pc_mask.val();
+                            self.lend[k].d.next = self.lend[j].q.val() & self.pc_mask.val();
+                        }
                     }
                 }
             } else if self.at_end.val() {
                 if self.top_count.val() > 1 {
-                    for k in 0..self._depth {
-                        if self.sp.q.val().index() == k + 1 {
-                            self.lcount[k].d.next = self.count_dec.val();
-                        }
+                    for k in 0..1 {
+                        self.lcount[k].d.next = self.count_dec.val();
                     }
                 } else {
                     self.sp.d.next = self.sp.q.val() - 1;
+                    for k in 0..self._depth {
+                        for j in 0..self._depth {
+                            if j == k + 1 {
+                                self.lcount[k].d.next = self.lcount[j].q.val();
+                                self.lstart[k].d.next = self.lstart[j].q.val() & self.pc_mask.val();
+                                self.lend[k].d.next = self.lend[j].q.val() & self.pc_mask.val();
+                            }
+                        }
+                    }
                 }
             }
         }
