@@ -385,7 +385,7 @@ impl Logic for Predecoder {
             ("(k_rqp | k_send | k_recv)", 0x0_0000_0007_FFFF),
             ("k_rqr", 0x17_FFFF_3FFF_3FFF),
             ("k_vbin", 0x1FF_FFFF_FFFF_FFFF),
-            ("k_vun", 0x0_0000_3F_FFFF_FFFF),
+            ("k_vun", 0x0_0000_003F_FFFF_FFFF),
         ];
         let mut groups: Vec<(Vec<&str>, u64)> = Vec::new();
         for bit in 0..59 {

@@ -16,7 +16,8 @@
 //!   instruction issued in cycle `t` reaches its unit in `t+1`, and the unit's state in
 //!   `t+1` is what it would have latched at the end of `t` (each unit's `e_*` signals),
 //!   so every port use and effect stays where `docs/isa.md` puts it. This keeps the
-//!   checks (`fault` -> `go`) off the units' registers.
+//!   checks (`fault` -> `go`) off the units' registers. `vlen` is the vlen register
+//!   itself: a cycle that issues to a unit does not change it.
 //! - **Errors**: the offending instruction does not issue; `run` falls, `err`/`err_pc`
 //!   hold the code and pc; issued instructions finish.
 //! - **LINK**: in a cycle with `recv_err` or `send_err` high (a `recv` found no frame
