@@ -70,7 +70,8 @@ pub struct Decoder {
     pub is_vx: Signal<Out, Bit>,
     /// Vector operation (0 add, 1 max, 2 relu, 3 copy, 4 argmax).
     pub vop: Signal<Out, Bits<3>>,
-    /// Count field: `wait n`, `loop n`, `vlen n`.
+    /// Count field, bits 31..0 of the word: `wait n`; its low 24 bits are `loop n`'s,
+    /// its low 16 bits `vlen n`'s (the bits above are zero in a legal word).
     pub n: Signal<Out, Bits<32>>,
     /// `loop` end pc.
     pub loop_end: Signal<Out, Bits<16>>,
@@ -192,22 +193,27 @@ impl Logic for Decoder {
     }
     fn hdl(&self) -> Verilog {
         let c = &self._cfg;
-        // `x + vlen > depth(b)`, with `depth - vlen` computed from the vlen register while
-        // the word is read: one compare after the instruction memory.
+        // `x + vlen > depth(b)` is `x + (vlen - 1) >= depth`: with `depth` a power of two
+        // (<= 2^14), some bit of the 15-bit sum at or above log2(depth) is set (vlen is 1..=
+        // 16384 while the program runs; `vlen - 1` is computed from the register while the
+        // word is read).
+        let lg = |d: usize| d.trailing_zeros();
         let over_v = |x: &str, b: &str| -> String {
             format!(
-                "(({b} == 5'd0) ? (room_a[16] | ({{2'b0, {x}}} > room_a[15:0])) : \
-                 (room_b[16] | ({{2'b0, {x}}} > room_b[15:0])))"
+                "(({b} == 5'd0) ? (|s_{x}[14:{la}]) : (|s_{x}[14:{lb}]))",
+                la = lg(c.act_depth),
+                lb = lg(c.bank_depth)
             )
         };
         Verilog::Custom(format!(
             "\
 {fields}
 wire [7:0] pd = ib$8;
-wire [16:0] room_a = 17'd{act_depth} - {{1'b0, vlen}};
-wire [16:0] room_b = 17'd{bank_depth} - {{1'b0, vlen}};
+wire [14:0] vm1 = vlen[14:0] - 15'd1;
+wire [14:0] s_f0w = {{1'b0, f0w}} + vm1;
+wire [14:0] s_f1w = {{1'b0, f1w}} + vm1;
+wire [14:0] s_f2w = {{1'b0, f2w}} + vm1;
 wire r_vlen = (pd[{vd}] & {over0}) | (pd[{va}] & {over1}) | (pd[{vb}] & {over2});
-wire [15:0] vl = k_vlen ? iw[15:0] : vlen;
 always @(*) begin
     illegal = !pd[{ok}];
     range = pd[{ok}] & (pd[{rc}] | r_vlen);
@@ -218,7 +224,7 @@ always @(*) begin
     is_rqp = k_rqp; is_rqr = k_rqr;
     is_vx = k_vbin | k_vun;
     vop = opc[2:0];
-    n = k_loop ? {{8'd0, iw[23:0]}} : (k_vlen ? {{16'd0, vl}} : iw[31:0]);
+    n = iw[31:0];
     loop_end = iw[47:32];
     w = {{2'b0, (k_mxl ? f0w : rw)}};
     a = {{2'b0, ra}};
@@ -232,8 +238,6 @@ always @(*) begin
 end
 ",
             fields = fields_v(false),
-            act_depth = c.act_depth,
-            bank_depth = c.bank_depth,
             over0 = over_v("f0w", "f0b"),
             over1 = over_v("f1w", "f1b"),
             over2 = over_v("f2w", "f2b"),
@@ -355,17 +359,10 @@ impl Logic for Predecoder {
         let c = &self._cfg;
         let [wb, wm, ws] = minilpu_model::schedule::param_sections(c);
         let pw = wb + wm + ws;
-        // Range checks: `x + k > D` (constants) is `x > D - k`; `x + y > K` is the carry
-        // out of `x + y + (2^15 - 1 - K)`, the constant folded in by a carry-save step.
-        let gt_k = |x: &str, k: i64| -> String {
-            if k < 0 {
-                "1'b1".into()
-            } else if k >= 1 << 14 {
-                "1'b0".into()
-            } else {
-                format!("({{1'b0, {x}}} > 15'd{k})")
-            }
-        };
+        // Range checks: `x + k > D` (constants) is `x > D - k`, a compare with a
+        // constant in LUTs (`gt_const`); `x + y > K` is the 15-bit sum `s_*` (one carry
+        // chain, shared by the checks of one sum) compared with `K` in LUTs.
+        let gt_k = |x: &str, k: i64| -> String { gt_const(x, 14, k) };
         // `x + k > depth(b)`: bank 0 holds activations, the others weights.
         let over_k = |x: &str, b: &str, k: i64| -> String {
             format!(
@@ -374,52 +371,74 @@ impl Logic for Predecoder {
                 gt_k(x, c.bank_depth as i64 - k)
             )
         };
-        // `x + y > k` for 14-bit fields and a constant `k`.
-        let over_xy = |x: &str, y: &str, k: usize| -> String {
-            let cst = (1u64 << 15) - 1 - k as u64;
-            format!("over_xy({x}, {y}, 15'd{cst})")
-        };
+        // `x + y > k` for the 15-bit sum `s` of two 14-bit fields and a constant `k`.
+        let over_xy = |s: &str, k: usize| -> String { gt_const(s, 15, k as i64) };
+        // The format's unused bits must be zero: each bit is checked once, against the
+        // formats that may use it (the `k_*` are exclusive), grouped by that set.
+        let formats: [(&str, u64); 10] = [
+            ("k_wait", 0x0_0000_FFFF_FFFF),
+            ("k_loop", 0x0_FFFF_00FF_FFFF),
+            ("k_vlen", 0x0_0000_0000_FFFF),
+            ("k_mxl", 0x0_0000_0000_3FFF),
+            ("(k_mxr & rload)", 0x7FF_FFFF_FFFF_FFFF),
+            ("(k_mxr & !rload)", 0x0_1FFF_FFFF_FFFF),
+            ("(k_rqp | k_send | k_recv)", 0x0_0000_0007_FFFF),
+            ("k_rqr", 0x17_FFFF_3FFF_3FFF),
+            ("k_vbin", 0x1FF_FFFF_FFFF_FFFF),
+            ("k_vun", 0x0_0000_003F_FFFF_FFFF),
+        ];
+        let mut groups: Vec<(Vec<&str>, u64)> = Vec::new();
+        for bit in 0..59 {
+            let users: Vec<&str> = formats
+                .iter()
+                .filter(|(_, m)| (m >> bit) & 1 == 1)
+                .map(|(k, _)| *k)
+                .collect();
+            match groups.iter_mut().find(|(u, _)| *u == users) {
+                Some((_, m)) => *m |= 1 << bit,
+                None => groups.push((users, 1 << bit)),
+            }
+        }
+        let unused = groups
+            .iter()
+            .map(|(users, m)| {
+                if users.is_empty() {
+                    format!("(|(body & 59'h{m:x}))")
+                } else {
+                    format!("((|(body & 59'h{m:x})) & !({}))", users.join(" | "))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" |\n    ");
         Verilog::Custom(format!(
             "\
 {fields}
 wire known = k_nop | k_wait | k_loop | k_halt | k_vlen | k_mxl | k_mxr | k_rqp | k_rqr | k_vbin | k_vun | k_send | k_recv;
-// bits each format may use (the rest must be zero)
-wire [58:0] used =
-    k_wait ? 59'h0_0000_FFFF_FFFF :
-    k_loop ? 59'h0_FFFF_00FF_FFFF :
-    k_vlen ? 59'h0_0000_0000_FFFF :
-    k_mxl ? 59'h0_0000_0000_3FFF :
-    k_mxr ? (rload ? 59'h7FF_FFFF_FFFF_FFFF : 59'h0_1FFF_FFFF_FFFF) :
-    (k_rqp | k_send | k_recv) ? 59'h0_0000_0007_FFFF :
-    k_rqr ? 59'h17_FFFF_3FFF_3FFF :
-    k_vbin ? 59'h1FF_FFFF_FFFF_FFFF :
-    k_vun ? 59'h0_0000_3F_FFFF_FFFF :
-    59'h0;
+// a bit set that the instruction's format does not use
+wire unused_set =
+    {unused};
 wire zero_n = (k_loop & (iw[23:0] == 24'd0)) | (k_vlen & (iw[15:0] == 16'd0)) |
               (k_mxr & (rrows == 14'd0)) | (k_rqr & (qrows == 14'd0));
-wire big_vlen = k_vlen & (iw[15:0] > 16'd16384);
-wire badbank = ((k_rqp | k_send | k_recv | k_vun | k_vbin) & (f0b >= 5'd{banks})) |
-               ((k_vun | k_vbin) & (f1b >= 5'd{banks})) |
-               (k_vbin & (f2b >= 5'd{banks})) |
-               (k_rqr & (rqb >= 5'd{banks}));
-wire loop_past = k_loop & (iw[47:32] > 16'd{imem_depth});
-// x + y + c >= 2^15 (x, y 14 bit): carry-save, then one carry chain
-function over_xy(input [13:0] x, input [13:0] y, input [14:0] c);
-    reg [15:0] sx, cy, sum;
-    begin
-        sx = {{2'b0, x}} ^ {{2'b0, y}} ^ {{1'b0, c}};
-        cy = {{(({{1'b0, x}} & {{1'b0, y}}) | ({{1'b0, x}} & c) | ({{1'b0, y}} & c)), 1'b0}};
-        sum = sx + cy;
-        over_xy = sum[15];
-    end
-endfunction
+wire [15:0] vlen_n = iw[15:0];
+wire big_vlen = k_vlen & {big_vlen};
+wire badbank = ((k_rqp | k_send | k_recv | k_vun | k_vbin) & {bad_f0b}) |
+               ((k_vun | k_vbin) & {bad_f1b}) |
+               (k_vbin & {bad_f2b}) |
+               (k_rqr & {bad_rqb});
+wire [15:0] lend = iw[47:32];
+wire loop_past = k_loop & {loop_past};
+// x + y for the 14-bit extents
+wire [14:0] s_ra = {{1'b0, ra}} + {{1'b0, rrows}};
+wire [14:0] s_racc = {{1'b0, racc}} + {{1'b0, rrows}};
+wire [14:0] s_qacc = {{1'b0, qacc}} + {{1'b0, qrows}};
+wire [14:0] s_rqw = {{1'b0, rqw}} + {{1'b0, qrows}};
 wire mxl_over = k_mxl ? {mxl_f0} : {mxl_rw};
 wire r_mxl = (k_mxl | (k_mxr & rload)) & mxl_over;
 wire r_mxr = k_mxr & ({mxr_a} | {mxr_acc});
 wire r_rqp = k_rqp & {rqp_over};
 wire r_rqr = k_rqr & ({rqr_acc} | ((rqb == 5'd0) ? {rqr_a} : {rqr_b}));
 wire r_vam = k_vam & {vdst1};
-wire bad = !known | ((body & ~used) != 59'd0) | zero_n | big_vlen | badbank | loop_past;
+wire bad = !known | unused_set | zero_n | big_vlen | badbank | loop_past;
 always @(*) begin
     p = 8'd0;
     p[{ok}] = !bad;
@@ -430,16 +449,21 @@ always @(*) begin
 end
 ",
             fields = fields_v(true),
-            banks = c.banks,
-            imem_depth = c.imem_depth,
+            unused = unused,
+            big_vlen = gt_const("vlen_n", 16, 16384),
+            bad_f0b = gt_const("f0b", 5, c.banks as i64 - 1),
+            bad_f1b = gt_const("f1b", 5, c.banks as i64 - 1),
+            bad_f2b = gt_const("f2b", 5, c.banks as i64 - 1),
+            bad_rqb = gt_const("rqb", 5, c.banks as i64 - 1),
+            loop_past = gt_const("lend", 16, c.imem_depth as i64),
             mxl_f0 = gt_k("f0w", c.bank_depth as i64 - c.install_cycles() as i64),
             mxl_rw = gt_k("rw", c.bank_depth as i64 - c.install_cycles() as i64),
-            mxr_a = over_xy("ra", "rrows", c.act_depth),
-            mxr_acc = over_xy("racc", "rrows", c.acc_depth),
+            mxr_a = over_xy("s_ra", c.act_depth),
+            mxr_acc = over_xy("s_racc", c.acc_depth),
             rqp_over = over_k("f0w", "f0b", pw as i64),
-            rqr_acc = over_xy("qacc", "qrows", c.acc_depth),
-            rqr_a = over_xy("rqw", "qrows", c.act_depth),
-            rqr_b = over_xy("rqw", "qrows", c.bank_depth),
+            rqr_acc = over_xy("s_qacc", c.acc_depth),
+            rqr_a = over_xy("s_rqw", c.act_depth),
+            rqr_b = over_xy("s_rqw", c.bank_depth),
             vdst1 = over_k("f0w", "f0b", 1),
             ok = PD_OK,
             rc = PD_RANGE,
@@ -448,4 +472,27 @@ end
             vb = PD_VSRC2,
         ))
     }
+}
+
+/// `x > k` for the `width`-bit wire `x` and a constant `k`, as AND/OR logic (no carry
+/// chain): from the top bit down, a 1 in `x` where `k` has a 0 decides "greater" unless
+/// a higher bit already decided; built from the bottom bit up.
+fn gt_const(x: &str, width: u32, k: i64) -> String {
+    if k < 0 {
+        return "1'b1".into();
+    }
+    if k >= (1i64 << width) - 1 {
+        return "1'b0".into();
+    }
+    let mut e = String::from("1'b0");
+    for i in 0..width {
+        let xi = format!("{x}[{i}]");
+        e = match ((k >> i) & 1 == 1, e == "1'b0") {
+            (true, true) => "1'b0".into(),
+            (true, false) => format!("({xi} & {e})"),
+            (false, true) => xi,
+            (false, false) => format!("({xi} | {e})"),
+        };
+    }
+    e
 }

@@ -16,7 +16,8 @@
 //!   instruction issued in cycle `t` reaches its unit in `t+1`, and the unit's state in
 //!   `t+1` is what it would have latched at the end of `t` (each unit's `e_*` signals),
 //!   so every port use and effect stays where `docs/isa.md` puts it. This keeps the
-//!   checks (`fault` -> `go`) off the units' registers.
+//!   checks (`fault` -> `go`) off the units' registers. `vlen` is the vlen register
+//!   itself: a cycle that issues to a unit does not change it.
 //! - **Errors**: the offending instruction does not issue; `run` falls, `err`/`err_pc`
 //!   hold the code and pc; issued instructions finish.
 //! - **LINK**: in a cycle with `recv_err` or `send_err` high (a `recv` found no frame
@@ -112,7 +113,9 @@ pub struct Sequencer {
     pub b_word: Signal<Out, Bits<16>>,
     /// Vector operation.
     pub vop: Signal<Out, Bits<3>>,
-    /// `vlen` at the last cycle's issue.
+    /// `vlen` for the instruction issued last cycle: the vlen register, unchanged since
+    /// that issue (a cycle that issues to a unit does not set `vlen`). Not registered
+    /// with the strobes: valid while an `iss_*` strobe is high.
     pub vlen: Signal<Out, Bits<16>>,
     /// The program is issuing (not halted, no error).
     pub running: Signal<Out, Bit>,
@@ -134,7 +137,7 @@ pub struct Sequencer {
     lpc: DFF<Bits<16>>,
     spc: DFF<Bits<16>>,
     sp: DFF<Bits<3>>,
-    lcount: Vec<DFF<Bits<32>>>,
+    lcount: Vec<DFF<Bits<24>>>,
     lstart: Vec<DFF<Bits<16>>>,
     lend: Vec<DFF<Bits<16>>>,
     cyc: DFF<Bits<32>>,
@@ -159,8 +162,11 @@ pub struct Sequencer {
     f_b_bank: DFF<Bits<8>>,
     f_b_word: DFF<Bits<16>>,
     f_vop: DFF<Bits<3>>,
-    f_vlen: DFF<Bits<16>>,
-    top_count: Signal<Local, Bits<32>>,
+    top_count: Signal<Local, Bits<24>>,
+    count_dec: Signal<Local, Bits<24>>,
+    pc1: Signal<Local, Bits<16>>,
+    end_in: Signal<Local, Bits<16>>,
+    at_end: Signal<Local, Bit>,
     top_start: Signal<Local, Bits<16>>,
     top_end: Signal<Local, Bits<16>>,
     live: Signal<Local, Bit>,
@@ -170,6 +176,7 @@ pub struct Sequencer {
     lstop: Signal<Local, Bit>,
     next_pc: Signal<Local, Bits<16>>,
     imem_depth: Constant<Bits<16>>,
+    pc_mask: Constant<Bits<16>>,
     max_depth: Constant<Bits<3>>,
     c_illegal: Constant<Bits<3>>,
     c_range: Constant<Bits<3>>,
@@ -259,8 +266,11 @@ impl Sequencer {
             f_b_bank: Default::default(),
             f_b_word: Default::default(),
             f_vop: Default::default(),
-            f_vlen: Default::default(),
             top_count: Default::default(),
+            count_dec: Default::default(),
+            pc1: Default::default(),
+            end_in: Default::default(),
+            at_end: Default::default(),
             top_start: Default::default(),
             top_end: Default::default(),
             live: Default::default(),
@@ -270,6 +280,7 @@ impl Sequencer {
             lstop: Default::default(),
             next_pc: Default::default(),
             imem_depth: Constant::new((cfg.imem_depth as u64).to_bits()),
+            pc_mask: Constant::new((2 * cfg.imem_depth as u64 - 1).to_bits()),
             max_depth: Constant::new((MAX_LOOP_DEPTH as u64).to_bits()),
             c_illegal: k(Status::Illegal),
             c_range: k(Status::Range),
@@ -308,17 +319,14 @@ impl Logic for Sequencer {
             f_a_word,
             f_b_bank,
             f_b_word,
-            f_vop,
-            f_vlen
+            f_vop
         );
         for i in 0..9 {
             self.dec.ib[i].next = self.imem_rdata[i].val();
         }
         self.dec.vlen.next = self.vl.q.val();
-        // Top of the loop stack.
-        self.top_count.next = 0.into();
-        self.top_start.next = 0.into();
-        self.top_end.next = 0.into();
+        // The loop stack shifts: level 0 is the innermost loop (valid when `sp != 0`), a
+        // `loop` pushes the levels down, the end of a last iteration pops them up.
         for k in 0..self._depth {
             self.lcount[k].clock.next = self.clock.val();
             self.lstart[k].clock.next = self.clock.val();
@@ -326,12 +334,20 @@ impl Logic for Sequencer {
             self.lcount[k].d.next = self.lcount[k].q.val();
             self.lstart[k].d.next = self.lstart[k].q.val();
             self.lend[k].d.next = self.lend[k].q.val();
-            if self.sp.q.val().index() == k + 1 {
-                self.top_count.next = self.lcount[k].q.val();
-                self.top_start.next = self.lstart[k].q.val();
-                self.top_end.next = self.lend[k].q.val();
-            }
         }
+        for k in 0..1 {
+            self.top_count.next = self.lcount[k].q.val();
+            self.top_start.next = self.lstart[k].q.val();
+            self.top_end.next = self.lend[k].q.val();
+        }
+        // pc values (pc, pc + 1, loop starts and ends) fit in `pc_mask` (pc <= imem_depth):
+        // masking them leaves their upper flip-flops constant, so synthesis drops them. A
+        // `loop` end past imem_depth is ILLEGAL (predecoded) whatever the compares say.
+        self.pc1.next = (self.pc.q.val() + 1) & self.pc_mask.val();
+        self.end_in.next = self.dec.loop_end.val() & self.pc_mask.val();
+        // The innermost loop's body ends after this instruction; one decrement for all levels.
+        self.at_end.next = (self.sp.q.val() != 0) & (self.top_end.val() == self.pc1.val());
+        self.count_dec.next = self.top_count.val() - 1;
         // An instruction is up for issue this cycle.
         self.live.next = self.run.q.val() & (self.waitc.q.val() == 0);
         // Any check fails: a flat OR (the priority chain below only picks the code).
@@ -339,8 +355,8 @@ impl Logic for Sequencer {
             | self.dec.illegal.val()
             | self.dec.range.val()
             | (self.dec.is_loop.val()
-                & ((self.dec.loop_end.val() <= self.pc.q.val() + 1)
-                    | ((self.sp.q.val() != 0) & (self.dec.loop_end.val() >= self.top_end.val()))
+                & ((self.end_in.val() <= self.pc1.val())
+                    | ((self.sp.q.val() != 0) & (self.end_in.val() >= self.top_end.val()))
                     | (self.sp.q.val() == self.max_depth.val())))
             | (self.dec.use_mxl.val() & !self.mxl_ready.val())
             | (self.dec.use_mxr.val() & !self.mxr_ready.val())
@@ -354,8 +370,8 @@ impl Logic for Sequencer {
             self.fcode.next = self.c_pc.val();
         } else if self.dec.illegal.val()
             | (self.dec.is_loop.val()
-                & ((self.dec.loop_end.val() <= self.pc.q.val() + 1)
-                    | ((self.sp.q.val() != 0) & (self.dec.loop_end.val() >= self.top_end.val()))))
+                & ((self.end_in.val() <= self.pc1.val())
+                    | ((self.sp.q.val() != 0) & (self.end_in.val() >= self.top_end.val()))))
         {
             self.fcode.next = self.c_illegal.val();
         } else if self.dec.range.val()
@@ -406,7 +422,6 @@ impl Logic for Sequencer {
         self.f_b_bank.d.next = self.dec.b_bank.val();
         self.f_b_word.d.next = self.dec.b_word.val();
         self.f_vop.d.next = self.dec.vop.val();
-        self.f_vlen.d.next = self.vl.q.val();
         self.w.next = self.f_w.q.val();
         self.a.next = self.f_a.q.val();
         self.rows.next = self.f_rows.q.val();
@@ -421,14 +436,10 @@ impl Logic for Sequencer {
         self.b_bank.next = self.f_b_bank.q.val();
         self.b_word.next = self.f_b_word.q.val();
         self.vop.next = self.f_vop.q.val();
-        self.vlen.next = self.f_vlen.q.val();
+        self.vlen.next = self.vl.q.val();
         // Next pc: zero-overhead loops jump back after their last body instruction.
-        self.next_pc.next = self.pc.q.val() + 1;
-        if !self.dec.is_loop.val()
-            & (self.sp.q.val() != 0)
-            & (self.top_end.val() == self.pc.q.val() + 1)
-            & (self.top_count.val() > 1)
-        {
+        self.next_pc.next = self.pc1.val();
+        if !self.dec.is_loop.val() & self.at_end.val() & (self.top_count.val() > 1) {
             self.next_pc.next = self.top_start.val();
         }
         // The sequencer's own state advances whenever an instruction is up (`live`), not
@@ -454,22 +465,36 @@ impl Logic for Sequencer {
             }
             if self.dec.is_loop.val() {
                 self.sp.d.next = self.sp.q.val() + 1;
+                for k in 0..1 {
+                    self.lcount[k].d.next = self.dec.n.val().get_bits::<24>(0);
+                    self.lstart[k].d.next = self.pc1.val();
+                    self.lend[k].d.next = self.end_in.val();
+                }
                 for k in 0..self._depth {
-                    if self.sp.q.val().index() == k {
-                        self.lcount[k].d.next = self.dec.n.val();
-                        self.lstart[k].d.next = self.pc.q.val() + 1;
-                        self.lend[k].d.next = self.dec.loop_end.val();
+                    for j in 0..self._depth {
+                        if j + 1 == k {
+                            self.lcount[k].d.next = self.lcount[j].q.val();
+                            self.lstart[k].d.next = self.lstart[j].q.val() & self.pc_mask.val();
+                            self.lend[k].d.next = self.lend[j].q.val() & self.pc_mask.val();
+                        }
                     }
                 }
-            } else if (self.sp.q.val() != 0) & (self.top_end.val() == self.pc.q.val() + 1) {
+            } else if self.at_end.val() {
                 if self.top_count.val() > 1 {
-                    for k in 0..self._depth {
-                        if self.sp.q.val().index() == k + 1 {
-                            self.lcount[k].d.next = self.lcount[k].q.val() - 1;
-                        }
+                    for k in 0..1 {
+                        self.lcount[k].d.next = self.count_dec.val();
                     }
                 } else {
                     self.sp.d.next = self.sp.q.val() - 1;
+                    for k in 0..self._depth {
+                        for j in 0..self._depth {
+                            if j == k + 1 {
+                                self.lcount[k].d.next = self.lcount[j].q.val();
+                                self.lstart[k].d.next = self.lstart[j].q.val() & self.pc_mask.val();
+                                self.lend[k].d.next = self.lend[j].q.val() & self.pc_mask.val();
+                            }
+                        }
+                    }
                 }
             }
         }
