@@ -192,16 +192,19 @@ pub fn ping(args: PingArgs) -> ExitCode {
                 println!(
                     "{}",
                     json!({"port": args.port, "lanes": i.lanes, "cols": i.cols,
-                           "banks": i.banks, "requant_lanes": i.requant_lanes})
+                           "banks": i.banks, "requant_lanes": i.requant_lanes,
+                           "requant_steps": i.requant_steps})
                 );
             } else {
                 println!(
-                    "{}: minilpu tile, {} lanes, {} columns, {} banks, {} requantizer lanes",
+                    "{}: minilpu tile, {} lanes, {} columns, {} banks, {} requantizer lanes \
+                     of {} steps",
                     args.port.display(),
                     i.lanes,
                     i.cols,
                     i.banks,
-                    i.requant_lanes
+                    i.requant_lanes,
+                    i.requant_steps
                 );
             }
             ExitCode::SUCCESS

@@ -352,21 +352,29 @@ fn run_on_board(
     let p = SerialPort::open(port, baud).map_err(|e| format!("{}: {e}", port.display()))?;
     let mut link = HostLink::connect(p).map_err(|e| format!("{}: {e}", port.display()))?;
     let i = link.info().expect("connected");
-    let want = (cfg.lanes, cfg.cols, cfg.banks, cfg.requant_lanes);
-    if (i.lanes, i.cols, i.banks, i.requant_lanes) != want {
+    let want = (
+        cfg.lanes,
+        cfg.cols,
+        cfg.banks,
+        cfg.requant_lanes,
+        cfg.requant_steps,
+    );
+    if (i.lanes, i.cols, i.banks, i.requant_lanes, i.requant_steps) != want {
         return Err(format!(
-            "{}: the board's tile has {} lanes, {} columns, {} banks, {} requantizer lanes; \
-             config `{}` has {}, {}, {}, {} (pick the board's preset with --preset)",
+            "{}: the board's tile has {} lanes, {} columns, {} banks, {} requantizer lanes of \
+             {} steps; config `{}` has {}, {}, {}, {}, {} (pick the board's preset with --preset)",
             port.display(),
             i.lanes,
             i.cols,
             i.banks,
             i.requant_lanes,
+            i.requant_steps,
             cfg.name,
             want.0,
             want.1,
             want.2,
-            want.3
+            want.3,
+            want.4
         ));
     }
     run_program_link(cfg, &mut link, words, image, regions)

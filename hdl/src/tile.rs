@@ -139,7 +139,7 @@ impl Tile {
     pub fn new(cfg: &TileConfig) -> Self {
         let wb = cfg.weight_banks();
         let bytes = host_buffer_bytes(cfg);
-        let info = cfg.lanes | cfg.cols << 8 | cfg.banks << 16 | cfg.requant_lanes << 24;
+        let info = cfg.info_word() as usize;
         Self {
             clock: Default::default(),
             bus_we: Default::default(),

@@ -422,6 +422,18 @@ impl TileConfig {
         self.cols / self.requant_lanes * self.requant_steps
     }
 
+    /// The host port's `INFO` register for this tile (`hdl/src/host_port.rs`): lanes
+    /// (bits 7..0), cols (15..8), banks (23..16), requant_lanes (28..24) and
+    /// log2(requant_steps) (31..29), so that a host can tell tiles apart whose `rq.run`
+    /// timing differs.
+    pub fn info_word(&self) -> u32 {
+        (self.lanes
+            | self.cols << 8
+            | self.banks << 16
+            | self.requant_lanes << 24
+            | (self.requant_steps.trailing_zeros() as usize) << 29) as u32
+    }
+
     /// Upper bound on array utilization at batch 1 (GEMV): every MAC needs its own
     /// weight byte, so at most `weight_bytes_per_cycle / mac_units` of the array can
     /// work per cycle (capped at 1).

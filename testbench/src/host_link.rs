@@ -86,6 +86,8 @@ pub struct TileInfo {
     pub banks: usize,
     /// Requantizer lanes.
     pub requant_lanes: usize,
+    /// Cycles per requantizer column group (`requant_steps`).
+    pub requant_steps: usize,
 }
 
 impl TileInfo {
@@ -95,7 +97,8 @@ impl TileInfo {
             lanes: (w & 0xff) as usize,
             cols: (w >> 8 & 0xff) as usize,
             banks: (w >> 16 & 0xff) as usize,
-            requant_lanes: (w >> 24) as usize,
+            requant_lanes: (w >> 24 & 0x1f) as usize,
+            requant_steps: 1 << (w >> 29),
         }
     }
 }
@@ -439,6 +442,22 @@ mod tests {
     #[test]
     fn info_word() {
         let i = TileInfo::from_word(4 | 4 << 8 | 3 << 16 | 4 << 24);
-        assert_eq!((i.lanes, i.cols, i.banks, i.requant_lanes), (4, 4, 3, 4));
+        assert_eq!(
+            (i.lanes, i.cols, i.banks, i.requant_lanes, i.requant_steps),
+            (4, 4, 3, 4, 1)
+        );
+        for name in minilpu_model::config::PRESET_NAMES {
+            let cfg = minilpu_model::TileConfig::preset(name).unwrap();
+            let i = TileInfo::from_word(cfg.info_word());
+            let got = (i.lanes, i.cols, i.banks, i.requant_lanes, i.requant_steps);
+            let want = (
+                cfg.lanes,
+                cfg.cols,
+                cfg.banks,
+                cfg.requant_lanes,
+                cfg.requant_steps,
+            );
+            assert_eq!(got, want, "{name}");
+        }
     }
 }

@@ -164,8 +164,8 @@ impl TileSim {
         sim.model.eval();
         sim.model.tick();
         let info = sim.bus_read(reg::INFO);
-        let want = cfg.lanes | cfg.cols << 8 | cfg.banks << 16 | cfg.requant_lanes << 24;
-        if info as usize != want {
+        let want = cfg.info_word();
+        if info != want {
             return Err(SimError::Protocol(format!(
                 "INFO register reads {info:#x}, expected {want:#x} for config `{}`",
                 cfg.name
