@@ -97,7 +97,8 @@ impl LinkRx {
             align: LinkAlign::new(cfg),
             fifo: AsyncFifo::new(LINK_FIFO_AW),
             framer: LinkRxFrame::new(cfg),
-            // The framer writes the free slot, `recv` reads queued ones: never the same word.
+            // The framer fills the slot after the newest queued frame, `recv` reads queued
+            // ones: they meet only after a queue overflow, which the link fault reports.
             rxbuf: SramBank::new(w, RX_SLOTS * PAYLOAD_BYTES / w, 1).collision_free(),
             sync1: Default::default(),
             sync2: Default::default(),
