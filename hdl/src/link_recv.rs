@@ -99,6 +99,8 @@ pub struct LinkRecv {
     k_p: Constant<Bits<16>>,
     k_pshift: Constant<Bits<16>>,
     k_tlast: Constant<Bits<16>>,
+    k_phmask: Constant<Bits<16>>,
+    k_pjmask: Constant<Bits<16>>,
     _lanes: usize,
 }
 
@@ -157,6 +159,10 @@ impl LinkRecv {
             k_p: Constant::new((p as u64).to_bits()),
             k_pshift: Constant::new((p.trailing_zeros() as u64).to_bits()),
             k_tlast: Constant::new((frame_cycles - 1).to_bits()),
+            // `ph` never exceeds T - 1 and a frame's word count never P: the masks tell
+            // synthesis so.
+            k_phmask: Constant::new((u64::MAX >> (frame_cycles - 1).leading_zeros()).to_bits()),
+            k_pjmask: Constant::new((2 * p as u64 - 1).to_bits()),
             _lanes: lanes,
         }
     }
@@ -171,7 +177,7 @@ impl Logic for LinkRecv {
         );
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_on.next = self.on.q.val();
-        self.e_ph.next = self.ph.q.val();
+        self.e_ph.next = self.ph.q.val() & self.k_phmask.val();
         self.e_rem.next = self.rem.q.val();
         self.e_dbank.next = self.dbank.q.val();
         self.e_daddr.next = self.daddr.q.val();
@@ -188,7 +194,7 @@ impl Logic for LinkRecv {
         self.dbank.d.next = self.e_dbank.val();
         self.daddr.d.next = self.e_daddr.val();
         // Words of this frame, and whether it is the last one.
-        self.pj.next = self.e_rem.val();
+        self.pj.next = self.e_rem.val() & self.k_pjmask.val();
         self.last.next = true;
         if self.e_rem.val() > self.k_p.val() {
             self.pj.next = self.k_p.val();

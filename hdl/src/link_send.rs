@@ -83,6 +83,8 @@ pub struct LinkSend {
     k_p: Constant<Bits<16>>,
     k_pshift: Constant<Bits<16>>,
     k_tlast: Constant<Bits<16>>,
+    k_phmask: Constant<Bits<16>>,
+    k_pjmask: Constant<Bits<16>>,
     _lanes: usize,
 }
 
@@ -133,6 +135,10 @@ impl LinkSend {
             k_p: Constant::new((p as u64).to_bits()),
             k_pshift: Constant::new((p.trailing_zeros() as u64).to_bits()),
             k_tlast: Constant::new((frame_cycles - 1).to_bits()),
+            // `ph` never exceeds T - 1 and a frame's word count never P: the masks tell
+            // synthesis so.
+            k_phmask: Constant::new((u64::MAX >> (frame_cycles - 1).leading_zeros()).to_bits()),
+            k_pjmask: Constant::new((2 * p as u64 - 1).to_bits()),
             _lanes: lanes,
         }
     }
@@ -144,7 +150,7 @@ impl Logic for LinkSend {
         dff_setup!(self, clock, on, ph, rem, fj, sbank, saddr, slot, rv_d);
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_on.next = self.on.q.val();
-        self.e_ph.next = self.ph.q.val();
+        self.e_ph.next = self.ph.q.val() & self.k_phmask.val();
         self.e_rem.next = self.rem.q.val();
         self.e_fj.next = self.fj.q.val();
         self.e_sbank.next = self.sbank.q.val();
@@ -164,7 +170,7 @@ impl Logic for LinkSend {
         self.sbank.d.next = self.e_sbank.val();
         self.saddr.d.next = self.e_saddr.val();
         // Words of this frame, and whether it is the last one.
-        self.pj.next = self.e_rem.val();
+        self.pj.next = self.e_rem.val() & self.k_pjmask.val();
         self.last.next = true;
         if self.e_rem.val() > self.k_p.val() {
             self.pj.next = self.k_p.val();
