@@ -108,6 +108,7 @@ pub struct LinkTx {
     tbyte: Signal<Local, Bits<8>>,
     k_lanes: Constant<Bits<3>>,
     k_last_col: Constant<Bits<16>>,
+    k_pcmask: Constant<Bits<16>>,
     k_train: Constant<Bits<8>>,
     k_wmask: Constant<Bits<8>>,
     k_wshift: Constant<Bits<16>>,
@@ -180,6 +181,8 @@ impl LinkTx {
             tbyte: Default::default(),
             k_lanes: k(cfg.lanes as u64),
             k_last_col: k(cfg.superframe_columns() as u64 - 1),
+            // `pcol` never exceeds the last column: the mask tells synthesis so.
+            k_pcmask: k(u64::MAX >> (cfg.superframe_columns() as u64 - 1).leading_zeros()),
             k_train: k(cfg.training_superframes as u64),
             k_wmask: k(w as u64 - 1),
             k_wshift: k(w.trailing_zeros() as u64),
@@ -358,7 +361,7 @@ impl Logic for LinkTx {
         self.sh.d.next = (self.sh.q.val() << 1) & self.k_smask.val();
         if self.bitc.q.val() == 7 {
             self.sh.d.next = self.nxt.q.val();
-            self.pcol.d.next = self.pcol.q.val() + 1;
+            self.pcol.d.next = (self.pcol.q.val() + 1) & self.k_pcmask.val();
             if self.pcol.q.val() == self.k_last_col.val() {
                 self.pcol.d.next = 0.into();
             }
