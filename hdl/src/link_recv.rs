@@ -86,6 +86,7 @@ pub struct LinkRecv {
     q_eseq: DFF<Bits<8>>,
     q_fault: DFF<Bit>,
     pj: Signal<Local, Bits<16>>,
+    phw: Signal<Local, Bits<16>>,
     last: Signal<Local, Bit>,
     miss: Signal<Local, Bit>,
     e_on: Signal<Local, Bit>,
@@ -101,6 +102,7 @@ pub struct LinkRecv {
     k_tlast: Constant<Bits<16>>,
     k_phmask: Constant<Bits<16>>,
     k_pjmask: Constant<Bits<16>>,
+    k_wmask: Constant<Bits<16>>,
     _lanes: usize,
 }
 
@@ -146,6 +148,7 @@ impl LinkRecv {
             q_eseq: Default::default(),
             q_fault: Default::default(),
             pj: Default::default(),
+            phw: Default::default(),
             last: Default::default(),
             miss: Default::default(),
             e_on: Default::default(),
@@ -163,6 +166,7 @@ impl LinkRecv {
             // synthesis so.
             k_phmask: Constant::new((u64::MAX >> (frame_cycles - 1).leading_zeros()).to_bits()),
             k_pjmask: Constant::new((2 * p as u64 - 1).to_bits()),
+            k_wmask: Constant::new((p as u64 - 1).to_bits()),
             _lanes: lanes,
         }
     }
@@ -196,7 +200,7 @@ impl Logic for LinkRecv {
         // Words of this frame, and whether it is the last one.
         self.pj.next = self.e_rem.val() & self.k_pjmask.val();
         self.last.next = true;
-        if self.e_rem.val() > self.k_p.val() {
+        if ((self.e_rem.val() >> self.k_pshift.val()) != 0) & (self.e_rem.val() != self.k_p.val()) {
             self.pj.next = self.k_p.val();
             self.last.next = false;
         }
@@ -206,12 +210,14 @@ impl Logic for LinkRecv {
             & ((self.q_avail.q.val() == 0) | self.q_fault.q.val());
         self.err.next = self.miss.val();
         self.rd.next = self.e_on.val()
-            & (self.e_ph.val() >= 1)
+            & (self.e_ph.val() != 0)
             & (self.e_ph.val() <= self.pj.val())
             & !self.miss.val();
         self.take.next = self.rd.val() & (self.e_ph.val() == self.pj.val());
-        self.rx_raddr.next =
-            (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val()) + self.e_ph.val() - 1;
+        // Word `ph - 1` of the slot in the read cycles (ph - 1 < P there).
+        self.phw.next = self.e_ph.val() - 1;
+        self.rx_raddr.next = (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val())
+            | (self.phw.val() & self.k_wmask.val());
         if self.rd.val() {
             self.daddr.d.next = self.e_daddr.val() + 1;
         }
