@@ -210,7 +210,8 @@ impl Logic for LinkRxFrame {
             if self.fb.q.val() == 1 {
                 self.seqr.d.next = self.rbyte.val();
             }
-            if (self.fb.q.val() >= 2) & (self.fb.q.val() <= 129) {
+            // fb in 2..=129 (payload): pidx = fb - 2 (mod 256) below 128.
+            if !self.pidx.val().get_bit(7) {
                 self.asm.d.next = self.asm_n.val();
                 if (self.pidx.val() & self.k_wmask.val()) == self.k_wmask.val() {
                     self.buf_we.next = true;
