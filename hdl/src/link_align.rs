@@ -87,6 +87,9 @@ impl Logic for LinkAlign {
             lanes.iter().map(|&i| f(i)).collect::<Vec<_>>().join(sep)
         };
         let pat = format!("16'h{ALIGN_PATTERN:04X}");
+        // The column counter is as wide as the last column needs.
+        let last = c.superframe_columns() - 1;
+        let cw = (usize::BITS - last.leading_zeros()) as usize;
         let bytes: Vec<String> = (0..4)
             .rev()
             .map(|i| {
@@ -108,8 +111,9 @@ impl Logic for LinkAlign {
         });
         v += &format!(
             "reg [{lh}:0] found;\nreg act;\nreg [4:0] win;\nreg [1:0] st;\nreg [2:0] bitc;\n\
-             reg [15:0] col;\nreg [7:0] fcol;\nreg bad;\nreg ev_pend;\nreg ovf_pend;\n",
-            lh = l - 1
+             reg [{cwh}:0] col;\nreg [7:0] fcol;\nreg bad;\nreg ev_pend;\nreg ovf_pend;\n",
+            lh = l - 1,
+            cwh = cw - 1
         );
         v += "initial begin\n";
         v += &each(&|i| format!("    h{i} = 0; ah{i} = 0; d{i} = 0; pos{i} = 0;\n"));
@@ -123,8 +127,8 @@ impl Logic for LinkAlign {
         v += &format!(
             "\
 wire done = bitc == 3'd7;
-wire data_col = (st == LOCKED) && done && (col >= 16'd2);
-wire lose = (st == LOCKED) && done && (col == 16'd1) && !ok1 && bad;
+wire data_col = (st == LOCKED) && done && (col >= {cw}'d2);
+wire lose = (st == LOCKED) && done && (col == {cw}'d1) && !ok1 && bad;
 wire want_ev = lose || ev_pend;
 wire [4:0] w = act ? win + 5'd1 : 5'd0;
 {fp}wire all_f = {all};
@@ -156,7 +160,7 @@ always @(posedge clock) begin
         if (all_f) begin
 {setd}            st <= ARM;
             bitc <= 3'd7;
-            col <= 16'd1;
+            col <= {cw}'d1;
             found <= 0;
             act <= 1'b0;
             win <= 5'd0;
@@ -172,8 +176,8 @@ always @(posedge clock) begin
     end else begin
         bitc <= bitc + 3'd1;
         if (done) begin
-            col <= (col == 16'd{last}) ? 16'd0 : col + 16'd1;
-            if (col == 16'd1) begin
+            col <= (col == {cw}'d{last}) ? {cw}'d0 : col + {cw}'d1;
+            if (col == {cw}'d1) begin
                 fcol <= 8'd0;
                 case (st)
                     ARM: st <= CHECK;
@@ -191,7 +195,7 @@ always @(posedge clock) begin
                             bad <= 1'b1;
                     end
                 endcase
-            end else if (col >= 16'd2)
+            end else if (col >= {cw}'d2)
                 fcol <= (fcol == 8'd{flast}) ? 8'd0 : fcol + 8'd1;
         end
     end
@@ -217,7 +221,6 @@ end
                 .collect::<Vec<_>>()
                 .join(", "),
             setp = each(&|i| format!("            pos{i} <= p{i};\n")),
-            last = c.superframe_columns() - 1,
             flast = c.frame_columns() - 1,
         );
         Verilog::Custom(v)

@@ -86,6 +86,7 @@ pub struct LinkRecv {
     q_eseq: DFF<Bits<8>>,
     q_fault: DFF<Bit>,
     pj: Signal<Local, Bits<16>>,
+    phw: Signal<Local, Bits<16>>,
     last: Signal<Local, Bit>,
     miss: Signal<Local, Bit>,
     e_on: Signal<Local, Bit>,
@@ -99,6 +100,9 @@ pub struct LinkRecv {
     k_p: Constant<Bits<16>>,
     k_pshift: Constant<Bits<16>>,
     k_tlast: Constant<Bits<16>>,
+    k_phmask: Constant<Bits<16>>,
+    k_pjmask: Constant<Bits<16>>,
+    k_wmask: Constant<Bits<16>>,
     _lanes: usize,
 }
 
@@ -144,6 +148,7 @@ impl LinkRecv {
             q_eseq: Default::default(),
             q_fault: Default::default(),
             pj: Default::default(),
+            phw: Default::default(),
             last: Default::default(),
             miss: Default::default(),
             e_on: Default::default(),
@@ -157,6 +162,11 @@ impl LinkRecv {
             k_p: Constant::new((p as u64).to_bits()),
             k_pshift: Constant::new((p.trailing_zeros() as u64).to_bits()),
             k_tlast: Constant::new((frame_cycles - 1).to_bits()),
+            // `ph` never exceeds T - 1 and a frame's word count never P: the masks tell
+            // synthesis so.
+            k_phmask: Constant::new((u64::MAX >> (frame_cycles - 1).leading_zeros()).to_bits()),
+            k_pjmask: Constant::new((2 * p as u64 - 1).to_bits()),
+            k_wmask: Constant::new((p as u64 - 1).to_bits()),
             _lanes: lanes,
         }
     }
@@ -171,7 +181,7 @@ impl Logic for LinkRecv {
         );
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_on.next = self.on.q.val();
-        self.e_ph.next = self.ph.q.val();
+        self.e_ph.next = self.ph.q.val() & self.k_phmask.val();
         self.e_rem.next = self.rem.q.val();
         self.e_dbank.next = self.dbank.q.val();
         self.e_daddr.next = self.daddr.q.val();
@@ -188,9 +198,9 @@ impl Logic for LinkRecv {
         self.dbank.d.next = self.e_dbank.val();
         self.daddr.d.next = self.e_daddr.val();
         // Words of this frame, and whether it is the last one.
-        self.pj.next = self.e_rem.val();
+        self.pj.next = self.e_rem.val() & self.k_pjmask.val();
         self.last.next = true;
-        if self.e_rem.val() > self.k_p.val() {
+        if ((self.e_rem.val() >> self.k_pshift.val()) != 0) & (self.e_rem.val() != self.k_p.val()) {
             self.pj.next = self.k_p.val();
             self.last.next = false;
         }
@@ -200,12 +210,14 @@ impl Logic for LinkRecv {
             & ((self.q_avail.q.val() == 0) | self.q_fault.q.val());
         self.err.next = self.miss.val();
         self.rd.next = self.e_on.val()
-            & (self.e_ph.val() >= 1)
+            & (self.e_ph.val() != 0)
             & (self.e_ph.val() <= self.pj.val())
             & !self.miss.val();
         self.take.next = self.rd.val() & (self.e_ph.val() == self.pj.val());
-        self.rx_raddr.next =
-            (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val()) + self.e_ph.val() - 1;
+        // Word `ph - 1` of the slot in the read cycles (ph - 1 < P there).
+        self.phw.next = self.e_ph.val() - 1;
+        self.rx_raddr.next = (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val())
+            | (self.phw.val() & self.k_wmask.val());
         if self.rd.val() {
             self.daddr.d.next = self.e_daddr.val() + 1;
         }

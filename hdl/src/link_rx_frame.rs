@@ -87,10 +87,12 @@ pub struct LinkRxFrame {
     vtag: DFF<Bits<8>>,
     go: Signal<Local, Bit>,
     rbyte: Signal<Local, Bits<8>>,
+    udm: Signal<Local, Bits<32>>,
     asm_n: Signal<Local, Bits<128>>,
     pidx: Signal<Local, Bits<8>>,
     gap: Signal<Local, Bits<8>>,
     k_lanes: Constant<Bits<3>>,
+    k_umask: Constant<Bits<32>>,
     k_wmask: Constant<Bits<8>>,
     k_wshift: Constant<Bits<16>>,
     k_sshift: Constant<Bits<16>>,
@@ -144,10 +146,12 @@ impl LinkRxFrame {
             vtag: Default::default(),
             go: Default::default(),
             rbyte: Default::default(),
+            udm: Default::default(),
             asm_n: Default::default(),
             pidx: Default::default(),
             gap: Default::default(),
             k_lanes: Constant::new((cfg.lanes as u64).to_bits()),
+            k_umask: Constant::new((u32::MAX as u64 >> (32 - 8 * cfg.lanes)).to_bits()),
             k_wmask: Constant::new((w as u64 - 1).to_bits()),
             k_wshift: Constant::new((w.trailing_zeros() as u64).to_bits()),
             k_sshift: Constant::new(((PAYLOAD_BYTES / w).trailing_zeros() as u64).to_bits()),
@@ -168,7 +172,10 @@ impl Logic for LinkRxFrame {
         );
         self.asm.d.next = self.asm.q.val() & self.k_amask.val();
         self.fifo_re.next = !self.fifo_empty.val() & (self.ub.q.val() == 0);
-        self.rbyte.next = self.ud.q.val().get_bits::<8>(0);
+        // Only the `lanes` low bytes of a column are used: the mask lets synthesis drop
+        // the others.
+        self.udm.next = self.ud.q.val() & self.k_umask.val();
+        self.rbyte.next = self.udm.val().get_bits::<8>(0);
         self.go.next = (self.ub.q.val() != 0) & self.inframe.q.val();
         self.lcrc.crc_in.next = self.crc.q.val();
         if self.fb.q.val() == 0 {
@@ -192,7 +199,7 @@ impl Logic for LinkRxFrame {
         // Unpack the held column, one byte per cycle.
         if self.ub.q.val() != 0 {
             self.ub.d.next = self.ub.q.val() - 1;
-            self.ud.d.next = self.ud.q.val() >> 8;
+            self.ud.d.next = self.udm.val() >> 8;
         }
         if self.go.val() {
             self.crc.d.next = self.lcrc.crc_out.val();
@@ -203,7 +210,8 @@ impl Logic for LinkRxFrame {
             if self.fb.q.val() == 1 {
                 self.seqr.d.next = self.rbyte.val();
             }
-            if (self.fb.q.val() >= 2) & (self.fb.q.val() <= 129) {
+            // fb in 2..=129 (payload): pidx = fb - 2 (mod 256) below 128.
+            if !self.pidx.val().get_bit(7) {
                 self.asm.d.next = self.asm_n.val();
                 if (self.pidx.val() & self.k_wmask.val()) == self.k_wmask.val() {
                     self.buf_we.next = true;

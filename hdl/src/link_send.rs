@@ -72,6 +72,7 @@ pub struct LinkSend {
     slot: DFF<Bits<2>>,
     rv_d: DFF<Bit>,
     pj: Signal<Local, Bits<16>>,
+    phw: Signal<Local, Bits<16>>,
     last: Signal<Local, Bit>,
     miss: Signal<Local, Bit>,
     e_on: Signal<Local, Bit>,
@@ -83,6 +84,9 @@ pub struct LinkSend {
     k_p: Constant<Bits<16>>,
     k_pshift: Constant<Bits<16>>,
     k_tlast: Constant<Bits<16>>,
+    k_phmask: Constant<Bits<16>>,
+    k_pjmask: Constant<Bits<16>>,
+    k_wmask: Constant<Bits<16>>,
     _lanes: usize,
 }
 
@@ -122,6 +126,7 @@ impl LinkSend {
             slot: Default::default(),
             rv_d: Default::default(),
             pj: Default::default(),
+            phw: Default::default(),
             last: Default::default(),
             miss: Default::default(),
             e_on: Default::default(),
@@ -133,6 +138,11 @@ impl LinkSend {
             k_p: Constant::new((p as u64).to_bits()),
             k_pshift: Constant::new((p.trailing_zeros() as u64).to_bits()),
             k_tlast: Constant::new((frame_cycles - 1).to_bits()),
+            // `ph` never exceeds T - 1 and a frame's word count never P: the masks tell
+            // synthesis so.
+            k_phmask: Constant::new((u64::MAX >> (frame_cycles - 1).leading_zeros()).to_bits()),
+            k_pjmask: Constant::new((2 * p as u64 - 1).to_bits()),
+            k_wmask: Constant::new((p as u64 - 1).to_bits()),
             _lanes: lanes,
         }
     }
@@ -144,7 +154,7 @@ impl Logic for LinkSend {
         dff_setup!(self, clock, on, ph, rem, fj, sbank, saddr, slot, rv_d);
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_on.next = self.on.q.val();
-        self.e_ph.next = self.ph.q.val();
+        self.e_ph.next = self.ph.q.val() & self.k_phmask.val();
         self.e_rem.next = self.rem.q.val();
         self.e_fj.next = self.fj.q.val();
         self.e_sbank.next = self.sbank.q.val();
@@ -164,9 +174,9 @@ impl Logic for LinkSend {
         self.sbank.d.next = self.e_sbank.val();
         self.saddr.d.next = self.e_saddr.val();
         // Words of this frame, and whether it is the last one.
-        self.pj.next = self.e_rem.val();
+        self.pj.next = self.e_rem.val() & self.k_pjmask.val();
         self.last.next = true;
-        if self.e_rem.val() > self.k_p.val() {
+        if ((self.e_rem.val() >> self.k_pshift.val()) != 0) & (self.e_rem.val() != self.k_p.val()) {
             self.pj.next = self.k_p.val();
             self.last.next = false;
         }
@@ -183,7 +193,7 @@ impl Logic for LinkSend {
         }
         // Bank reads in b_j+1 .. b_j+P_j.
         self.re.next = self.e_on.val()
-            & (self.e_ph.val() >= 1)
+            & (self.e_ph.val() != 0)
             & (self.e_ph.val() <= self.pj.val())
             & !self.err.val();
         self.r_bank.next = self.e_sbank.val();
@@ -193,10 +203,12 @@ impl Logic for LinkSend {
         }
         self.rv_d.d.next = self.re.val();
         // Buffer writes in b_j+2 .. b_j+P+1, the post in b_j+P+2.
-        self.tx_we.next =
-            self.e_on.val() & (self.e_ph.val() >= 2) & (self.e_ph.val() <= self.k_p.val() + 1);
-        self.tx_waddr.next =
-            (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val()) + self.e_ph.val() - 2;
+        // `phw` = ph - 2 (16 bits: wraps to 0xFFFE, 0xFFFF for ph 0, 1): below P exactly
+        // in the write cycles, without a carry chain.
+        self.phw.next = self.e_ph.val() - 2;
+        self.tx_we.next = self.e_on.val() & ((self.phw.val() >> self.k_pshift.val()) == 0);
+        self.tx_waddr.next = (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val())
+            | (self.phw.val() & self.k_wmask.val());
         for l in 0..self._lanes {
             self.tx_wdata[l].next = 0.into();
             if self.rv_d.q.val() {

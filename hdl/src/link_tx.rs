@@ -108,10 +108,13 @@ pub struct LinkTx {
     tbyte: Signal<Local, Bits<8>>,
     k_lanes: Constant<Bits<3>>,
     k_last_col: Constant<Bits<16>>,
+    k_pcmask: Constant<Bits<16>>,
     k_train: Constant<Bits<8>>,
+    k_sfmask: Constant<Bits<8>>,
     k_wmask: Constant<Bits<8>>,
     k_wshift: Constant<Bits<16>>,
     k_hshift: Constant<Bits<16>>,
+    k_hmask: Constant<Bits<16>>,
     k_nshift: Constant<Bits<32>>,
     k_smask: Constant<Bits<32>>,
     k_pat_hi: Constant<Bits<8>>,
@@ -180,10 +183,15 @@ impl LinkTx {
             tbyte: Default::default(),
             k_lanes: k(cfg.lanes as u64),
             k_last_col: k(cfg.superframe_columns() as u64 - 1),
+            // `pcol` never exceeds the last column: the mask tells synthesis so.
+            k_pcmask: k(u64::MAX >> (cfg.superframe_columns() as u64 - 1).leading_zeros()),
             k_train: k(cfg.training_superframes as u64),
+            // `sfc` stops at training + 1 (at most 101): the mask tells synthesis so.
+            k_sfmask: k(u64::MAX >> (cfg.training_superframes as u64 + 1).leading_zeros()),
             k_wmask: k(w as u64 - 1),
             k_wshift: k(w.trailing_zeros() as u64),
             k_hshift: k(half.trailing_zeros() as u64),
+            k_hmask: k(half as u64 - 1),
             k_nshift: k(8 * (cfg.lanes as u64 - 1)),
             k_smask: k(0xFEFE_FEFE),
             k_pat_hi: k((ALIGN_PATTERN >> 8) as u64),
@@ -258,8 +266,10 @@ impl Logic for LinkTx {
         if self.pcol.q.val() == 1 {
             self.kind.next = 1.into();
         }
-        self.txbuf.raddr[0].next =
-            self.cbase.q.val() + ((bit_cast::<16, 8>(self.fb.q.val()) - 2) >> self.k_wshift.val());
+        // Payload word (fb - 2) / W of the slot (exact for payload bytes, the only ones read).
+        self.txbuf.raddr[0].next = self.cbase.q.val()
+            | (((bit_cast::<16, 8>(self.fb.q.val()) - 2) >> self.k_wshift.val())
+                & self.k_hmask.val());
         self.s2v.d.next = self.req.val();
         self.s2k.d.next = self.kind.val();
         self.s2sel.d.next = (self.fb.q.val() - 2) & self.k_wmask.val();
@@ -268,7 +278,7 @@ impl Logic for LinkTx {
                 & (self.bitc.q.val() == 0)
                 & (self.sfc.q.val() <= self.k_train.val())
             {
-                self.sfc.d.next = self.sfc.q.val() + 1;
+                self.sfc.d.next = (self.sfc.q.val() + 1) & self.k_sfmask.val();
             }
             if self.pcol.q.val() >= 2 {
                 self.fb.d.next = self.fb.q.val() + 1;
@@ -358,7 +368,7 @@ impl Logic for LinkTx {
         self.sh.d.next = (self.sh.q.val() << 1) & self.k_smask.val();
         if self.bitc.q.val() == 7 {
             self.sh.d.next = self.nxt.q.val();
-            self.pcol.d.next = self.pcol.q.val() + 1;
+            self.pcol.d.next = (self.pcol.q.val() + 1) & self.k_pcmask.val();
             if self.pcol.q.val() == self.k_last_col.val() {
                 self.pcol.d.next = 0.into();
             }
