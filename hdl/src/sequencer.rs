@@ -85,7 +85,9 @@ pub struct Sequencer {
     /// `recv` was issued last cycle (address on `d_bank` / `d_word`).
     pub iss_recv: Signal<Out, Bit>,
     /// Decoded fields of the instruction issued last cycle, registered with the strobes
-    /// (see [`Decoder`]).
+    /// (see [`Decoder`]); valid only with an `iss_*` strobe. Banks, words, rows and
+    /// accumulator rows are masked to the bits the configuration can use (a legal
+    /// instruction's values already fit). `w`: `mxu.load` weight word.
     pub w: Signal<Out, Bits<16>>,
     /// `mxu.run` first bank-0 word.
     pub a: Signal<Out, Bits<16>>,
@@ -177,6 +179,12 @@ pub struct Sequencer {
     next_pc: Signal<Local, Bits<16>>,
     imem_depth: Constant<Bits<16>>,
     pc_mask: Constant<Bits<16>>,
+    m_bank: Constant<Bits<8>>,
+    m_word: Constant<Bits<16>>,
+    m_w: Constant<Bits<16>>,
+    m_a: Constant<Bits<16>>,
+    m_acc: Constant<Bits<16>>,
+    m_rows: Constant<Bits<16>>,
     max_depth: Constant<Bits<3>>,
     c_illegal: Constant<Bits<3>>,
     c_range: Constant<Bits<3>>,
@@ -190,6 +198,10 @@ impl Sequencer {
     /// The sequencer for `cfg`.
     pub fn new(cfg: &TileConfig) -> Self {
         let k = |s: Status| Constant::new((s.code() as u64).to_bits());
+        // Bits that can hold every value below `n`.
+        fn mask<const N: usize>(n: usize) -> Constant<Bits<N>> {
+            Constant::new(((n.next_power_of_two() - 1) as u64).to_bits())
+        }
         Self {
             clock: Default::default(),
             start: Default::default(),
@@ -281,6 +293,13 @@ impl Sequencer {
             next_pc: Default::default(),
             imem_depth: Constant::new((cfg.imem_depth as u64).to_bits()),
             pc_mask: Constant::new((2 * cfg.imem_depth as u64 - 1).to_bits()),
+            m_bank: mask(cfg.banks),
+            m_word: mask(cfg.act_depth.max(cfg.bank_depth)),
+            m_w: mask(cfg.bank_depth),
+            m_a: mask(cfg.act_depth),
+            m_acc: mask(cfg.acc_depth),
+            // rows <= acc_depth (acc + rows <= acc_depth for mxu.run and rq.run)
+            m_rows: mask(cfg.acc_depth + 1),
             max_depth: Constant::new((MAX_LOOP_DEPTH as u64).to_bits()),
             c_illegal: k(Status::Illegal),
             c_range: k(Status::Range),
@@ -408,19 +427,23 @@ impl Logic for Sequencer {
         self.iss_vx.next = self.i_vx.q.val();
         self.iss_send.next = self.i_send.q.val();
         self.iss_recv.next = self.i_recv.q.val();
-        self.f_w.d.next = self.dec.w.val();
-        self.f_a.d.next = self.dec.a.val();
-        self.f_rows.d.next = self.dec.rows.val();
-        self.f_acc.d.next = self.dec.acc.val();
+        // The fields are used only with an issue strobe, i.e. for a legal instruction
+        // whose banks are < banks and whose words, rows and accumulator rows passed the
+        // RANGE checks: masked to those ranges, every unit register that copies them
+        // loses its constant upper flip-flops in synthesis.
+        self.f_w.d.next = self.dec.w.val() & self.m_w.val();
+        self.f_a.d.next = self.dec.a.val() & self.m_a.val();
+        self.f_rows.d.next = self.dec.rows.val() & self.m_rows.val();
+        self.f_acc.d.next = self.dec.acc.val() & self.m_acc.val();
         self.f_swap.d.next = self.dec.swap.val();
         self.f_accumulate.d.next = self.dec.accumulate.val();
         self.f_relu.d.next = self.dec.relu.val();
-        self.f_d_bank.d.next = self.dec.d_bank.val();
-        self.f_d_word.d.next = self.dec.d_word.val();
-        self.f_a_bank.d.next = self.dec.a_bank.val();
-        self.f_a_word.d.next = self.dec.a_word.val();
-        self.f_b_bank.d.next = self.dec.b_bank.val();
-        self.f_b_word.d.next = self.dec.b_word.val();
+        self.f_d_bank.d.next = self.dec.d_bank.val() & self.m_bank.val();
+        self.f_d_word.d.next = self.dec.d_word.val() & self.m_word.val();
+        self.f_a_bank.d.next = self.dec.a_bank.val() & self.m_bank.val();
+        self.f_a_word.d.next = self.dec.a_word.val() & self.m_word.val();
+        self.f_b_bank.d.next = self.dec.b_bank.val() & self.m_bank.val();
+        self.f_b_word.d.next = self.dec.b_word.val() & self.m_word.val();
         self.f_vop.d.next = self.dec.vop.val();
         self.w.next = self.f_w.q.val();
         self.a.next = self.f_a.q.val();
