@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Logic area of a board top, block by block (docs/boards.md, "Where the area goes").
 
-Usage: scripts/area-breakdown.py BOARD [--depth N] [--min LC] [--config TOML] [--keep DIR]
+Usage: scripts/area-breakdown.py BOARD [--depth N] [--min N] [--config TOML] [--keep DIR]
 
 Emits the board top's Verilog (`minilpu synth --board BOARD --emit-only`), synthesizes it
 with yosys keeping every block's hierarchy (`keep_hierarchy`; rust-hdl's one-register
