@@ -48,7 +48,8 @@ pub struct Requantizer {
     pub word: Signal<In, Bits<16>>,
     /// First accumulator row; valid with `issue_run`.
     pub acc: Signal<In, Bits<16>>,
-    /// Rows (>= 1); valid with `issue_run`.
+    /// Rows (1 ..= `acc_depth`, as the sequencer's RANGE check guarantees); valid with
+    /// `issue_run`.
     pub rows: Signal<In, Bits<16>>,
     /// Apply ReLU; valid with `issue_run`.
     pub relu: Signal<In, Bit>,
@@ -126,6 +127,9 @@ pub struct Requantizer {
     bank_mask: Constant<Bits<8>>,
     addr_mask: Constant<Bits<16>>,
     pwords: Constant<Bits<8>>,
+    pleft_mask: Constant<Bits<8>>,
+    drain_mask: Constant<Bits<8>>,
+    left_mask: Constant<Bits<16>>,
     _cols: usize,
     _lanes: usize,
     _rql: usize,
@@ -222,6 +226,12 @@ impl Requantizer {
                 ((cfg.act_depth.max(cfg.bank_depth).next_power_of_two() - 1) as u64).to_bits(),
             ),
             pwords: Constant::new((pw as u64).to_bits()),
+            // Counters: `pleft` <= pw, `drain` <= RQ_DRAIN, `left` <= rows <= acc_depth.
+            pleft_mask: Constant::new((((pw + 1).next_power_of_two() - 1) as u64).to_bits()),
+            drain_mask: Constant::new((((RQ_DRAIN + 1).next_power_of_two() - 1) as u64).to_bits()),
+            left_mask: Constant::new(
+                (((cfg.acc_depth + 1).next_power_of_two() - 1) as u64).to_bits(),
+            ),
             _cols: cols,
             _lanes: lanes,
             _rql: rql,
@@ -270,7 +280,7 @@ impl Logic for Requantizer {
         if self.issue_run.val() {
             self.e_run.next = true;
             self.e_issuing.next = true;
-            self.e_left.next = self.rows.val();
+            self.e_left.next = self.rows.val() & self.left_mask.val();
             self.e_beat.next = 0.into();
             self.e_sub.next = 0.into();
             self.e_raddr.next = self.acc.val();
@@ -297,7 +307,7 @@ impl Logic for Requantizer {
         self.pvalid.d.next = self.e_pleft.val() != 0;
         self.ptail.d.next = self.e_pleft.val() == 1;
         if self.e_pleft.val() != 0 {
-            self.pleft.d.next = self.e_pleft.val() - 1;
+            self.pleft.d.next = (self.e_pleft.val() - 1) & self.pleft_mask.val();
             self.pword.d.next = self.e_pword.val() + 1;
         }
         for nl in self._lanes..one_more(self._lanes) {
@@ -324,23 +334,25 @@ impl Logic for Requantizer {
             (self.e_beat.val() == self.groups_m1.val()) & (self.e_sub.val() == self.steps_m1.val());
         if self.e_run.val() {
             if self.e_issuing.val() {
-                self.sub.d.next = self.e_sub.val() + 1;
+                // Counters masked to the values they can take (see `new`): synthesis
+                // drops their constant upper flip-flops and adder bits.
+                self.sub.d.next = (self.e_sub.val() + 1) & self.sub_mask.val();
                 if self.e_sub.val() == self.steps_m1.val() {
                     self.sub.d.next = 0.into();
-                    self.beat.d.next = self.e_beat.val() + 1;
+                    self.beat.d.next = (self.e_beat.val() + 1) & self.beat_mask.val();
                 }
                 if self.last_beat.val() {
                     self.beat.d.next = 0.into();
                     self.raddr.d.next = self.e_raddr.val() + 1;
                     self.wrow.d.next = self.e_wrow.val() + 1;
-                    self.left.d.next = self.e_left.val() - 1;
+                    self.left.d.next = (self.e_left.val() - 1) & self.left_mask.val();
                     if self.e_left.val() == 1 {
                         self.issuing.d.next = false;
                         self.drain.d.next = self.drain_len.val();
                     }
                 }
             } else {
-                self.drain.d.next = self.drain.q.val() - 1;
+                self.drain.d.next = (self.drain.q.val() - 1) & self.drain_mask.val();
                 if self.drain.q.val() == 1 {
                     self.run.d.next = false;
                 }
@@ -348,7 +360,7 @@ impl Logic for Requantizer {
         }
         self.run_ready.next = !(self.e_run.val() & self.e_issuing.val())
             | (self.last_beat.val() & (self.e_left.val() == 1));
-        self.ready.next = (self.e_pleft.val() <= 1) & self.run_ready.val();
+        self.ready.next = ((self.e_pleft.val() >> 1) == 0) & self.run_ready.val();
         self.active.next = (self.e_pleft.val() != 0) | self.ptail.q.val() | self.e_run.val();
         self.acc_re.next = self.e_run.val() & self.e_issuing.val();
         self.acc_raddr.next = self.e_raddr.val();
