@@ -9,7 +9,9 @@
 //! ```
 //! **Parameters** (`docs/isa.md`): `pw` words: int32 biases little-endian, then uint16
 //! multipliers, then shift bytes, each section starting on a word. They shift into a
-//! byte register as the words arrive (word `k` ends at bytes `k*lanes ..`).
+//! byte register as the words arrive (word `k` ends at bytes `k*lanes ..`). During a
+//! run the bias bytes turn by one column group each time a group enters the lanes (a
+//! row's groups bring them back), so the lanes take their biases from fixed bytes.
 //! **Rows**: each row takes `beats = cols / rql * steps` cycles (`steps` =
 //! `requant_steps`): `cols / rql` column groups of `steps` beats. The row is read again
 //! in every beat; at the first beat of group `j` (`sub` = 0) columns `j*rql ..` enter the
@@ -85,6 +87,8 @@ pub struct Requantizer {
     pbank_r: DFF<Bits<8>>,
     pvalid: DFF<Bit>,
     ptail: DFF<Bit>,
+    v_in: DFF<Bit>,
+    rot: Signal<Local, Bit>,
     lanes: RequantLanes,
     row: Vec<DFF<Bits<8>>>,
     run: DFF<Bit>,
@@ -135,6 +139,9 @@ pub struct Requantizer {
     _rql: usize,
     _groups: usize,
     _shift: usize,
+    _brot: usize,
+    _bkeep: usize,
+    _bsec: usize,
     _moff: usize,
     _soff: usize,
 }
@@ -180,6 +187,8 @@ impl Requantizer {
             pbank_r: Default::default(),
             pvalid: Default::default(),
             ptail: Default::default(),
+            v_in: Default::default(),
+            rot: Default::default(),
             lanes: RequantLanes::new(rql, dsp, steps),
             row: crate::vec_of(cols),
             run: Default::default(),
@@ -237,6 +246,9 @@ impl Requantizer {
             _rql: rql,
             _groups: groups,
             _shift: (pw - 1) * lanes,
+            _brot: 4 * rql,
+            _bkeep: 4 * (cols - rql),
+            _bsec: 4 * cols,
             _moff: wb * lanes,
             _soff: (wb + wm) * lanes,
         }
@@ -252,7 +264,7 @@ impl Logic for Requantizer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, pleft, pword, pbank_r, pvalid, ptail, run, issuing, left, beat, sub,
+            self, clock, pleft, pword, pbank_r, pvalid, ptail, v_in, run, issuing, left, beat, sub,
             drain, raddr, r_relu, r_bank, wrow
         );
         clock!(
@@ -328,6 +340,25 @@ impl Logic for Requantizer {
                 }
             }
         }
+        // The bias section turns by one column group at every value the lanes take (a
+        // row's `groups` turns bring it back), so the lanes' biases come from fixed bytes
+        // instead of a per-beat selection. A parameter load never shifts on the same edge
+        // (it waits for `ready`, which comes after a run's last group has entered).
+        self.rot.next = self.v_in.q.val() & (self.sub_in.q.val() == 0);
+        for rb in self._brot..one_more(self._brot) {
+            for nb in self._bsec..one_more(self._bsec) {
+                for i in 0..self._bkeep {
+                    if self.rot.val() & !self.pvalid.q.val() {
+                        self.pbytes[i].d.next = self.pbytes[i + rb].q.val();
+                    }
+                }
+                for i in self._bkeep..self._bsec {
+                    if self.rot.val() & !self.pvalid.q.val() {
+                        self.pbytes[i].d.next = self.pbytes[i + rb - nb].q.val();
+                    }
+                }
+            }
+        }
         // Row sequencer: `issuing` while reads go out (beats per row: groups of steps),
         // then drain.
         self.last_beat.next =
@@ -372,6 +403,7 @@ impl Logic for Requantizer {
         self.beat_in.d.next = self.e_beat.val() & self.beat_mask.val();
         self.sub_in.d.next = self.e_sub.val() & self.sub_mask.val();
         self.lanes.start.next = self.sub_in.q.val() == 0;
+        self.v_in.d.next = self.e_run.val() & self.e_issuing.val();
         self.beat_out.d.next = self.e_beat.val() & self.beat_mask.val();
         self.valid_out.d.next = (self.e_run.val() & self.e_issuing.val()).into();
         self.last_write.d.next =
@@ -400,6 +432,7 @@ impl Logic for Requantizer {
                     for r in 0..self._rql {
                         self.lanes.c[r].next = self.acc_rdata[r].val();
                         self.lanes.s_b[r].next = self.pbytes[so + r].q.val();
+                        // The bias section is turned so that group `g`'s biases are here.
                         for j in 0..4 {
                             self.lanes.bias_b[4 * r + j].next = self.pbytes[4 * r + j].q.val();
                         }
@@ -410,10 +443,6 @@ impl Logic for Requantizer {
                             if self.beat_in.q.val().index() == g {
                                 self.lanes.c[r].next = self.acc_rdata[g * nr + r].val();
                                 self.lanes.s_b[r].next = self.pbytes[so + g * nr + r].q.val();
-                                for j in 0..4 {
-                                    self.lanes.bias_b[4 * r + j].next =
-                                        self.pbytes[4 * (g * nr + r) + j].q.val();
-                                }
                                 for j in 0..2 {
                                     self.lanes.m_b[2 * r + j].next =
                                         self.pbytes[mo + 2 * (g * nr + r) + j].q.val();
