@@ -218,7 +218,8 @@ wire {dst}f{r} = |({dst}sh{r}[{hi}:{wout}] ^ {{{drop}{{{sg}{r}}}}});
         "\
 wire [31:0] bias{r} = {{bias_b${b3}, bias_b${b2}, bias_b${b1}, bias_b${b0}}};
 wire [15:0] m{r} = {{m_b${m1}, m_b${m0}}};
-wire [5:0] sx{r} = (s_b${r} > 8'd47) ? 6'd47 : s_b${r}[5:0];
+// s > 47 (s >= 48) without a compare chain.
+wire [5:0] sx{r} = ((|s_b${r}[7:6]) | (&s_b${r}[5:4])) ? 6'd47 : s_b${r}[5:0];
 reg signed [32:0] t{r};
 reg [15:0] mr{r};
 reg [{sm1}:0] ph{r};
@@ -238,8 +239,10 @@ reg [2:0] s3_{r};
 reg [7:0] sat{r};
 {shift2}wire signed [11:0] z{r} = $signed({{sv{r}, sv{r}, vf{r}}}) + $signed({{11'd0, bv{r}}});
 wire signed [10:0] rr{r} = z{r}[11:1];
+// rr is outside int8 when its bits 10..7 differ (plain logic, no compare chains).
+wire ro{r} = (rr{r}[10:7] != 4'b0000) & (rr{r}[10:7] != 4'b1111);
 wire [7:0] cl{r} = (fv{r} | vdf{r} | vef{r} | vff{r}) ? (sv{r} ? 8'h80 : 8'h7f)
-    : ((rr{r} > 11'sd127) ? 8'h7f : ((rr{r} < -11'sd128) ? 8'h80 : rr{r}[7:0]));
+    : (ro{r} ? (rr{r}[10] ? 8'h80 : 8'h7f) : rr{r}[7:0]);
 initial begin
     t{r} = 0; mr{r} = 0; ph{r} = 0; s1_{r} = 0; s2_{r} = 0; r1_{r} = 0; r2_{r} = 0;
     h{r} = 0; l{r} = 0; v{r} = 0; sv{r} = 0; fv{r} = 0; bv{r} = 0; r3_{r} = 0; r4_{r} = 0;

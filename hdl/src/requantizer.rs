@@ -9,7 +9,9 @@
 //! ```
 //! **Parameters** (`docs/isa.md`): `pw` words: int32 biases little-endian, then uint16
 //! multipliers, then shift bytes, each section starting on a word. They shift into a
-//! byte register as the words arrive (word `k` ends at bytes `k*lanes ..`).
+//! byte register as the words arrive (word `k` ends at bytes `k*lanes ..`). During a
+//! run the bias bytes turn by one column group each time a group enters the lanes (a
+//! row's groups bring them back), so the lanes take their biases from fixed bytes.
 //! **Rows**: each row takes `beats = cols / rql * steps` cycles (`steps` =
 //! `requant_steps`): `cols / rql` column groups of `steps` beats. The row is read again
 //! in every beat; at the first beat of group `j` (`sub` = 0) columns `j*rql ..` enter the
@@ -48,7 +50,8 @@ pub struct Requantizer {
     pub word: Signal<In, Bits<16>>,
     /// First accumulator row; valid with `issue_run`.
     pub acc: Signal<In, Bits<16>>,
-    /// Rows (>= 1); valid with `issue_run`.
+    /// Rows (1 ..= `acc_depth`, as the sequencer's RANGE check guarantees); valid with
+    /// `issue_run`.
     pub rows: Signal<In, Bits<16>>,
     /// Apply ReLU; valid with `issue_run`.
     pub relu: Signal<In, Bit>,
@@ -84,6 +87,8 @@ pub struct Requantizer {
     pbank_r: DFF<Bits<8>>,
     pvalid: DFF<Bit>,
     ptail: DFF<Bit>,
+    v_in: DFF<Bit>,
+    rot: Signal<Local, Bit>,
     lanes: RequantLanes,
     row: Vec<DFF<Bits<8>>>,
     run: DFF<Bit>,
@@ -126,11 +131,17 @@ pub struct Requantizer {
     bank_mask: Constant<Bits<8>>,
     addr_mask: Constant<Bits<16>>,
     pwords: Constant<Bits<8>>,
+    pleft_mask: Constant<Bits<8>>,
+    drain_mask: Constant<Bits<8>>,
+    left_mask: Constant<Bits<16>>,
     _cols: usize,
     _lanes: usize,
     _rql: usize,
     _groups: usize,
     _shift: usize,
+    _brot: usize,
+    _bkeep: usize,
+    _bsec: usize,
     _moff: usize,
     _soff: usize,
 }
@@ -176,6 +187,8 @@ impl Requantizer {
             pbank_r: Default::default(),
             pvalid: Default::default(),
             ptail: Default::default(),
+            v_in: Default::default(),
+            rot: Default::default(),
             lanes: RequantLanes::new(rql, dsp, steps),
             row: crate::vec_of(cols),
             run: Default::default(),
@@ -222,11 +235,20 @@ impl Requantizer {
                 ((cfg.act_depth.max(cfg.bank_depth).next_power_of_two() - 1) as u64).to_bits(),
             ),
             pwords: Constant::new((pw as u64).to_bits()),
+            // Counters: `pleft` <= pw, `drain` <= RQ_DRAIN, `left` <= rows <= acc_depth.
+            pleft_mask: Constant::new((((pw + 1).next_power_of_two() - 1) as u64).to_bits()),
+            drain_mask: Constant::new((((RQ_DRAIN + 1).next_power_of_two() - 1) as u64).to_bits()),
+            left_mask: Constant::new(
+                (((cfg.acc_depth + 1).next_power_of_two() - 1) as u64).to_bits(),
+            ),
             _cols: cols,
             _lanes: lanes,
             _rql: rql,
             _groups: groups,
             _shift: (pw - 1) * lanes,
+            _brot: 4 * rql,
+            _bkeep: 4 * (cols - rql),
+            _bsec: 4 * cols,
             _moff: wb * lanes,
             _soff: (wb + wm) * lanes,
         }
@@ -242,7 +264,7 @@ impl Logic for Requantizer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, pleft, pword, pbank_r, pvalid, ptail, run, issuing, left, beat, sub,
+            self, clock, pleft, pword, pbank_r, pvalid, ptail, v_in, run, issuing, left, beat, sub,
             drain, raddr, r_relu, r_bank, wrow
         );
         clock!(
@@ -270,7 +292,7 @@ impl Logic for Requantizer {
         if self.issue_run.val() {
             self.e_run.next = true;
             self.e_issuing.next = true;
-            self.e_left.next = self.rows.val();
+            self.e_left.next = self.rows.val() & self.left_mask.val();
             self.e_beat.next = 0.into();
             self.e_sub.next = 0.into();
             self.e_raddr.next = self.acc.val();
@@ -297,7 +319,7 @@ impl Logic for Requantizer {
         self.pvalid.d.next = self.e_pleft.val() != 0;
         self.ptail.d.next = self.e_pleft.val() == 1;
         if self.e_pleft.val() != 0 {
-            self.pleft.d.next = self.e_pleft.val() - 1;
+            self.pleft.d.next = (self.e_pleft.val() - 1) & self.pleft_mask.val();
             self.pword.d.next = self.e_pword.val() + 1;
         }
         for nl in self._lanes..one_more(self._lanes) {
@@ -318,29 +340,50 @@ impl Logic for Requantizer {
                 }
             }
         }
+        // The bias section turns by one column group at every value the lanes take (a
+        // row's `groups` turns bring it back), so the lanes' biases come from fixed bytes
+        // instead of a per-beat selection. A parameter load never shifts on the same edge
+        // (it waits for `ready`, which comes after a run's last group has entered).
+        self.rot.next = self.v_in.q.val() & (self.sub_in.q.val() == 0);
+        for rb in self._brot..one_more(self._brot) {
+            for nb in self._bsec..one_more(self._bsec) {
+                for i in 0..self._bkeep {
+                    if self.rot.val() & !self.pvalid.q.val() {
+                        self.pbytes[i].d.next = self.pbytes[i + rb].q.val();
+                    }
+                }
+                for i in self._bkeep..self._bsec {
+                    if self.rot.val() & !self.pvalid.q.val() {
+                        self.pbytes[i].d.next = self.pbytes[i + rb - nb].q.val();
+                    }
+                }
+            }
+        }
         // Row sequencer: `issuing` while reads go out (beats per row: groups of steps),
         // then drain.
         self.last_beat.next =
             (self.e_beat.val() == self.groups_m1.val()) & (self.e_sub.val() == self.steps_m1.val());
         if self.e_run.val() {
             if self.e_issuing.val() {
-                self.sub.d.next = self.e_sub.val() + 1;
+                // Counters masked to the values they can take (see `new`): synthesis
+                // drops their constant upper flip-flops and adder bits.
+                self.sub.d.next = (self.e_sub.val() + 1) & self.sub_mask.val();
                 if self.e_sub.val() == self.steps_m1.val() {
                     self.sub.d.next = 0.into();
-                    self.beat.d.next = self.e_beat.val() + 1;
+                    self.beat.d.next = (self.e_beat.val() + 1) & self.beat_mask.val();
                 }
                 if self.last_beat.val() {
                     self.beat.d.next = 0.into();
                     self.raddr.d.next = self.e_raddr.val() + 1;
                     self.wrow.d.next = self.e_wrow.val() + 1;
-                    self.left.d.next = self.e_left.val() - 1;
+                    self.left.d.next = (self.e_left.val() - 1) & self.left_mask.val();
                     if self.e_left.val() == 1 {
                         self.issuing.d.next = false;
                         self.drain.d.next = self.drain_len.val();
                     }
                 }
             } else {
-                self.drain.d.next = self.drain.q.val() - 1;
+                self.drain.d.next = (self.drain.q.val() - 1) & self.drain_mask.val();
                 if self.drain.q.val() == 1 {
                     self.run.d.next = false;
                 }
@@ -348,7 +391,7 @@ impl Logic for Requantizer {
         }
         self.run_ready.next = !(self.e_run.val() & self.e_issuing.val())
             | (self.last_beat.val() & (self.e_left.val() == 1));
-        self.ready.next = (self.e_pleft.val() <= 1) & self.run_ready.val();
+        self.ready.next = ((self.e_pleft.val() >> 1) == 0) & self.run_ready.val();
         self.active.next = (self.e_pleft.val() != 0) | self.ptail.q.val() | self.e_run.val();
         self.acc_re.next = self.e_run.val() & self.e_issuing.val();
         self.acc_raddr.next = self.e_raddr.val();
@@ -360,6 +403,7 @@ impl Logic for Requantizer {
         self.beat_in.d.next = self.e_beat.val() & self.beat_mask.val();
         self.sub_in.d.next = self.e_sub.val() & self.sub_mask.val();
         self.lanes.start.next = self.sub_in.q.val() == 0;
+        self.v_in.d.next = self.e_run.val() & self.e_issuing.val();
         self.beat_out.d.next = self.e_beat.val() & self.beat_mask.val();
         self.valid_out.d.next = (self.e_run.val() & self.e_issuing.val()).into();
         self.last_write.d.next =
@@ -388,6 +432,7 @@ impl Logic for Requantizer {
                     for r in 0..self._rql {
                         self.lanes.c[r].next = self.acc_rdata[r].val();
                         self.lanes.s_b[r].next = self.pbytes[so + r].q.val();
+                        // The bias section is turned so that group `g`'s biases are here.
                         for j in 0..4 {
                             self.lanes.bias_b[4 * r + j].next = self.pbytes[4 * r + j].q.val();
                         }
@@ -398,10 +443,6 @@ impl Logic for Requantizer {
                             if self.beat_in.q.val().index() == g {
                                 self.lanes.c[r].next = self.acc_rdata[g * nr + r].val();
                                 self.lanes.s_b[r].next = self.pbytes[so + g * nr + r].q.val();
-                                for j in 0..4 {
-                                    self.lanes.bias_b[4 * r + j].next =
-                                        self.pbytes[4 * (g * nr + r) + j].q.val();
-                                }
                                 for j in 0..2 {
                                     self.lanes.m_b[2 * r + j].next =
                                         self.pbytes[mo + 2 * (g * nr + r) + j].q.val();

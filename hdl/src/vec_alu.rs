@@ -182,11 +182,15 @@ impl Logic for VecAlu {
         for l in 0..n {
             v += &format!(
                 "\
-wire signed [8:0] s{l} = $signed(a${l}) + $signed(b${l});
+// one 9-bit adder for both: a + b (add) or a - b (max: b when the difference is
+// negative, i.e. a < b)
+wire sub{l} = op == 3'd1;
+wire [8:0] bx{l} = {{b${l}[7], b${l}}} ^ {{9{{sub{l}}}}};
+wire [8:0] s{l} = {{a${l}[7], a${l}}} + bx{l} + {{8'd0, sub{l}}};
 // the 9-bit sum overflows int8 exactly when its top two bits differ: one LUT per bit
 // after the adder's carry chain, no compare chains
 wire [7:0] add{l} = (s{l}[8] != s{l}[7]) ? (s{l}[8] ? 8'h80 : 8'h7f) : s{l}[7:0];
-wire [7:0] max{l} = ($signed(a${l}) > $signed(b${l})) ? a${l} : b${l};
+wire [7:0] max{l} = s{l}[8] ? b${l} : a${l};
 wire [7:0] relu{l} = a${l}[7] ? 8'h00 : a${l};
 "
             );

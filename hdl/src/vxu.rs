@@ -84,14 +84,13 @@ pub struct Vxu {
     abank: DFF<Bits<8>>,
     bbank: DFF<Bits<8>>,
     dbank: DFF<Bits<8>>,
-    words: DFF<Bits<16>>,
     // write side: one cycle behind the reads
     v_d: DFF<Bit>,
     last_d: DFF<Bit>,
     op_d: DFF<Bits<3>>,
     addr_d: DFF<Bits<16>>,
     bank_d: DFF<Bits<8>>,
-    words_d: DFF<Bits<16>>,
+    first_d: DFF<Bit>,
     // argmax: stage 1 (the word's maximum and its index), stage 2 (running best)
     p_v: DFF<Bit>,
     p_first: DFF<Bit>,
@@ -113,9 +112,9 @@ pub struct Vxu {
     e_abank: Signal<Local, Bits<8>>,
     e_bbank: Signal<Local, Bits<8>>,
     e_dbank: Signal<Local, Bits<8>>,
-    e_words: Signal<Local, Bits<16>>,
     am_tail: Signal<Local, Bit>,
-    lshift: Constant<Bits<8>>,
+    k_lanes: Constant<Bits<32>>,
+    idx_mask: Constant<Bits<32>>,
     k_add: Constant<Bits<3>>,
     k_max: Constant<Bits<3>>,
     k_argmax: Constant<Bits<3>>,
@@ -160,13 +159,12 @@ impl Vxu {
             abank: Default::default(),
             bbank: Default::default(),
             dbank: Default::default(),
-            words: Default::default(),
             v_d: Default::default(),
             last_d: Default::default(),
             op_d: Default::default(),
             addr_d: Default::default(),
             bank_d: Default::default(),
-            words_d: Default::default(),
+            first_d: Default::default(),
             p_v: Default::default(),
             p_first: Default::default(),
             p_last: Default::default(),
@@ -187,9 +185,10 @@ impl Vxu {
             e_abank: Default::default(),
             e_bbank: Default::default(),
             e_dbank: Default::default(),
-            e_words: Default::default(),
             am_tail: Default::default(),
-            lshift: Constant::new((lanes.trailing_zeros() as u64).to_bits()),
+            k_lanes: Constant::new((lanes as u64).to_bits()),
+            // Flat argmax indices are below vlen * lanes <= 16384 * lanes (docs/isa.md).
+            idx_mask: Constant::new(((16384 * lanes).next_power_of_two() as u64 - 1).to_bits()),
             k_add: Constant::new(vop::ADD.to_bits()),
             k_max: Constant::new(vop::MAX.to_bits()),
             k_argmax: Constant::new(vop::ARGMAX.to_bits()),
@@ -203,9 +202,9 @@ impl Logic for Vxu {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, left, r_op, aaddr, baddr, daddr, abank, bbank, dbank, words, v_d, last_d,
-            op_d, addr_d, bank_d, words_d, p_v, p_first, p_last, p_base, best, bidx, am_we,
-            am_bank, am_addr
+            self, clock, left, r_op, aaddr, baddr, daddr, abank, bbank, dbank, v_d, last_d, op_d,
+            addr_d, bank_d, first_d, p_v, p_first, p_last, p_base, best, bidx, am_we, am_bank,
+            am_addr
         );
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_left.next = self.left.q.val();
@@ -216,7 +215,6 @@ impl Logic for Vxu {
         self.e_abank.next = self.abank.q.val();
         self.e_bbank.next = self.bbank.q.val();
         self.e_dbank.next = self.dbank.q.val();
-        self.e_words.next = self.words.q.val();
         if self.issue.val() {
             self.e_left.next = self.len.val();
             self.e_r_op.next = self.op.val();
@@ -226,7 +224,6 @@ impl Logic for Vxu {
             self.e_abank.next = self.a_bank.val();
             self.e_bbank.next = self.b_bank.val();
             self.e_dbank.next = self.dst_bank.val();
-            self.e_words.next = 0.into();
         }
         self.left.d.next = self.e_left.val();
         self.r_op.d.next = self.e_r_op.val();
@@ -236,7 +233,6 @@ impl Logic for Vxu {
         self.abank.d.next = self.e_abank.val();
         self.bbank.d.next = self.e_bbank.val();
         self.dbank.d.next = self.e_dbank.val();
-        self.words.d.next = self.e_words.val();
         // Read side.
         self.re_a.next = self.e_left.val() != 0;
         self.re_b.next = (self.e_left.val() != 0)
@@ -256,7 +252,8 @@ impl Logic for Vxu {
         self.op_d.d.next = self.e_r_op.val();
         self.addr_d.d.next = self.e_daddr.val();
         self.bank_d.d.next = self.e_dbank.val();
-        self.words_d.d.next = self.e_words.val();
+        // The first word of an instruction is read in the cycle `issue` is high.
+        self.first_d.d.next = self.issue.val();
         if self.e_left.val() != 0 {
             self.left.d.next = self.e_left.val() - 1;
             self.aaddr.d.next = self.e_aaddr.val() + 1;
@@ -264,7 +261,6 @@ impl Logic for Vxu {
             if !self.is_am.val() {
                 self.daddr.d.next = self.e_daddr.val() + 1;
             }
-            self.words.d.next = self.e_words.val() + 1;
         }
         // Write side: the data read last cycle through the lane datapath.
         self.alu.op.next = self.op_d.q.val();
@@ -277,11 +273,17 @@ impl Logic for Vxu {
         self.w_bank.next = self.bank_d.q.val();
         self.w_addr.next = self.addr_d.q.val();
         // Argmax stage 1: the first half of the word's compare tree, and the word's
-        // first flat index (lanes is a power of two: the lane index is OR-ed in, no adder).
+        // first flat index, counted up by `lanes` per word from 0 at an instruction's first
+        // word (lanes is a power of two: the lane index is OR-ed in, no adder).
         self.p_v.d.next = self.v_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
-        self.p_first.d.next = self.words_d.q.val() == 0;
+        self.p_first.d.next = self.first_d.q.val();
         self.p_last.d.next = self.last_d.q.val();
-        self.p_base.d.next = bit_cast::<32, 16>(self.words_d.q.val()) << self.lshift.val();
+        if self.v_d.q.val() {
+            self.p_base.d.next = (self.p_base.q.val() + self.k_lanes.val()) & self.idx_mask.val();
+            if self.first_d.q.val() {
+                self.p_base.d.next = 0.into();
+            }
+        }
         for j in 0..self._n1 {
             self.p_m[j].clock.next = self.clock.val();
             self.p_i[j].clock.next = self.clock.val();
