@@ -100,10 +100,15 @@ fn ecp5_settings_equal_ecppll() {
         (48.0, 60.0),
         (48.0, 96.0),
     ] {
-        let file = dir.join(format!("pll_{fin}_{fout}.v"));
+        // A file name relative to the tool's working directory: the WebAssembly
+        // ecppll sees the host's directories through its own mapping (under /tmp it
+        // writes elsewhere), the working directory always.
+        let name = format!("pll_{fin}_{fout}.v");
+        let file = dir.join(&name);
         let out = Command::new(&tool)
+            .current_dir(&dir)
             .args(["-i", &fin.to_string(), "-o", &fout.to_string(), "-f"])
-            .arg(&file)
+            .arg(&name)
             .env(
                 "YOWASP_CACHE_DIR",
                 std::env::var_os("YOWASP_CACHE_DIR").unwrap_or_else(|| {
