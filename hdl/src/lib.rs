@@ -105,6 +105,13 @@ pub fn emit_verilog(cfg: &TileConfig) -> Result<String, ConfigError> {
     Ok(generate_verilog(&tile))
 }
 
+/// The mask of the low bits that hold every value below `n` (`n >= 1`): AND-ed onto a
+/// register's next value whose range the configuration bounds, it lets synthesis drop
+/// the register's upper flip-flops (constant zero from power-up).
+pub(crate) fn range_mask<const N: usize>(n: usize) -> Constant<Bits<N>> {
+    Constant::new(((n.next_power_of_two() - 1) as u64).to_bits())
+}
+
 /// `n` default-constructed blocks or signals (the lanes of a vector port).
 pub(crate) fn vec_of<T: Default>(n: usize) -> Vec<T> {
     (0..n).map(|_| T::default()).collect()

@@ -164,7 +164,7 @@ impl LinkRecv {
             k_tlast: Constant::new((frame_cycles - 1).to_bits()),
             // `ph` never exceeds T - 1 and a frame's word count never P: the masks tell
             // synthesis so.
-            k_phmask: Constant::new((u64::MAX >> (frame_cycles - 1).leading_zeros()).to_bits()),
+            k_phmask: crate::range_mask(frame_cycles as usize),
             k_pjmask: Constant::new((2 * p as u64 - 1).to_bits()),
             k_wmask: Constant::new((p as u64 - 1).to_bits()),
             _lanes: lanes,

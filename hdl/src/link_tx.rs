@@ -184,10 +184,10 @@ impl LinkTx {
             k_lanes: k(cfg.lanes as u64),
             k_last_col: k(cfg.superframe_columns() as u64 - 1),
             // `pcol` never exceeds the last column: the mask tells synthesis so.
-            k_pcmask: k(u64::MAX >> (cfg.superframe_columns() as u64 - 1).leading_zeros()),
+            k_pcmask: crate::range_mask(cfg.superframe_columns()),
             k_train: k(cfg.training_superframes as u64),
             // `sfc` stops at training + 1 (at most 101): the mask tells synthesis so.
-            k_sfmask: k(u64::MAX >> (cfg.training_superframes as u64 + 1).leading_zeros()),
+            k_sfmask: crate::range_mask(cfg.training_superframes + 2),
             k_wmask: k(w as u64 - 1),
             k_wshift: k(w.trailing_zeros() as u64),
             k_hshift: k(half.trailing_zeros() as u64),

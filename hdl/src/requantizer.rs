@@ -228,19 +228,15 @@ impl Requantizer {
             drain_len: Constant::new((RQ_DRAIN as u64).to_bits()),
             // Bank numbers are < banks and words < the deepest bank (the sequencer's
             // ILLEGAL and RANGE checks), beats < groups, steps < requant_steps.
-            beat_mask: Constant::new(((groups.next_power_of_two() - 1) as u64).to_bits()),
-            sub_mask: Constant::new(((steps.next_power_of_two() - 1) as u64).to_bits()),
-            bank_mask: Constant::new(((cfg.banks.next_power_of_two() - 1) as u64).to_bits()),
-            addr_mask: Constant::new(
-                ((cfg.act_depth.max(cfg.bank_depth).next_power_of_two() - 1) as u64).to_bits(),
-            ),
+            beat_mask: crate::range_mask(groups),
+            sub_mask: crate::range_mask(steps),
+            bank_mask: crate::range_mask(cfg.banks),
+            addr_mask: crate::range_mask(cfg.act_depth.max(cfg.bank_depth)),
             pwords: Constant::new((pw as u64).to_bits()),
             // Counters: `pleft` <= pw, `drain` <= RQ_DRAIN, `left` <= rows <= acc_depth.
-            pleft_mask: Constant::new((((pw + 1).next_power_of_two() - 1) as u64).to_bits()),
-            drain_mask: Constant::new((((RQ_DRAIN + 1).next_power_of_two() - 1) as u64).to_bits()),
-            left_mask: Constant::new(
-                (((cfg.acc_depth + 1).next_power_of_two() - 1) as u64).to_bits(),
-            ),
+            pleft_mask: crate::range_mask(pw + 1),
+            drain_mask: crate::range_mask(RQ_DRAIN + 1),
+            left_mask: crate::range_mask(cfg.acc_depth + 1),
             _cols: cols,
             _lanes: lanes,
             _rql: rql,

@@ -198,10 +198,6 @@ impl Sequencer {
     /// The sequencer for `cfg`.
     pub fn new(cfg: &TileConfig) -> Self {
         let k = |s: Status| Constant::new((s.code() as u64).to_bits());
-        // Bits that can hold every value below `n`.
-        fn mask<const N: usize>(n: usize) -> Constant<Bits<N>> {
-            Constant::new(((n.next_power_of_two() - 1) as u64).to_bits())
-        }
         Self {
             clock: Default::default(),
             start: Default::default(),
@@ -292,14 +288,14 @@ impl Sequencer {
             lstop: Default::default(),
             next_pc: Default::default(),
             imem_depth: Constant::new((cfg.imem_depth as u64).to_bits()),
-            pc_mask: Constant::new((2 * cfg.imem_depth as u64 - 1).to_bits()),
-            m_bank: mask(cfg.banks),
-            m_word: mask(cfg.act_depth.max(cfg.bank_depth)),
-            m_w: mask(cfg.bank_depth),
-            m_a: mask(cfg.act_depth),
-            m_acc: mask(cfg.acc_depth),
+            pc_mask: crate::range_mask(cfg.imem_depth + 1),
+            m_bank: crate::range_mask(cfg.banks),
+            m_word: crate::range_mask(cfg.act_depth.max(cfg.bank_depth)),
+            m_w: crate::range_mask(cfg.bank_depth),
+            m_a: crate::range_mask(cfg.act_depth),
+            m_acc: crate::range_mask(cfg.acc_depth),
             // rows <= acc_depth (acc + rows <= acc_depth for mxu.run and rq.run)
-            m_rows: mask(cfg.acc_depth + 1),
+            m_rows: crate::range_mask(cfg.acc_depth + 1),
             max_depth: Constant::new((MAX_LOOP_DEPTH as u64).to_bits()),
             c_illegal: k(Status::Illegal),
             c_range: k(Status::Range),

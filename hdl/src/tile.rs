@@ -215,8 +215,8 @@ impl Tile {
             // The units' bank numbers are < banks (ILLEGAL) and accumulator rows
             // < acc_depth (RANGE): masking the tags with these lets synthesis drop the
             // registers' constant upper bits.
-            bank_mask: Constant::new(((cfg.banks.next_power_of_two() - 1) as u64).to_bits()),
-            acc_mask: Constant::new(((cfg.acc_depth.next_power_of_two() - 1) as u64).to_bits()),
+            bank_mask: crate::range_mask(cfg.banks),
+            acc_mask: crate::range_mask(cfg.acc_depth),
             _lanes: cfg.lanes,
             _cols: cfg.cols,
             _wb: wb,
