@@ -196,16 +196,7 @@ pub fn ping(args: PingArgs) -> ExitCode {
                            "requant_steps": i.requant_steps})
                 );
             } else {
-                println!(
-                    "{}: minilpu tile, {} lanes, {} columns, {} banks, {} requantizer lanes \
-                     of {} steps",
-                    args.port.display(),
-                    i.lanes,
-                    i.cols,
-                    i.banks,
-                    i.requant_lanes,
-                    i.requant_steps
-                );
+                println!("{}: minilpu tile, {i}", args.port.display());
             }
             ExitCode::SUCCESS
         }

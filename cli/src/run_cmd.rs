@@ -8,7 +8,7 @@ use minilpu_model::isa::{Instr, VAddr};
 use minilpu_model::npy;
 use minilpu_model::schedule::check;
 use minilpu_model::TileConfig;
-use minilpu_testbench::host_link::HostLink;
+use minilpu_testbench::host_link::{HostLink, TileInfo};
 use minilpu_testbench::program::{
     run_program, run_program_link, ProgramOutcome, Region, RegionData,
 };
@@ -352,29 +352,13 @@ fn run_on_board(
     let p = SerialPort::open(port, baud).map_err(|e| format!("{}: {e}", port.display()))?;
     let mut link = HostLink::connect(p).map_err(|e| format!("{}: {e}", port.display()))?;
     let i = link.info().expect("connected");
-    let want = (
-        cfg.lanes,
-        cfg.cols,
-        cfg.banks,
-        cfg.requant_lanes,
-        cfg.requant_steps,
-    );
-    if (i.lanes, i.cols, i.banks, i.requant_lanes, i.requant_steps) != want {
+    let want = TileInfo::of(cfg);
+    if i != want {
         return Err(format!(
-            "{}: the board's tile has {} lanes, {} columns, {} banks, {} requantizer lanes of \
-             {} steps; config `{}` has {}, {}, {}, {}, {} (pick the board's preset with --preset)",
+            "{}: the board's tile has {i}; config `{}` has {want} (pick the board's preset \
+             with --preset)",
             port.display(),
-            i.lanes,
-            i.cols,
-            i.banks,
-            i.requant_lanes,
-            i.requant_steps,
-            cfg.name,
-            want.0,
-            want.1,
-            want.2,
-            want.3,
-            want.4
+            cfg.name
         ));
     }
     run_program_link(cfg, &mut link, words, image, regions)

@@ -21,6 +21,7 @@
 use crate::tile_sim::{reg, RunStatus};
 use minilpu_hdl::host_bridge::proto;
 use minilpu_model::isa::{Status, VAddr};
+use minilpu_model::TileConfig;
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
@@ -100,6 +101,27 @@ impl TileInfo {
             requant_lanes: (w >> 24 & 0x1f) as usize,
             requant_steps: 1 << (w >> 29),
         }
+    }
+
+    /// What `cfg`'s tile reports (the fields of [`TileConfig::info_word`]).
+    pub fn of(cfg: &TileConfig) -> Self {
+        Self {
+            lanes: cfg.lanes,
+            cols: cfg.cols,
+            banks: cfg.banks,
+            requant_lanes: cfg.requant_lanes,
+            requant_steps: cfg.requant_steps,
+        }
+    }
+}
+
+impl std::fmt::Display for TileInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps",
+            self.lanes, self.cols, self.banks, self.requant_lanes, self.requant_steps
+        )
     }
 }
 
@@ -448,16 +470,11 @@ mod tests {
         );
         for name in minilpu_model::config::PRESET_NAMES {
             let cfg = minilpu_model::TileConfig::preset(name).unwrap();
-            let i = TileInfo::from_word(cfg.info_word());
-            let got = (i.lanes, i.cols, i.banks, i.requant_lanes, i.requant_steps);
-            let want = (
-                cfg.lanes,
-                cfg.cols,
-                cfg.banks,
-                cfg.requant_lanes,
-                cfg.requant_steps,
+            assert_eq!(
+                TileInfo::from_word(cfg.info_word()),
+                TileInfo::of(&cfg),
+                "{name}"
             );
-            assert_eq!(got, want, "{name}");
         }
     }
 }
