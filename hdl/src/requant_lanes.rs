@@ -101,6 +101,25 @@ impl RequantLanes {
     }
 }
 
+/// Lane `r`'s parameters from their bytes: `bias{r}` (int32), `m{r}` (uint16) and
+/// `sx{r}` (the shift, bytes above 47 counting as 47).
+fn param_wires(r: usize) -> String {
+    format!(
+        "\
+wire [31:0] bias{r} = {{bias_b${b3}, bias_b${b2}, bias_b${b1}, bias_b${b0}}};
+wire [15:0] m{r} = {{m_b${m1}, m_b${m0}}};
+// s > 47 (s >= 48) without a compare chain.
+wire [5:0] sx{r} = ((|s_b${r}[7:6]) | (&s_b${r}[5:4])) ? 6'd47 : s_b${r}[5:0];
+",
+        b0 = 4 * r,
+        b1 = 4 * r + 1,
+        b2 = 4 * r + 2,
+        b3 = 4 * r + 3,
+        m0 = 2 * r,
+        m1 = 2 * r + 1,
+    )
+}
+
 fn lane_body(r: usize, dsp: bool) -> String {
     let multiply = if dsp {
         format!(
@@ -140,10 +159,7 @@ end
     };
     format!(
         "\
-wire [31:0] bias{r} = {{bias_b${b3}, bias_b${b2}, bias_b${b1}, bias_b${b0}}};
-wire [15:0] m{r} = {{m_b${m1}, m_b${m0}}};
-wire [5:0] sx{r} = (s_b${r} > 8'd47) ? 6'd47 : s_b${r}[5:0];
-reg signed [32:0] t{r};
+{params}reg signed [32:0] t{r};
 reg signed [49:0] p2_{r};
 reg signed [49:0] q{r};
 reg [15:0] m1_{r};
@@ -165,12 +181,7 @@ always @(posedge clock) begin
     y${r} <= (r4_{r} && sat{r}[7]) ? 8'h00 : sat{r};
 end
 {multiply}",
-        b0 = 4 * r,
-        b1 = 4 * r + 1,
-        b2 = 4 * r + 2,
-        b3 = 4 * r + 3,
-        m0 = 2 * r,
-        m1 = 2 * r + 1,
+        params = param_wires(r),
     )
 }
 
@@ -216,11 +227,7 @@ wire {dst}f{r} = |({dst}sh{r}[{hi}:{wout}] ^ {{{drop}{{{sg}{r}}}}});
     shift2 += &stage("ve", 11, 10, 1, format!("s3_{r}[0]"), "vf");
     format!(
         "\
-wire [31:0] bias{r} = {{bias_b${b3}, bias_b${b2}, bias_b${b1}, bias_b${b0}}};
-wire [15:0] m{r} = {{m_b${m1}, m_b${m0}}};
-// s > 47 (s >= 48) without a compare chain.
-wire [5:0] sx{r} = ((|s_b${r}[7:6]) | (&s_b${r}[5:4])) ? 6'd47 : s_b${r}[5:0];
-reg signed [32:0] t{r};
+{params}reg signed [32:0] t{r};
 reg [15:0] mr{r};
 reg [{sm1}:0] ph{r};
 reg [5:0] s1_{r}, s2_{r};
@@ -272,12 +279,7 @@ end
         wm1 = w - 1,
         tx_ext = w - 33,
         h_ext = w - 34,
-        b0 = 4 * r,
-        b1 = 4 * r + 1,
-        b2 = 4 * r + 2,
-        b3 = 4 * r + 3,
-        m0 = 2 * r,
-        m1 = 2 * r + 1,
+        params = param_wires(r),
     )
 }
 
