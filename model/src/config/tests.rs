@@ -1,0 +1,89 @@
+//! `TileConfig`: presets, validation errors, TOML loading, derived sizes.
+
+use super::*;
+
+#[test]
+fn presets_validate_and_unknown_is_named() {
+    for p in PRESET_NAMES {
+        let c = TileConfig::preset(p).unwrap();
+        assert_eq!(c.name, p);
+    }
+    let e = TileConfig::preset("nope").unwrap_err();
+    assert_eq!(e.param, "preset");
+    assert!(e.to_string().contains("sim-small"), "{e}");
+}
+
+#[test]
+fn bad_parameters_name_themselves() {
+    let base = TileConfig::preset("sim-small").unwrap();
+    type Mutate = Box<dyn Fn(&mut TileConfig)>;
+    let cases: Vec<(&str, Mutate)> = vec![
+        ("lanes", Box::new(|c| c.lanes = 6)),
+        ("rows", Box::new(|c| c.rows = 8)),
+        ("cols", Box::new(|c| c.cols = 8)),
+        ("banks", Box::new(|c| c.banks = 1)),
+        ("banks", Box::new(|c| c.banks = 18)),
+        ("bank_width", Box::new(|c| c.bank_width = 64)),
+        ("bank_depth", Box::new(|c| c.bank_depth = 1000)),
+        ("acc_depth", Box::new(|c| c.acc_depth = 8)),
+        ("acc_depth", Box::new(|c| c.acc_depth = 32768)),
+        ("imem_depth", Box::new(|c| c.imem_depth = 100)),
+        ("act_depth", Box::new(|c| c.act_depth = 100)),
+        ("array_dsp_mults", Box::new(|c| c.array_dsp_mults = 3)),
+        ("array_dsp_mults", Box::new(|c| c.array_dsp_mults = 18)),
+        ("requant_lanes", Box::new(|c| c.requant_lanes = 3)),
+        ("requant_lanes", Box::new(|c| c.requant_lanes = 0)),
+        ("requant_steps", Box::new(|c| c.requant_steps = 0)),
+        ("requant_steps", Box::new(|c| c.requant_steps = 3)),
+        ("requant_steps", Box::new(|c| c.requant_steps = 32)),
+        // sim-small has requant_dsp = true: serial lanes need the LUT multiplier.
+        ("requant_steps", Box::new(|c| c.requant_steps = 4)),
+        ("target_mhz", Box::new(|c| c.target_mhz = 0.0)),
+        ("name", Box::new(|c| c.name = "a b".into())),
+    ];
+    for (param, f) in cases {
+        let mut c = base.clone();
+        f(&mut c);
+        let e = c.validate().unwrap_err();
+        assert_eq!(e.param, param, "{e}");
+        assert!(e.to_string().contains(param));
+    }
+}
+
+#[test]
+fn toml_round_trip_and_unknown_field() {
+    let c = TileConfig::preset("ulx3s-85f").unwrap();
+    let text = toml::to_string(&c).unwrap();
+    let back: TileConfig = toml::from_str(&text).unwrap();
+    assert_eq!(c, back);
+    // requant_steps may be left out (older files): it defaults to 1.
+    let old: String = text
+        .lines()
+        .filter(|l| !l.starts_with("requant_steps"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(old, text);
+    assert_eq!(toml::from_str::<TileConfig>(&old).unwrap().requant_steps, 1);
+    let bad = format!("{text}\nbogus = 1\n");
+    assert!(toml::from_str::<TileConfig>(&bad).is_err());
+}
+
+#[test]
+fn derived_figures() {
+    let c = TileConfig::preset("ulx3s-85f").unwrap();
+    assert_eq!(c.mac_units(), 256);
+    assert_eq!(c.install_cycles(), 2);
+    assert_eq!(c.weight_bytes_per_cycle(), 128);
+    assert!((c.gemv_utilization_bound() - 0.5).abs() < 1e-12);
+    assert_eq!(c.requant_beats(), 1);
+    let i = TileConfig::preset("icebreaker").unwrap();
+    assert_eq!(i.requant_beats(), 4 * i.requant_steps);
+    let mut serial = i.clone();
+    serial.requant_lanes = 2;
+    serial.requant_steps = 8;
+    serial.validate().unwrap();
+    assert_eq!(serial.requant_beats(), 16);
+    let s = TileConfig::preset("sim-small").unwrap();
+    assert_eq!(s.install_cycles(), 2);
+    assert!((s.gemv_utilization_bound() - 0.5).abs() < 1e-12);
+}
