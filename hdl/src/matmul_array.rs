@@ -2,11 +2,12 @@
 //! an [`AdderTree`] per column, and the weight install network from the weight banks.
 //!
 //! ```text
-//!   act[lanes] --> x reg --+--> Pe[0][0..lanes]   --> tree 0   --> sum[0]
-//!                          +--> Pe[1][0..lanes]   --> tree 1   --> sum[1]
-//!   wdata[bank*lanes+l] -->|    ...
-//!   wvalid, wsel, swap --> +--> Pe[C-1][0..lanes] --> tree C-1 --> sum[C-1]
+//!   act[lanes] ----------+----------------> Mul8x2 (a) --+
+//!   wdata[bank*lanes+l] -+-> Pe[j][l] (shadow) -> (b)    |--> tree j --> sum[j]
+//!   wvalid, wsel --------+        swap ------> (bload)   |
 //! ```
+//! (one `Mul8x2` per two lanes of a column; it holds the registered activations and
+//! the active weights, see [`Mul8x2`].)
 //! Weight-stationary (like Gemmini's PE / Tile / Mesh layering, flattened here):
 //! each column holds the `lanes` weights of one output column;
 //! every cycle one activation vector (one row of A, one K slice) is multiplied by all
@@ -18,7 +19,7 @@
 //! active weights keep computing; `swap` (with the first activation of a tile) makes
 //! the new tile active. `wb` is a power of two.
 //! - **Latency**: [`ARRAY_LATENCY`] = 4 clocks from the edge where `act`/`swap` are
-//!   presented to `sum` (x register, product, two tree stages).
+//!   presented to `sum` (operand registers, product, two tree stages).
 //! - **Throughput**: `lanes * cols` MACs per cycle, one install word per cycle.
 //! - **Reset**: none; registers power up to zero.
 
@@ -48,7 +49,6 @@ pub struct MatmulArray {
     pub wsel: Signal<In, Bits<8>>,
     /// Dot products, one int32 per column, [`ARRAY_LATENCY`] clocks after `act`.
     pub sum: Vec<Signal<Out, Bits<32>>>,
-    x: Vec<DFF<Bits<8>>>,
     pes: Vec<Pe>,
     muls: Vec<Mul8x2>,
     trees: AdderTree,
@@ -74,7 +74,6 @@ impl MatmulArray {
             wvalid: Default::default(),
             wsel: Default::default(),
             sum: crate::vec_of(cols),
-            x: crate::vec_of(lanes),
             pes: crate::vec_of(cols * lanes),
             muls: (0..cols * lanes / 2)
                 .map(|k| Mul8x2::new(if 2 * k < dsp_mults { dsp } else { MulImpl::Lut }))
@@ -100,10 +99,6 @@ impl Logic for MatmulArray {
     #[hdl_gen]
     fn update(&mut self) {
         self.trees.clock.next = self.clock.val();
-        for l in 0..self._lanes {
-            self.x[l].clock.next = self.clock.val();
-            self.x[l].d.next = self.act[l].val();
-        }
         // rust-hdl 0.46 evaluates one `[...]` per name, with loop variables only: `nl`
         // and `nh` are one-iteration loops that bring `lanes` and `lanes / 2` into
         // index expressions.
@@ -112,7 +107,6 @@ impl Logic for MatmulArray {
                 self.sum[j].next = self.trees.sum[j].val();
                 for l in 0..self._lanes {
                     self.pes[j * nl + l].clock.next = self.clock.val();
-                    self.pes[j * nl + l].swap.next = self.swap.val();
                     self.pes[j * nl + l].wload.next = self.wvalid.val()
                         & (self.wsel.val().index() == (j >> self.wbshift.val().index()));
                     self.pes[j * nl + l].wdata.next = self.wdata[l].val();
@@ -125,9 +119,10 @@ impl Logic for MatmulArray {
                 for nh in self._half.._lanes_end(self._half) {
                     for q in 0..self._half {
                         self.muls[j * nh + q].clock.next = self.clock.val();
-                        self.muls[j * nh + q].a0.next = self.x[2 * q].q.val();
+                        self.muls[j * nh + q].bload.next = self.swap.val();
+                        self.muls[j * nh + q].a0.next = self.act[2 * q].val();
                         self.muls[j * nh + q].b0.next = self.pes[j * nl + 2 * q].w.val();
-                        self.muls[j * nh + q].a1.next = self.x[2 * q + 1].q.val();
+                        self.muls[j * nh + q].a1.next = self.act[2 * q + 1].val();
                         self.muls[j * nh + q].b1.next = self.pes[j * nl + 2 * q + 1].w.val();
                         self.trees.x[j * nl + 2 * q].next = self.muls[j * nh + q].p0.val();
                         self.trees.x[j * nl + 2 * q + 1].next = self.muls[j * nh + q].p1.val();

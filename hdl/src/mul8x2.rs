@@ -1,18 +1,27 @@
-//! `Mul8x2`: two registered signed 8 x 8 -> 16 bit multipliers, sign-extended to
-//! 32 bits, in one of three implementations chosen per instance.
+//! `Mul8x2`: two signed 8 x 8 -> 16 bit multipliers with registered operands and
+//! registered products, sign-extended to 32 bits, in one of three implementations
+//! chosen per instance.
 //!
 //! ```text
-//!          +-----------+
-//!   a0 --->|           |---> p0 = int8(a0) * int8(b0)   (int32)
-//!   b0 --->|  2 x 8x8  |
-//!   a1 --->|    reg    |---> p1 = int8(a1) * int8(b1)   (int32)
-//!   b1 --->|           |
-//! clock -->|           |
-//!          +-----------+
+//!                +-------------------------+
+//!   a0 --------->| ar0 |                   |---> p0 = int8(ar0) * int8(br0)   (int32)
+//!   b0 -(bload)->| br0 |  2 x 8x8, product |
+//!   a1 --------->| ar1 |  registers        |---> p1 = int8(ar1) * int8(br1)   (int32)
+//!   b1 -(bload)->| br1 |                   |
+//!   clock ------>|                         |
+//!                +-------------------------+
 //! ```
-//! - **Latency**: 1 clock (operands at rising edge `t`, products after that edge).
+//! - **Operand registers**: `ar0`/`ar1` take `a0`/`a1` at every rising edge (the
+//!   array's activation register); `br0`/`br1` take `b0`/`b1` at a rising edge with
+//!   `bload` and hold otherwise (the PE's *active* weight; `b` is its shadow).
+//! - **Latency**: 2 clocks from `a` (operands at edge `t`, products after edge `t+1`);
+//!   a `bload` at edge `t` applies to the product made at edge `t+1`.
 //! - **Throughput**: two products per cycle.
-//! - **Reset**: none; products power up to 0.
+//! - **Reset**: none; operand and product registers power up to 0.
+//! - **Why the operand registers live here**: in the iCE40 form they are the
+//!   `SB_MAC16`'s own A and B input registers (`A_REG`, `B_REG`, `BHOLD = !bload`),
+//!   so the 16 active weights and the activation register take no logic cells; a
+//!   register fed by another register or a RAM costs a whole iCE40 logic cell.
 //! - **Implementations** ([`MulImpl`]):
 //!   - `Infer`: `$signed(a) * $signed(b)`; yosys maps each onto a DSP (ECP5
 //!     `MULT18X18D`, iCE40 `SB_MAC16`).
@@ -26,8 +35,9 @@
 //! A Verilog leaf because rust-hdl 0.46's signed multiply is wrong (it is 16 bits in
 //! Verilog but 32 in its simulator) and its `signed_bit_cast` of -128 overflows.
 //!
-//! Example: `a0 = b0 = 0x80 (-128)` gives `p0 = 0x00004000 (16384)`;
-//! `a1 = 0x7f, b1 = 0x80` gives `p1 = 0xffffc080 (-16256)`.
+//! Example: `b0 = b1 = 0x80 (-128)` with `bload` at edge t, `a0 = 0x80`, `a1 = 0x7f`
+//! at edge t+1: after edge t+2, `p0 = 0x00004000 (16384)` and
+//! `p1 = 0xffffc080 (-16256)`.
 
 use rust_hdl::prelude::*;
 
@@ -56,11 +66,15 @@ pub struct Mul8x2 {
     pub a1: Signal<In, Bits<8>>,
     /// Second multiplier, int8.
     pub b1: Signal<In, Bits<8>>,
-    /// `a0 * b0` of the last rising edge, int32.
+    /// Load `b0` and `b1` into the operand registers at this rising edge.
+    pub bload: Signal<In, Bit>,
+    /// `ar0 * br0` of the last rising edge, int32.
     pub p0: Signal<Out, Bits<32>>,
-    /// `a1 * b1` of the last rising edge, int32.
+    /// `ar1 * br1` of the last rising edge, int32.
     pub p1: Signal<Out, Bits<32>>,
     _impl: MulImpl,
+    /// Simulation state: operand registers `[ar0, br0, ar1, br1]`.
+    _regs: [u8; 4],
 }
 
 impl Mul8x2 {
@@ -73,17 +87,16 @@ impl Mul8x2 {
     }
 }
 
-fn product(a: &Signal<In, Bits<8>>, b: &Signal<In, Bits<8>>) -> Bits<32> {
-    let a = a.val().index() as u8 as i8 as i32;
-    let b = b.val().index() as u8 as i8 as i32;
-    ((a * b) as u32 as u64).to_bits()
+fn product(a: u8, b: u8) -> Bits<32> {
+    let p = a as i8 as i32 * b as i8 as i32;
+    (p as u32 as u64).to_bits()
 }
 
-/// Verilog of one product `prod{i}` (16 bit) of `a{i}` and `b{i}` as shift-and-add.
+/// Verilog of one product `prod{i}` (16 bit) of `ar{i}` and `br{i}` as shift-and-add.
 fn lut_product(i: usize) -> String {
-    let mut v = format!("wire [15:0] ax{i} = {{{{8{{a{i}[7]}}}}, a{i}}};\n");
+    let mut v = format!("wire [15:0] ax{i} = {{{{8{{ar{i}[7]}}}}, ar{i}}};\n");
     let terms: Vec<String> = (0..8)
-        .map(|k| format!("(b{i}[{k}] ? (ax{i} << {k}) : 16'd0)"))
+        .map(|k| format!("(br{i}[{k}] ? (ax{i} << {k}) : 16'd0)"))
         .collect();
     v += &format!(
         "wire [15:0] prod{i} = {} - {};\n",
@@ -96,8 +109,15 @@ fn lut_product(i: usize) -> String {
 impl Logic for Mul8x2 {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            self.p0.next = product(&self.a0, &self.b0);
-            self.p1.next = product(&self.a1, &self.b1);
+            let [ar0, br0, ar1, br1] = self._regs;
+            self.p0.next = product(ar0, br0);
+            self.p1.next = product(ar1, br1);
+            self._regs[0] = self.a0.val().index() as u8;
+            self._regs[2] = self.a1.val().index() as u8;
+            if self.bload.val() {
+                self._regs[1] = self.b0.val().index() as u8;
+                self._regs[3] = self.b1.val().index() as u8;
+            }
         }
     }
     fn connect(&mut self) {
@@ -105,9 +125,20 @@ impl Logic for Mul8x2 {
         self.p1.connect();
     }
     fn hdl(&self) -> Verilog {
+        let operands = "\
+reg [7:0] ar0 = 0, br0 = 0, ar1 = 0, br1 = 0;
+always @(posedge clock) begin
+    ar0 <= a0;
+    ar1 <= a1;
+    if (bload) begin
+        br0 <= b0;
+        br1 <= b1;
+    end
+end
+";
         let infer = "\
-wire signed [15:0] prod0 = $signed(a0) * $signed(b0);
-wire signed [15:0] prod1 = $signed(a1) * $signed(b1);
+wire signed [15:0] prod0 = $signed(ar0) * $signed(br0);
+wire signed [15:0] prod1 = $signed(ar1) * $signed(br1);
 ";
         let regs = "\
 initial begin
@@ -120,19 +151,20 @@ always @(posedge clock) begin
 end
 ";
         Verilog::Custom(match self._impl {
-            MulImpl::Infer => format!("{infer}{regs}"),
-            MulImpl::Lut => format!("{}{}{regs}", lut_product(0), lut_product(1)),
+            MulImpl::Infer => format!("{operands}{infer}{regs}"),
+            MulImpl::Lut => format!("{operands}{}{}{regs}", lut_product(0), lut_product(1)),
             MulImpl::Ice40Mac16 => format!(
                 "\
 `ifdef ICE40
 wire [31:0] o;
 SB_MAC16 #(
     .MODE_8x8(1'b1), .A_SIGNED(1'b1), .B_SIGNED(1'b1),
+    .A_REG(1'b1), .B_REG(1'b1),
     .TOP_8x8_MULT_REG(1'b1), .BOT_8x8_MULT_REG(1'b1),
     .TOPOUTPUT_SELECT(2'b10), .BOTOUTPUT_SELECT(2'b10)
 ) mac (
     .CLK(clock), .CE(1'b1), .A({{a1, a0}}), .B({{b1, b0}}), .C(16'd0), .D(16'd0),
-    .AHOLD(1'b0), .BHOLD(1'b0), .CHOLD(1'b0), .DHOLD(1'b0),
+    .AHOLD(1'b0), .BHOLD(!bload), .CHOLD(1'b0), .DHOLD(1'b0),
     .IRSTTOP(1'b0), .IRSTBOT(1'b0), .ORSTTOP(1'b0), .ORSTBOT(1'b0),
     .OLOADTOP(1'b0), .OLOADBOT(1'b0), .ADDSUBTOP(1'b0), .ADDSUBBOT(1'b0),
     .OHOLDTOP(1'b0), .OHOLDBOT(1'b0), .CI(1'b0), .ACCUMCI(1'b0), .SIGNEXTIN(1'b0),
@@ -143,7 +175,7 @@ always @(*) begin
     p1 = {{{{16{{o[31]}}}}, o[31:16]}};
 end
 `else
-{infer}{regs}`endif
+{operands}{infer}{regs}`endif
 "
             ),
         })
