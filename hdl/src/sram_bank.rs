@@ -22,8 +22,10 @@
 //!   never reads an address in the cycle it is written, or never uses such a read: its
 //!   memory carries yosys's `no_rw_check`, so synthesis maps it straight onto the block
 //!   RAM instead of adding the flip-flops and multiplexers (one word wide) that emulate
-//!   the read-first result (74 FF + 39 SB_LUT4 for a 32-bit iCE40 bank). Verilator
-//!   still simulates read-first.
+//!   the read-first result (74 FF + 39 SB_LUT4 for a 32-bit iCE40 bank). In
+//!   simulation (without the `SYNTHESIS` define yosys sets) such a read returns the old
+//!   word inverted, so a test that relies on a colliding read fails in Verilator
+//!   rather than on silicon.
 //! - **Mapping**: block-RAM flavour in the shape yosys infers as iCE40 `SB_RAM40_4K` and
 //!   ECP5 `DP16KD` (no byte enables, read-first); SPRAM flavour see
 //!   [`crate::spram_bank`]. Lane 0 is bits `0..LW` of a word.
@@ -153,6 +155,22 @@ impl<const LW: usize> Logic for SramBank<LW> {
         } else {
             ""
         };
+        // In simulation a collision-free bank answers a colliding read with the old
+        // word inverted, so a test that uses such a read sees wrong data instead of
+        // the read-first word the silicon would not promise.
+        let poison = |g: usize, ahi: u32| {
+            if self._collision_free {
+                format!(
+                    "`ifndef SYNTHESIS
+    if (we[{g}] && waddr${g}[{ahi}:0] == raddr${g}[{ahi}:0])
+        rd{g} <= ~mem{g}[raddr${g}[{ahi}:0]];
+`endif
+"
+                )
+            } else {
+                String::new()
+            }
+        };
         for g in 0..groups {
             v += &format!(
                 "\
@@ -166,8 +184,9 @@ end
 always @(posedge clock) begin
     if (we[{g}]) mem{g}[waddr${g}[{ahi}:0]] <= wd{g};
     rd{g} <= mem{g}[raddr${g}[{ahi}:0]];
-end
+{poison}end
 ",
+                poison = poison(g, abits - 1),
                 hi = w - 1,
                 top = self._depth - 1,
                 ahi = abits - 1,
