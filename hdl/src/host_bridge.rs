@@ -190,24 +190,25 @@ pub struct HostBridge {
     pub frame: Signal<Out, Bit>,
     urx: UartRx,
     utx: UartTx,
-    crc_rx: Crc8,
-    crc_tx: Crc8,
+    crc8: Crc8,
     wbuf: SramBank<32>,
     state: DFF<Bits<4>>,
-    cmd: DFF<Bits<8>>,
+    cmd: DFF<Bits<2>>,
     addr: DFF<Bits<16>>,
-    count: DFF<Bits<8>>,
-    k: DFF<Bits<8>>,
+    count: DFF<Bits<7>>,
+    k: DFF<Bits<7>>,
     nb: DFF<Bits<2>>,
-    word: DFF<Bits<32>>,
+    rxw: DFF<Bits<24>>,
     crc: DFF<Bits<8>>,
-    status: DFF<Bits<8>>,
+    status: DFF<Bits<3>>,
     quiet: DFF<Bits<24>>,
     infr: Signal<Local, Bit>,
     tmo: Signal<Local, Bit>,
     txb: Signal<Local, Bits<8>>,
     txgo: Signal<Local, Bit>,
+    txd: Signal<Local, Bits<32>>,
     timeout: Constant<Bits<24>>,
+    quiet_mask: Constant<Bits<24>>,
     max_burst: Constant<Bits<8>>,
     ping_word: Constant<Bits<32>>,
 }
@@ -228,8 +229,7 @@ impl HostBridge {
             frame: Default::default(),
             urx: UartRx::new(cfg.divisor),
             utx: UartTx::new(cfg.divisor),
-            crc_rx: Default::default(),
-            crc_tx: Default::default(),
+            crc8: Default::default(),
             // Written while a burst arrives, read (WrRead) only after its checksum byte.
             wbuf: SramBank::new(1, proto::MAX_BURST, 1).collision_free(),
             state: Default::default(),
@@ -238,7 +238,7 @@ impl HostBridge {
             count: Default::default(),
             k: Default::default(),
             nb: Default::default(),
-            word: Default::default(),
+            rxw: Default::default(),
             crc: Default::default(),
             status: Default::default(),
             quiet: Default::default(),
@@ -246,7 +246,10 @@ impl HostBridge {
             tmo: Default::default(),
             txb: Default::default(),
             txgo: Default::default(),
+            txd: Default::default(),
             timeout: Constant::new((cfg.timeout as u64).to_bits()),
+            // `quiet` never exceeds `timeout`: synthesis keeps only its low bits.
+            quiet_mask: crate::range_mask(cfg.timeout as usize + 1),
             max_burst: Constant::new((proto::MAX_BURST as u64).to_bits()),
             ping_word: Constant::new((proto::PING_WORD as u64).to_bits()),
         }
@@ -258,7 +261,7 @@ impl HostBridge {
 impl Logic for HostBridge {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, cmd, addr, count, k, nb, word, crc, status, quiet);
+        dff_setup!(self, clock, state, cmd, addr, count, k, nb, rxw, crc, status, quiet);
         clock!(self, clock, urx, utx, wbuf);
         self.urx.rx.next = self.rx.val();
         self.tx.next = self.utx.tx.val();
@@ -267,26 +270,31 @@ impl Logic for HostBridge {
         if self.urx.active.val() | self.urx.valid.val() | self.urx.frame_err.val() {
             self.quiet.d.next = 0.into();
         } else if self.quiet.q.val() != self.timeout.val() {
-            self.quiet.d.next = self.quiet.q.val() + 1;
+            self.quiet.d.next = (self.quiet.q.val() + 1) & self.quiet_mask.val();
         }
         self.tmo.next = self.quiet.q.val() == self.timeout.val();
         self.infr.next = (self.state.q.val() >= 1) & (self.state.q.val() <= 6);
-        // CRC of the received byte, and of the byte being sent.
-        self.crc_rx.crc.next = self.crc.q.val();
-        self.crc_rx.din.next = self.urx.data.val();
+        // The reply's data word: the ping word, or the bus read data, which the host port
+        // holds from the bus read (RdBus) until the next one (`HostPort::bus_rdata`): the
+        // bridge issues the next read only after the word's 4 bytes are sent.
+        self.txd.next = self.bus_rdata.val();
+        if self.cmd.q.val() == 0 {
+            self.txd.next = self.ping_word.val();
+        }
         self.txb.next = 0.into();
         self.txgo.next = false;
         // Bus: word k of the burst at addr + k.
         self.bus_we.next = false;
         self.bus_re.next = false;
-        self.bus_addr.next = self.addr.q.val() + bit_cast::<16, 8>(self.k.q.val());
+        self.bus_addr.next = self.addr.q.val() + bit_cast::<16, 7>(self.k.q.val());
         self.bus_wdata.next = self.wbuf.rdata[0].val();
         // Burst buffer: written with each completed word of a write, read by index k.
         self.wbuf.we.next = 0.into();
-        self.wbuf.waddr[0].next = bit_cast::<16, 8>(self.k.q.val());
-        self.wbuf.raddr[0].next = bit_cast::<16, 8>(self.k.q.val());
+        self.wbuf.waddr[0].next = bit_cast::<16, 7>(self.k.q.val());
+        self.wbuf.raddr[0].next = bit_cast::<16, 7>(self.k.q.val());
+        // A word's first 3 bytes are in `rxw` when its last byte arrives.
         self.wbuf.wdata[0].next =
-            (self.word.q.val() >> 8) | (bit_cast::<32, 8>(self.urx.data.val()) << 24);
+            bit_cast::<32, 24>(self.rxw.q.val()) | (bit_cast::<32, 8>(self.urx.data.val()) << 24);
         match self.state.q.val().index() {
             0 => {
                 // Idle
@@ -309,8 +317,8 @@ impl Logic for HostBridge {
             1 => {
                 // Cmd
                 if self.urx.valid.val() {
-                    self.cmd.d.next = self.urx.data.val();
-                    self.crc.d.next = self.crc_rx.out.val();
+                    self.cmd.d.next = self.urx.data.val().get_bits::<2>(0);
+                    self.crc.d.next = self.crc8.out.val();
                     if self.urx.data.val() > 2 {
                         self.status.d.next = 3.into();
                         self.state.d.next = 7.into(); // Drain
@@ -323,7 +331,7 @@ impl Logic for HostBridge {
                 // AddrLo
                 if self.urx.valid.val() {
                     self.addr.d.next = bit_cast::<16, 8>(self.urx.data.val());
-                    self.crc.d.next = self.crc_rx.out.val();
+                    self.crc.d.next = self.crc8.out.val();
                     self.state.d.next = 3.into(); // AddrHi
                 }
             }
@@ -332,15 +340,15 @@ impl Logic for HostBridge {
                 if self.urx.valid.val() {
                     self.addr.d.next =
                         self.addr.q.val() | (bit_cast::<16, 8>(self.urx.data.val()) << 8);
-                    self.crc.d.next = self.crc_rx.out.val();
+                    self.crc.d.next = self.crc8.out.val();
                     self.state.d.next = 4.into(); // Count
                 }
             }
             4 => {
                 // Count
                 if self.urx.valid.val() {
-                    self.count.d.next = self.urx.data.val();
-                    self.crc.d.next = self.crc_rx.out.val();
+                    self.count.d.next = self.urx.data.val().get_bits::<7>(0);
+                    self.crc.d.next = self.crc8.out.val();
                     if self.cmd.q.val() == 0 {
                         // Ping: one data word, whatever the count says.
                         self.count.d.next = 1.into();
@@ -360,9 +368,9 @@ impl Logic for HostBridge {
             5 => {
                 // Data
                 if self.urx.valid.val() {
-                    self.word.d.next =
-                        (self.word.q.val() >> 8) | (bit_cast::<32, 8>(self.urx.data.val()) << 24);
-                    self.crc.d.next = self.crc_rx.out.val();
+                    self.rxw.d.next =
+                        (self.rxw.q.val() >> 8) | (bit_cast::<24, 8>(self.urx.data.val()) << 16);
+                    self.crc.d.next = self.crc8.out.val();
                     self.nb.d.next = self.nb.q.val() + 1;
                     if self.nb.q.val() == 3 {
                         self.wbuf.we.next = 1.into();
@@ -424,15 +432,14 @@ impl Logic for HostBridge {
             11 => {
                 // TxStatus
                 if !self.utx.busy.val() {
-                    self.txb.next = self.status.q.val();
+                    self.txb.next = bit_cast::<8, 3>(self.status.q.val());
                     self.txgo.next = true;
-                    self.crc.d.next = self.crc_tx.out.val();
+                    self.crc.d.next = self.crc8.out.val();
                     if self.status.q.val() != 0 {
                         self.state.d.next = 15.into(); // TxCrc
                     } else if self.cmd.q.val() == 2 {
                         self.state.d.next = 12.into(); // RdBus
                     } else if self.cmd.q.val() == 0 {
-                        self.word.d.next = self.ping_word.val();
                         self.state.d.next = 14.into(); // TxData
                     } else {
                         self.state.d.next = 15.into(); // TxCrc
@@ -445,17 +452,24 @@ impl Logic for HostBridge {
                 self.state.d.next = 13.into(); // RdWait
             }
             13 => {
-                // RdWait
-                self.word.d.next = self.bus_rdata.val();
+                // RdWait: `bus_rdata` is valid from the next cycle on.
                 self.state.d.next = 14.into(); // TxData
             }
             14 => {
                 // TxData
                 if !self.utx.busy.val() {
-                    self.txb.next = self.word.q.val().get_bits::<8>(0);
+                    self.txb.next = self.txd.val().get_bits::<8>(0);
+                    if self.nb.q.val() == 1 {
+                        self.txb.next = self.txd.val().get_bits::<8>(8);
+                    }
+                    if self.nb.q.val() == 2 {
+                        self.txb.next = self.txd.val().get_bits::<8>(16);
+                    }
+                    if self.nb.q.val() == 3 {
+                        self.txb.next = self.txd.val().get_bits::<8>(24);
+                    }
                     self.txgo.next = true;
-                    self.crc.d.next = self.crc_tx.out.val();
-                    self.word.d.next = self.word.q.val() >> 8;
+                    self.crc.d.next = self.crc8.out.val();
                     self.nb.d.next = self.nb.q.val() + 1;
                     if self.nb.q.val() == 3 {
                         self.k.d.next = self.k.q.val() + 1;
@@ -488,8 +502,13 @@ impl Logic for HostBridge {
                 self.state.d.next = 7.into(); // Drain
             }
         }
-        self.crc_tx.crc.next = self.crc.q.val();
-        self.crc_tx.din.next = self.txb.val();
+        // One CRC step, shared: the received byte while a request arrives (states 1..=6),
+        // the byte being sent while the reply goes out (states 10..=15).
+        self.crc8.crc.next = self.crc.q.val();
+        self.crc8.din.next = self.urx.data.val();
+        if self.state.q.val() >= 10 {
+            self.crc8.din.next = self.txb.val();
+        }
         self.utx.data.next = self.txb.val();
         self.utx.start.next = self.txgo.val();
     }
