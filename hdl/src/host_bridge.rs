@@ -39,11 +39,11 @@
 //! | 2 | AddrLo | 10 | TxSync: send `5A` |
 //! | 3 | AddrHi | 11 | TxStatus |
 //! | 4 | Count | 12 | RdBus: bus read of word `k` |
-//! | 5 | Data: write bytes into the burst buffer | 13 | RdWait: capture `bus_rdata` |
+//! | 5 | Data: write bytes into the burst buffer | 13 | RdWait: `bus_rdata` arrives |
 //! | 6 | Check: the CRC byte | 14 | TxData |
 //! | 7 | Drain: drop bytes until the line is quiet | 15 | TxCrc |
 
-use crate::{SramBank, UartRx, UartTx};
+use crate::{UartRx, UartTx};
 use rust_hdl::prelude::*;
 
 /// The byte protocol's constants (`docs/host-protocol.md`).
@@ -167,6 +167,72 @@ end
     }
 }
 
+/// The burst buffer: 64 words of 32 bits, written a byte at a time (byte lane `lane`
+/// of word `waddr`), read a word at a time (`rdata` one clock after `raddr`).
+///
+/// - **Latency**: read data one clock after the read address; a write is visible to
+///   reads issued on the following cycle or later (the bridge never reads a word in
+///   the cycle it writes it: the memory carries yosys's `no_rw_check`).
+/// - **Reset**: none; contents power up to zero, `rdata` is unspecified until the first
+///   read (the bridge reads a word before it uses it).
+/// - **Cost**: 2 iCE40 SB_RAM40_4K (256 x 16, the byte lanes as write masks), a few
+///   LUTs; no byte-gathering register in front of it.
+#[derive(LogicBlock, Default)]
+pub struct BurstBuf {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Write `din` into byte `lane` of word `waddr`.
+    pub we: Signal<In, Bit>,
+    /// Byte lane of the write (0: bits 7..0).
+    pub lane: Signal<In, Bits<2>>,
+    /// Word address of the write.
+    pub waddr: Signal<In, Bits<6>>,
+    /// The byte to write.
+    pub din: Signal<In, Bits<8>>,
+    /// Word address of the read.
+    pub raddr: Signal<In, Bits<6>>,
+    /// The word at the previous clock's `raddr`.
+    pub rdata: Signal<Out, Bits<32>>,
+    _mem: Vec<u32>,
+}
+
+impl Logic for BurstBuf {
+    fn update(&mut self) {
+        // Behavioural model for rust-hdl's simulator (not a sign-off: Verilator is).
+        if self._mem.is_empty() {
+            self._mem = vec![0; proto::MAX_BURST];
+        }
+        if self.clock.pos_edge() {
+            self.rdata.next = (self._mem[self.raddr.val().index()] as u64).to_bits();
+            if self.we.val() {
+                let sh = 8 * self.lane.val().index();
+                let w = &mut self._mem[self.waddr.val().index()];
+                *w = (*w & !(0xFF << sh)) | ((self.din.val().index() as u32) << sh);
+            }
+        }
+    }
+    fn connect(&mut self) {
+        self.rdata.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(
+            "\
+integer k;
+(* no_rw_check *) reg [31:0] mem [0:63];
+initial for (k = 0; k < 64; k = k + 1) mem[k] = 0;
+always @(posedge clock) begin
+    if (we & (lane == 2'd0)) mem[waddr][7:0] <= din;
+    if (we & (lane == 2'd1)) mem[waddr][15:8] <= din;
+    if (we & (lane == 2'd2)) mem[waddr][23:16] <= din;
+    if (we & (lane == 2'd3)) mem[waddr][31:24] <= din;
+    rdata <= mem[raddr];
+end
+"
+            .into(),
+        )
+    }
+}
+
 /// The UART host bridge.
 #[derive(LogicBlock)]
 pub struct HostBridge {
@@ -191,14 +257,13 @@ pub struct HostBridge {
     urx: UartRx,
     utx: UartTx,
     crc8: Crc8,
-    wbuf: SramBank<32>,
+    wbuf: BurstBuf,
     state: DFF<Bits<4>>,
     cmd: DFF<Bits<2>>,
     addr: DFF<Bits<16>>,
     count: DFF<Bits<7>>,
     k: DFF<Bits<7>>,
     nb: DFF<Bits<2>>,
-    rxw: DFF<Bits<24>>,
     crc: DFF<Bits<8>>,
     status: DFF<Bits<3>>,
     quiet: DFF<Bits<24>>,
@@ -206,7 +271,8 @@ pub struct HostBridge {
     tmo: Signal<Local, Bit>,
     txb: Signal<Local, Bits<8>>,
     txgo: Signal<Local, Bit>,
-    txd: Signal<Local, Bits<32>>,
+    txd: Signal<Local, Bits<8>>,
+    pgb: Signal<Local, Bits<8>>,
     timeout: Constant<Bits<24>>,
     quiet_mask: Constant<Bits<24>>,
     max_burst: Constant<Bits<8>>,
@@ -231,14 +297,13 @@ impl HostBridge {
             utx: UartTx::new(cfg.divisor),
             crc8: Default::default(),
             // Written while a burst arrives, read (WrRead) only after its checksum byte.
-            wbuf: SramBank::new(1, proto::MAX_BURST, 1).collision_free(),
+            wbuf: Default::default(),
             state: Default::default(),
             cmd: Default::default(),
             addr: Default::default(),
             count: Default::default(),
             k: Default::default(),
             nb: Default::default(),
-            rxw: Default::default(),
             crc: Default::default(),
             status: Default::default(),
             quiet: Default::default(),
@@ -247,6 +312,7 @@ impl HostBridge {
             txb: Default::default(),
             txgo: Default::default(),
             txd: Default::default(),
+            pgb: Default::default(),
             timeout: Constant::new((cfg.timeout as u64).to_bits()),
             // `quiet` never exceeds `timeout`: synthesis keeps only its low bits.
             quiet_mask: crate::range_mask(cfg.timeout as usize + 1),
@@ -261,7 +327,7 @@ impl HostBridge {
 impl Logic for HostBridge {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, cmd, addr, count, k, nb, rxw, crc, status, quiet);
+        dff_setup!(self, clock, state, cmd, addr, count, k, nb, crc, status, quiet);
         clock!(self, clock, urx, utx, wbuf);
         self.urx.rx.next = self.rx.val();
         self.tx.next = self.utx.tx.val();
@@ -277,9 +343,23 @@ impl Logic for HostBridge {
         // The reply's data word: the ping word, or the bus read data, which the host port
         // holds from the bus read (RdBus) until the next one (`HostPort::bus_rdata`): the
         // bridge issues the next read only after the word's 4 bytes are sent.
-        self.txd.next = self.bus_rdata.val();
+        // Byte `nb` of it (the byte select first: an 8-bit, not a 32-bit, ping mux).
+        self.txd.next = self.bus_rdata.val().get_bits::<8>(0);
+        self.pgb.next = self.ping_word.val().get_bits::<8>(0);
+        if self.nb.q.val() == 1 {
+            self.txd.next = self.bus_rdata.val().get_bits::<8>(8);
+            self.pgb.next = self.ping_word.val().get_bits::<8>(8);
+        }
+        if self.nb.q.val() == 2 {
+            self.txd.next = self.bus_rdata.val().get_bits::<8>(16);
+            self.pgb.next = self.ping_word.val().get_bits::<8>(16);
+        }
+        if self.nb.q.val() == 3 {
+            self.txd.next = self.bus_rdata.val().get_bits::<8>(24);
+            self.pgb.next = self.ping_word.val().get_bits::<8>(24);
+        }
         if self.cmd.q.val() == 0 {
-            self.txd.next = self.ping_word.val();
+            self.txd.next = self.pgb.val();
         }
         self.txb.next = 0.into();
         self.txgo.next = false;
@@ -287,14 +367,14 @@ impl Logic for HostBridge {
         self.bus_we.next = false;
         self.bus_re.next = false;
         self.bus_addr.next = self.addr.q.val() + bit_cast::<16, 7>(self.k.q.val());
-        self.bus_wdata.next = self.wbuf.rdata[0].val();
+        self.bus_wdata.next = self.wbuf.rdata.val();
         // Burst buffer: written with each completed word of a write, read by index k.
-        self.wbuf.we.next = 0.into();
-        self.wbuf.waddr[0].next = bit_cast::<16, 7>(self.k.q.val());
-        self.wbuf.raddr[0].next = bit_cast::<16, 7>(self.k.q.val());
-        // A word's first 3 bytes are in `rxw` when its last byte arrives.
-        self.wbuf.wdata[0].next =
-            bit_cast::<32, 24>(self.rxw.q.val()) | (bit_cast::<32, 8>(self.urx.data.val()) << 24);
+        // (k < 64 whenever the buffer is written or read: count <= MAX_BURST.)
+        self.wbuf.we.next = false;
+        self.wbuf.lane.next = self.nb.q.val();
+        self.wbuf.waddr.next = self.k.q.val().get_bits::<6>(0);
+        self.wbuf.raddr.next = self.k.q.val().get_bits::<6>(0);
+        self.wbuf.din.next = self.urx.data.val();
         match self.state.q.val().index() {
             0 => {
                 // Idle
@@ -368,12 +448,10 @@ impl Logic for HostBridge {
             5 => {
                 // Data
                 if self.urx.valid.val() {
-                    self.rxw.d.next =
-                        (self.rxw.q.val() >> 8) | (bit_cast::<24, 8>(self.urx.data.val()) << 16);
+                    self.wbuf.we.next = true;
                     self.crc.d.next = self.crc8.out.val();
                     self.nb.d.next = self.nb.q.val() + 1;
                     if self.nb.q.val() == 3 {
-                        self.wbuf.we.next = 1.into();
                         self.k.d.next = self.k.q.val() + 1;
                         if (self.k.q.val() + 1) == self.count.q.val() {
                             self.state.d.next = 6.into(); // Check
@@ -458,16 +536,7 @@ impl Logic for HostBridge {
             14 => {
                 // TxData
                 if !self.utx.busy.val() {
-                    self.txb.next = self.txd.val().get_bits::<8>(0);
-                    if self.nb.q.val() == 1 {
-                        self.txb.next = self.txd.val().get_bits::<8>(8);
-                    }
-                    if self.nb.q.val() == 2 {
-                        self.txb.next = self.txd.val().get_bits::<8>(16);
-                    }
-                    if self.nb.q.val() == 3 {
-                        self.txb.next = self.txd.val().get_bits::<8>(24);
-                    }
+                    self.txb.next = self.txd.val();
                     self.txgo.next = true;
                     self.crc.d.next = self.crc8.out.val();
                     self.nb.d.next = self.nb.q.val() + 1;
