@@ -25,9 +25,12 @@
 //!   later), so reads see the registers as they are while the reply is being sent.
 //! - **Throughput**: the UART's: `10 * divisor` cycles per byte each way.
 //! - **Reset**: none; powers up idle (see [`crate::uart_rx`] for the line at power-up).
-//! - **Cost** (yosys 0.23 `synth_ice40`, divisor 40): 449 SB_LUT4, 90 SB_CARRY, 255
-//!   SB_DFF*, 2 SB_RAM40_4K (the burst buffer), no DSP. The CRC-8 step is a small Verilog
-//!   leaf ([`Crc8`]); the rest is a rust-hdl kernel.
+//! - **Cost** (yosys 0.23 `synth_ice40`, divisor 40, timeout 198 750): 311 SB_LUT4, 62
+//!   SB_CARRY, 110 SB_DFF*, 2 SB_RAM40_4K (the burst buffer), no DSP. The CRC-8 step
+//!   ([`Crc8`], one for both directions) and the burst buffer ([`BurstBuf`], written a
+//!   byte at a time) are small Verilog leaves; the rest is a rust-hdl kernel. No word
+//!   register: a write's bytes go straight into the burst buffer, a read's bytes are sent
+//!   straight from the host port's held `bus_rdata`.
 //!
 //! States (`state`, numbered because rust-hdl 0.46 emits an enum's names as parameters
 //! into every module that holds it, which lint reports as unused):
