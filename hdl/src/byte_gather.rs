@@ -4,7 +4,9 @@
 //! ```text
 //!   bytes[n], k --> word = {bytes[4k+3], bytes[4k+2], bytes[4k+1], bytes[4k]}
 //! ```
-//! - **Latency**: 0 (combinational). Out-of-range `k` gives 0.
+//! - **Latency**: 0 (combinational). Only the low `ceil(log2(n / 4))` bits of `k` are
+//!   decoded (the caller decodes the rest of its address): words at or above `n / 4`
+//!   within them give 0, higher bits of `k` are ignored.
 //! - **Reset**: none (no state).
 //!
 //! A Verilog leaf because rust-hdl 0.46 cannot concatenate signals selected by a loop
@@ -37,7 +39,11 @@ impl ByteGather {
 
 impl Logic for ByteGather {
     fn update(&mut self) {
-        let k = self.k.val().index();
+        let w = (self.bytes.len() / 4)
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(1);
+        let k = self.k.val().index() & ((1 << w) - 1);
         let mut w = 0u64;
         if 4 * k + 3 < self.bytes.len() {
             for j in 0..4 {
@@ -50,10 +56,12 @@ impl Logic for ByteGather {
         self.word.connect();
     }
     fn hdl(&self) -> Verilog {
-        let mut v = String::from("always @(*) begin\n    case (k)\n");
-        for k in 0..self.bytes.len() / 4 {
+        let words = self.bytes.len() / 4;
+        let w = words.next_power_of_two().trailing_zeros().max(1) as usize;
+        let mut v = format!("always @(*) begin\n    case (k[{}:0])\n", w - 1);
+        for k in 0..words {
             v += &format!(
-                "        16'd{k}: word = {{bytes${}, bytes${}, bytes${}, bytes${}}};\n",
+                "        {w}'d{k}: word = {{bytes${}, bytes${}, bytes${}, bytes${}}};\n",
                 4 * k + 3,
                 4 * k + 2,
                 4 * k + 1,

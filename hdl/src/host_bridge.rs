@@ -25,9 +25,12 @@
 //!   later), so reads see the registers as they are while the reply is being sent.
 //! - **Throughput**: the UART's: `10 * divisor` cycles per byte each way.
 //! - **Reset**: none; powers up idle (see [`crate::uart_rx`] for the line at power-up).
-//! - **Cost** (yosys 0.23 `synth_ice40`, divisor 40): 449 SB_LUT4, 90 SB_CARRY, 255
-//!   SB_DFF*, 2 SB_RAM40_4K (the burst buffer), no DSP. The CRC-8 step is a small Verilog
-//!   leaf ([`Crc8`]); the rest is a rust-hdl kernel.
+//! - **Cost** (yosys 0.23 `synth_ice40`, divisor 40, timeout 198 750): 311 SB_LUT4, 62
+//!   SB_CARRY, 110 SB_DFF*, 2 SB_RAM40_4K (the burst buffer), no DSP. The CRC-8 step
+//!   ([`Crc8`], one for both directions) and the burst buffer ([`BurstBuf`], written a
+//!   byte at a time) are small Verilog leaves; the rest is a rust-hdl kernel. No word
+//!   register: a write's bytes go straight into the burst buffer, a read's bytes are sent
+//!   straight from the host port's held `bus_rdata`.
 //!
 //! States (`state`, numbered because rust-hdl 0.46 emits an enum's names as parameters
 //! into every module that holds it, which lint reports as unused):
@@ -39,11 +42,11 @@
 //! | 2 | AddrLo | 10 | TxSync: send `5A` |
 //! | 3 | AddrHi | 11 | TxStatus |
 //! | 4 | Count | 12 | RdBus: bus read of word `k` |
-//! | 5 | Data: write bytes into the burst buffer | 13 | RdWait: capture `bus_rdata` |
+//! | 5 | Data: write bytes into the burst buffer | 13 | RdWait: `bus_rdata` arrives |
 //! | 6 | Check: the CRC byte | 14 | TxData |
 //! | 7 | Drain: drop bytes until the line is quiet | 15 | TxCrc |
 
-use crate::{SramBank, UartRx, UartTx};
+use crate::{UartRx, UartTx};
 use rust_hdl::prelude::*;
 
 /// The byte protocol's constants (`docs/host-protocol.md`).
@@ -167,6 +170,72 @@ end
     }
 }
 
+/// The burst buffer: 64 words of 32 bits, written a byte at a time (byte lane `lane`
+/// of word `waddr`), read a word at a time (`rdata` one clock after `raddr`).
+///
+/// - **Latency**: read data one clock after the read address; a write is visible to
+///   reads issued on the following cycle or later (the bridge never reads a word in
+///   the cycle it writes it: the memory carries yosys's `no_rw_check`).
+/// - **Reset**: none; contents power up to zero, `rdata` is unspecified until the first
+///   read (the bridge reads a word before it uses it).
+/// - **Cost**: 2 iCE40 SB_RAM40_4K (256 x 16, the byte lanes as write masks), a few
+///   LUTs; no byte-gathering register in front of it.
+#[derive(LogicBlock, Default)]
+pub struct BurstBuf {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Write `din` into byte `lane` of word `waddr`.
+    pub we: Signal<In, Bit>,
+    /// Byte lane of the write (0: bits 7..0).
+    pub lane: Signal<In, Bits<2>>,
+    /// Word address of the write.
+    pub waddr: Signal<In, Bits<6>>,
+    /// The byte to write.
+    pub din: Signal<In, Bits<8>>,
+    /// Word address of the read.
+    pub raddr: Signal<In, Bits<6>>,
+    /// The word at the previous clock's `raddr`.
+    pub rdata: Signal<Out, Bits<32>>,
+    _mem: Vec<u32>,
+}
+
+impl Logic for BurstBuf {
+    fn update(&mut self) {
+        // Behavioural model for rust-hdl's simulator (not a sign-off: Verilator is).
+        if self._mem.is_empty() {
+            self._mem = vec![0; proto::MAX_BURST];
+        }
+        if self.clock.pos_edge() {
+            self.rdata.next = (self._mem[self.raddr.val().index()] as u64).to_bits();
+            if self.we.val() {
+                let sh = 8 * self.lane.val().index();
+                let w = &mut self._mem[self.waddr.val().index()];
+                *w = (*w & !(0xFF << sh)) | ((self.din.val().index() as u32) << sh);
+            }
+        }
+    }
+    fn connect(&mut self) {
+        self.rdata.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(
+            "\
+integer k;
+(* no_rw_check *) reg [31:0] mem [0:63];
+initial for (k = 0; k < 64; k = k + 1) mem[k] = 0;
+always @(posedge clock) begin
+    if (we & (lane == 2'd0)) mem[waddr][7:0] <= din;
+    if (we & (lane == 2'd1)) mem[waddr][15:8] <= din;
+    if (we & (lane == 2'd2)) mem[waddr][23:16] <= din;
+    if (we & (lane == 2'd3)) mem[waddr][31:24] <= din;
+    rdata <= mem[raddr];
+end
+"
+            .into(),
+        )
+    }
+}
+
 /// The UART host bridge.
 #[derive(LogicBlock)]
 pub struct HostBridge {
@@ -190,24 +259,25 @@ pub struct HostBridge {
     pub frame: Signal<Out, Bit>,
     urx: UartRx,
     utx: UartTx,
-    crc_rx: Crc8,
-    crc_tx: Crc8,
-    wbuf: SramBank<32>,
+    crc8: Crc8,
+    wbuf: BurstBuf,
     state: DFF<Bits<4>>,
-    cmd: DFF<Bits<8>>,
+    cmd: DFF<Bits<2>>,
     addr: DFF<Bits<16>>,
-    count: DFF<Bits<8>>,
-    k: DFF<Bits<8>>,
+    count: DFF<Bits<7>>,
+    k: DFF<Bits<7>>,
     nb: DFF<Bits<2>>,
-    word: DFF<Bits<32>>,
     crc: DFF<Bits<8>>,
-    status: DFF<Bits<8>>,
+    status: DFF<Bits<3>>,
     quiet: DFF<Bits<24>>,
     infr: Signal<Local, Bit>,
     tmo: Signal<Local, Bit>,
     txb: Signal<Local, Bits<8>>,
     txgo: Signal<Local, Bit>,
+    txd: Signal<Local, Bits<8>>,
+    pgb: Signal<Local, Bits<8>>,
     timeout: Constant<Bits<24>>,
+    quiet_mask: Constant<Bits<24>>,
     max_burst: Constant<Bits<8>>,
     ping_word: Constant<Bits<32>>,
 }
@@ -228,17 +298,15 @@ impl HostBridge {
             frame: Default::default(),
             urx: UartRx::new(cfg.divisor),
             utx: UartTx::new(cfg.divisor),
-            crc_rx: Default::default(),
-            crc_tx: Default::default(),
+            crc8: Default::default(),
             // Written while a burst arrives, read (WrRead) only after its checksum byte.
-            wbuf: SramBank::new(1, proto::MAX_BURST, 1).collision_free(),
+            wbuf: Default::default(),
             state: Default::default(),
             cmd: Default::default(),
             addr: Default::default(),
             count: Default::default(),
             k: Default::default(),
             nb: Default::default(),
-            word: Default::default(),
             crc: Default::default(),
             status: Default::default(),
             quiet: Default::default(),
@@ -246,7 +314,11 @@ impl HostBridge {
             tmo: Default::default(),
             txb: Default::default(),
             txgo: Default::default(),
+            txd: Default::default(),
+            pgb: Default::default(),
             timeout: Constant::new((cfg.timeout as u64).to_bits()),
+            // `quiet` never exceeds `timeout`: synthesis keeps only its low bits.
+            quiet_mask: crate::range_mask(cfg.timeout as usize + 1),
             max_burst: Constant::new((proto::MAX_BURST as u64).to_bits()),
             ping_word: Constant::new((proto::PING_WORD as u64).to_bits()),
         }
@@ -258,7 +330,7 @@ impl HostBridge {
 impl Logic for HostBridge {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, cmd, addr, count, k, nb, word, crc, status, quiet);
+        dff_setup!(self, clock, state, cmd, addr, count, k, nb, crc, status, quiet);
         clock!(self, clock, urx, utx, wbuf);
         self.urx.rx.next = self.rx.val();
         self.tx.next = self.utx.tx.val();
@@ -267,26 +339,45 @@ impl Logic for HostBridge {
         if self.urx.active.val() | self.urx.valid.val() | self.urx.frame_err.val() {
             self.quiet.d.next = 0.into();
         } else if self.quiet.q.val() != self.timeout.val() {
-            self.quiet.d.next = self.quiet.q.val() + 1;
+            self.quiet.d.next = (self.quiet.q.val() + 1) & self.quiet_mask.val();
         }
         self.tmo.next = self.quiet.q.val() == self.timeout.val();
         self.infr.next = (self.state.q.val() >= 1) & (self.state.q.val() <= 6);
-        // CRC of the received byte, and of the byte being sent.
-        self.crc_rx.crc.next = self.crc.q.val();
-        self.crc_rx.din.next = self.urx.data.val();
+        // The reply's data word: the ping word, or the bus read data, which the host port
+        // holds from the bus read (RdBus) until the next one (`HostPort::bus_rdata`): the
+        // bridge issues the next read only after the word's 4 bytes are sent.
+        // Byte `nb` of it (the byte select first: an 8-bit, not a 32-bit, ping mux).
+        self.txd.next = self.bus_rdata.val().get_bits::<8>(0);
+        self.pgb.next = self.ping_word.val().get_bits::<8>(0);
+        if self.nb.q.val() == 1 {
+            self.txd.next = self.bus_rdata.val().get_bits::<8>(8);
+            self.pgb.next = self.ping_word.val().get_bits::<8>(8);
+        }
+        if self.nb.q.val() == 2 {
+            self.txd.next = self.bus_rdata.val().get_bits::<8>(16);
+            self.pgb.next = self.ping_word.val().get_bits::<8>(16);
+        }
+        if self.nb.q.val() == 3 {
+            self.txd.next = self.bus_rdata.val().get_bits::<8>(24);
+            self.pgb.next = self.ping_word.val().get_bits::<8>(24);
+        }
+        if self.cmd.q.val() == 0 {
+            self.txd.next = self.pgb.val();
+        }
         self.txb.next = 0.into();
         self.txgo.next = false;
         // Bus: word k of the burst at addr + k.
         self.bus_we.next = false;
         self.bus_re.next = false;
-        self.bus_addr.next = self.addr.q.val() + bit_cast::<16, 8>(self.k.q.val());
-        self.bus_wdata.next = self.wbuf.rdata[0].val();
+        self.bus_addr.next = self.addr.q.val() + bit_cast::<16, 7>(self.k.q.val());
+        self.bus_wdata.next = self.wbuf.rdata.val();
         // Burst buffer: written with each completed word of a write, read by index k.
-        self.wbuf.we.next = 0.into();
-        self.wbuf.waddr[0].next = bit_cast::<16, 8>(self.k.q.val());
-        self.wbuf.raddr[0].next = bit_cast::<16, 8>(self.k.q.val());
-        self.wbuf.wdata[0].next =
-            (self.word.q.val() >> 8) | (bit_cast::<32, 8>(self.urx.data.val()) << 24);
+        // (k < 64 whenever the buffer is written or read: count <= MAX_BURST.)
+        self.wbuf.we.next = false;
+        self.wbuf.lane.next = self.nb.q.val();
+        self.wbuf.waddr.next = self.k.q.val().get_bits::<6>(0);
+        self.wbuf.raddr.next = self.k.q.val().get_bits::<6>(0);
+        self.wbuf.din.next = self.urx.data.val();
         match self.state.q.val().index() {
             0 => {
                 // Idle
@@ -309,8 +400,8 @@ impl Logic for HostBridge {
             1 => {
                 // Cmd
                 if self.urx.valid.val() {
-                    self.cmd.d.next = self.urx.data.val();
-                    self.crc.d.next = self.crc_rx.out.val();
+                    self.cmd.d.next = self.urx.data.val().get_bits::<2>(0);
+                    self.crc.d.next = self.crc8.out.val();
                     if self.urx.data.val() > 2 {
                         self.status.d.next = 3.into();
                         self.state.d.next = 7.into(); // Drain
@@ -323,7 +414,7 @@ impl Logic for HostBridge {
                 // AddrLo
                 if self.urx.valid.val() {
                     self.addr.d.next = bit_cast::<16, 8>(self.urx.data.val());
-                    self.crc.d.next = self.crc_rx.out.val();
+                    self.crc.d.next = self.crc8.out.val();
                     self.state.d.next = 3.into(); // AddrHi
                 }
             }
@@ -332,15 +423,15 @@ impl Logic for HostBridge {
                 if self.urx.valid.val() {
                     self.addr.d.next =
                         self.addr.q.val() | (bit_cast::<16, 8>(self.urx.data.val()) << 8);
-                    self.crc.d.next = self.crc_rx.out.val();
+                    self.crc.d.next = self.crc8.out.val();
                     self.state.d.next = 4.into(); // Count
                 }
             }
             4 => {
                 // Count
                 if self.urx.valid.val() {
-                    self.count.d.next = self.urx.data.val();
-                    self.crc.d.next = self.crc_rx.out.val();
+                    self.count.d.next = self.urx.data.val().get_bits::<7>(0);
+                    self.crc.d.next = self.crc8.out.val();
                     if self.cmd.q.val() == 0 {
                         // Ping: one data word, whatever the count says.
                         self.count.d.next = 1.into();
@@ -360,12 +451,10 @@ impl Logic for HostBridge {
             5 => {
                 // Data
                 if self.urx.valid.val() {
-                    self.word.d.next =
-                        (self.word.q.val() >> 8) | (bit_cast::<32, 8>(self.urx.data.val()) << 24);
-                    self.crc.d.next = self.crc_rx.out.val();
+                    self.wbuf.we.next = true;
+                    self.crc.d.next = self.crc8.out.val();
                     self.nb.d.next = self.nb.q.val() + 1;
                     if self.nb.q.val() == 3 {
-                        self.wbuf.we.next = 1.into();
                         self.k.d.next = self.k.q.val() + 1;
                         if (self.k.q.val() + 1) == self.count.q.val() {
                             self.state.d.next = 6.into(); // Check
@@ -424,15 +513,14 @@ impl Logic for HostBridge {
             11 => {
                 // TxStatus
                 if !self.utx.busy.val() {
-                    self.txb.next = self.status.q.val();
+                    self.txb.next = bit_cast::<8, 3>(self.status.q.val());
                     self.txgo.next = true;
-                    self.crc.d.next = self.crc_tx.out.val();
+                    self.crc.d.next = self.crc8.out.val();
                     if self.status.q.val() != 0 {
                         self.state.d.next = 15.into(); // TxCrc
                     } else if self.cmd.q.val() == 2 {
                         self.state.d.next = 12.into(); // RdBus
                     } else if self.cmd.q.val() == 0 {
-                        self.word.d.next = self.ping_word.val();
                         self.state.d.next = 14.into(); // TxData
                     } else {
                         self.state.d.next = 15.into(); // TxCrc
@@ -445,17 +533,15 @@ impl Logic for HostBridge {
                 self.state.d.next = 13.into(); // RdWait
             }
             13 => {
-                // RdWait
-                self.word.d.next = self.bus_rdata.val();
+                // RdWait: `bus_rdata` is valid from the next cycle on.
                 self.state.d.next = 14.into(); // TxData
             }
             14 => {
                 // TxData
                 if !self.utx.busy.val() {
-                    self.txb.next = self.word.q.val().get_bits::<8>(0);
+                    self.txb.next = self.txd.val();
                     self.txgo.next = true;
-                    self.crc.d.next = self.crc_tx.out.val();
-                    self.word.d.next = self.word.q.val() >> 8;
+                    self.crc.d.next = self.crc8.out.val();
                     self.nb.d.next = self.nb.q.val() + 1;
                     if self.nb.q.val() == 3 {
                         self.k.d.next = self.k.q.val() + 1;
@@ -488,8 +574,13 @@ impl Logic for HostBridge {
                 self.state.d.next = 7.into(); // Drain
             }
         }
-        self.crc_tx.crc.next = self.crc.q.val();
-        self.crc_tx.din.next = self.txb.val();
+        // One CRC step, shared: the received byte while a request arrives (states 1..=6),
+        // the byte being sent while the reply goes out (states 10..=15).
+        self.crc8.crc.next = self.crc.q.val();
+        self.crc8.din.next = self.urx.data.val();
+        if self.state.q.val() >= 10 {
+            self.crc8.din.next = self.txb.val();
+        }
         self.utx.data.next = self.txb.val();
         self.utx.start.next = self.txgo.val();
     }

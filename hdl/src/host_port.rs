@@ -33,7 +33,8 @@
 //! A bank word is `lanes` bytes; an instruction is 8 bytes; an accumulator row is `cols`
 //! int32 little-endian. Commands (CMD) are only allowed while the tile is not busy
 //! (they are ignored otherwise).
-//! - **Latency**: register reads answer on `bus_rdata` one cycle after `bus_re`.
+//! - **Latency**: register reads answer on `bus_rdata` one cycle after `bus_re`, and
+//!   the answer stays there until the next `bus_re`.
 //! - **Reset**: none; powers up idle with an empty buffer.
 
 use crate::byte_gather::ByteGather;
@@ -52,7 +53,8 @@ pub struct HostPort {
     pub bus_addr: Signal<In, Bits<16>>,
     /// Write data.
     pub bus_wdata: Signal<In, Bits<32>>,
-    /// Read data of the previous cycle's `bus_re`.
+    /// Read data of the previous cycle's `bus_re`, held until the next `bus_re` (the
+    /// UART bridge sends a read word's bytes straight from it).
     pub bus_rdata: Signal<Out, Bits<32>>,
     /// Tile busy (from the sequencer).
     pub busy: Signal<In, Bit>,
@@ -105,7 +107,12 @@ pub struct HostPort {
     rdata: DFF<Bits<32>>,
     uptime: DFF<Bits<32>>,
     gather: ByteGather,
+    reg_hit: Signal<Local, Bit>,
+    buf_hit: Signal<Local, Bit>,
+    rreg: Signal<Local, Bits<32>>,
     info: Constant<Bits<32>>,
+    link_status_mask: Constant<Bits<32>>,
+    buf_hi: Constant<Bits<8>>,
     _bytes: usize,
     _words: usize,
 }
@@ -151,7 +158,16 @@ impl HostPort {
             rdata: Default::default(),
             uptime: Default::default(),
             gather: ByteGather::new(bytes),
+            reg_hit: Default::default(),
+            buf_hit: Default::default(),
+            rreg: Default::default(),
             info: Constant::new((info as u64).to_bits()),
+            // The LINK_STATUS bits the register map defines (0..=4, 8..=15); the others
+            // read 0.
+            link_status_mask: Constant::new(0xFF1Fu64.to_bits()),
+            // Address bits 7..0 above the buffer's word index (`k < words` rounded up to a
+            // power of two; the gather reads 0 and writes match no word above `words`).
+            buf_hi: Constant::new((0xFF & !((bytes / 4).next_power_of_two() as u64 - 1)).to_bits()),
             _bytes: bytes,
             _words: bytes / 4,
         }
@@ -163,23 +179,31 @@ impl Logic for HostPort {
     fn update(&mut self) {
         dff_setup!(self, clock, sel, st_r, ld_r, ld_d, flush_r, rdata, uptime);
         self.uptime.d.next = self.uptime.q.val() + 1;
+        // Address decode: registers 0x000..=0x00F, BUF[k] at 0x100 + k (k < words).
+        self.reg_hit.next = self.bus_addr.val().get_bits::<12>(4) == 0;
+        self.buf_hit.next = (self.bus_addr.val().get_bits::<8>(8) == 1)
+            & ((self.bus_addr.val().get_bits::<8>(0) & self.buf_hi.val()) == 0);
         self.start.next = self.bus_we.val()
-            & (self.bus_addr.val() == 0)
+            & self.reg_hit.val()
+            & (self.bus_addr.val().get_bits::<4>(0) == 0)
             & self.bus_wdata.val().get_bit(0)
             & !self.busy.val();
-        if self.bus_we.val() & (self.bus_addr.val() == 4) {
+        if self.bus_we.val() & self.reg_hit.val() & (self.bus_addr.val().get_bits::<4>(0) == 4) {
             self.sel.d.next = self.bus_wdata.val();
         }
         self.st_r.d.next = self.bus_we.val()
-            & (self.bus_addr.val() == 5)
+            & self.reg_hit.val()
+            & (self.bus_addr.val().get_bits::<4>(0) == 5)
             & (self.bus_wdata.val() == 1)
             & !self.busy.val();
         self.ld_r.d.next = self.bus_we.val()
-            & (self.bus_addr.val() == 5)
+            & self.reg_hit.val()
+            & (self.bus_addr.val().get_bits::<4>(0) == 5)
             & (self.bus_wdata.val() == 2)
             & !self.busy.val();
         self.flush_r.d.next = self.bus_we.val()
-            & (self.bus_addr.val() == 5)
+            & self.reg_hit.val()
+            & (self.bus_addr.val().get_bits::<4>(0) == 5)
             & (self.bus_wdata.val() == 3)
             & !self.busy.val();
         self.flush.next = self.flush_r.q.val();
@@ -190,7 +214,7 @@ impl Logic for HostPort {
         self.mbank.next = bit_cast::<8, 5>(self.sel.q.val().get_bits::<5>(24));
         self.mword.next = self.sel.q.val().get_bits::<16>(0);
         // Staging buffer: bus writes of BUF[k], or a loaded word.
-        self.gather.k.next = self.bus_addr.val() - 0x100;
+        self.gather.k.next = bit_cast::<16, 8>(self.bus_addr.val().get_bits::<8>(0));
         for k4 in 0..self._bytes {
             self.buf[k4].clock.next = self.clock.val();
             self.buf[k4].d.next = self.buf[k4].q.val();
@@ -201,60 +225,68 @@ impl Logic for HostPort {
             }
         }
         for k in 0..self._words {
-            if self.bus_we.val() & (self.bus_addr.val().index() == 0x100 + k) {
+            if self.bus_we.val()
+                & self.buf_hit.val()
+                & (self.bus_addr.val().get_bits::<8>(0).index() == k)
+            {
                 for j in 0..4 {
                     self.buf[4 * k + j].d.next = self.bus_wdata.val().get_bits::<8>(8 * j);
                 }
             }
         }
-        // Register reads, answered next cycle (held until the next read). One `case`
-        // on the address: synthesis builds a parallel multiplexer, not a priority chain.
+        // Register reads, answered next cycle (held until the next read). One `case` on
+        // the address's low 4 bits (a parallel 16:1 multiplexer, not a priority chain),
+        // then the register page, the buffer page or 0.
+        self.rreg.next = 0.into();
+        match self.bus_addr.val().get_bits::<4>(0).index() {
+            1 => {
+                self.rreg.next = (bit_cast::<32, 16>(self.err_pc.val()) << 16)
+                    | (bit_cast::<32, 3>(self.err.val()) << 2)
+                    | (bit_cast::<32, 1>(self.running.val().into()) << 1)
+                    | bit_cast::<32, 1>(self.busy.val().into());
+            }
+            2 => {
+                self.rreg.next = self.cycles.val();
+            }
+            3 => {
+                self.rreg.next = self.info.val();
+            }
+            4 => {
+                self.rreg.next = self.sel.q.val();
+            }
+            6 => {
+                self.rreg.next = self.uptime.q.val();
+            }
+            8 => {
+                self.rreg.next = self.link_status.val() & self.link_status_mask.val();
+            }
+            9 => {
+                self.rreg.next = self.lk_tx_frames.val();
+            }
+            10 => {
+                self.rreg.next = self.lk_rx_frames.val();
+            }
+            11 => {
+                self.rreg.next = self.lk_crc_errors.val();
+            }
+            12 => {
+                self.rreg.next = self.lk_align_lost.val();
+            }
+            13 => {
+                self.rreg.next = self.lk_overflows.val();
+            }
+            14 => {
+                self.rreg.next = self.lk_missing.val();
+            }
+            _ => {}
+        }
         if self.bus_re.val() {
             self.rdata.d.next = 0.into();
-            if self.bus_addr.val() >= 0x100 {
-                self.rdata.d.next = self.gather.word.val();
+            if self.reg_hit.val() {
+                self.rdata.d.next = self.rreg.val();
             }
-            match self.bus_addr.val().index() {
-                1 => {
-                    self.rdata.d.next = (bit_cast::<32, 16>(self.err_pc.val()) << 16)
-                        | (bit_cast::<32, 3>(self.err.val()) << 2)
-                        | (bit_cast::<32, 1>(self.running.val().into()) << 1)
-                        | bit_cast::<32, 1>(self.busy.val().into());
-                }
-                2 => {
-                    self.rdata.d.next = self.cycles.val();
-                }
-                3 => {
-                    self.rdata.d.next = self.info.val();
-                }
-                4 => {
-                    self.rdata.d.next = self.sel.q.val();
-                }
-                6 => {
-                    self.rdata.d.next = self.uptime.q.val();
-                }
-                8 => {
-                    self.rdata.d.next = self.link_status.val();
-                }
-                9 => {
-                    self.rdata.d.next = self.lk_tx_frames.val();
-                }
-                10 => {
-                    self.rdata.d.next = self.lk_rx_frames.val();
-                }
-                11 => {
-                    self.rdata.d.next = self.lk_crc_errors.val();
-                }
-                12 => {
-                    self.rdata.d.next = self.lk_align_lost.val();
-                }
-                13 => {
-                    self.rdata.d.next = self.lk_overflows.val();
-                }
-                14 => {
-                    self.rdata.d.next = self.lk_missing.val();
-                }
-                _ => {}
+            if self.buf_hit.val() {
+                self.rdata.d.next = self.gather.word.val();
             }
         }
         self.bus_rdata.next = self.rdata.q.val();

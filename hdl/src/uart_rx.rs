@@ -48,12 +48,14 @@ pub struct UartRx {
     armed: DFF<Bit>,
     state: DFF<Bits<2>>,
     cnt: DFF<Bits<16>>,
-    nbit: DFF<Bits<4>>,
+    nbit: DFF<Bits<3>>,
     shift: DFF<Bits<8>>,
     valid_r: DFF<Bit>,
     ferr_r: DFF<Bit>,
+    cnt_z: Signal<Local, Bit>,
     bit_m1: Constant<Bits<16>>,
     half_m1: Constant<Bits<16>>,
+    cnt_mask: Constant<Bits<16>>,
 }
 
 impl UartRx {
@@ -76,8 +78,11 @@ impl UartRx {
             shift: Default::default(),
             valid_r: Default::default(),
             ferr_r: Default::default(),
+            cnt_z: Default::default(),
             bit_m1: Constant::new(((divisor - 1) as u64).to_bits()),
             half_m1: Constant::new(((divisor / 2 - 1) as u64).to_bits()),
+            // `cnt` never exceeds `divisor - 1`: synthesis keeps only its low bits.
+            cnt_mask: crate::range_mask(divisor as usize),
         }
     }
 }
@@ -96,8 +101,10 @@ impl Logic for UartRx {
         self.active.next = self.state.q.val() != 0;
         self.valid_r.d.next = false;
         self.ferr_r.d.next = false;
-        if self.cnt.q.val() != 0 {
-            self.cnt.d.next = self.cnt.q.val() - 1;
+        // Only the masked bits of `cnt` are read: synthesis drops the others.
+        self.cnt_z.next = (self.cnt.q.val() & self.cnt_mask.val()) == 0;
+        if !self.cnt_z.val() {
+            self.cnt.d.next = (self.cnt.q.val() - 1) & self.cnt_mask.val();
         }
         match self.state.q.val().index() {
             0 => {
@@ -112,7 +119,7 @@ impl Logic for UartRx {
             }
             1 => {
                 // Start
-                if self.cnt.q.val() == 0 {
+                if self.cnt_z.val() {
                     if self.sync2.q.val() {
                         // A glitch, not a start bit.
                         self.state.d.next = 0.into(); // Idle
@@ -125,7 +132,7 @@ impl Logic for UartRx {
             }
             2 => {
                 // Data
-                if self.cnt.q.val() == 0 {
+                if self.cnt_z.val() {
                     self.shift.d.next = (self.shift.q.val() >> 1)
                         | (bit_cast::<8, 1>(self.sync2.q.val().into()) << 7);
                     self.nbit.d.next = self.nbit.q.val() + 1;
@@ -137,7 +144,7 @@ impl Logic for UartRx {
             }
             3 => {
                 // Stop
-                if self.cnt.q.val() == 0 {
+                if self.cnt_z.val() {
                     self.state.d.next = 0.into(); // Idle
                     if self.sync2.q.val() {
                         self.valid_r.d.next = true;

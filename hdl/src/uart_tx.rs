@@ -36,6 +36,7 @@ pub struct UartTx {
     left: DFF<Bits<4>>,
     cnt: DFF<Bits<16>>,
     bit_m1: Constant<Bits<16>>,
+    cnt_mask: Constant<Bits<16>>,
 }
 
 impl UartTx {
@@ -52,6 +53,8 @@ impl UartTx {
             left: Default::default(),
             cnt: Default::default(),
             bit_m1: Constant::new(((divisor - 1) as u64).to_bits()),
+            // `cnt` never exceeds `divisor - 1`: synthesis keeps only its low bits.
+            cnt_mask: crate::range_mask(divisor as usize),
         }
     }
 }
@@ -63,12 +66,13 @@ impl Logic for UartTx {
         self.tx.next = !self.shift_n.q.val().get_bit(0);
         self.busy.next = self.left.q.val() != 0;
         if self.left.q.val() != 0 {
-            if self.cnt.q.val() == 0 {
+            // Only the masked bits of `cnt` are read: synthesis drops the others.
+            if (self.cnt.q.val() & self.cnt_mask.val()) == 0 {
                 self.shift_n.d.next = self.shift_n.q.val() >> 1;
                 self.left.d.next = self.left.q.val() - 1;
                 self.cnt.d.next = self.bit_m1.val();
             } else {
-                self.cnt.d.next = self.cnt.q.val() - 1;
+                self.cnt.d.next = (self.cnt.q.val() - 1) & self.cnt_mask.val();
             }
         } else if self.start.val() {
             // Inverted frame {stop = 1, data, start = 0}: {0, !data, 1}. (`^ 0xFF`, not
