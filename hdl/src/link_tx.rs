@@ -85,9 +85,6 @@ pub struct LinkTx {
     s2sel: DFF<Bits<8>>,
     cdata: DFF<Bit>,
     cslot: DFF<Bits<2>>,
-    cbase: DFF<Bits<16>>,
-    ctag: DFF<Bits<8>>,
-    hseq: DFF<Bits<8>>,
     seq: DFF<Bits<8>>,
     crc: DFF<Bits<16>>,
     pend: Vec<DFF<Bit>>,
@@ -102,7 +99,7 @@ pub struct LinkTx {
     decide: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     rpend: Signal<Local, Bit>,
-    rtag: Signal<Local, Bits<8>>,
+    ctag: Signal<Local, Bits<8>>,
     kind: Signal<Local, Bits<3>>,
     pay: Signal<Local, Bits<8>>,
     tbyte: Signal<Local, Bits<8>>,
@@ -160,9 +157,6 @@ impl LinkTx {
             s2sel: Default::default(),
             cdata: Default::default(),
             cslot: Default::default(),
-            cbase: Default::default(),
-            ctag: Default::default(),
-            hseq: Default::default(),
             seq: Default::default(),
             crc: Default::default(),
             pend: crate::vec_of(TX_SLOTS),
@@ -177,7 +171,7 @@ impl LinkTx {
             decide: Default::default(),
             take: Default::default(),
             rpend: Default::default(),
-            rtag: Default::default(),
+            ctag: Default::default(),
             kind: Default::default(),
             pay: Default::default(),
             tbyte: Default::default(),
@@ -207,12 +201,14 @@ impl Logic for LinkTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, bitc, pcol, fb, sfc, s2v, s2k, s2sel, cdata, cslot, cbase, ctag, hseq,
-            seq, crc, rs, ps, nxt, sh, nframes
+            self, clock, bitc, pcol, fb, sfc, s2v, s2k, s2sel, cdata, cslot, seq, crc, rs, ps, nxt,
+            sh, nframes
         );
-        // Per-slot state; `rpend`/`rtag`: the slot the scheduler reads next.
+        // Per-slot state; `rpend`: the slot the scheduler reads next; `ctag`: the tag of
+        // the frame being sent (slot `cslot`: no post can change it before its last
+        // payload read clears `busy`, the user's rule above).
         self.rpend.next = false;
-        self.rtag.next = 0.into();
+        self.ctag.next = 0.into();
         self.busy.next = 0.into();
         for s in 0..self._slots {
             self.pend[s].clock.next = self.clock.val();
@@ -223,7 +219,9 @@ impl Logic for LinkTx {
             self.tag[s].d.next = self.tag[s].q.val();
             if self.rs.q.val().index() == s {
                 self.rpend.next = self.pend[s].q.val();
-                self.rtag.next = self.tag[s].q.val();
+            }
+            if self.cslot.q.val().index() == s {
+                self.ctag.next = self.tag[s].q.val();
             }
             if self.sbusy[s].q.val() {
                 self.busy.next = self.busy.val() | (1 << s);
@@ -267,7 +265,7 @@ impl Logic for LinkTx {
             self.kind.next = 1.into();
         }
         // Payload word (fb - 2) / W of the slot (exact for payload bytes, the only ones read).
-        self.txbuf.raddr[0].next = self.cbase.q.val()
+        self.txbuf.raddr[0].next = (bit_cast::<16, 2>(self.cslot.q.val()) << self.k_hshift.val())
             | (((bit_cast::<16, 8>(self.fb.q.val()) - 2) >> self.k_wshift.val())
                 & self.k_hmask.val());
         self.s2v.d.next = self.req.val();
@@ -297,11 +295,7 @@ impl Logic for LinkTx {
         if self.decide.val() {
             self.cdata.d.next = self.take.val();
             self.cslot.d.next = self.rs.q.val();
-            self.cbase.d.next = bit_cast::<16, 2>(self.rs.q.val()) << self.k_hshift.val();
-            self.ctag.d.next = self.rtag.val();
-            self.hseq.d.next = self.seq.q.val();
             if self.take.val() {
-                self.seq.d.next = self.seq.q.val() + 1;
                 self.nframes.d.next = self.nframes.q.val() + 1;
                 self.rs.d.next = self.rs.q.val() + 1;
                 for s in 0..self._slots {
@@ -337,10 +331,10 @@ impl Logic for LinkTx {
             self.tbyte.next = self.k_pat_lo.val();
         }
         if (self.s2k.q.val() == 2) & self.cdata.q.val() {
-            self.tbyte.next = (self.ctag.q.val() & 0x7F) | 0x80;
+            self.tbyte.next = (self.ctag.val() & 0x7F) | 0x80;
         }
         if self.s2k.q.val() == 3 {
-            self.tbyte.next = self.hseq.q.val();
+            self.tbyte.next = self.seq.q.val();
         }
         if (self.s2k.q.val() == 4) & self.cdata.q.val() {
             self.tbyte.next = self.pay.val();
@@ -359,6 +353,11 @@ impl Logic for LinkTx {
         if self.s2v.q.val() {
             if (self.s2k.q.val() >= 2) & (self.s2k.q.val() <= 4) {
                 self.crc.d.next = self.lcrc.crc_out.val();
+            }
+            // A data frame's number counts after its header byte 1 (idle frames carry
+            // the number of the next data frame).
+            if (self.s2k.q.val() == 3) & self.cdata.q.val() {
+                self.seq.d.next = self.seq.q.val() + 1;
             }
             self.nxt.d.next = (self.nxt.q.val() >> 8)
                 | (bit_cast::<32, 8>(self.tbyte.val()) << self.k_nshift.val());
