@@ -79,8 +79,6 @@ pub struct LinkRecv {
     dbank: DFF<Bits<8>>,
     daddr: DFF<Bits<16>>,
     wv_d: DFF<Bit>,
-    wbank_d: DFF<Bits<8>>,
-    waddr_d: DFF<Bits<16>>,
     q_avail: DFF<Bits<3>>,
     q_rslot: DFF<Bits<2>>,
     q_eseq: DFF<Bits<8>>,
@@ -141,8 +139,6 @@ impl LinkRecv {
             dbank: Default::default(),
             daddr: Default::default(),
             wv_d: Default::default(),
-            wbank_d: Default::default(),
-            waddr_d: Default::default(),
             q_avail: Default::default(),
             q_rslot: Default::default(),
             q_eseq: Default::default(),
@@ -175,10 +171,7 @@ impl LinkRecv {
 impl Logic for LinkRecv {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self, clock, on, ph, rem, dbank, daddr, wv_d, wbank_d, waddr_d, q_avail, q_rslot,
-            q_eseq, q_fault
-        );
+        dff_setup!(self, clock, on, ph, rem, dbank, daddr, wv_d, q_avail, q_rslot, q_eseq, q_fault);
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_on.next = self.on.q.val();
         self.e_ph.next = self.ph.q.val() & self.k_phmask.val();
@@ -218,16 +211,17 @@ impl Logic for LinkRecv {
         self.phw.next = self.e_ph.val() - 1;
         self.rx_raddr.next = (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val())
             | (self.phw.val() & self.k_wmask.val());
-        if self.rd.val() {
+        // Bank writes one cycle after each read; `daddr` is the next write's word and
+        // counts the writes. No write falls in an issue cycle (a read in the cycle
+        // before needs `on`, and an issue needs `ready`), and a frame's writes end
+        // (`b_j+P_j+1`) before the next frame's first read (`b_j+T+1`).
+        if self.wv_d.q.val() {
             self.daddr.d.next = self.e_daddr.val() + 1;
         }
-        // Bank writes one cycle after each read.
         self.wv_d.d.next = self.rd.val();
-        self.wbank_d.d.next = self.e_dbank.val();
-        self.waddr_d.d.next = self.e_daddr.val();
         self.we.next = self.wv_d.q.val();
-        self.w_bank.next = self.wbank_d.q.val();
-        self.w_addr.next = self.waddr_d.q.val();
+        self.w_bank.next = self.dbank.q.val();
+        self.w_addr.next = self.daddr.q.val();
         for l in 0..self._lanes {
             self.w_data[l].next = self.rx_rdata[l].val();
         }
