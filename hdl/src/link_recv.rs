@@ -90,8 +90,6 @@ pub struct LinkRecv {
     e_on: Signal<Local, Bit>,
     e_ph: Signal<Local, Bits<16>>,
     e_rem: Signal<Local, Bits<16>>,
-    e_dbank: Signal<Local, Bits<8>>,
-    e_daddr: Signal<Local, Bits<16>>,
     rd: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     a_eff: Signal<Local, Bits<3>>,
@@ -150,8 +148,6 @@ impl LinkRecv {
             e_on: Default::default(),
             e_ph: Default::default(),
             e_rem: Default::default(),
-            e_dbank: Default::default(),
-            e_daddr: Default::default(),
             rd: Default::default(),
             take: Default::default(),
             a_eff: Default::default(),
@@ -176,20 +172,14 @@ impl Logic for LinkRecv {
         self.e_on.next = self.on.q.val();
         self.e_ph.next = self.ph.q.val() & self.k_phmask.val();
         self.e_rem.next = self.rem.q.val();
-        self.e_dbank.next = self.dbank.q.val();
-        self.e_daddr.next = self.daddr.q.val();
         if self.issue.val() {
             self.e_on.next = true;
             self.e_ph.next = 1.into();
             self.e_rem.next = self.len.val();
-            self.e_dbank.next = self.bank.val();
-            self.e_daddr.next = self.word.val();
         }
         self.on.d.next = self.e_on.val();
         self.ph.d.next = self.e_ph.val();
         self.rem.d.next = self.e_rem.val();
-        self.dbank.d.next = self.e_dbank.val();
-        self.daddr.d.next = self.e_daddr.val();
         // Words of this frame, and whether it is the last one.
         self.pj.next = self.e_rem.val() & self.k_pjmask.val();
         self.last.next = true;
@@ -216,7 +206,11 @@ impl Logic for LinkRecv {
         // before needs `on`, and an issue needs `ready`), and a frame's writes end
         // (`b_j+P_j+1`) before the next frame's first read (`b_j+T+1`).
         if self.wv_d.q.val() {
-            self.daddr.d.next = self.e_daddr.val() + 1;
+            self.daddr.d.next = self.daddr.q.val() + 1;
+        }
+        if self.issue.val() {
+            self.dbank.d.next = self.bank.val();
+            self.daddr.d.next = self.word.val();
         }
         self.wv_d.d.next = self.rd.val();
         self.we.next = self.wv_d.q.val();
