@@ -20,6 +20,9 @@
 //!   sees a torn pointer; `full` and `empty` are conservative (they are released late,
 //!   never early).
 //! - **Reset**: none; pointers power up to zero (empty).
+//! - **Unused bits**: [`AsyncFifo::zero_bits`] names a range of `wdata` bits the writer
+//!   always drives 0 (a link with fewer than 4 lanes); they are not stored and read
+//!   back as 0.
 //!
 //! A Verilog leaf: the memory is indexed by a pointer, and the two `always` blocks run
 //! on different clocks.
@@ -46,6 +49,8 @@ pub struct AsyncFifo<const D: usize> {
     /// Nothing to read (in the `rclk` domain).
     pub empty: Signal<Out, Bit>,
     _aw: usize,
+    _zlo: usize,
+    _zhi: usize,
 }
 
 impl<const D: usize> AsyncFifo<D> {
@@ -62,7 +67,18 @@ impl<const D: usize> AsyncFifo<D> {
             rdata: Default::default(),
             empty: Default::default(),
             _aw: aw,
+            _zlo: 0,
+            _zhi: 0,
         }
+    }
+
+    /// The same FIFO for a writer that always drives bits `lo..hi` of `wdata` to 0:
+    /// the memory leaves them out (`rdata` shows them as 0).
+    pub fn zero_bits(mut self, lo: usize, hi: usize) -> Self {
+        assert!(lo <= hi && hi < D, "zero bits {lo}..{hi} of {D}");
+        self._zlo = lo;
+        self._zhi = hi;
+        self
     }
 }
 
@@ -79,10 +95,36 @@ impl<const D: usize> Logic for AsyncFifo<D> {
     fn hdl(&self) -> Verilog {
         let aw = self._aw;
         let depth = 1usize << aw;
+        let (zlo, zhi) = (self._zlo, self._zhi);
+        // Stored word: the bits above `zhi`, then those below `zlo`.
+        let sw = D - (zhi - zlo);
+        let (wpack, rpack) = if zhi == zlo {
+            ("wdata".to_string(), format!("mem[rbin[{}:0]]", aw - 1))
+        } else {
+            let hi = format!("wdata[{}:{zhi}]", D - 1);
+            let wpack = if zlo == 0 {
+                hi
+            } else {
+                format!("{{{hi}, wdata[{}:0]}}", zlo - 1)
+            };
+            let rhi = format!("rword[{}:{zlo}]", sw - 1);
+            let zeros = format!("{}'d0", zhi - zlo);
+            let rpack = if zlo == 0 {
+                format!("{{{rhi}, {zeros}}}")
+            } else {
+                format!("{{{rhi}, {zeros}, rword[{}:0]}}", zlo - 1)
+            };
+            (wpack, rpack)
+        };
+        let rword = if zhi == zlo {
+            String::new()
+        } else {
+            format!("wire [{}:0] rword = mem[rbin[{}:0]];\n", sw - 1, aw - 1)
+        };
         Verilog::Custom(format!(
             "\
 integer k;
-reg [{dh}:0] mem [0:{top}];
+reg [{sh}:0] mem [0:{top}];
 reg [{aw}:0] wbin, wgray, rbin, rgray;
 reg [{aw}:0] wq1, wq2, rq1, rq2;
 wire [{aw}:0] wbin_n = wbin + 1'b1;
@@ -92,16 +134,16 @@ initial begin
     wq1 = 0; wq2 = 0; rq1 = 0; rq2 = 0;
     for (k = 0; k <= {top}; k = k + 1) mem[k] = 0;
 end
-always @(*) begin
+{rword}always @(*) begin
     full = wgray == {{~wq2[{aw}:{aw1}], wq2[{aw2}:0]}};
     empty = rgray == rq2;
-    rdata = mem[rbin[{aw1}:0]];
+    rdata = {rpack};
 end
 always @(posedge wclk) begin
     wq1 <= rgray;
     wq2 <= wq1;
     if (we && !full) begin
-        mem[wbin[{aw1}:0]] <= wdata;
+        mem[wbin[{aw1}:0]] <= {wpack};
         wbin <= wbin_n;
         wgray <= wbin_n ^ (wbin_n >> 1);
     end
@@ -115,7 +157,7 @@ always @(posedge rclk) begin
     end
 end
 ",
-            dh = D - 1,
+            sh = sw - 1,
             top = depth - 1,
             aw1 = aw - 1,
             aw2 = aw - 2,

@@ -119,10 +119,27 @@ impl Logic for LinkAlign {
         v += &each(&|i| format!("    h{i} = 0; ah{i} = 0; d{i} = 0; pos{i} = 0;\n"));
         v += "    found = 0; act = 0; win = 0; st = HUNT; bitc = 0; col = 0; fcol = 0;\n";
         v += "    bad = 0; ev_pend = 0; ovf_pend = 0;\nend\n";
+        // At most one wrong bit in a lane's ALIGN word: at most one bit set in each
+        // nibble of `x` and at most one nonzero nibble (LUTs only; `x & (x - 1)` would
+        // cost a carry chain per lane).
+        let le1 = |b: [String; 4]| {
+            format!(
+                "!(({0} & ({1} | {2} | {3})) | ({1} & ({2} | {3})) | ({2} & {3}))",
+                b[0], b[1], b[2], b[3]
+            )
+        };
+        v += &each(&|i| {
+            let nz: [String; 4] =
+                std::array::from_fn(|k| format!("(|x{i}[{}:{}])", 4 * k + 3, 4 * k));
+            let n1: Vec<String> = (0..4)
+                .map(|k| le1(std::array::from_fn(|j| format!("x{i}[{}]", 4 * k + j))))
+                .collect();
+            format!("wire le1_{i} = {} && {};\n", n1.join(" && "), le1(nz))
+        });
         v += &format!(
             "wire ok0 = {};\nwire ok1 = {};\n",
             join(&|i| format!("(x{i} == 16'd0)"), " && "),
-            join(&|i| format!("((x{i} & (x{i} - 16'd1)) == 16'd0)"), " && ")
+            join(&|i| format!("le1_{i}"), " && ")
         );
         v += &format!(
             "\

@@ -79,8 +79,6 @@ pub struct LinkRecv {
     dbank: DFF<Bits<8>>,
     daddr: DFF<Bits<16>>,
     wv_d: DFF<Bit>,
-    wbank_d: DFF<Bits<8>>,
-    waddr_d: DFF<Bits<16>>,
     q_avail: DFF<Bits<3>>,
     q_rslot: DFF<Bits<2>>,
     q_eseq: DFF<Bits<8>>,
@@ -92,8 +90,6 @@ pub struct LinkRecv {
     e_on: Signal<Local, Bit>,
     e_ph: Signal<Local, Bits<16>>,
     e_rem: Signal<Local, Bits<16>>,
-    e_dbank: Signal<Local, Bits<8>>,
-    e_daddr: Signal<Local, Bits<16>>,
     rd: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     a_eff: Signal<Local, Bits<3>>,
@@ -141,8 +137,6 @@ impl LinkRecv {
             dbank: Default::default(),
             daddr: Default::default(),
             wv_d: Default::default(),
-            wbank_d: Default::default(),
-            waddr_d: Default::default(),
             q_avail: Default::default(),
             q_rslot: Default::default(),
             q_eseq: Default::default(),
@@ -154,8 +148,6 @@ impl LinkRecv {
             e_on: Default::default(),
             e_ph: Default::default(),
             e_rem: Default::default(),
-            e_dbank: Default::default(),
-            e_daddr: Default::default(),
             rd: Default::default(),
             take: Default::default(),
             a_eff: Default::default(),
@@ -175,28 +167,19 @@ impl LinkRecv {
 impl Logic for LinkRecv {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self, clock, on, ph, rem, dbank, daddr, wv_d, wbank_d, waddr_d, q_avail, q_rslot,
-            q_eseq, q_fault
-        );
+        dff_setup!(self, clock, on, ph, rem, dbank, daddr, wv_d, q_avail, q_rslot, q_eseq, q_fault);
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_on.next = self.on.q.val();
         self.e_ph.next = self.ph.q.val() & self.k_phmask.val();
         self.e_rem.next = self.rem.q.val();
-        self.e_dbank.next = self.dbank.q.val();
-        self.e_daddr.next = self.daddr.q.val();
         if self.issue.val() {
             self.e_on.next = true;
             self.e_ph.next = 1.into();
             self.e_rem.next = self.len.val();
-            self.e_dbank.next = self.bank.val();
-            self.e_daddr.next = self.word.val();
         }
         self.on.d.next = self.e_on.val();
         self.ph.d.next = self.e_ph.val();
         self.rem.d.next = self.e_rem.val();
-        self.dbank.d.next = self.e_dbank.val();
-        self.daddr.d.next = self.e_daddr.val();
         // Words of this frame, and whether it is the last one.
         self.pj.next = self.e_rem.val() & self.k_pjmask.val();
         self.last.next = true;
@@ -218,16 +201,21 @@ impl Logic for LinkRecv {
         self.phw.next = self.e_ph.val() - 1;
         self.rx_raddr.next = (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val())
             | (self.phw.val() & self.k_wmask.val());
-        if self.rd.val() {
-            self.daddr.d.next = self.e_daddr.val() + 1;
+        // Bank writes one cycle after each read; `daddr` is the next write's word and
+        // counts the writes. No write falls in an issue cycle (a read in the cycle
+        // before needs `on`, and an issue needs `ready`), and a frame's writes end
+        // (`b_j+P_j+1`) before the next frame's first read (`b_j+T+1`).
+        if self.wv_d.q.val() {
+            self.daddr.d.next = self.daddr.q.val() + 1;
         }
-        // Bank writes one cycle after each read.
+        if self.issue.val() {
+            self.dbank.d.next = self.bank.val();
+            self.daddr.d.next = self.word.val();
+        }
         self.wv_d.d.next = self.rd.val();
-        self.wbank_d.d.next = self.e_dbank.val();
-        self.waddr_d.d.next = self.e_daddr.val();
         self.we.next = self.wv_d.q.val();
-        self.w_bank.next = self.wbank_d.q.val();
-        self.w_addr.next = self.waddr_d.q.val();
+        self.w_bank.next = self.dbank.q.val();
+        self.w_addr.next = self.daddr.q.val();
         for l in 0..self._lanes {
             self.w_data[l].next = self.rx_rdata[l].val();
         }

@@ -95,7 +95,8 @@ impl LinkRx {
             overflows: Default::default(),
             missing: Default::default(),
             align: LinkAlign::new(cfg),
-            fifo: AsyncFifo::new(LINK_FIFO_AW),
+            // The bytes of absent lanes are always 0 in the entries: not stored.
+            fifo: AsyncFifo::new(LINK_FIFO_AW).zero_bits(8 * cfg.lanes, 32),
             framer: LinkRxFrame::new(cfg),
             // The framer fills the slot after the newest queued frame, `recv` reads queued
             // ones: they meet only after a queue overflow, which the link fault reports.

@@ -18,7 +18,7 @@
 //!   progress and count `align_lost` / `overflows`.
 //! - **Delivery**: `valid` is high for one cycle, after the `lanes`-th edge that follows
 //!   the edge that took the frame's last column, with `slot` (receive-buffer slot, 0..4 in turn), `seq`
-//!   and `tag`. The payload is already in the buffer; the slot is next written when
+//!   and `tag` (which show other values between pulses). The payload is already in the buffer; the slot is next written when
 //!   the fourth frame after it arrives. A frame with a bad CRC is counted in
 //!   `crc_errors` and never announced; its slot is reused.
 //! - **missing**: the sum of the sequence-number gaps (mod 256) before each delivered
@@ -82,9 +82,6 @@ pub struct LinkRxFrame {
     c_ovf: DFF<Bits<32>>,
     c_missing: DFF<Bits<32>>,
     vld: DFF<Bit>,
-    vslot: DFF<Bits<2>>,
-    vseq: DFF<Bits<8>>,
-    vtag: DFF<Bits<8>>,
     go: Signal<Local, Bit>,
     rbyte: Signal<Local, Bits<8>>,
     udm: Signal<Local, Bits<32>>,
@@ -96,6 +93,7 @@ pub struct LinkRxFrame {
     k_wmask: Constant<Bits<8>>,
     k_wshift: Constant<Bits<16>>,
     k_sshift: Constant<Bits<16>>,
+    k_hmask: Constant<Bits<16>>,
     k_ashift: Constant<Bits<128>>,
     k_amask: Constant<Bits<128>>,
     k_crc_init: Constant<Bits<16>>,
@@ -141,9 +139,6 @@ impl LinkRxFrame {
             c_ovf: Default::default(),
             c_missing: Default::default(),
             vld: Default::default(),
-            vslot: Default::default(),
-            vseq: Default::default(),
-            vtag: Default::default(),
             go: Default::default(),
             rbyte: Default::default(),
             udm: Default::default(),
@@ -155,6 +150,7 @@ impl LinkRxFrame {
             k_wmask: Constant::new((w as u64 - 1).to_bits()),
             k_wshift: Constant::new((w.trailing_zeros() as u64).to_bits()),
             k_sshift: Constant::new(((PAYLOAD_BYTES / w).trailing_zeros() as u64).to_bits()),
+            k_hmask: Constant::new(((PAYLOAD_BYTES / w) as u64 - 1).to_bits()),
             k_ashift: Constant::new((8 * (w as u64 - 1)).to_bits()),
             k_amask: Constant::new(Bits::<128>::mask() >> (128 - 8 * w) as u64),
             k_crc_init: Constant::new(0xFFFF_u64.to_bits()),
@@ -168,7 +164,7 @@ impl Logic for LinkRxFrame {
     fn update(&mut self) {
         dff_setup!(
             self, clock, ub, ud, inframe, fb, crc, kind, seqr, asm, wslot, exp, c_frames, c_crc,
-            c_lost, c_ovf, c_missing, vld, vslot, vseq, vtag
+            c_lost, c_ovf, c_missing, vld
         );
         self.asm.d.next = self.asm.q.val() & self.k_amask.val();
         self.fifo_re.next = !self.fifo_empty.val() & (self.ub.q.val() == 0);
@@ -190,8 +186,9 @@ impl Logic for LinkRxFrame {
         // An 8-bit signal of its own: rust-hdl would subtract in 32 bits.
         self.gap.next = self.seqr.q.val() - self.exp.q.val();
         self.buf_we.next = false;
+        // The word index is below 128/W in the payload bytes (the only ones written).
         self.buf_waddr.next = (bit_cast::<16, 2>(self.wslot.q.val()) << self.k_sshift.val())
-            + (bit_cast::<16, 8>(self.pidx.val()) >> self.k_wshift.val());
+            | ((bit_cast::<16, 8>(self.pidx.val()) >> self.k_wshift.val()) & self.k_hmask.val());
         for j in 0..self._words {
             self.buf_wdata[j].next = self.asm_n.val().get_bits::<8>(8 * j);
         }
@@ -222,9 +219,6 @@ impl Logic for LinkRxFrame {
                 if self.lcrc.crc_out.val() == 0 {
                     if self.kind.q.val().get_bit(7) {
                         self.vld.d.next = true;
-                        self.vslot.d.next = self.wslot.q.val();
-                        self.vseq.d.next = self.seqr.q.val();
-                        self.vtag.d.next = self.kind.q.val() & 0x7F;
                         self.wslot.d.next = self.wslot.q.val() + 1;
                         self.c_frames.d.next = self.c_frames.q.val() + 1;
                         self.c_missing.d.next =
@@ -255,9 +249,13 @@ impl Logic for LinkRxFrame {
             }
         }
         self.valid.next = self.vld.q.val();
-        self.slot.next = self.vslot.q.val();
-        self.seq.next = self.vseq.q.val();
-        self.tag.next = self.vtag.q.val();
+        // With `valid` (the cycle after byte 131): `wslot` has just moved on, and
+        // `seqr`/`kind` still hold this frame's header: the next frame's byte 0 is
+        // handled two cycles later at the earliest (`fifo_re` needs `ub == 0`, then the
+        // byte takes a cycle), its byte 1 later still.
+        self.slot.next = self.wslot.q.val() - 1;
+        self.seq.next = self.seqr.q.val();
+        self.tag.next = self.kind.q.val() & 0x7F;
         self.frames.next = self.c_frames.q.val();
         self.crc_errors.next = self.c_crc.q.val();
         self.align_lost.next = self.c_lost.q.val();

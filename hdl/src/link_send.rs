@@ -203,10 +203,12 @@ impl Logic for LinkSend {
         }
         self.rv_d.d.next = self.re.val();
         // Buffer writes in b_j+2 .. b_j+P+1, the post in b_j+P+2.
-        // `phw` = ph - 2 (16 bits: wraps to 0xFFFE, 0xFFFF for ph 0, 1): below P exactly
-        // in the write cycles, without a carry chain.
+        // `phw` = ph - 2: only its low bits are used (the word in the slot); the write
+        // window 2 <= ph < P + 2 by compares, without a 16-bit carry chain.
         self.phw.next = self.e_ph.val() - 2;
-        self.tx_we.next = self.e_on.val() & ((self.phw.val() >> self.k_pshift.val()) == 0);
+        self.tx_we.next = self.e_on.val()
+            & ((self.e_ph.val() >> 1) != 0)
+            & (self.e_ph.val() < self.k_p.val() + 2);
         self.tx_waddr.next = (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val())
             | (self.phw.val() & self.k_wmask.val());
         for l in 0..self._lanes {

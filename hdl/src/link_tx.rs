@@ -4,8 +4,9 @@
 //! `minilpu_model::link::tx::lane_stream` for the slots it filled.
 //!
 //! ```text
-//!   wr_en, wr_addr, wr_data --> txbuf (SramBank, 4 slots x 128/W words of W bytes)
-//!   post, post_tag ----------> pend/busy/tag per slot                 |
+//!   wr_en, wr_addr, wr_data --> txbuf (SramBank: 4 slots x 128/W words of W bytes,
+//!   post, post_tag --------->         then the 4 slots' tag words)    |
+//!                   \------> pend/busy per slot                       |
 //!   bitc, pcol, fb (schedule) --> stage 1: kind, raddr --------------> |
 //!                                  stage 2: byte (ALIGN|header|payload|CRC) --> LinkCrc
 //!                                           nxt (next column) --> sh (shift) --> lanes
@@ -20,7 +21,9 @@
 //!   cycle `8 * (its first stream column)` and shown on `fstart` (and `fdata` when it
 //!   took a frame). Slots of the first `training_superframes` superframes never take
 //!   a frame. The slot's `busy` bit is set by `post` and cleared after the last payload
-//!   read; write or post a slot only while its `busy` bit is low.
+//!   read; write or post a slot only while its `busy` bit is low, and never write and
+//!   post in the same cycle (the post writes the tag into buffer word
+//!   `4 * 128/W + k`).
 //! - **Latency**: a frame posted in cycle `t` (none other waiting, training over)
 //!   starts on the lanes 8 cycles after the first decision after `t`: at most
 //!   `8 * (132 / lanes + 2) + 8` cycles.
@@ -54,7 +57,8 @@ pub struct LinkTx {
     pub clock: Signal<In, Clock>,
     /// Write `wr_data` into the frame buffers at `wr_addr`.
     pub wr_en: Signal<In, Bit>,
-    /// Buffer word address: slot `k` (0..4) occupies `k * 128/W .. (k + 1) * 128/W`.
+    /// Buffer word address: slot `k` (0..4) occupies `k * 128/W .. (k + 1) * 128/W`
+    /// (a write never meets a `post`).
     pub wr_addr: Signal<In, Bits<16>>,
     /// Buffer word: `W` payload bytes, byte `j` of word `i` is payload byte `i * W + j`.
     pub wr_data: Vec<Signal<In, Bits<8>>>,
@@ -85,14 +89,10 @@ pub struct LinkTx {
     s2sel: DFF<Bits<8>>,
     cdata: DFF<Bit>,
     cslot: DFF<Bits<2>>,
-    cbase: DFF<Bits<16>>,
-    ctag: DFF<Bits<8>>,
-    hseq: DFF<Bits<8>>,
     seq: DFF<Bits<8>>,
     crc: DFF<Bits<16>>,
     pend: Vec<DFF<Bit>>,
     sbusy: Vec<DFF<Bit>>,
-    tag: Vec<DFF<Bits<8>>>,
     rs: DFF<Bits<2>>,
     ps: DFF<Bits<2>>,
     nxt: DFF<Bits<32>>,
@@ -102,7 +102,6 @@ pub struct LinkTx {
     decide: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     rpend: Signal<Local, Bit>,
-    rtag: Signal<Local, Bits<8>>,
     kind: Signal<Local, Bits<3>>,
     pay: Signal<Local, Bits<8>>,
     tbyte: Signal<Local, Bits<8>>,
@@ -114,6 +113,7 @@ pub struct LinkTx {
     k_wmask: Constant<Bits<8>>,
     k_wshift: Constant<Bits<16>>,
     k_hshift: Constant<Bits<16>>,
+    k_tagbase: Constant<Bits<16>>,
     k_hmask: Constant<Bits<16>>,
     k_nshift: Constant<Bits<32>>,
     k_smask: Constant<Bits<32>>,
@@ -149,7 +149,9 @@ impl LinkTx {
             fdata: Default::default(),
             frames: Default::default(),
             // The framer reads posted slots, `send` writes free ones: never the same word.
-            txbuf: SramBank::new(w, TX_SLOTS * half, 1).collision_free(),
+            // Words `4 * 128/W + k` hold the tag of slot `k` (byte 0); the block RAM has
+            // room for them (a power-of-two depth).
+            txbuf: SramBank::new(w, 2 * TX_SLOTS * half, 1).collision_free(),
             lcrc: Default::default(),
             bitc: Default::default(),
             pcol: Default::default(),
@@ -160,14 +162,10 @@ impl LinkTx {
             s2sel: Default::default(),
             cdata: Default::default(),
             cslot: Default::default(),
-            cbase: Default::default(),
-            ctag: Default::default(),
-            hseq: Default::default(),
             seq: Default::default(),
             crc: Default::default(),
             pend: crate::vec_of(TX_SLOTS),
             sbusy: crate::vec_of(TX_SLOTS),
-            tag: crate::vec_of(TX_SLOTS),
             rs: Default::default(),
             ps: Default::default(),
             nxt: Default::default(),
@@ -177,7 +175,6 @@ impl LinkTx {
             decide: Default::default(),
             take: Default::default(),
             rpend: Default::default(),
-            rtag: Default::default(),
             kind: Default::default(),
             pay: Default::default(),
             tbyte: Default::default(),
@@ -191,6 +188,7 @@ impl LinkTx {
             k_wmask: k(w as u64 - 1),
             k_wshift: k(w.trailing_zeros() as u64),
             k_hshift: k(half.trailing_zeros() as u64),
+            k_tagbase: k((TX_SLOTS * half) as u64),
             k_hmask: k(half as u64 - 1),
             k_nshift: k(8 * (cfg.lanes as u64 - 1)),
             k_smask: k(0xFEFE_FEFE),
@@ -207,23 +205,19 @@ impl Logic for LinkTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, bitc, pcol, fb, sfc, s2v, s2k, s2sel, cdata, cslot, cbase, ctag, hseq,
-            seq, crc, rs, ps, nxt, sh, nframes
+            self, clock, bitc, pcol, fb, sfc, s2v, s2k, s2sel, cdata, cslot, seq, crc, rs, ps, nxt,
+            sh, nframes
         );
-        // Per-slot state; `rpend`/`rtag`: the slot the scheduler reads next.
+        // Per-slot state; `rpend`: the slot the scheduler reads next.
         self.rpend.next = false;
-        self.rtag.next = 0.into();
         self.busy.next = 0.into();
         for s in 0..self._slots {
             self.pend[s].clock.next = self.clock.val();
             self.sbusy[s].clock.next = self.clock.val();
-            self.tag[s].clock.next = self.clock.val();
             self.pend[s].d.next = self.pend[s].q.val();
             self.sbusy[s].d.next = self.sbusy[s].q.val();
-            self.tag[s].d.next = self.tag[s].q.val();
             if self.rs.q.val().index() == s {
                 self.rpend.next = self.pend[s].q.val();
-                self.rtag.next = self.tag[s].q.val();
             }
             if self.sbusy[s].q.val() {
                 self.busy.next = self.busy.val() | (1 << s);
@@ -231,14 +225,19 @@ impl Logic for LinkTx {
         }
         self.next_slot.next = self.ps.q.val();
         clock!(self, clock, txbuf);
-        // The user's write port.
+        // The user's write port; a post writes its tag into the slot's tag word (never
+        // in a write cycle: the user's rule above).
         self.txbuf.we.next = 0.into();
-        if self.wr_en.val() {
+        if self.wr_en.val() | self.post.val() {
             self.txbuf.we.next = 1.into();
         }
         self.txbuf.waddr[0].next = self.wr_addr.val();
         for j in 0..self._words {
             self.txbuf.wdata[j].next = self.wr_data[j].val();
+        }
+        if self.post.val() {
+            self.txbuf.waddr[0].next = self.k_tagbase.val() | bit_cast::<16, 2>(self.ps.q.val());
+            self.txbuf.wdata[0].next = self.post_tag.val();
         }
         // Stage 1: in cycles 0..lanes of a column, request the byte for lane `bitc`
         // of the next column (`pcol`).
@@ -266,10 +265,16 @@ impl Logic for LinkTx {
         if self.pcol.q.val() == 1 {
             self.kind.next = 1.into();
         }
-        // Payload word (fb - 2) / W of the slot (exact for payload bytes, the only ones read).
-        self.txbuf.raddr[0].next = self.cbase.q.val()
+        // Payload word (fb - 2) / W of the slot (exact for payload bytes, the only ones
+        // read); for header byte 0 the tag word of the slot being decided. A post in this
+        // cycle writes that word only if it is the slot being decided, which then is
+        // either not posted (no frame, the tag unused) or busy (no post allowed).
+        self.txbuf.raddr[0].next = (bit_cast::<16, 2>(self.cslot.q.val()) << self.k_hshift.val())
             | (((bit_cast::<16, 8>(self.fb.q.val()) - 2) >> self.k_wshift.val())
                 & self.k_hmask.val());
+        if self.fb.q.val() == 0 {
+            self.txbuf.raddr[0].next = self.k_tagbase.val() | bit_cast::<16, 2>(self.rs.q.val());
+        }
         self.s2v.d.next = self.req.val();
         self.s2k.d.next = self.kind.val();
         self.s2sel.d.next = (self.fb.q.val() - 2) & self.k_wmask.val();
@@ -297,11 +302,7 @@ impl Logic for LinkTx {
         if self.decide.val() {
             self.cdata.d.next = self.take.val();
             self.cslot.d.next = self.rs.q.val();
-            self.cbase.d.next = bit_cast::<16, 2>(self.rs.q.val()) << self.k_hshift.val();
-            self.ctag.d.next = self.rtag.val();
-            self.hseq.d.next = self.seq.q.val();
             if self.take.val() {
-                self.seq.d.next = self.seq.q.val() + 1;
                 self.nframes.d.next = self.nframes.q.val() + 1;
                 self.rs.d.next = self.rs.q.val() + 1;
                 for s in 0..self._slots {
@@ -318,7 +319,6 @@ impl Logic for LinkTx {
                 if self.ps.q.val().index() == s {
                     self.pend[s].d.next = true;
                     self.sbusy[s].d.next = true;
-                    self.tag[s].d.next = self.post_tag.val();
                 }
             }
         }
@@ -337,10 +337,10 @@ impl Logic for LinkTx {
             self.tbyte.next = self.k_pat_lo.val();
         }
         if (self.s2k.q.val() == 2) & self.cdata.q.val() {
-            self.tbyte.next = (self.ctag.q.val() & 0x7F) | 0x80;
+            self.tbyte.next = (self.txbuf.rdata[0].val() & 0x7F) | 0x80;
         }
         if self.s2k.q.val() == 3 {
-            self.tbyte.next = self.hseq.q.val();
+            self.tbyte.next = self.seq.q.val();
         }
         if (self.s2k.q.val() == 4) & self.cdata.q.val() {
             self.tbyte.next = self.pay.val();
@@ -359,6 +359,11 @@ impl Logic for LinkTx {
         if self.s2v.q.val() {
             if (self.s2k.q.val() >= 2) & (self.s2k.q.val() <= 4) {
                 self.crc.d.next = self.lcrc.crc_out.val();
+            }
+            // A data frame's number counts after its header byte 1 (idle frames carry
+            // the number of the next data frame).
+            if (self.s2k.q.val() == 3) & self.cdata.q.val() {
+                self.seq.d.next = self.seq.q.val() + 1;
             }
             self.nxt.d.next = (self.nxt.q.val() >> 8)
                 | (bit_cast::<32, 8>(self.tbyte.val()) << self.k_nshift.val());
