@@ -15,10 +15,10 @@
 //! **Rows**: each row takes `beats = cols / rql * steps` cycles (`steps` =
 //! `requant_steps`): `cols / rql` column groups of `steps` beats. The row is read again
 //! in every beat; at the first beat of group `j` (`sub` = 0) columns `j*rql ..` enter the
-//! lanes with their parameters (serial lanes then work on them for `steps` cycles); the
-//! results collect in a row register (written in every beat of the group as the lane
-//! output passes; the last write, of the finished value, counts) that is written out
-//! after the last beat. Lanes `cols..lanes` are 0.
+//! lanes with their parameters (serial lanes then work on them for `steps` cycles); each
+//! group's finished values shift into a row register (by `rql` columns, so after the
+//! row's last group group `g` sits at columns `g*rql ..`) that is written out after the
+//! last beat. Lanes `cols..lanes` are 0.
 //! - **Timing** (issue at `t`): `rq.param` reads `t+1 .. t+pw`, the parameters are in
 //!   place at the end of `t+pw+1`; `rq.run` reads the accumulator `t+1 .. t+R*beats` and
 //!   writes row `r` at `t+(r+1)*beats+7`.
@@ -106,9 +106,9 @@ pub struct Requantizer {
     relu_in: Delay<1>,
     beat_in: Delay<8>,
     sub_in: Delay<8>,
-    beat_out: Delay<8>,
-    valid_out: Delay<1>,
+    done_out: Delay<1>,
     last_write: Delay<1>,
+    row_end: Signal<Local, Bit>,
     last_beat: Signal<Local, Bit>,
     e_pleft: Signal<Local, Bits<8>>,
     e_pword: Signal<Local, Bits<16>>,
@@ -134,10 +134,13 @@ pub struct Requantizer {
     pleft_mask: Constant<Bits<8>>,
     drain_mask: Constant<Bits<8>>,
     left_mask: Constant<Bits<16>>,
+    acc_mask: Constant<Bits<16>>,
+    tag_hold: Constant<Bit>,
     _cols: usize,
     _lanes: usize,
     _rql: usize,
     _groups: usize,
+    _keep: usize,
     _shift: usize,
     _brot: usize,
     _bkeep: usize,
@@ -159,6 +162,12 @@ impl Requantizer {
         let groups = cols / rql;
         let [wb, wm, ws] = param_sections(cfg);
         let pw = wb + wm + ws;
+        // A row's destination is needed RQ_DRAIN cycles after its last read. When rows
+        // take at least that long (`beats >= RQ_DRAIN`), no later row ends before it is
+        // written, so one register loaded at each row end holds it; otherwise a delay
+        // line carries it.
+        let tag_hold = groups * steps >= RQ_DRAIN;
+        let tag_len = if tag_hold { 1 } else { RQ_DRAIN };
         Self {
             clock: Default::default(),
             issue_param: Default::default(),
@@ -201,14 +210,14 @@ impl Requantizer {
             r_relu: Default::default(),
             r_bank: Default::default(),
             wrow: Default::default(),
-            wbank_tag: Delay::new(RQ_DRAIN),
-            waddr_tag: Delay::new(RQ_DRAIN),
+            wbank_tag: Delay::new(tag_len),
+            waddr_tag: Delay::new(tag_len),
             relu_in: Delay::new(1),
             beat_in: Delay::new(1),
             sub_in: Delay::new(1),
-            beat_out: Delay::new(1 + REQUANT_LANE_LATENCY),
-            valid_out: Delay::new(1 + REQUANT_LANE_LATENCY),
+            done_out: Delay::new(1 + REQUANT_LANE_LATENCY),
             last_write: Delay::new(RQ_DRAIN),
+            row_end: Default::default(),
             last_beat: Default::default(),
             e_pleft: Default::default(),
             e_pword: Default::default(),
@@ -237,10 +246,15 @@ impl Requantizer {
             pleft_mask: crate::range_mask(pw + 1),
             drain_mask: crate::range_mask(RQ_DRAIN + 1),
             left_mask: crate::range_mask(cfg.acc_depth + 1),
+            // Accumulator rows < acc_depth (RANGE check; the row after a run's last one
+            // is never read).
+            acc_mask: crate::range_mask(cfg.acc_depth),
+            tag_hold: Constant::new(tag_hold),
             _cols: cols,
             _lanes: lanes,
             _rql: rql,
             _groups: groups,
+            _keep: cols - rql,
             _shift: (pw - 1) * lanes,
             _brot: 4 * rql,
             _bkeep: 4 * (cols - rql),
@@ -264,8 +278,8 @@ impl Logic for Requantizer {
             drain, raddr, r_relu, r_bank, wrow
         );
         clock!(
-            self, clock, lanes, beat_in, sub_in, beat_out, valid_out, last_write, wbank_tag,
-            waddr_tag, relu_in
+            self, clock, lanes, beat_in, sub_in, done_out, last_write, wbank_tag, waddr_tag,
+            relu_in
         );
         // Issues arrive registered: this cycle's state is the issue's.
         self.e_pleft.next = self.pleft.q.val();
@@ -310,8 +324,10 @@ impl Logic for Requantizer {
         self.wrow.d.next = self.e_wrow.val();
         // Parameter loader: one word per cycle, shifted in as it arrives.
         self.preq.next = self.e_pleft.val() != 0;
-        self.pbank.next = self.e_pbank_r.val();
-        self.paddr.next = self.e_pword.val();
+        // Outputs masked to the values they take (see `new`), so that synthesis drops the
+        // registers' constant upper bits.
+        self.pbank.next = self.e_pbank_r.val() & self.bank_mask.val();
+        self.paddr.next = self.e_pword.val() & self.addr_mask.val();
         self.pvalid.d.next = self.e_pleft.val() != 0;
         self.ptail.d.next = self.e_pleft.val() == 1;
         if self.e_pleft.val() != 0 {
@@ -390,7 +406,7 @@ impl Logic for Requantizer {
         self.ready.next = ((self.e_pleft.val() >> 1) == 0) & self.run_ready.val();
         self.active.next = (self.e_pleft.val() != 0) | self.ptail.q.val() | self.e_run.val();
         self.acc_re.next = self.e_run.val() & self.e_issuing.val();
-        self.acc_raddr.next = self.e_raddr.val();
+        self.acc_raddr.next = self.e_raddr.val() & self.acc_mask.val();
         // Tags: the beat meets its data one clock after the read, and its results
         // REQUANT_LANE_LATENCY clocks later (serial lanes: counted from the group's last
         // beat); a row is written one clock after that.
@@ -400,14 +416,22 @@ impl Logic for Requantizer {
         self.sub_in.d.next = self.e_sub.val() & self.sub_mask.val();
         self.lanes.start.next = self.sub_in.q.val() == 0;
         self.v_in.d.next = self.e_run.val() & self.e_issuing.val();
-        self.beat_out.d.next = self.e_beat.val() & self.beat_mask.val();
-        self.valid_out.d.next = (self.e_run.val() & self.e_issuing.val()).into();
-        self.last_write.d.next =
-            (self.e_run.val() & self.e_issuing.val() & self.last_beat.val()).into();
+        // A group's finished value leaves the lanes REQUANT_LANE_LATENCY clocks after its
+        // last beat's data arrives; it then shifts into the row register.
+        self.done_out.d.next =
+            (self.e_run.val() & self.e_issuing.val() & (self.e_sub.val() == self.steps_m1.val()))
+                .into();
+        self.row_end.next = self.e_run.val() & self.e_issuing.val() & self.last_beat.val();
+        self.last_write.d.next = self.row_end.val().into();
         // The destination travels with the row, so a new run may issue while the last
-        // rows of the previous one are still in the lanes.
+        // rows of the previous one are still in the lanes (`tag_hold`: loaded at the row's
+        // end and held until its write, see `new`).
         self.wbank_tag.d.next = self.e_r_bank.val() & self.bank_mask.val();
         self.waddr_tag.d.next = self.e_wrow.val() & self.addr_mask.val();
+        if self.tag_hold.val() & !self.row_end.val() {
+            self.wbank_tag.d.next = self.wbank_tag.q.val();
+            self.waddr_tag.d.next = self.waddr_tag.q.val();
+        }
         self.relu_in.d.next = self.e_r_relu.val().into();
         self.out_we.next = self.last_write.q.val().any();
         self.out_bank.next = self.wbank_tag.q.val();
@@ -420,6 +444,20 @@ impl Logic for Requantizer {
             self.row[c].clock.next = self.clock.val();
             self.row[c].d.next = self.row[c].q.val();
             self.out_data[c].next = self.row[c].q.val();
+        }
+        // The row register shifts down by one column group as each group's value is
+        // done, so after a row's `groups` groups group `g` sits at columns `g*rql ..`.
+        for nr in self._rql..one_more(self._rql) {
+            for kp in self._keep..one_more(self._keep) {
+                if self.done_out.q.val().any() {
+                    for c in 0..self._keep {
+                        self.row[c].d.next = self.row[c + nr].q.val();
+                    }
+                    for r in 0..self._rql {
+                        self.row[kp + r].d.next = self.lanes.y[r].val();
+                    }
+                }
+            }
         }
         // Column groups through the lanes: `nr`, `mo`, `so` bring sizes into indices.
         for nr in self._rql..one_more(self._rql) {
@@ -443,9 +481,6 @@ impl Logic for Requantizer {
                                     self.lanes.m_b[2 * r + j].next =
                                         self.pbytes[mo + 2 * (g * nr + r) + j].q.val();
                                 }
-                            }
-                            if self.valid_out.q.val().any() & (self.beat_out.q.val().index() == g) {
-                                self.row[g * nr + r].d.next = self.lanes.y[r].val();
                             }
                         }
                     }
