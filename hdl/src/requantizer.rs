@@ -12,6 +12,12 @@
 //! byte register as the words arrive (word `k` ends at bytes `k*lanes ..`). During a
 //! run the bias bytes turn by one column group each time a group enters the lanes (a
 //! row's groups bring them back), so the lanes take their biases from fixed bytes.
+//! With one serial lane of 4 or more steps and words of 4 or more bytes (`pram`, the
+//! iCEBreaker) the words go instead into a small RAM at their index as they arrive, and
+//! each group reads its bias, multiplier and shift words in its first three beats, the
+//! lane taking them at `start`, `start+1`, `start+2`
+//! ([`RequantLanes::late_params`]): 2 block RAMs instead of `pw * lanes` byte
+//! registers.
 //! **Rows**: each row takes `beats = cols / rql * steps` cycles (`steps` =
 //! `requant_steps`): `cols / rql` column groups of `steps` beats. The row is read again
 //! in every beat; at the first beat of group `j` (`sub` = 0) columns `j*rql ..` enter the
@@ -27,6 +33,7 @@
 
 use crate::delay::Delay;
 use crate::requant_lanes::{RequantLanes, REQUANT_LANE_LATENCY};
+use crate::sram_bank::SramBank;
 use minilpu_model::schedule::param_sections;
 use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
@@ -82,6 +89,9 @@ pub struct Requantizer {
     /// The int8 vector to write (lanes >= cols are zero).
     pub out_data: Vec<Signal<Out, Bits<8>>>,
     pbytes: Vec<DFF<Bits<8>>>,
+    prm: SramBank<8>,
+    pk: DFF<Bits<8>>,
+    pram_addr: Signal<Local, Bits<16>>,
     pleft: DFF<Bits<8>>,
     pword: DFF<Bits<16>>,
     pbank_r: DFF<Bits<8>>,
@@ -136,12 +146,28 @@ pub struct Requantizer {
     left_mask: Constant<Bits<16>>,
     acc_mask: Constant<Bits<16>>,
     tag_hold: Constant<Bit>,
+    pk_mask: Constant<Bits<8>>,
+    bw_sh: Constant<Bits<8>>,
+    mw_sh: Constant<Bits<8>>,
+    sw_sh: Constant<Bits<8>>,
+    mw_base: Constant<Bits<16>>,
+    sw_base: Constant<Bits<16>>,
+    bq_mask: Constant<Bits<8>>,
+    mh_mask: Constant<Bits<8>>,
+    sl_mask: Constant<Bits<8>>,
     _cols: usize,
     _lanes: usize,
     _rql: usize,
     _groups: usize,
     _keep: usize,
     _shift: usize,
+    _pl: usize,
+    _rqf: usize,
+    _prl: usize,
+    _pd: usize,
+    _bq: usize,
+    _mh: usize,
+    _sl: usize,
     _brot: usize,
     _bkeep: usize,
     _bsec: usize,
@@ -168,6 +194,17 @@ impl Requantizer {
         // line carries it.
         let tag_hold = groups * steps >= RQ_DRAIN;
         let tag_len = if tag_hold { 1 } else { RQ_DRAIN };
+        // Parameters in a RAM (`pram`) instead of flip-flops: with one serial lane of 4+
+        // steps, a group's bias, multiplier and shift words are read in its first three
+        // beats (the lane takes them with late parameters). Words of 4+ bytes keep a
+        // column's bias in one word. Otherwise the parameters rotate in a byte register.
+        let pram = rql == 1 && steps >= 4 && !dsp && lanes >= 4 && lanes.is_power_of_two();
+        let lg = lanes.trailing_zeros() as u64;
+        let lanes_unit = if pram {
+            RequantLanes::new(rql, dsp, steps).late_params()
+        } else {
+            RequantLanes::new(rql, dsp, steps)
+        };
         Self {
             clock: Default::default(),
             issue_param: Default::default(),
@@ -190,7 +227,17 @@ impl Requantizer {
             out_bank: Default::default(),
             out_addr: Default::default(),
             out_data: crate::vec_of(lanes),
-            pbytes: crate::vec_of(pw * lanes),
+            pbytes: crate::vec_of(if pram { 0 } else { pw * lanes }),
+            // Never read in the cycle it is written (see `update`); a dummy without `pram`.
+            prm: if pram {
+                SramBank::new(lanes, pw.next_power_of_two().max(2), 1)
+                    .collision_free()
+                    .uninit_read()
+            } else {
+                SramBank::new(1, 2, 1).collision_free().uninit_read()
+            },
+            pk: Default::default(),
+            pram_addr: Default::default(),
             pleft: Default::default(),
             pword: Default::default(),
             pbank_r: Default::default(),
@@ -198,7 +245,7 @@ impl Requantizer {
             ptail: Default::default(),
             v_in: Default::default(),
             rot: Default::default(),
-            lanes: RequantLanes::new(rql, dsp, steps),
+            lanes: lanes_unit,
             row: crate::vec_of(cols),
             run: Default::default(),
             issuing: Default::default(),
@@ -250,15 +297,34 @@ impl Requantizer {
             // is never read).
             acc_mask: crate::range_mask(cfg.acc_depth),
             tag_hold: Constant::new(tag_hold),
+            pk_mask: crate::range_mask(pw.next_power_of_two().max(2)),
+            // With `pram`: group g's bias is word g*4/lanes, its multiplier word
+            // wb + g*2/lanes (half g % (lanes/2)), its shift word wb + wm + g/lanes (byte
+            // g % lanes).
+            bw_sh: Constant::new(lg.saturating_sub(2).to_bits()),
+            mw_sh: Constant::new(lg.saturating_sub(1).to_bits()),
+            sw_sh: Constant::new(lg.to_bits()),
+            mw_base: Constant::new((wb as u64).to_bits()),
+            sw_base: Constant::new(((wb + wm) as u64).to_bits()),
+            bq_mask: Constant::new(((lanes / 4).max(1) as u64 - 1).to_bits()),
+            mh_mask: Constant::new(((lanes / 2).max(1) as u64 - 1).to_bits()),
+            sl_mask: Constant::new((lanes as u64 - 1).to_bits()),
             _cols: cols,
             _lanes: lanes,
             _rql: rql,
             _groups: groups,
             _keep: cols - rql,
-            _shift: (pw - 1) * lanes,
+            _shift: if pram { 0 } else { (pw - 1) * lanes },
+            _pl: if pram { 0 } else { lanes },
+            _rqf: if pram { 0 } else { rql },
+            _prl: if pram { lanes } else { 1 },
+            _pd: pram as usize,
+            _bq: if pram { lanes / 4 } else { 0 },
+            _mh: if pram { lanes / 2 } else { 0 },
+            _sl: if pram { lanes } else { 0 },
             _brot: 4 * rql,
-            _bkeep: 4 * (cols - rql),
-            _bsec: 4 * cols,
+            _bkeep: if pram { 0 } else { 4 * (cols - rql) },
+            _bsec: if pram { 0 } else { 4 * cols },
             _moff: wb * lanes,
             _soff: (wb + wm) * lanes,
         }
@@ -275,7 +341,7 @@ impl Logic for Requantizer {
     fn update(&mut self) {
         dff_setup!(
             self, clock, pleft, pword, pbank_r, pvalid, ptail, v_in, run, issuing, left, beat, sub,
-            drain, raddr, r_relu, r_bank, wrow
+            drain, raddr, r_relu, r_bank, wrow, pk
         );
         clock!(
             self, clock, lanes, beat_in, sub_in, done_out, last_write, wbank_tag, waddr_tag,
@@ -343,7 +409,7 @@ impl Logic for Requantizer {
                 }
             }
             for sh in self._shift..one_more(self._shift) {
-                for l in 0..self._lanes {
+                for l in 0..self._pl {
                     self.pbytes[sh + l].clock.next = self.clock.val();
                     self.pbytes[sh + l].d.next = self.pbytes[sh + l].q.val();
                     if self.pvalid.q.val() {
@@ -352,6 +418,40 @@ impl Logic for Requantizer {
                 }
             }
         }
+        // Parameter RAM (`pram`): word k of a load is written at k as it arrives (a new
+        // load may be issued in the cycle the last word of the previous one arrives).
+        // Reads: group g's bias word in its first beat, multiplier word in the second,
+        // shift word in the third; the lane takes the data one cycle later (`start`,
+        // start+1, start+2). A read never meets a write of its word: a run issues at the
+        // earliest when the load's last word (a shift word) is being written, and reads
+        // the shift words two cycles later; a load issues at the earliest in a run's last
+        // beat, after its last group's reads. Reads while idle go unused.
+        self.prm.clock.next = self.clock.val();
+        self.prm.we.next = 0.into();
+        if self.pvalid.q.val() {
+            self.prm.we.next = 1.into();
+        }
+        self.prm.waddr[0].next = bit_cast::<16, 8>(self.pk.q.val());
+        for l in 0..self._prl {
+            self.prm.wdata[l].next = self.prdata[l].val();
+        }
+        self.pk.d.next = self.pk.q.val();
+        if self.pvalid.q.val() {
+            self.pk.d.next = (self.pk.q.val() + 1) & self.pk_mask.val();
+        }
+        if self.issue_param.val() {
+            self.pk.d.next = 0.into();
+        }
+        self.pram_addr.next = bit_cast::<16, 8>(self.e_beat.val() >> self.bw_sh.val());
+        if self.e_sub.val() == 1 {
+            self.pram_addr.next =
+                self.mw_base.val() + bit_cast::<16, 8>(self.e_beat.val() >> self.mw_sh.val());
+        }
+        if self.e_sub.val() == 2 {
+            self.pram_addr.next =
+                self.sw_base.val() + bit_cast::<16, 8>(self.e_beat.val() >> self.sw_sh.val());
+        }
+        self.prm.raddr[0].next = self.pram_addr.val();
         // The bias section turns by one column group at every value the lanes take (a
         // row's `groups` turns bring it back), so the lanes' biases come from fixed bytes
         // instead of a per-beat selection. A parameter load never shifts on the same edge
@@ -465,6 +565,13 @@ impl Logic for Requantizer {
                 for so in self._soff..one_more(self._soff) {
                     for r in 0..self._rql {
                         self.lanes.c[r].next = self.acc_rdata[r].val();
+                        for g in 0..self._groups {
+                            if self.beat_in.q.val().index() == g {
+                                self.lanes.c[r].next = self.acc_rdata[g * nr + r].val();
+                            }
+                        }
+                    }
+                    for r in 0..self._rqf {
                         self.lanes.s_b[r].next = self.pbytes[so + r].q.val();
                         // The bias section is turned so that group `g`'s biases are here.
                         for j in 0..4 {
@@ -475,7 +582,6 @@ impl Logic for Requantizer {
                         }
                         for g in 0..self._groups {
                             if self.beat_in.q.val().index() == g {
-                                self.lanes.c[r].next = self.acc_rdata[g * nr + r].val();
                                 self.lanes.s_b[r].next = self.pbytes[so + g * nr + r].q.val();
                                 for j in 0..2 {
                                     self.lanes.m_b[2 * r + j].next =
@@ -485,6 +591,37 @@ impl Logic for Requantizer {
                         }
                     }
                 }
+            }
+        }
+        // `pram` (one lane): the bias from quarter g % (lanes/4) of the word read, the
+        // multiplier from half g % (lanes/2), the shift from byte g % lanes (`beat_in` is
+        // still g when the data arrives).
+        for d in 0..self._pd {
+            for j in 0..4 {
+                self.lanes.bias_b[j + d].next = self.prm.rdata[j + d].val();
+            }
+            for j in 0..2 {
+                self.lanes.m_b[j + d].next = self.prm.rdata[j + d].val();
+            }
+            self.lanes.s_b[d].next = self.prm.rdata[d].val();
+        }
+        for q in 0..self._bq {
+            if (self.beat_in.q.val() & self.bq_mask.val()).index() == q {
+                for j in 0..4 {
+                    self.lanes.bias_b[j].next = self.prm.rdata[4 * q + j].val();
+                }
+            }
+        }
+        for h in 0..self._mh {
+            if (self.beat_in.q.val() & self.mh_mask.val()).index() == h {
+                for j in 0..2 {
+                    self.lanes.m_b[j].next = self.prm.rdata[2 * h + j].val();
+                }
+            }
+        }
+        for h in 0..self._sl {
+            if (self.beat_in.q.val() & self.sl_mask.val()).index() == h {
+                self.lanes.s_b[0].next = self.prm.rdata[h].val();
             }
         }
     }
