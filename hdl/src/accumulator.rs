@@ -8,13 +8,20 @@
 //! Each cycle with `valid` it adds the row `partial` (one int32 per column) into
 //! row `addr`, or overwrites it when `first` (the first K slice of a tile).
 //! - **Latency**: the sum is written at the second rising edge after the inputs (edge
-//!   t samples them and reads the old row, edge t+1 writes). A row updated at address
-//!   `a` may be updated again on the very next cycle: the last written row is forwarded
-//!   around the memory, so back-to-back updates of one row are exact.
-//! - **Throughput**: one row update per cycle.
+//!   t samples them and reads the old row, edge t+1 writes).
+//! - **Throughput**: one row update per cycle, on distinct rows or on one row at
+//!   least two cycles apart. There is no forwarding: an update of row `a` whose read
+//!   (edge t) lands on the edge of an earlier update's write of `a` reads undefined data,
+//!   as does any read of a row on the edge it is written. The ISA makes both hazards
+//!   (`docs/isa.md`, "no forwarding between instructions"; the checker,
+//!   `model/src/schedule/check.rs`, rejects same-edge read/write pairs on accumulator
+//!   rows, and `mxu.run` updates distinct rows), and the host reads the accumulator only
+//!   while the tile is not busy; so the memory is built [`SramBank::collision_free`]
+//!   (no read-first emulation) and carries no forwarding registers.
 //! - **Reads**: when `valid` is low the memory's read port serves `raddr`; `rdata` is
 //!   the row at the `raddr` of the previous cycle.
-//! - **Reset**: none; the memory powers up to zero.
+//! - **Reset**: none; the memory powers up to zero; `rdata` is undefined until the first
+//!   read.
 
 use crate::sram_bank::SramBank;
 use rust_hdl::prelude::*;
@@ -41,11 +48,6 @@ pub struct Accumulator {
     s_first: DFF<Bit>,
     s_addr: DFF<Bits<16>>,
     s_partial: Vec<DFF<Bits<32>>>,
-    lw_valid: DFF<Bit>,
-    lw_addr: DFF<Bits<16>>,
-    lw_data: Vec<DFF<Bits<32>>>,
-    bypass: Signal<Local, Bit>,
-    old: Vec<Signal<Local, Bits<32>>>,
     _cols: usize,
 }
 
@@ -60,16 +62,13 @@ impl Accumulator {
             partial: crate::vec_of(cols),
             raddr: Default::default(),
             rdata: crate::vec_of(cols),
-            mem: SramBank::new(cols, depth, 1),
+            // Collision-free: see the module documentation. Its read register needs no
+            // power-up value: `rdata` is used only after a read.
+            mem: SramBank::new(cols, depth, 1).collision_free().uninit_read(),
             s_valid: Default::default(),
             s_first: Default::default(),
             s_addr: Default::default(),
             s_partial: crate::vec_of(cols),
-            lw_valid: Default::default(),
-            lw_addr: Default::default(),
-            lw_data: crate::vec_of(cols),
-            bypass: Default::default(),
-            old: crate::vec_of(cols),
             _cols: cols,
         }
     }
@@ -78,7 +77,7 @@ impl Accumulator {
 impl Logic for Accumulator {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, s_valid, s_first, s_addr, lw_valid, lw_addr);
+        dff_setup!(self, clock, s_valid, s_first, s_addr);
         self.mem.clock.next = self.clock.val();
         self.mem.raddr[0].next = self.raddr.val();
         if self.valid.val() {
@@ -87,29 +86,20 @@ impl Logic for Accumulator {
         self.s_valid.d.next = self.valid.val();
         self.s_first.d.next = self.first.val();
         self.s_addr.d.next = self.addr.val();
-        self.bypass.next = self.lw_valid.q.val() & (self.lw_addr.q.val() == self.s_addr.q.val());
         self.mem.we.next = 0.into();
         if self.s_valid.q.val() {
             self.mem.we.next = 1.into();
         }
         self.mem.waddr[0].next = self.s_addr.q.val();
-        self.lw_valid.d.next = self.s_valid.q.val();
-        self.lw_addr.d.next = self.s_addr.q.val();
         for c in 0..self._cols {
             self.s_partial[c].clock.next = self.clock.val();
-            self.lw_data[c].clock.next = self.clock.val();
             self.s_partial[c].d.next = self.partial[c].val();
-            // One adder per column: the old value (0 on `first`, else the forwarded
-            // last write or the memory's row) is chosen before it.
-            self.old[c].next = self.mem.rdata[c].val();
-            if self.bypass.val() {
-                self.old[c].next = self.lw_data[c].q.val();
-            }
+            // One adder per column; `first` selects the partial after it (the selection
+            // folds into the adder's LUTs, a zeroed operand would not).
+            self.mem.wdata[c].next = self.mem.rdata[c].val() + self.s_partial[c].q.val();
             if self.s_first.q.val() {
-                self.old[c].next = 0.into();
+                self.mem.wdata[c].next = self.s_partial[c].q.val();
             }
-            self.mem.wdata[c].next = self.old[c].val() + self.s_partial[c].q.val();
-            self.lw_data[c].d.next = self.mem.wdata[c].val();
             self.rdata[c].next = self.mem.rdata[c].val();
         }
     }

@@ -28,6 +28,10 @@
 //!   equals `(p + 2^(s-1)) >>> s` (and `p` for `s = 0`). Latency `steps + 4` clocks from
 //!   `start` to `y`, i.e. [`REQUANT_LANE_LATENCY`] after the group's last cycle, exactly
 //!   where the parallel form would have it.
+//! - **Late parameters** ([`RequantLanes::late_params`], serial lanes with `steps` >= 4):
+//!   `m` is sampled one cycle after `start` and the shift two cycles after (`c`, the
+//!   bias and `relu` still with `start`), so that a requantizer can read them from one
+//!   RAM port in successive cycles. Same latency.
 //! - **Reset**: none; the pipelines power up to zeros (`y` of a serial lane is
 //!   meaningless until a value has gone through).
 //!
@@ -73,6 +77,7 @@ pub struct RequantLanes {
     pub y: Vec<Signal<Out, Bits<8>>>,
     _dsp: bool,
     _steps: usize,
+    _late: bool,
     /// Behavioural pipeline: per lane, the value that entered `i` edges ago (if any).
     _pipe: Vec<Vec<Option<LaneInput>>>,
 }
@@ -96,8 +101,19 @@ impl RequantLanes {
             y: crate::vec_of(n),
             _dsp: dsp,
             _steps: steps,
+            _late: false,
             _pipe: vec![vec![Some((0, 0, 0, false)); requant_lane_latency(steps)]; n],
         }
+    }
+}
+
+impl RequantLanes {
+    /// The same serial lanes sampling `m` one cycle and the shift two cycles after
+    /// `start` (see the module documentation); needs `steps` >= 4.
+    pub fn late_params(mut self) -> Self {
+        assert!(self._steps >= 4, "late parameters need 4 or more steps");
+        self._late = true;
+        self
     }
 }
 
@@ -186,12 +202,15 @@ end
 }
 
 /// One digit-serial lane (`steps` > 1; see the module documentation).
-fn serial_lane_body(r: usize, steps: usize) -> String {
+fn serial_lane_body(r: usize, steps: usize, late: bool) -> String {
     let k = 16 / steps;
+    // The multiplier digits come from `mr` (loaded at `start`), or with late parameters
+    // from `m` itself in the first step (`mc`).
+    let md = if late { "mc" } else { "mr" };
     // The step adder: 34 + k bits hold |h + t * digit| < 2^(33 + k).
     let w = 34 + k;
     let pp = (0..k)
-        .map(|i| format!("(mr{r}[{i}] ? (tx{r} << {i}) : {w}'d0)"))
+        .map(|i| format!("({md}{r}[{i}] ? (tx{r} << {i}) : {w}'d0)"))
         .collect::<Vec<_>>()
         .join(" + ");
     let ph_next = if steps == 2 {
@@ -219,6 +238,23 @@ wire {dst}f{r} = |({dst}sh{r}[{hi}:{wout}] ^ {{{drop}{{{sg}{r}}}}});
             drop = win - wout,
         )
     };
+    let (mc_wire, mr_next, late_load, start_m, start_s) = if late {
+        (
+            format!("wire [15:0] mc{r} = ph{r}[0] ? m{r} : mr{r};\n"),
+            format!("mc{r} >> {k}"),
+            format!("    if (ph{r}[1]) s1_{r} <= sx{r};\n"),
+            String::new(),
+            format!("        r1_{r} <= relu;\n"),
+        )
+    } else {
+        (
+            String::new(),
+            format!("mr{r} >> {k}"),
+            String::new(),
+            format!("        mr{r} <= m{r};\n"),
+            format!("        s1_{r} <= sx{r}; r1_{r} <= relu;\n"),
+        )
+    };
     let mut shift1 = stage("w", 51, 41, 32, format!("s2_{r}[5]"), "wa");
     shift1 += &stage("wa", 41, 25, 16, format!("s2_{r}[4]"), "wb");
     shift1 += &stage("wb", 25, 17, 8, format!("s2_{r}[3]"), "wc");
@@ -236,7 +272,7 @@ reg [33:0] h{r};
 reg [15:0] l{r};
 wire [{wm1}:0] tx{r} = {{{{{tx_ext}{{t{r}[32]}}}}, t{r}}};
 wire [{wm1}:0] hx{r} = ph{r}[0] ? {w}'d0 : {{{{{h_ext}{{h{r}[33]}}}}, h{r}}};
-wire [{wm1}:0] sum{r} = hx{r} + {pp};
+{mc_wire}wire [{wm1}:0] sum{r} = hx{r} + {pp};
 // Round, shift, clamp: w = 2p, v = w >>> s kept in 10 bits plus a flag.
 wire sg{r} = h{r}[33];
 wire [50:0] w{r} = {{h{r}, l{r}, 1'b0}};
@@ -258,17 +294,15 @@ end
 always @(posedge clock) begin
     h{r} <= sum{r}[{wm1}:{k}];
     l{r} <= {l_next};
-    mr{r} <= mr{r} >> {k};
+    mr{r} <= {mr_next};
     ph{r} <= {ph_next};
     if (ph{r}[{sm1}]) begin
         s2_{r} <= s1_{r}; r2_{r} <= r1_{r};
     end
-    if (start) begin
+{late_load}    if (start) begin
         t{r} <= $signed({{c${r}[31], c${r}}}) + $signed({{bias{r}[31], bias{r}}});
-        mr{r} <= m{r};
-        ph{r} <= {steps}'d1;
-        s1_{r} <= sx{r}; r1_{r} <= relu;
-    end
+{start_m}        ph{r} <= {steps}'d1;
+{start_s}    end
     v{r} <= wc{r}; sv{r} <= sg{r}; fv{r} <= waf{r} | wbf{r} | wcf{r};
     bv{r} <= s2_{r} != 6'd0; s3_{r} <= s2_{r}[2:0]; r3_{r} <= r2_{r};
     sat{r} <= cl{r}; r4_{r} <= r3_{r};
@@ -306,15 +340,21 @@ impl Logic for RequantLanes {
                     self.y[r].next = ((y as i8 as u8) as u64).to_bits();
                 }
                 pipe.rotate_right(1);
+                let s_now = (byte(&self.s_b[r]) as u32).min(47);
+                let m_now = (byte(&self.m_b[2 * r]) | byte(&self.m_b[2 * r + 1]) << 8) as u16;
+                if self._late {
+                    // The value started one edge ago takes `m` now, two edges ago the shift.
+                    if let Some(v) = pipe[1].as_mut() {
+                        v.1 = m_now;
+                    }
+                    if let Some(v) = pipe[2].as_mut() {
+                        v.2 = s_now;
+                    }
+                }
                 let bias = (0..4).fold(0u64, |a, j| a | byte(&self.bias_b[4 * r + j]) << (8 * j));
-                let m = byte(&self.m_b[2 * r]) | byte(&self.m_b[2 * r + 1]) << 8;
                 let c = self.c[r].val().index() as u32 as i32 as i64;
-                pipe[0] = take.then_some((
-                    c + bias as u32 as i32 as i64,
-                    m as u16,
-                    (byte(&self.s_b[r]) as u32).min(47),
-                    self.relu.val(),
-                ));
+                pipe[0] =
+                    take.then_some((c + bias as u32 as i32 as i64, m_now, s_now, self.relu.val()));
             }
         }
     }
@@ -331,7 +371,9 @@ impl Logic for RequantLanes {
             "wire unused_start = start;\n".to_string()
                 + &(0..n).map(|r| lane_body(r, self._dsp)).collect::<String>()
         } else {
-            (0..n).map(|r| serial_lane_body(r, self._steps)).collect()
+            (0..n)
+                .map(|r| serial_lane_body(r, self._steps, self._late))
+                .collect()
         })
     }
 }
@@ -340,6 +382,13 @@ impl Logic for RequantLanes {
 /// `c$0`, `bias_b$0` .. as in the tile), for lane-level tests.
 pub fn requant_lanes_verilog(n: usize, dsp: bool, steps: usize) -> String {
     let mut lanes = RequantLanes::new(n, dsp, steps);
+    lanes.connect_all();
+    generate_verilog(&lanes)
+}
+
+/// As [`requant_lanes_verilog`] for serial lanes with [`RequantLanes::late_params`].
+pub fn requant_lanes_late_verilog(n: usize, steps: usize) -> String {
+    let mut lanes = RequantLanes::new(n, false, steps).late_params();
     lanes.connect_all();
     generate_verilog(&lanes)
 }

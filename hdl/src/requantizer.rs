@@ -12,13 +12,19 @@
 //! byte register as the words arrive (word `k` ends at bytes `k*lanes ..`). During a
 //! run the bias bytes turn by one column group each time a group enters the lanes (a
 //! row's groups bring them back), so the lanes take their biases from fixed bytes.
+//! With one serial lane of 4 or more steps and words of 4 or more bytes (`pram`, the
+//! iCEBreaker) the words go instead into a small RAM at their index as they arrive, and
+//! each group reads its bias, multiplier and shift words in its first three beats, the
+//! lane taking them at `start`, `start+1`, `start+2`
+//! ([`RequantLanes::late_params`]): 2 block RAMs instead of `pw * lanes` byte
+//! registers.
 //! **Rows**: each row takes `beats = cols / rql * steps` cycles (`steps` =
 //! `requant_steps`): `cols / rql` column groups of `steps` beats. The row is read again
 //! in every beat; at the first beat of group `j` (`sub` = 0) columns `j*rql ..` enter the
-//! lanes with their parameters (serial lanes then work on them for `steps` cycles); the
-//! results collect in a row register (written in every beat of the group as the lane
-//! output passes; the last write, of the finished value, counts) that is written out
-//! after the last beat. Lanes `cols..lanes` are 0.
+//! lanes with their parameters (serial lanes then work on them for `steps` cycles); each
+//! group's finished values shift into a row register (by `rql` columns, so after the
+//! row's last group group `g` sits at columns `g*rql ..`) that is written out after the
+//! last beat. Lanes `cols..lanes` are 0.
 //! - **Timing** (issue at `t`): `rq.param` reads `t+1 .. t+pw`, the parameters are in
 //!   place at the end of `t+pw+1`; `rq.run` reads the accumulator `t+1 .. t+R*beats` and
 //!   writes row `r` at `t+(r+1)*beats+7`.
@@ -27,6 +33,7 @@
 
 use crate::delay::Delay;
 use crate::requant_lanes::{RequantLanes, REQUANT_LANE_LATENCY};
+use crate::sram_bank::SramBank;
 use minilpu_model::schedule::param_sections;
 use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
@@ -82,6 +89,9 @@ pub struct Requantizer {
     /// The int8 vector to write (lanes >= cols are zero).
     pub out_data: Vec<Signal<Out, Bits<8>>>,
     pbytes: Vec<DFF<Bits<8>>>,
+    prm: SramBank<8>,
+    pk: DFF<Bits<8>>,
+    pram_addr: Signal<Local, Bits<16>>,
     pleft: DFF<Bits<8>>,
     pword: DFF<Bits<16>>,
     pbank_r: DFF<Bits<8>>,
@@ -89,6 +99,7 @@ pub struct Requantizer {
     ptail: DFF<Bit>,
     v_in: DFF<Bit>,
     rot: Signal<Local, Bit>,
+    unused_rot: Signal<Local, Bit>,
     lanes: RequantLanes,
     row: Vec<DFF<Bits<8>>>,
     run: DFF<Bit>,
@@ -106,9 +117,9 @@ pub struct Requantizer {
     relu_in: Delay<1>,
     beat_in: Delay<8>,
     sub_in: Delay<8>,
-    beat_out: Delay<8>,
-    valid_out: Delay<1>,
+    done_out: Delay<1>,
     last_write: Delay<1>,
+    row_end: Signal<Local, Bit>,
     last_beat: Signal<Local, Bit>,
     e_pleft: Signal<Local, Bits<8>>,
     e_pword: Signal<Local, Bits<16>>,
@@ -134,11 +145,30 @@ pub struct Requantizer {
     pleft_mask: Constant<Bits<8>>,
     drain_mask: Constant<Bits<8>>,
     left_mask: Constant<Bits<16>>,
+    acc_mask: Constant<Bits<16>>,
+    tag_hold: Constant<Bit>,
+    pk_mask: Constant<Bits<8>>,
+    bw_sh: Constant<Bits<8>>,
+    mw_sh: Constant<Bits<8>>,
+    sw_sh: Constant<Bits<8>>,
+    mw_base: Constant<Bits<16>>,
+    sw_base: Constant<Bits<16>>,
     _cols: usize,
     _lanes: usize,
     _rql: usize,
     _groups: usize,
+    _keep: usize,
     _shift: usize,
+    _pl: usize,
+    _rqf: usize,
+    _prl: usize,
+    _pd: usize,
+    _bq: usize,
+    _mh: usize,
+    _sl: usize,
+    _bhi: usize,
+    _mhi: usize,
+    _shi: usize,
     _brot: usize,
     _bkeep: usize,
     _bsec: usize,
@@ -159,6 +189,23 @@ impl Requantizer {
         let groups = cols / rql;
         let [wb, wm, ws] = param_sections(cfg);
         let pw = wb + wm + ws;
+        // A row's destination is needed RQ_DRAIN cycles after its last read. When rows
+        // take at least that long (`beats >= RQ_DRAIN`), no later row ends before it is
+        // written, so one register loaded at each row end holds it; otherwise a delay
+        // line carries it.
+        let tag_hold = groups * steps >= RQ_DRAIN;
+        let tag_len = if tag_hold { 1 } else { RQ_DRAIN };
+        // Parameters in a RAM (`pram`) instead of flip-flops: with one serial lane of 4+
+        // steps, a group's bias, multiplier and shift words are read in its first three
+        // beats (the lane takes them with late parameters). Words of 4+ bytes keep a
+        // column's bias in one word. Otherwise the parameters rotate in a byte register.
+        let pram = rql == 1 && steps >= 4 && !dsp && lanes >= 4 && lanes.is_power_of_two();
+        let lg = lanes.trailing_zeros() as u64;
+        let lanes_unit = if pram {
+            RequantLanes::new(rql, dsp, steps).late_params()
+        } else {
+            RequantLanes::new(rql, dsp, steps)
+        };
         Self {
             clock: Default::default(),
             issue_param: Default::default(),
@@ -181,7 +228,17 @@ impl Requantizer {
             out_bank: Default::default(),
             out_addr: Default::default(),
             out_data: crate::vec_of(lanes),
-            pbytes: crate::vec_of(pw * lanes),
+            pbytes: crate::vec_of(if pram { 0 } else { pw * lanes }),
+            // Never read in the cycle it is written (see `update`); a dummy without `pram`.
+            prm: if pram {
+                SramBank::new(lanes, pw.next_power_of_two().max(2), 1)
+                    .collision_free()
+                    .uninit_read()
+            } else {
+                SramBank::new(1, 2, 1).collision_free().uninit_read()
+            },
+            pk: Default::default(),
+            pram_addr: Default::default(),
             pleft: Default::default(),
             pword: Default::default(),
             pbank_r: Default::default(),
@@ -189,7 +246,8 @@ impl Requantizer {
             ptail: Default::default(),
             v_in: Default::default(),
             rot: Default::default(),
-            lanes: RequantLanes::new(rql, dsp, steps),
+            unused_rot: Default::default(),
+            lanes: lanes_unit,
             row: crate::vec_of(cols),
             run: Default::default(),
             issuing: Default::default(),
@@ -201,14 +259,14 @@ impl Requantizer {
             r_relu: Default::default(),
             r_bank: Default::default(),
             wrow: Default::default(),
-            wbank_tag: Delay::new(RQ_DRAIN),
-            waddr_tag: Delay::new(RQ_DRAIN),
+            wbank_tag: Delay::new(tag_len),
+            waddr_tag: Delay::new(tag_len),
             relu_in: Delay::new(1),
             beat_in: Delay::new(1),
             sub_in: Delay::new(1),
-            beat_out: Delay::new(1 + REQUANT_LANE_LATENCY),
-            valid_out: Delay::new(1 + REQUANT_LANE_LATENCY),
+            done_out: Delay::new(1 + REQUANT_LANE_LATENCY),
             last_write: Delay::new(RQ_DRAIN),
+            row_end: Default::default(),
             last_beat: Default::default(),
             e_pleft: Default::default(),
             e_pword: Default::default(),
@@ -237,14 +295,38 @@ impl Requantizer {
             pleft_mask: crate::range_mask(pw + 1),
             drain_mask: crate::range_mask(RQ_DRAIN + 1),
             left_mask: crate::range_mask(cfg.acc_depth + 1),
+            // Accumulator rows < acc_depth (RANGE check; the row after a run's last one
+            // is never read).
+            acc_mask: crate::range_mask(cfg.acc_depth),
+            tag_hold: Constant::new(tag_hold),
+            pk_mask: crate::range_mask(pw.next_power_of_two().max(2)),
+            // With `pram`: group g's bias is word g*4/lanes, its multiplier word
+            // wb + g*2/lanes (half g % (lanes/2)), its shift word wb + wm + g/lanes (byte
+            // g % lanes).
+            bw_sh: Constant::new(lg.saturating_sub(2).to_bits()),
+            mw_sh: Constant::new(lg.saturating_sub(1).to_bits()),
+            sw_sh: Constant::new(lg.to_bits()),
+            mw_base: Constant::new((wb as u64).to_bits()),
+            sw_base: Constant::new(((wb + wm) as u64).to_bits()),
             _cols: cols,
             _lanes: lanes,
             _rql: rql,
             _groups: groups,
-            _shift: (pw - 1) * lanes,
+            _keep: cols - rql,
+            _shift: if pram { 0 } else { (pw - 1) * lanes },
+            _pl: if pram { 0 } else { lanes },
+            _rqf: if pram { 0 } else { rql },
+            _prl: if pram { lanes } else { 1 },
+            _pd: pram as usize,
+            _bq: if pram { lanes / 4 } else { 0 },
+            _mh: if pram { lanes / 2 } else { 0 },
+            _sl: if pram { lanes } else { 0 },
+            _bhi: if pram { groups.div_ceil(lanes / 4) } else { 0 },
+            _mhi: if pram { groups.div_ceil(lanes / 2) } else { 0 },
+            _shi: if pram { groups.div_ceil(lanes) } else { 0 },
             _brot: 4 * rql,
-            _bkeep: 4 * (cols - rql),
-            _bsec: 4 * cols,
+            _bkeep: if pram { 0 } else { 4 * (cols - rql) },
+            _bsec: if pram { 0 } else { 4 * cols },
             _moff: wb * lanes,
             _soff: (wb + wm) * lanes,
         }
@@ -261,11 +343,11 @@ impl Logic for Requantizer {
     fn update(&mut self) {
         dff_setup!(
             self, clock, pleft, pword, pbank_r, pvalid, ptail, v_in, run, issuing, left, beat, sub,
-            drain, raddr, r_relu, r_bank, wrow
+            drain, raddr, r_relu, r_bank, wrow, pk
         );
         clock!(
-            self, clock, lanes, beat_in, sub_in, beat_out, valid_out, last_write, wbank_tag,
-            waddr_tag, relu_in
+            self, clock, lanes, beat_in, sub_in, done_out, last_write, wbank_tag, waddr_tag,
+            relu_in
         );
         // Issues arrive registered: this cycle's state is the issue's.
         self.e_pleft.next = self.pleft.q.val();
@@ -310,8 +392,10 @@ impl Logic for Requantizer {
         self.wrow.d.next = self.e_wrow.val();
         // Parameter loader: one word per cycle, shifted in as it arrives.
         self.preq.next = self.e_pleft.val() != 0;
-        self.pbank.next = self.e_pbank_r.val();
-        self.paddr.next = self.e_pword.val();
+        // Outputs masked to the values they take (see `new`), so that synthesis drops the
+        // registers' constant upper bits.
+        self.pbank.next = self.e_pbank_r.val() & self.bank_mask.val();
+        self.paddr.next = self.e_pword.val() & self.addr_mask.val();
         self.pvalid.d.next = self.e_pleft.val() != 0;
         self.ptail.d.next = self.e_pleft.val() == 1;
         if self.e_pleft.val() != 0 {
@@ -327,7 +411,7 @@ impl Logic for Requantizer {
                 }
             }
             for sh in self._shift..one_more(self._shift) {
-                for l in 0..self._lanes {
+                for l in 0..self._pl {
                     self.pbytes[sh + l].clock.next = self.clock.val();
                     self.pbytes[sh + l].d.next = self.pbytes[sh + l].q.val();
                     if self.pvalid.q.val() {
@@ -336,11 +420,48 @@ impl Logic for Requantizer {
                 }
             }
         }
+        // Parameter RAM (`pram`): word k of a load is written at k as it arrives (a new
+        // load may be issued in the cycle the last word of the previous one arrives).
+        // Reads: group g's bias word in its first beat, multiplier word in the second,
+        // shift word in the third; the lane takes the data one cycle later (`start`,
+        // start+1, start+2). A read never meets a write of its word: a run issues at the
+        // earliest when the load's last word (a shift word) is being written, and reads
+        // the shift words two cycles later; a load issues at the earliest in a run's last
+        // beat, after its last group's reads. Reads while idle go unused.
+        self.prm.clock.next = self.clock.val();
+        self.prm.we.next = 0.into();
+        if self.pvalid.q.val() {
+            self.prm.we.next = 1.into();
+        }
+        self.prm.waddr[0].next = bit_cast::<16, 8>(self.pk.q.val());
+        for l in 0..self._prl {
+            self.prm.wdata[l].next = self.prdata[l].val();
+        }
+        self.pk.d.next = self.pk.q.val();
+        if self.pvalid.q.val() {
+            self.pk.d.next = (self.pk.q.val() + 1) & self.pk_mask.val();
+        }
+        if self.issue_param.val() {
+            self.pk.d.next = 0.into();
+        }
+        self.pram_addr.next = bit_cast::<16, 8>(self.e_beat.val() >> self.bw_sh.val());
+        if self.e_sub.val() == 1 {
+            self.pram_addr.next =
+                self.mw_base.val() + bit_cast::<16, 8>(self.e_beat.val() >> self.mw_sh.val());
+        }
+        if self.e_sub.val() == 2 {
+            self.pram_addr.next =
+                self.sw_base.val() + bit_cast::<16, 8>(self.e_beat.val() >> self.sw_sh.val());
+        }
+        self.prm.raddr[0].next = self.pram_addr.val();
         // The bias section turns by one column group at every value the lanes take (a
         // row's `groups` turns bring it back), so the lanes' biases come from fixed bytes
         // instead of a per-beat selection. A parameter load never shifts on the same edge
         // (it waits for `ready`, which comes after a run's last group has entered).
         self.rot.next = self.v_in.q.val() & (self.sub_in.q.val() == 0);
+        // With `pram` nothing turns; Verilator's default --unused-regexp (`*unused*`)
+        // keeps `rot` from being reported then.
+        self.unused_rot.next = self.rot.val();
         for rb in self._brot..one_more(self._brot) {
             for nb in self._bsec..one_more(self._bsec) {
                 for i in 0..self._bkeep {
@@ -390,7 +511,7 @@ impl Logic for Requantizer {
         self.ready.next = ((self.e_pleft.val() >> 1) == 0) & self.run_ready.val();
         self.active.next = (self.e_pleft.val() != 0) | self.ptail.q.val() | self.e_run.val();
         self.acc_re.next = self.e_run.val() & self.e_issuing.val();
-        self.acc_raddr.next = self.e_raddr.val();
+        self.acc_raddr.next = self.e_raddr.val() & self.acc_mask.val();
         // Tags: the beat meets its data one clock after the read, and its results
         // REQUANT_LANE_LATENCY clocks later (serial lanes: counted from the group's last
         // beat); a row is written one clock after that.
@@ -400,14 +521,22 @@ impl Logic for Requantizer {
         self.sub_in.d.next = self.e_sub.val() & self.sub_mask.val();
         self.lanes.start.next = self.sub_in.q.val() == 0;
         self.v_in.d.next = self.e_run.val() & self.e_issuing.val();
-        self.beat_out.d.next = self.e_beat.val() & self.beat_mask.val();
-        self.valid_out.d.next = (self.e_run.val() & self.e_issuing.val()).into();
-        self.last_write.d.next =
-            (self.e_run.val() & self.e_issuing.val() & self.last_beat.val()).into();
+        // A group's finished value leaves the lanes REQUANT_LANE_LATENCY clocks after its
+        // last beat's data arrives; it then shifts into the row register.
+        self.done_out.d.next =
+            (self.e_run.val() & self.e_issuing.val() & (self.e_sub.val() == self.steps_m1.val()))
+                .into();
+        self.row_end.next = self.e_run.val() & self.e_issuing.val() & self.last_beat.val();
+        self.last_write.d.next = self.row_end.val().into();
         // The destination travels with the row, so a new run may issue while the last
-        // rows of the previous one are still in the lanes.
+        // rows of the previous one are still in the lanes (`tag_hold`: loaded at the row's
+        // end and held until its write, see `new`).
         self.wbank_tag.d.next = self.e_r_bank.val() & self.bank_mask.val();
         self.waddr_tag.d.next = self.e_wrow.val() & self.addr_mask.val();
+        if self.tag_hold.val() & !self.row_end.val() {
+            self.wbank_tag.d.next = self.wbank_tag.q.val();
+            self.waddr_tag.d.next = self.waddr_tag.q.val();
+        }
         self.relu_in.d.next = self.e_r_relu.val().into();
         self.out_we.next = self.last_write.q.val().any();
         self.out_bank.next = self.wbank_tag.q.val();
@@ -421,12 +550,33 @@ impl Logic for Requantizer {
             self.row[c].d.next = self.row[c].q.val();
             self.out_data[c].next = self.row[c].q.val();
         }
+        // The row register shifts down by one column group as each group's value is
+        // done, so after a row's `groups` groups group `g` sits at columns `g*rql ..`.
+        for nr in self._rql..one_more(self._rql) {
+            for kp in self._keep..one_more(self._keep) {
+                if self.done_out.q.val().any() {
+                    for c in 0..self._keep {
+                        self.row[c].d.next = self.row[c + nr].q.val();
+                    }
+                    for r in 0..self._rql {
+                        self.row[kp + r].d.next = self.lanes.y[r].val();
+                    }
+                }
+            }
+        }
         // Column groups through the lanes: `nr`, `mo`, `so` bring sizes into indices.
         for nr in self._rql..one_more(self._rql) {
             for mo in self._moff..one_more(self._moff) {
                 for so in self._soff..one_more(self._soff) {
                     for r in 0..self._rql {
                         self.lanes.c[r].next = self.acc_rdata[r].val();
+                        for g in 0..self._groups {
+                            if self.beat_in.q.val().index() == g {
+                                self.lanes.c[r].next = self.acc_rdata[g * nr + r].val();
+                            }
+                        }
+                    }
+                    for r in 0..self._rqf {
                         self.lanes.s_b[r].next = self.pbytes[so + r].q.val();
                         // The bias section is turned so that group `g`'s biases are here.
                         for j in 0..4 {
@@ -437,17 +587,57 @@ impl Logic for Requantizer {
                         }
                         for g in 0..self._groups {
                             if self.beat_in.q.val().index() == g {
-                                self.lanes.c[r].next = self.acc_rdata[g * nr + r].val();
                                 self.lanes.s_b[r].next = self.pbytes[so + g * nr + r].q.val();
                                 for j in 0..2 {
                                     self.lanes.m_b[2 * r + j].next =
                                         self.pbytes[mo + 2 * (g * nr + r) + j].q.val();
                                 }
                             }
-                            if self.valid_out.q.val().any() & (self.beat_out.q.val().index() == g) {
-                                self.row[g * nr + r].d.next = self.lanes.y[r].val();
-                            }
                         }
+                    }
+                }
+            }
+        }
+        // `pram` (one lane): the bias from quarter g % (lanes/4) of the word read, the
+        // multiplier from half g % (lanes/2), the shift from byte g % lanes (`beat_in` is
+        // still g when the data arrives).
+        for d in 0..self._pd {
+            for j in 0..4 {
+                self.lanes.bias_b[j + d].next = self.prm.rdata[j + d].val();
+            }
+            for j in 0..2 {
+                self.lanes.m_b[j + d].next = self.prm.rdata[j + d].val();
+            }
+            self.lanes.s_b[d].next = self.prm.rdata[d].val();
+        }
+        // Group g = hi * n + q (n = lanes/4, lanes/2, lanes): `nq`, `nh`, `nl` bring n.
+        for nq in self._bq..one_more(self._bq) {
+            for hi in 0..self._bhi {
+                for q in 0..self._bq {
+                    if self.beat_in.q.val().index() == hi * nq + q {
+                        for j in 0..4 {
+                            self.lanes.bias_b[j].next = self.prm.rdata[4 * q + j].val();
+                        }
+                    }
+                }
+            }
+        }
+        for nh in self._mh..one_more(self._mh) {
+            for hi in 0..self._mhi {
+                for h in 0..self._mh {
+                    if self.beat_in.q.val().index() == hi * nh + h {
+                        for j in 0..2 {
+                            self.lanes.m_b[j].next = self.prm.rdata[2 * h + j].val();
+                        }
+                    }
+                }
+            }
+        }
+        for nl in self._sl..one_more(self._sl) {
+            for hi in 0..self._shi {
+                for h in 0..self._sl {
+                    if self.beat_in.q.val().index() == hi * nl + h {
+                        self.lanes.s_b[0].next = self.prm.rdata[h].val();
                     }
                 }
             }

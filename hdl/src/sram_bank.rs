@@ -17,7 +17,10 @@
 //!   output). A write is visible to reads issued on the following cycle or later; a read
 //!   of the address being written in the same cycle returns the old word.
 //! - **Throughput**: one read and one write per group per cycle.
-//! - **Reset**: none; contents and read registers power up to zero (FPGA init).
+//! - **Reset**: none; contents and read registers power up to zero (FPGA init), except
+//!   the read register of a bank built with [`SramBank::uninit_read`] (undefined until
+//!   the first read: block RAM output latches have no power-up value, and yosys emulates
+//!   one with a flip-flop and one LUT per bit, 128 SB_LUT4 for a 128-bit iCE40 bank).
 //! - **Collisions**: a bank built with [`SramBank::collision_free`] is one whose user
 //!   never reads an address in the cycle it is written, or never uses such a read: its
 //!   memory carries yosys's `no_rw_check`, so synthesis maps it straight onto the block
@@ -62,6 +65,7 @@ pub struct SramBank<const LW: usize> {
     _lanes: usize,
     _spram: bool,
     _collision_free: bool,
+    _read_init: bool,
     _mem: Vec<Vec<Vec<Bits<LW>>>>,
 }
 
@@ -82,6 +86,7 @@ impl<const LW: usize> SramBank<LW> {
             _lanes: lanes,
             _spram: false,
             _collision_free: false,
+            _read_init: true,
             _mem: vec![vec![vec![Bits::default(); lanes]; depth]; groups],
         }
     }
@@ -93,6 +98,13 @@ impl<const LW: usize> SramBank<LW> {
     /// read, and maps the bank without read-first emulation logic.
     pub fn collision_free(mut self) -> Self {
         self._collision_free = true;
+        self
+    }
+
+    /// The same bank for a user that never uses `rdata` before its first read: the
+    /// read register gets no power-up value (see the module documentation).
+    pub fn uninit_read(mut self) -> Self {
+        self._read_init = false;
         self
     }
 }
@@ -172,13 +184,18 @@ impl<const LW: usize> Logic for SramBank<LW> {
             }
         };
         for g in 0..groups {
+            let rd_init = if self._read_init {
+                format!("rd{g} = 0;")
+            } else {
+                String::new()
+            };
             v += &format!(
                 "\
 wire [{hi}:0] wd{g} = {wd};
 {attr}reg [{hi}:0] mem{g} [0:{top}];
 reg [{hi}:0] rd{g};
 initial begin
-    rd{g} = 0;
+    {rd_init}
     for (k = 0; k <= {top}; k = k + 1) mem{g}[k] = 0;
 end
 always @(posedge clock) begin

@@ -2,9 +2,10 @@
 //! (`minilpu_model::arith::requantize`), for every `requant_steps` form: the parallel
 //! lanes (LUT and DSP multiplier) and the digit-serial ones (2, 4, 8, 16 steps), on the
 //! edge values of every operand and on random ones, values back to back (one every
-//! `steps` cycles) with garbage on the inputs between the `start` cycles.
+//! `steps` cycles) with garbage on the inputs between the `start` cycles; and the serial
+//! lanes with late parameters (`m` one cycle, the shift two cycles after `start`).
 
-use minilpu_hdl::requant_lanes::requant_lane_latency;
+use minilpu_hdl::requant_lanes::{requant_lane_latency, requant_lanes_late_verilog};
 use minilpu_hdl::requant_lanes_verilog;
 use minilpu_model::arith::{requantize, Requant};
 use minilpu_testbench::verilated::{BuildOptions, VerilatedModel};
@@ -64,7 +65,17 @@ fn cases(seed: u64) -> Vec<Case> {
 }
 
 fn check_lane(dsp: bool, steps: usize) {
-    let verilog = requant_lanes_verilog(1, dsp, steps) + PROBE;
+    check_lane_with(dsp, steps, false);
+}
+
+/// `late`: the lane samples `m` one cycle and the shift two cycles after `start`
+/// (garbage elsewhere, as for the other inputs).
+fn check_lane_with(dsp: bool, steps: usize, late: bool) {
+    let verilog = if late {
+        requant_lanes_late_verilog(1, steps)
+    } else {
+        requant_lanes_verilog(1, dsp, steps)
+    } + PROBE;
     let mut sim = VerilatedModel::build(&verilog, "probe", &BuildOptions::default())
         .unwrap_or_else(|e| panic!("steps {steps}: {e}"));
     let port = |n: &str| sim.port(n).unwrap();
@@ -84,12 +95,27 @@ fn check_lane(dsp: bool, steps: usize) {
     let mut checked = 0;
     for n in 0..total {
         let start = n % steps == 0 && n / steps < cases.len();
-        let (c, bias, m, s, relu): Case = if start {
+        let (mut c, mut bias, mut m, mut s, mut relu): Case = if start {
             cases[n / steps]
         } else {
             // Between starts the lane must ignore its inputs.
             (rng.gen(), rng.gen(), rng.gen(), rng.gen(), rng.gen())
         };
+        if late {
+            // `m` and the shift of the value started one / two cycles ago, garbage
+            // (including at `start`) otherwise.
+            let (gc, gb, gm, gs, gr): Case =
+                (rng.gen(), rng.gen(), rng.gen(), rng.gen(), rng.gen());
+            let case_at = |back: usize| {
+                (n >= back && (n - back).is_multiple_of(steps) && (n - back) / steps < cases.len())
+                    .then(|| cases[(n - back) / steps])
+            };
+            m = case_at(1).map_or(gm, |k| k.2);
+            s = case_at(2).map_or(gs, |k| k.3);
+            if !start {
+                (c, bias, relu) = (gc, gb, gr);
+            }
+        }
         sim.set_u64(pc, c as u32 as u64);
         sim.set_u64(pb, bias as u32 as u64);
         sim.set_u64(pm, m as u64);
@@ -112,7 +138,7 @@ fn check_lane(dsp: bool, steps: usize) {
                 let got = sim.get_u64(py) as u8 as i8;
                 assert_eq!(
                     got, want,
-                    "dsp {dsp} steps {steps}: c {c} bias {bias} m {m} s {s} relu {relu}"
+                    "dsp {dsp} steps {steps} late {late}: c {c} bias {bias} m {m} s {s} relu {relu}"
                 );
                 checked += 1;
             }
@@ -135,5 +161,12 @@ fn parallel_dsp_lane_matches_the_contract() {
 fn serial_lanes_match_the_contract() {
     for steps in [2, 4, 8, 16] {
         check_lane(false, steps);
+    }
+}
+
+#[test]
+fn serial_lanes_with_late_parameters_match_the_contract() {
+    for steps in [4, 8, 16] {
+        check_lane_with(false, steps, true);
     }
 }
