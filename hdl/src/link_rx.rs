@@ -100,7 +100,10 @@ impl LinkRx {
             framer: LinkRxFrame::new(cfg),
             // The framer fills the slot after the newest queued frame, `recv` reads queued
             // ones: they meet only after a queue overflow, which the link fault reports.
-            rxbuf: SramBank::new(w, RX_SLOTS * PAYLOAD_BYTES / w, 1).collision_free(),
+            // Read on every clock: a real word in the read register from the first edge.
+            rxbuf: SramBank::new(w, RX_SLOTS * PAYLOAD_BYTES / w, 1)
+                .collision_free()
+                .uninit_read(),
             sync1: Default::default(),
             sync2: Default::default(),
             _words: w,

@@ -151,7 +151,10 @@ impl LinkTx {
             // The framer reads posted slots, `send` writes free ones: never the same word.
             // Words `4 * 128/W + k` hold the tag of slot `k` (byte 0); the block RAM has
             // room for them (a power-of-two depth).
-            txbuf: SramBank::new(w, 2 * TX_SLOTS * half, 1).collision_free(),
+            // Read on every clock: a real word in the read register from the first edge.
+            txbuf: SramBank::new(w, 2 * TX_SLOTS * half, 1)
+                .collision_free()
+                .uninit_read(),
             lcrc: Default::default(),
             bitc: Default::default(),
             pcol: Default::default(),

@@ -171,20 +171,29 @@ impl Tile {
             host: HostPort::new(bytes, info as u32),
             seq: Sequencer::new(cfg),
             predec: Predecoder::new(cfg),
+            // The tile's block RAMs read on every clock (no read enable), so their read
+            // registers (`uninit_read`: no power-up value) hold a real word from the first
+            // edge on, long before the host or a program can look.
             // 8 instruction bytes and the predecode byte.
             // The host stores words only while the tile is idle: only a `start` in the very
             // cycle after a store of word 0 would use a colliding fetch (the UART bridge
             // spaces bus writes by a byte time).
-            imem: SramBank::new(9, cfg.imem_depth, 1).collision_free(),
+            imem: SramBank::new(9, cfg.imem_depth, 1)
+                .collision_free()
+                .uninit_read(),
             // No program the checker accepts reads a bank word in the cycle it is
             // written: a read and a write of one word by two instructions in one cycle
             // is a hazard whichever comes first, and within a vector instruction too
             // (docs/isa.md, "What the assembler's checker adds"); the host reads and
             // writes only while the tile is idle, one bus access at a time.
-            act_bank: SramBank::new(cfg.lanes, cfg.act_depth, 1).collision_free(),
+            act_bank: SramBank::new(cfg.lanes, cfg.act_depth, 1)
+                .collision_free()
+                .uninit_read(),
             // One block holds all weight banks; each group has its own ports.
             wbank: match cfg.weight_bank_kind {
-                BankKind::Bram => SramBank::new(cfg.lanes, cfg.bank_depth, wb).collision_free(),
+                BankKind::Bram => SramBank::new(cfg.lanes, cfg.bank_depth, wb)
+                    .collision_free()
+                    .uninit_read(),
                 BankKind::Spram => SramBank::new_spram(cfg.lanes, wb),
             },
             mxl: MxuLoad::new(cfg.install_cycles()),
