@@ -10,7 +10,9 @@
 //!               +-------------+
 //! ```
 //! - **Latency**: exactly [`ADDER_TREE_LATENCY`] = 2 clocks for every `n`: a register
-//!   after level `ceil(levels / 2)` of the binary tree and one on the output.
+//!   after level `ceil(levels / 2)` of the binary tree and one on the output; 1 clock
+//!   for a tree built [`AdderTree::without_output_register`] (the levels after the
+//!   middle register are combinational, for a caller that registers the sum itself).
 //! - **Throughput**: one sum per cycle.
 //! - **Reset**: none; the pipeline powers up to zeros.
 //!
@@ -43,7 +45,8 @@ pub struct AdderTree {
     pub sum: Vec<Signal<Out, Bits<32>>>,
     _n: usize,
     _in_bits: usize,
-    _pipe: Vec<[u32; ADDER_TREE_LATENCY]>,
+    _out_reg: bool,
+    _pipe: Vec<Vec<u32>>,
 }
 
 impl AdderTree {
@@ -59,8 +62,26 @@ impl AdderTree {
             sum: crate::vec_of(groups),
             _n: n,
             _in_bits: in_bits,
-            _pipe: vec![[0; ADDER_TREE_LATENCY]; groups],
+            _out_reg: true,
+            _pipe: vec![vec![0; ADDER_TREE_LATENCY]; groups],
         }
+    }
+
+    /// The same trees without the output register: latency `ADDER_TREE_LATENCY - 1`,
+    /// `sum` straight from the adders after the middle register. For a caller whose
+    /// next stage is a register anyway (the accumulator's), so that the last adders
+    /// share logic cells with it instead of feeding it from flip-flops of their own.
+    pub fn without_output_register(mut self) -> Self {
+        self._out_reg = false;
+        for p in &mut self._pipe {
+            p.truncate(ADDER_TREE_LATENCY - 1);
+        }
+        self
+    }
+
+    /// Clocks from `x` to `sum`.
+    pub fn latency(&self) -> usize {
+        ADDER_TREE_LATENCY - usize::from(!self._out_reg)
     }
 }
 
@@ -71,7 +92,7 @@ impl Logic for AdderTree {
                 let s = self.x[g * self._n..(g + 1) * self._n]
                     .iter()
                     .fold(0u32, |acc, v| acc.wrapping_add(v.val().index() as u32));
-                self.sum[g].next = (pipe[ADDER_TREE_LATENCY - 1] as u64).to_bits();
+                self.sum[g].next = (pipe[pipe.len() - 1] as u64).to_bits();
                 pipe.rotate_right(1);
                 pipe[0] = s;
             }
@@ -132,7 +153,11 @@ impl Logic for AdderTree {
                     names[0]
                 )
             };
-            v += &format!("initial sum${g} = 0;\nalways @(posedge clock) sum${g} <= {out};\n");
+            if self._out_reg {
+                v += &format!("initial sum${g} = 0;\nalways @(posedge clock) sum${g} <= {out};\n");
+            } else {
+                v += &format!("always @(*) sum${g} = {out};\n");
+            }
         }
         Verilog::Custom(v)
     }

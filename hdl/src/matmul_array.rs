@@ -19,7 +19,9 @@
 //! active weights keep computing; `swap` (with the first activation of a tile) makes
 //! the new tile active. `wb` is a power of two.
 //! - **Latency**: [`ARRAY_LATENCY`] = 4 clocks from the edge where `act`/`swap` are
-//!   presented to `sum` (operand registers, product, two tree stages).
+//!   presented to `sum` (operand registers, product, two tree stages; with every
+//!   multiplier in an iCE40 `SB_MAC16`: operand registers, product, the DSP's output
+//!   register, one tree stage, and `sum` comes from the last tree adders).
 //! - **Throughput**: `lanes * cols` MACs per cycle, one install word per cycle.
 //! - **Reset**: none; registers power up to zero.
 
@@ -66,7 +68,13 @@ impl MatmulArray {
     /// the rest from LUTs.
     pub fn new(lanes: usize, cols: usize, wb: usize, dsp: MulImpl, dsp_mults: usize) -> Self {
         assert!(wb.is_power_of_two() && wb <= 16, "wb {wb}");
-        Self {
+        // With every multiplier in an iCE40 SB_MAC16, the products take one more
+        // register inside the DSPs and the trees drop their output register: the
+        // same latency, and the trees' last adders feed the accumulator's input
+        // register directly (sharing its logic cells) instead of through flip-flops
+        // of their own.
+        let all_mac16 = dsp == MulImpl::Ice40Mac16 && dsp_mults >= lanes * cols;
+        let array = Self {
             clock: Default::default(),
             act: crate::vec_of(lanes),
             swap: Default::default(),
@@ -76,17 +84,32 @@ impl MatmulArray {
             sum: crate::vec_of(cols),
             pes: crate::vec_of(cols * lanes),
             muls: (0..cols * lanes / 2)
-                .map(|k| Mul8x2::new(if 2 * k < dsp_mults { dsp } else { MulImpl::Lut }))
+                .map(|k| {
+                    let m = Mul8x2::new(if 2 * k < dsp_mults { dsp } else { MulImpl::Lut });
+                    if all_mac16 {
+                        m.with_output_register()
+                    } else {
+                        m
+                    }
+                })
                 .collect(),
             // int8 x int8 products fit 16 signed bits (-16256 ..= 16384).
-            trees: AdderTree::new(lanes, cols, 16),
+            trees: if all_mac16 {
+                AdderTree::new(lanes, cols, 16).without_output_register()
+            } else {
+                AdderTree::new(lanes, cols, 16)
+            },
             wbmask: Constant::new(((wb - 1) as u64).to_bits()),
             wbshift: Constant::new((wb.trailing_zeros() as u64).to_bits()),
             _lanes: lanes,
             _cols: cols,
             _wb: wb,
             _half: lanes / 2,
+        };
+        for m in &array.muls {
+            assert_eq!(m.latency() + array.trees.latency(), ARRAY_LATENCY);
         }
+        array
     }
 }
 

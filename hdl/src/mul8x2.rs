@@ -15,7 +15,8 @@
 //!   array's activation register); `br0`/`br1` take `b0`/`b1` at a rising edge with
 //!   `bload` and hold otherwise (the PE's *active* weight; `b` is its shadow).
 //! - **Latency**: 2 clocks from `a` (operands at edge `t`, products after edge `t+1`);
-//!   a `bload` at edge `t` applies to the product made at edge `t+1`.
+//!   a `bload` at edge `t` applies to the product made at edge `t+1`. 3 clocks for a
+//!   pair built [`Mul8x2::with_output_register`] (one more register after the products).
 //! - **Throughput**: two products per cycle.
 //! - **Reset**: none; operand and product registers power up to 0.
 //! - **Why the operand registers live here**: in the iCE40 form they are the
@@ -73,8 +74,11 @@ pub struct Mul8x2 {
     /// `ar1 * br1` of the last rising edge, int32.
     pub p1: Signal<Out, Bits<32>>,
     _impl: MulImpl,
+    _out_reg: bool,
     /// Simulation state: operand registers `[ar0, br0, ar1, br1]`.
     _regs: [u8; 4],
+    /// Simulation state: the products in the output register (`with_output_register`).
+    _q: [Bits<32>; 2],
 }
 
 impl Mul8x2 {
@@ -84,6 +88,19 @@ impl Mul8x2 {
             _impl: how,
             ..Default::default()
         }
+    }
+
+    /// The same pair with one more register after the products: latency 3. In the
+    /// iCE40 form it is the `SB_MAC16`'s own output register (its adders add 0), so it
+    /// takes no logic cells.
+    pub fn with_output_register(mut self) -> Self {
+        self._out_reg = true;
+        self
+    }
+
+    /// Clocks from `a0`/`a1` to `p0`/`p1`.
+    pub fn latency(&self) -> usize {
+        2 + usize::from(self._out_reg)
     }
 }
 
@@ -110,8 +127,15 @@ impl Logic for Mul8x2 {
     fn update(&mut self) {
         if self.clock.pos_edge() {
             let [ar0, br0, ar1, br1] = self._regs;
-            self.p0.next = product(ar0, br0);
-            self.p1.next = product(ar1, br1);
+            let (y0, y1) = (product(ar0, br0), product(ar1, br1));
+            if self._out_reg {
+                self.p0.next = self._q[0];
+                self.p1.next = self._q[1];
+                self._q = [y0, y1];
+            } else {
+                self.p0.next = y0;
+                self.p1.next = y1;
+            }
             self._regs[0] = self.a0.val().index() as u8;
             self._regs[2] = self.a1.val().index() as u8;
             if self.bload.val() {
@@ -140,7 +164,22 @@ end
 wire signed [15:0] prod0 = $signed(ar0) * $signed(br0);
 wire signed [15:0] prod1 = $signed(ar1) * $signed(br1);
 ";
-        let regs = "\
+        let regs = if self._out_reg {
+            "\
+reg [15:0] q0 = 0, q1 = 0;
+initial begin
+    p0 = 0;
+    p1 = 0;
+end
+always @(posedge clock) begin
+    q0 <= prod0;
+    q1 <= prod1;
+    p0 <= {{16{q0[15]}}, q0};
+    p1 <= {{16{q1[15]}}, q1};
+end
+"
+        } else {
+            "\
 initial begin
     p0 = 0;
     p1 = 0;
@@ -149,7 +188,19 @@ always @(posedge clock) begin
     p0 <= {{16{prod0[15]}}, prod0};
     p1 <= {{16{prod1[15]}}, prod1};
 end
-";
+"
+        };
+        // Output stage of the SB_MAC16: the registered 8x8 products (F, G), or with
+        // the output register those products plus C = D = 0 through the adders into
+        // the accumulator registers (Q, S).
+        let out_sel = if self._out_reg {
+            ".TOPOUTPUT_SELECT(2'b01), .BOTOUTPUT_SELECT(2'b01),
+    .TOPADDSUB_LOWERINPUT(2'b01), .BOTADDSUB_LOWERINPUT(2'b01),
+    .TOPADDSUB_UPPERINPUT(1'b1), .BOTADDSUB_UPPERINPUT(1'b1),
+    .TOPADDSUB_CARRYSELECT(2'b00), .BOTADDSUB_CARRYSELECT(2'b00)"
+        } else {
+            ".TOPOUTPUT_SELECT(2'b10), .BOTOUTPUT_SELECT(2'b10)"
+        };
         Verilog::Custom(match self._impl {
             MulImpl::Infer => format!("{operands}{infer}{regs}"),
             MulImpl::Lut => format!("{operands}{}{}{regs}", lut_product(0), lut_product(1)),
@@ -161,7 +212,7 @@ SB_MAC16 #(
     .MODE_8x8(1'b1), .A_SIGNED(1'b1), .B_SIGNED(1'b1),
     .A_REG(1'b1), .B_REG(1'b1),
     .TOP_8x8_MULT_REG(1'b1), .BOT_8x8_MULT_REG(1'b1),
-    .TOPOUTPUT_SELECT(2'b10), .BOTOUTPUT_SELECT(2'b10)
+    {out_sel}
 ) mac (
     .CLK(clock), .CE(1'b1), .A({{a1, a0}}), .B({{b1, b0}}), .C(16'd0), .D(16'd0),
     .AHOLD(1'b0), .BHOLD(!bload), .CHOLD(1'b0), .DHOLD(1'b0),
