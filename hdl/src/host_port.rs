@@ -18,7 +18,7 @@
 //! | 0x001 | STATUS | R | bit 0 busy, bit 1 running, bits 4..2 status code, bits 31..16 pc of the error / halt |
 //! | 0x002 | CYCLES | R | cycles of the current / last run |
 //! | 0x003 | INFO | R | lanes, cols (bits 15..8), banks (23..16), requant lanes (28..24), log2 requant steps (31..29) |
-//! | 0x004 | SEL | R/W | target: bits 31..30 space (0 bank, 1 instruction memory, 2 accumulator), bits 28..24 bank, bits 15..0 word / row |
+//! | 0x004 | SEL | R/W | target: bits 31..30 space (0 bank, 1 instruction memory, 2 accumulator), bits 28..24 bank (accumulator: the piece of the row), bits 15..0 word / row |
 //! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready 2 cycles later); 3: LINK_FLUSH, empty the link receive queue and clear the link fault |
 //! | 0x006 | TIME | R | free-running cycle counter (counts every clock since power-up, wraps) |
 //! | 0x008 | LINK_STATUS | R | bit 0 link locked, bit 1 link fault, bits 4..2 frames in the receive queue, bits 15..8 next expected sequence number |
@@ -30,8 +30,11 @@
 //! | 0x00E | MISSING | R | link data frames missing between delivered ones |
 //! | 0x100 + k | BUF[k] | R/W | bytes `4k .. 4k+4` of the staging buffer, little-endian |
 //!
-//! A bank word is `lanes` bytes; an instruction is 8 bytes; an accumulator row is `cols`
-//! int32 little-endian. Commands (CMD) are only allowed while the tile is not busy
+//! A bank word is `lanes` bytes; an instruction is 8 bytes; the buffer holds the larger
+//! of the two. An accumulator row (`cols` int32, little-endian) is loaded in pieces of
+//! `n = min(buffer bytes / 4, cols)` columns: piece `p` (SEL's bank field) is columns
+//! `p*n .. p*n+n` (`minilpu_model::config::host_acc_columns_per_load`); a piece past the
+//! row loads zeros. Stores into the accumulator space do nothing. Commands (CMD) are only allowed while the tile is not busy
 //! (they are ignored otherwise).
 //! - **Latency**: register reads answer on `bus_rdata` one cycle after `bus_re`, and
 //!   the answer stays there until the next `bus_re`.

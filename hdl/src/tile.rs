@@ -36,10 +36,11 @@ use crate::{
 use minilpu_model::{BankKind, DspStyle, TileConfig};
 use rust_hdl::prelude::*;
 
-/// Bytes of the host port's staging buffer for `cfg` (a bank word, an instruction or an
-/// accumulator row, whichever is largest).
+/// Bytes of the host port's staging buffer for `cfg`: a bank word or an instruction,
+/// whichever is larger; accumulator rows are loaded a piece of
+/// [`minilpu_model::config::host_acc_columns_per_load`] columns at a time.
 pub fn host_buffer_bytes(cfg: &TileConfig) -> usize {
-    cfg.lanes.max(4 * cfg.cols).max(8).next_multiple_of(4)
+    minilpu_model::config::host_buffer_bytes(cfg.lanes)
 }
 
 /// The tile.
@@ -132,6 +133,8 @@ pub struct Tile {
     _cols: usize,
     _wb: usize,
     _bytes: usize,
+    _piece: usize,
+    _pieces: usize,
 }
 
 impl Tile {
@@ -235,6 +238,9 @@ impl Tile {
             _cols: cfg.cols,
             _wb: wb,
             _bytes: bytes,
+            _piece: minilpu_model::config::host_acc_columns_per_load(cfg.lanes, cfg.cols),
+            _pieces: cfg.cols
+                / minilpu_model::config::host_acc_columns_per_load(cfg.lanes, cfg.cols),
         }
     }
 }
@@ -548,11 +554,19 @@ impl Logic for Tile {
                 self.host.ld_data[i].next = self.imem.rdata[i].val();
             }
         }
+        // An accumulator row in pieces of `_piece` columns, the piece chosen by the
+        // host's bank field (ignored when it names no piece: the buffer reads 0).
         if self.hspace_d.q.val() == 2 {
-            for c in 0..self._cols {
-                for j in 0..4 {
-                    self.host.ld_data[4 * c + j].next =
-                        self.acc.rdata[c].val().get_bits::<8>(8 * j);
+            for n in self._piece..one_more(self._piece) {
+                for g in 0..self._pieces {
+                    if self.hbank_d.q.val().index() == g {
+                        for c in 0..self._piece {
+                            for j in 0..4 {
+                                self.host.ld_data[4 * c + j].next =
+                                    self.acc.rdata[g * n + c].val().get_bits::<8>(8 * j);
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -93,6 +93,19 @@ pub struct TileConfig {
     pub link_frames_per_superframe: usize,
 }
 
+/// Bytes of the host port's staging buffer of a tile with `lanes` lanes: one bank word or
+/// one instruction (8 bytes), whichever is larger (`hdl/src/host_port.rs`).
+pub fn host_buffer_bytes(lanes: usize) -> usize {
+    lanes.max(8).next_multiple_of(4)
+}
+
+/// Accumulator columns (int32) one host load (`CMD = 2` in the accumulator space) brings
+/// into the staging buffer: a row is read in `cols / n` loads, the piece chosen by
+/// `SEL`'s bank field (`hdl/src/host_port.rs`).
+pub fn host_acc_columns_per_load(lanes: usize, cols: usize) -> usize {
+    (host_buffer_bytes(lanes) / 4).min(cols)
+}
+
 /// Allowed values of [`TileConfig::requant_steps`].
 pub const REQUANT_STEPS: [usize; 5] = [1, 2, 4, 8, 16];
 

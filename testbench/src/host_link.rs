@@ -385,12 +385,17 @@ impl<S: Read + Write> HostLink<S> {
     /// Read one accumulator row (tile idle).
     pub fn read_acc(&mut self, row: usize) -> Result<Vec<i32>, LinkError> {
         let info = self.need_info()?;
-        self.select(2, 0, row)?;
-        Ok(self
-            .load(4 * info.cols)?
-            .chunks(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        let n = minilpu_model::config::host_acc_columns_per_load(info.lanes, info.cols);
+        let mut out = Vec::with_capacity(info.cols);
+        for piece in 0..info.cols / n {
+            self.select(2, piece as u8, row)?;
+            out.extend(
+                self.load(4 * n)?
+                    .chunks(4)
+                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+        }
+        Ok(out)
     }
 
     /// Write instruction words from pc 0 (tile idle); words a previous, longer program

@@ -259,11 +259,17 @@ impl TileSim {
 
     /// Read one accumulator row (tile idle).
     pub fn read_acc(&mut self, row: usize) -> Vec<i32> {
-        self.select(2, 0, row);
-        self.load(4 * self.cfg.cols)
-            .chunks(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect()
+        let n = minilpu_model::config::host_acc_columns_per_load(self.cfg.lanes, self.cfg.cols);
+        let mut out = Vec::with_capacity(self.cfg.cols);
+        for piece in 0..self.cfg.cols / n {
+            self.select(2, piece as u8, row);
+            out.extend(
+                self.load(4 * n)
+                    .chunks(4)
+                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+        }
+        out
     }
 
     /// Write instruction words from pc 0 (tile idle); words a previous, longer program
