@@ -6,7 +6,7 @@
 //!
 //! ```text
 //!   host word --> Predecoder --> p (stored as byte 8 of the instruction memory word)
-//!   word (ib[0..8]), p (ib[8]), vlen --> op, unit strobes, fields (a, rows, acc, w, n, end, vector addresses)
+//!   word (ib[0..8]), p (ib[8]), vlen --> op, unit strobes, fields (rows, acc, w, n, end, vector addresses)
 //!                                    --> illegal, range
 //! ```
 //! - **Latency**: 0 (combinational).
@@ -77,8 +77,6 @@ pub struct Decoder {
     pub loop_end: Signal<Out, Bits<16>>,
     /// Weight word of an install (`mxu.load w`, `mxu.run ... load w`).
     pub w: Signal<Out, Bits<16>>,
-    /// `mxu.run`: first bank-0 word.
-    pub a: Signal<Out, Bits<16>>,
     /// `mxu.run` / `rq.run`: rows.
     pub rows: Signal<Out, Bits<16>>,
     /// `mxu.run` / `rq.run`: first accumulator row.
@@ -129,7 +127,6 @@ impl Decoder {
             n: Default::default(),
             loop_end: Default::default(),
             w: Default::default(),
-            a: Default::default(),
             rows: Default::default(),
             acc: Default::default(),
             swap: Default::default(),
@@ -178,7 +175,6 @@ impl Logic for Decoder {
         self.loop_end.connect();
         for s in [
             &mut self.w,
-            &mut self.a,
             &mut self.rows,
             &mut self.acc,
             &mut self.d_word,
@@ -227,7 +223,6 @@ always @(*) begin
     n = iw[31:0];
     loop_end = iw[47:32];
     w = {{2'b0, (k_mxl ? f0w : rw)}};
-    a = {{2'b0, ra}};
     rows = {{2'b0, k_rqr ? qrows : rrows}};
     acc = {{2'b0, k_rqr ? qacc : racc}};
     swap = iw[42]; accumulate = iw[43]; relu = iw[52];
@@ -256,7 +251,7 @@ end
 fn fields_v(predecoder: bool) -> String {
     let only = if predecoder {
         format!(
-            "wire [58:0] body = iw[58:0];\nwire k_vam = opc == 5'd{};\n",
+            "wire [58:0] body = iw[58:0];\nwire k_vam = opc == 5'd{};\nwire [13:0] ra = iw[13:0];\n",
             op::V_ARGMAX
         )
     } else {
@@ -271,8 +266,8 @@ wire [4:0] f0b = iw[18:14];  wire [13:0] f0w = iw[13:0];
 wire [4:0] f1b = iw[37:33];
 wire [4:0] f2b = iw[56:52];
 wire [4:0] rqb = iw[50:46];  wire [13:0] rqw = iw[45:32];
-// mxu.run fields
-wire [13:0] ra = iw[13:0];   wire [13:0] rrows = iw[27:14]; wire [13:0] racc = iw[41:28];
+// mxu.run fields (`ra` is `f0w`)
+wire [13:0] rrows = iw[27:14]; wire [13:0] racc = iw[41:28];
 wire rload = iw[44];         wire [13:0] rw = iw[58:45];
 // rq.run fields
 wire [13:0] qacc = iw[13:0]; wire [13:0] qrows = iw[29:16];

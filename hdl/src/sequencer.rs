@@ -30,10 +30,11 @@
 //!   status is kept.
 //! - **cycles**: cleared by `start`; counts every cycle in which the sequencer runs or a
 //!   unit has effects pending, so it ends at `1 +` the last busy cycle.
-//! - **Reset**: none; idle at power-up with status 0.
+//! - **Reset**: none; idle at power-up with status 0. pc is 0 whenever the sequencer is
+//!   stopped (power-up value, and every stop clears it), so the fetch needs no `run` term.
 
 use crate::decoder::Decoder;
-use minilpu_model::isa::{Status, MAX_LOOP_DEPTH};
+use minilpu_model::isa::{Status, MAX_DEPTH, MAX_LOOP_DEPTH};
 use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
 
@@ -151,7 +152,6 @@ pub struct Sequencer {
     i_send: DFF<Bit>,
     i_recv: DFF<Bit>,
     f_w: DFF<Bits<16>>,
-    f_a: DFF<Bits<16>>,
     f_rows: DFF<Bits<16>>,
     f_acc: DFF<Bits<16>>,
     f_swap: DFF<Bit>,
@@ -166,6 +166,9 @@ pub struct Sequencer {
     f_vop: DFF<Bits<3>>,
     top_count: Signal<Local, Bits<24>>,
     count_dec: Signal<Local, Bits<24>>,
+    wdec: Signal<Local, Bits<33>>,
+    wzero: Signal<Local, Bit>,
+    pc_end: Signal<Local, Bit>,
     pc1: Signal<Local, Bits<16>>,
     end_in: Signal<Local, Bits<16>>,
     at_end: Signal<Local, Bit>,
@@ -185,6 +188,7 @@ pub struct Sequencer {
     m_a: Constant<Bits<16>>,
     m_acc: Constant<Bits<16>>,
     m_rows: Constant<Bits<16>>,
+    m_vlen: Constant<Bits<16>>,
     max_depth: Constant<Bits<3>>,
     c_illegal: Constant<Bits<3>>,
     c_range: Constant<Bits<3>>,
@@ -198,6 +202,10 @@ impl Sequencer {
     /// The sequencer for `cfg`.
     pub fn new(cfg: &TileConfig) -> Self {
         let k = |s: Status| Constant::new((s.code() as u64).to_bits());
+        assert!(
+            cfg.imem_depth.is_power_of_two(),
+            "the PC check needs a power-of-two imem_depth"
+        );
         Self {
             clock: Default::default(),
             start: Default::default(),
@@ -261,7 +269,6 @@ impl Sequencer {
             i_send: Default::default(),
             i_recv: Default::default(),
             f_w: Default::default(),
-            f_a: Default::default(),
             f_rows: Default::default(),
             f_acc: Default::default(),
             f_swap: Default::default(),
@@ -276,6 +283,9 @@ impl Sequencer {
             f_vop: Default::default(),
             top_count: Default::default(),
             count_dec: Default::default(),
+            wdec: Default::default(),
+            wzero: Default::default(),
+            pc_end: Default::default(),
             pc1: Default::default(),
             end_in: Default::default(),
             at_end: Default::default(),
@@ -296,6 +306,8 @@ impl Sequencer {
             m_acc: crate::range_mask(cfg.acc_depth),
             // rows <= acc_depth (acc + rows <= acc_depth for mxu.run and rq.run)
             m_rows: crate::range_mask(cfg.acc_depth + 1),
+            // a legal `vlen n` has n <= MAX_DEPTH (16384): 15 bits
+            m_vlen: crate::range_mask(MAX_DEPTH + 1),
             max_depth: Constant::new((MAX_LOOP_DEPTH as u64).to_bits()),
             c_illegal: k(Status::Illegal),
             c_range: k(Status::Range),
@@ -322,7 +334,6 @@ impl Logic for Sequencer {
             i_send,
             i_recv,
             f_w,
-            f_a,
             f_rows,
             f_acc,
             f_swap,
@@ -363,10 +374,18 @@ impl Logic for Sequencer {
         // The innermost loop's body ends after this instruction; one decrement for all levels.
         self.at_end.next = (self.sp.q.val() != 0) & (self.top_end.val() == self.pc1.val());
         self.count_dec.next = self.top_count.val() - 1;
+        // The wait count's decrement, one bit wider: its top bit (the borrow) is
+        // `waitc == 0`, so the carry chain that counts also gives the zero test.
+        self.wdec.next = bit_cast::<33, 32>(self.waitc.q.val()) - 1;
+        self.wzero.next = self.wdec.val().get_bit(32);
+        // pc == imem_depth (the PC check): pc never exceeds imem_depth (it advances by
+        // one or jumps back to a loop start, and stops at imem_depth), and imem_depth is
+        // a power of two (`TileConfig::validate`), so its one bit decides.
+        self.pc_end.next = (self.pc.q.val() & self.imem_depth.val()).any();
         // An instruction is up for issue this cycle.
-        self.live.next = self.run.q.val() & (self.waitc.q.val() == 0);
+        self.live.next = self.run.q.val() & self.wzero.val();
         // Any check fails: a flat OR (the priority chain below only picks the code).
-        self.fault.next = (self.pc.q.val() == self.imem_depth.val())
+        self.fault.next = self.pc_end.val()
             | self.dec.illegal.val()
             | self.dec.range.val()
             | (self.dec.is_loop.val()
@@ -379,9 +398,10 @@ impl Logic for Sequencer {
             | (self.dec.is_vx.val() & !self.vxu_ready.val())
             | (self.dec.is_send.val() & !self.tx_ready.val())
             | (self.dec.is_recv.val() & !self.rx_ready.val());
-        // Checks, in priority order.
-        self.fcode.next = 0.into();
-        if self.pc.q.val() == self.imem_depth.val() {
+        // Checks, in priority order; `fcode` is used only with `fault`, so the last one
+        // (BUSY) needs no test of its own.
+        self.fcode.next = self.c_busy.val();
+        if self.pc_end.val() {
             self.fcode.next = self.c_pc.val();
         } else if self.dec.illegal.val()
             | (self.dec.is_loop.val()
@@ -393,14 +413,6 @@ impl Logic for Sequencer {
             | (self.dec.is_loop.val() & (self.sp.q.val() == self.max_depth.val()))
         {
             self.fcode.next = self.c_range.val();
-        } else if (self.dec.use_mxl.val() & !self.mxl_ready.val())
-            | (self.dec.use_mxr.val() & !self.mxr_ready.val())
-            | ((self.dec.is_rqp.val() | self.dec.is_rqr.val()) & !self.rqu_ready.val())
-            | (self.dec.is_vx.val() & !self.vxu_ready.val())
-            | (self.dec.is_send.val() & !self.tx_ready.val())
-            | (self.dec.is_recv.val() & !self.rx_ready.val())
-        {
-            self.fcode.next = self.c_busy.val();
         }
         // A link error stops the run (and, after `halt`, turns an OK status into LINK).
         self.lstop.next = (self.recv_err.val() | self.send_err.val())
@@ -428,7 +440,6 @@ impl Logic for Sequencer {
         // RANGE checks: masked to those ranges, every unit register that copies them
         // loses its constant upper flip-flops in synthesis.
         self.f_w.d.next = self.dec.w.val() & self.m_w.val();
-        self.f_a.d.next = self.dec.a.val() & self.m_a.val();
         self.f_rows.d.next = self.dec.rows.val() & self.m_rows.val();
         self.f_acc.d.next = self.dec.acc.val() & self.m_acc.val();
         self.f_swap.d.next = self.dec.swap.val();
@@ -442,7 +453,9 @@ impl Logic for Sequencer {
         self.f_b_word.d.next = self.dec.b_word.val() & self.m_word.val();
         self.f_vop.d.next = self.dec.vop.val();
         self.w.next = self.f_w.q.val();
-        self.a.next = self.f_a.q.val();
+        // `mxu.run`'s first word is its `d_word` (`ra` is field `f0w`; not `rq.run`), and
+        // `m_a` keeps a subset of `m_word`'s bits: no register of its own.
+        self.a.next = self.f_d_word.q.val() & self.m_a.val();
         self.rows.next = self.f_rows.q.val();
         self.acc.next = self.f_acc.q.val();
         self.swap.next = self.f_swap.q.val();
@@ -470,11 +483,13 @@ impl Logic for Sequencer {
                 self.waitc.d.next = self.dec.n.val();
             }
             if self.dec.is_vlen.val() {
-                self.vl.d.next = self.dec.n.val().get_bits::<16>(0);
+                // An illegal larger n stops the run before any unit reads `vlen`.
+                self.vl.d.next = self.dec.n.val().get_bits::<16>(0) & self.m_vlen.val();
             }
             if self.dec.is_halt.val() {
                 self.run.d.next = false;
                 self.cpc.d.next = self.pc.q.val();
+                self.pc.d.next = 0.into();
             }
             if self.dec.is_recv.val() {
                 self.lpc.d.next = self.pc.q.val();
@@ -517,16 +532,21 @@ impl Logic for Sequencer {
                 }
             }
         }
+        // Every stop (halt, fault, link stop) clears pc, so pc is 0 whenever the
+        // sequencer does not run (power-up value 0 too): the fetch below needs no
+        // `run` term.
         if self.live.val() & self.fault.val() {
             self.run.d.next = false;
+            self.pc.d.next = 0.into();
             self.code.d.next = self.fcode.val();
             self.cpc.d.next = self.pc.q.val();
         }
-        if self.run.q.val() & (self.waitc.q.val() != 0) {
-            self.waitc.d.next = self.waitc.q.val() - 1;
+        if self.run.q.val() & !self.wzero.val() {
+            self.waitc.d.next = self.wdec.val().get_bits::<32>(0);
         }
         if self.lstop.val() {
             self.run.d.next = false;
+            self.pc.d.next = 0.into();
             self.waitc.d.next = 0.into();
             self.code.d.next = self.c_link.val();
             self.cpc.d.next = self.lpc.q.val();
@@ -536,13 +556,11 @@ impl Logic for Sequencer {
         }
         // Instruction fetch: the word needed in the next cycle. While an instruction is
         // up, fetch its successor whether or not it issues (if it does not, the run
-        // stops and the word is not used): the checks stay off the fetch path.
-        self.imem_raddr.next = 0.into();
-        if self.run.q.val() {
-            self.imem_raddr.next = self.pc.q.val();
-            if self.live.val() {
-                self.imem_raddr.next = self.next_pc.val();
-            }
+        // stops and the word is not used): the checks stay off the fetch path. While
+        // stopped, pc is 0 (see above): `start` finds instruction 0 fetched.
+        self.imem_raddr.next = self.pc.q.val();
+        if self.live.val() {
+            self.imem_raddr.next = self.next_pc.val();
         }
         // Status and cycle counter.
         self.running.next = self.run.q.val();
