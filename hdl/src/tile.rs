@@ -210,7 +210,7 @@ impl Tile {
             ),
             acc: Accumulator::new(cfg.cols, cfg.acc_depth),
             rq: Requantizer::new(cfg),
-            vxu: Vxu::new(cfg.lanes),
+            vxu: Vxu::new(cfg),
             lsend: LinkSend::new(cfg.lanes, cfg.link_frame_cycles()),
             lrecv: LinkRecv::new(cfg.lanes, cfg.link_frame_cycles()),
             swap_d: Default::default(),
