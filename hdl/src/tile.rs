@@ -196,8 +196,8 @@ impl Tile {
                     .uninit_read(),
                 BankKind::Spram => SramBank::new_spram(cfg.lanes, wb),
             },
-            mxl: MxuLoad::new(cfg.install_cycles()),
-            mxr: Default::default(),
+            mxl: MxuLoad::new(cfg),
+            mxr: MxuRun::new(cfg),
             array: MatmulArray::new(
                 cfg.lanes,
                 cfg.cols,

@@ -220,11 +220,13 @@ impl Logic for Vxu {
             self.e_abank.next = self.a_bank.val() & self.bank_mask.val();
             self.e_bbank.next = self.b_bank.val() & self.bank_mask.val();
         }
-        self.left.d.next = self.e_left.val();
-        self.aaddr.d.next = self.e_aaddr.val();
-        self.baddr.d.next = self.e_baddr.val();
-        self.abank.d.next = self.e_abank.val();
-        self.bbank.d.next = self.e_bbank.val();
+        // Every value a masked register takes is masked, its hold value too: only then
+        // does synthesis see constant upper flip-flops.
+        self.left.d.next = self.e_left.val() & self.len_mask.val();
+        self.aaddr.d.next = self.e_aaddr.val() & self.addr_mask.val();
+        self.baddr.d.next = self.e_baddr.val() & self.addr_mask.val();
+        self.abank.d.next = self.e_abank.val() & self.bank_mask.val();
+        self.bbank.d.next = self.e_bbank.val() & self.bank_mask.val();
         // Read side.
         self.re_a.next = self.e_left.val() != 0;
         self.re_b.next = (self.e_left.val() != 0)
@@ -254,6 +256,8 @@ impl Logic for Vxu {
         // (`t+V+1`), or of an argmax's result write (`t+V+3`): the latched values
         // change only at the end of that cycle. The address counts up by one per word
         // written (not for argmax, whose one result goes to `dst`).
+        self.addr_d.d.next = self.addr_d.q.val() & self.addr_mask.val();
+        self.bank_d.d.next = self.bank_d.q.val() & self.bank_mask.val();
         if self.v_d.q.val() & (self.op_d.q.val() != self.k_argmax.val()) {
             self.addr_d.d.next = (self.addr_d.q.val() + 1) & self.addr_mask.val();
         }
@@ -278,6 +282,7 @@ impl Logic for Vxu {
         self.p_v.d.next = self.v_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
         self.p_first.d.next = self.first_d.q.val();
         self.p_last.d.next = self.last_d.q.val();
+        self.p_base.d.next = self.p_base.q.val() & self.idx_mask.val();
         if self.v_d.q.val() {
             self.p_base.d.next = (self.p_base.q.val() + self.k_lanes.val()) & self.idx_mask.val();
             if self.first_d.q.val() {
