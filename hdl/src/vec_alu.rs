@@ -2,7 +2,7 @@
 //! ReLU and copy on `lanes` int8 lanes, and the first maximum of one word for argmax.
 //!
 //! ```text
-//!   a[lanes], b[lanes], op --> y[lanes]        (op: 0 add, 1 max, 2 relu, 3 copy)
+//!   a[lanes], b[lanes], op --> y[lanes]        (op: 0 add, 1 max, 2 relu, 3 copy, else 0)
 //!   a[lanes] ---------------> pm[n1], pi[n1]   (first levels of the argmax tree)
 //!   qm[n1], qi[n1] ---------> wmax, widx       (the other levels: largest, lowest index)
 //! ```
@@ -10,6 +10,9 @@
 //! the lowest index wins on ties). Its `ceil(levels / 2)` first levels go from `a` to
 //! `pm`/`pi` (`n1` = [`VecAlu::partial_width`] nodes) and the rest from `qm`/`qi` to
 //! `wmax`/`widx`, so that the vector unit can put a register between the two halves.
+//! `pm`/`pi` are valid only with op argmax: the first level's compares use the odd
+//! lanes' adders (idle then), which compute `a[l] - a[l-1] - 1`. With op argmax `y` is 0,
+//! so the vector unit can OR the argmax result into the write data.
 //! - **Latency**: 0 (combinational; the vector unit registers around it).
 //! - **Reset**: none (no state).
 //!
@@ -42,9 +45,9 @@ pub struct VecAlu {
     pub b: Vec<Signal<In, Bits<8>>>,
     /// Operation ([`vop`]).
     pub op: Signal<In, Bits<3>>,
-    /// Result per lane.
+    /// Result per lane (0 for any op other than add, max, relu, copy).
     pub y: Vec<Signal<Out, Bits<8>>>,
-    /// Argmax tree after its first levels: node maxima (int8).
+    /// Argmax tree after its first levels: node maxima (int8; valid with op argmax).
     pub pm: Vec<Signal<Out, Bits<8>>>,
     /// Argmax tree after its first levels: lane index of each node maximum.
     pub pi: Vec<Signal<Out, Bits<8>>>,
@@ -170,7 +173,8 @@ impl Logic for VecAlu {
                 vop::ADD => (a + b).clamp(-128, 127),
                 vop::MAX => a.max(b),
                 vop::RELU => a.max(0),
-                _ => a,
+                vop::COPY => a,
+                _ => 0,
             };
             self.y[l].next = ((y as i8 as u8) as u64).to_bits();
         }
@@ -193,10 +197,10 @@ impl Logic for VecAlu {
 wire m1 = op[2] | op[1];
 wire m0 = op[2] | (op[0] & !op[1]);
 wire cin = op == 3'd1;
-wire o_add = op[1:0] == 2'd0;
-wire o_max = op[1:0] == 2'd1;
-wire o_relu = op[1:0] == 2'd2;
-wire o_copy = op[1:0] == 2'd3;
+wire o_add = op == 3'd0;
+wire o_max = op == 3'd1;
+wire o_relu = op == 3'd2;
+wire o_copy = op == 3'd3;
 ",
         );
         for l in 0..n {

@@ -307,13 +307,12 @@ impl Logic for Vxu {
             self.bidx.d.next = self.p_base.q.val() | bit_cast::<32, 8>(self.alu.widx.val());
         }
         self.am_we.d.next = self.p_v.q.val() & self.p_last.q.val();
+        // The result write: `op_d` is still argmax (see above), so the ALU's `y` is 0 and
+        // the index is OR-ed in (no mux on the lanes the index does not reach).
         if self.am_we.q.val() {
             self.we.next = true;
-            for l in 0..self._lanes {
-                self.w_data[l].next = 0.into();
-            }
             for l in 0..4 {
-                self.w_data[l].next = self.bidx.q.val().get_bits::<8>(8 * l);
+                self.w_data[l].next = self.alu.y[l].val() | self.bidx.q.val().get_bits::<8>(8 * l);
             }
         }
         self.active.next =
