@@ -12,6 +12,7 @@
 //! - **Activity**: `active` is high in `t+1 ..= t+I+1` (until the last shadow write).
 //! - **Reset**: none; idle at power-up.
 
+use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
 
 /// The install sequencer.
@@ -42,11 +43,15 @@ pub struct MxuLoad {
     e_waddr: Signal<Local, Bits<16>>,
     e_k: Signal<Local, Bits<8>>,
     install: Constant<Bits<8>>,
+    left_mask: Constant<Bits<8>>,
+    k_mask: Constant<Bits<8>>,
+    w_mask: Constant<Bits<16>>,
 }
 
 impl MxuLoad {
-    /// An install port for tiles of `install` words.
-    pub fn new(install: usize) -> Self {
+    /// An install port for the tile `cfg` (tiles of `cfg.install_cycles()` words).
+    pub fn new(cfg: &TileConfig) -> Self {
+        let install = cfg.install_cycles();
         Self {
             clock: Default::default(),
             issue: Default::default(),
@@ -64,6 +69,12 @@ impl MxuLoad {
             e_waddr: Default::default(),
             e_k: Default::default(),
             install: Constant::new((install as u64).to_bits()),
+            // left <= install, k < install, and the issue checks (docs/isa.md, RANGE)
+            // guarantee w + install <= bank_depth: the masks let synthesis drop the
+            // constant upper bits of the counters.
+            left_mask: crate::range_mask(install + 1),
+            k_mask: crate::range_mask(install),
+            w_mask: crate::range_mask(cfg.bank_depth),
         }
     }
 }
@@ -78,12 +89,14 @@ impl Logic for MxuLoad {
         self.e_k.next = self.k.q.val();
         if self.issue.val() {
             self.e_left.next = self.install.val();
-            self.e_waddr.next = self.w.val();
+            self.e_waddr.next = self.w.val() & self.w_mask.val();
             self.e_k.next = 0.into();
         }
-        self.left.d.next = self.e_left.val();
-        self.waddr.d.next = self.e_waddr.val();
-        self.k.d.next = self.e_k.val();
+        // Every value a masked register takes is masked, its hold value too: only then
+        // does synthesis see constant upper flip-flops.
+        self.left.d.next = self.e_left.val() & self.left_mask.val();
+        self.waddr.d.next = self.e_waddr.val() & self.w_mask.val();
+        self.k.d.next = self.e_k.val() & self.k_mask.val();
         self.re.next = self.e_left.val() != 0;
         self.addr.next = self.e_waddr.val();
         self.wsel.next = self.e_k.val();
@@ -91,9 +104,9 @@ impl Logic for MxuLoad {
         self.active.next = (self.e_left.val() != 0) | self.tail.q.val();
         self.tail.d.next = self.e_left.val() == 1;
         if self.e_left.val() != 0 {
-            self.left.d.next = self.e_left.val() - 1;
-            self.waddr.d.next = self.e_waddr.val() + 1;
-            self.k.d.next = self.e_k.val() + 1;
+            self.left.d.next = (self.e_left.val() - 1) & self.left_mask.val();
+            self.waddr.d.next = (self.e_waddr.val() + 1) & self.w_mask.val();
+            self.k.d.next = (self.e_k.val() + 1) & self.k_mask.val();
         }
     }
 }

@@ -13,6 +13,7 @@
 //! - **Activity**: `active` in `t+1 ..= t+rows+6` (until the last accumulator write).
 //! - **Reset**: none; idle at power-up.
 
+use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
 
 /// Cycles from the last row's read to its accumulator write, inclusive.
@@ -62,10 +63,15 @@ pub struct MxuRun {
     e_swap: Signal<Local, Bit>,
     e_first: Signal<Local, Bit>,
     tail_len: Constant<Bits<4>>,
+    tail_mask: Constant<Bits<4>>,
+    rows_mask: Constant<Bits<16>>,
+    a_mask: Constant<Bits<16>>,
+    acc_mask: Constant<Bits<16>>,
 }
 
-impl Default for MxuRun {
-    fn default() -> Self {
+impl MxuRun {
+    /// The activation stream port for the tile `cfg`.
+    pub fn new(cfg: &TileConfig) -> Self {
         Self {
             clock: Default::default(),
             issue: Default::default(),
@@ -93,6 +99,13 @@ impl Default for MxuRun {
             e_swap: Default::default(),
             e_first: Default::default(),
             tail_len: Constant::new((MXU_RUN_TAIL as u64).to_bits()),
+            tail_mask: crate::range_mask(MXU_RUN_TAIL + 1),
+            // The issue checks (docs/isa.md, RANGE) guarantee a + rows <= act_depth and
+            // acc + rows <= acc_depth: the masks let synthesis drop the constant upper
+            // bits of the counters.
+            rows_mask: crate::range_mask(cfg.act_depth.min(cfg.acc_depth) + 1),
+            a_mask: crate::range_mask(cfg.act_depth),
+            acc_mask: crate::range_mask(cfg.acc_depth),
         }
     }
 }
@@ -108,15 +121,18 @@ impl Logic for MxuRun {
         self.e_swap.next = self.r_swap.q.val();
         self.e_first.next = self.r_first.q.val();
         if self.issue.val() {
-            self.e_left.next = self.rows.val();
-            self.e_raddr.next = self.a.val();
-            self.e_arow.next = self.acc.val();
+            self.e_left.next = self.rows.val() & self.rows_mask.val();
+            self.e_raddr.next = self.a.val() & self.a_mask.val();
+            self.e_arow.next = self.acc.val() & self.acc_mask.val();
             self.e_swap.next = self.swap_in.val();
             self.e_first.next = !self.accumulate.val();
         }
-        self.left.d.next = self.e_left.val();
-        self.raddr.d.next = self.e_raddr.val();
-        self.arow.d.next = self.e_arow.val();
+        // Every value a masked register takes is masked, its hold value too: only then
+        // does synthesis see constant upper flip-flops.
+        self.left.d.next = self.e_left.val() & self.rows_mask.val();
+        self.raddr.d.next = self.e_raddr.val() & self.a_mask.val();
+        self.arow.d.next = self.e_arow.val() & self.acc_mask.val();
+        self.tail.d.next = self.tail.q.val() & self.tail_mask.val();
         self.r_swap.d.next = self.e_swap.val();
         self.r_first.d.next = self.e_first.val();
         self.re.next = self.e_left.val() != 0;
@@ -127,12 +143,12 @@ impl Logic for MxuRun {
         self.ready.next = self.e_left.val() <= 1;
         self.active.next = (self.e_left.val() != 0) | (self.tail.q.val() != 0);
         if self.tail.q.val() != 0 {
-            self.tail.d.next = self.tail.q.val() - 1;
+            self.tail.d.next = (self.tail.q.val() - 1) & self.tail_mask.val();
         }
         if self.e_left.val() != 0 {
-            self.left.d.next = self.e_left.val() - 1;
-            self.raddr.d.next = self.e_raddr.val() + 1;
-            self.arow.d.next = self.e_arow.val() + 1;
+            self.left.d.next = (self.e_left.val() - 1) & self.rows_mask.val();
+            self.raddr.d.next = (self.e_raddr.val() + 1) & self.a_mask.val();
+            self.arow.d.next = (self.e_arow.val() + 1) & self.acc_mask.val();
             self.r_swap.d.next = false;
             if self.e_left.val() == 1 {
                 self.tail.d.next = self.tail_len.val();

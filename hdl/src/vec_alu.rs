@@ -2,7 +2,7 @@
 //! ReLU and copy on `lanes` int8 lanes, and the first maximum of one word for argmax.
 //!
 //! ```text
-//!   a[lanes], b[lanes], op --> y[lanes]        (op: 0 add, 1 max, 2 relu, 3 copy)
+//!   a[lanes], b[lanes], op --> y[lanes]        (op: 0 add, 1 max, 2 relu, 3 copy, else 0)
 //!   a[lanes] ---------------> pm[n1], pi[n1]   (first levels of the argmax tree)
 //!   qm[n1], qi[n1] ---------> wmax, widx       (the other levels: largest, lowest index)
 //! ```
@@ -10,6 +10,9 @@
 //! the lowest index wins on ties). Its `ceil(levels / 2)` first levels go from `a` to
 //! `pm`/`pi` (`n1` = [`VecAlu::partial_width`] nodes) and the rest from `qm`/`qi` to
 //! `wmax`/`widx`, so that the vector unit can put a register between the two halves.
+//! `pm`/`pi` are valid only with op argmax: the first level's compares use the odd
+//! lanes' adders (idle then), which compute `a[l] - a[l-1] - 1`. With op argmax `y` is 0,
+//! so the vector unit can OR the argmax result into the write data.
 //! - **Latency**: 0 (combinational; the vector unit registers around it).
 //! - **Reset**: none (no state).
 //!
@@ -42,9 +45,9 @@ pub struct VecAlu {
     pub b: Vec<Signal<In, Bits<8>>>,
     /// Operation ([`vop`]).
     pub op: Signal<In, Bits<3>>,
-    /// Result per lane.
+    /// Result per lane (0 for any op other than add, max, relu, copy).
     pub y: Vec<Signal<Out, Bits<8>>>,
-    /// Argmax tree after its first levels: node maxima (int8).
+    /// Argmax tree after its first levels: node maxima (int8; valid with op argmax).
     pub pm: Vec<Signal<Out, Bits<8>>>,
     /// Argmax tree after its first levels: lane index of each node maximum.
     pub pi: Vec<Signal<Out, Bits<8>>>,
@@ -74,19 +77,25 @@ fn level_of<T: Clone>(nodes: &[T], gt: impl Fn(&T, &T) -> bool) -> Vec<T> {
         .collect()
 }
 
-/// Verilog for up to `levels` levels of the argmax tree over `(max, index)` nodes.
+/// Verilog for up to `levels` levels of the argmax tree over `(max, index)` nodes; the
+/// first level's compares are `gt0(j)` when given (pair `j`: right strictly greater).
 fn tree_verilog(
     v: &mut String,
     tag: &str,
     mut nodes: Vec<(String, String)>,
     levels: usize,
+    gt0: Option<&dyn Fn(usize) -> String>,
 ) -> Vec<(String, String)> {
     for k in 0..levels {
         let mut next = Vec::new();
         for (j, pair) in nodes.chunks(2).enumerate() {
             if let [(ml, il), (mr, ir)] = pair {
+                let gt = match (k, gt0) {
+                    (0, Some(f)) => f(j),
+                    _ => format!("$signed({mr}) > $signed({ml})"),
+                };
                 *v += &format!(
-                    "wire {tag}gt{k}_{j} = $signed({mr}) > $signed({ml});\n\
+                    "wire {tag}gt{k}_{j} = {gt};\n\
 wire [7:0] {tag}m{k}_{j} = {tag}gt{k}_{j} ? {mr} : {ml};\n\
 wire [7:0] {tag}i{k}_{j} = {tag}gt{k}_{j} ? {ir} : {il};\n"
                 );
@@ -164,7 +173,8 @@ impl Logic for VecAlu {
                 vop::ADD => (a + b).clamp(-128, 127),
                 vop::MAX => a.max(b),
                 vop::RELU => a.max(0),
-                _ => a,
+                vop::COPY => a,
+                _ => 0,
             };
             self.y[l].next = ((y as i8 as u8) as u64).to_bits();
         }
@@ -178,20 +188,41 @@ impl Logic for VecAlu {
     }
     fn hdl(&self) -> Verilog {
         let n = self.a.len();
-        let mut v = String::new();
+        // One 9-bit adder per lane: a + b (add), a - b (max: b when negative, i.e. a < b),
+        // a + 0 (relu, copy), and in an odd lane during argmax a - a[l-1] - 1 (the first
+        // tree level: the odd lane is strictly greater when it is not negative). Its
+        // second operand is one 4-input function of two op-wide selects and two bits.
+        let mut v = String::from(
+            "\
+wire m1 = op[2] | op[1];
+wire m0 = op[2] | (op[0] & !op[1]);
+wire cin = op == 3'd1;
+wire o_add = op == 3'd0;
+wire o_max = op == 3'd1;
+wire o_relu = op == 3'd2;
+wire o_copy = op == 3'd3;
+",
+        );
         for l in 0..n {
+            let alt = if l % 2 == 1 {
+                format!("~a${}", l - 1)
+            } else {
+                "8'd0".to_string()
+            };
             v += &format!(
                 "\
-// one 9-bit adder for both: a + b (add) or a - b (max: b when the difference is
-// negative, i.e. a < b)
-wire sub{l} = op == 3'd1;
-wire [8:0] bx{l} = {{b${l}[7], b${l}}} ^ {{9{{sub{l}}}}};
-wire [8:0] s{l} = {{a${l}[7], a${l}}} + bx{l} + {{8'd0, sub{l}}};
-// the 9-bit sum overflows int8 exactly when its top two bits differ: one LUT per bit
-// after the adder's carry chain, no compare chains
-wire [7:0] add{l} = (s{l}[8] != s{l}[7]) ? (s{l}[8] ? 8'h80 : 8'h7f) : s{l}[7:0];
-wire [7:0] max{l} = s{l}[8] ? b${l} : a${l};
-wire [7:0] relu{l} = a${l}[7] ? 8'h00 : a${l};
+wire [7:0] bx{l} = m1 ? (m0 ? {alt} : 8'd0) : (m0 ? ~b${l} : b${l});
+wire [8:0] s{l} = {{a${l}[7], a${l}}} + {{bx{l}[7], bx{l}}} + {{8'd0, cin}};
+// the 9-bit sum overflows int8 exactly when its top two bits differ; each result bit
+// is an OR of gated sources (a, b, the sum, a saturation constant) with per-lane gates
+wire ovf{l} = s{l}[8] ^ s{l}[7];
+wire sa{l} = o_max & !s{l}[8];
+wire sb{l} = o_max & s{l}[8];
+wire ss{l} = (o_add & !ovf{l}) | (o_relu & !s{l}[8]) | o_copy;
+wire klo{l} = o_add & ovf{l} & !s{l}[8];
+wire khi{l} = o_add & ovf{l} & s{l}[8];
+wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss{l}}}}} & s{l}[7:0])
+    | {{khi{l}, {{7{{klo{l}}}}}}};
 "
             );
         }
@@ -200,19 +231,18 @@ wire [7:0] relu{l} = a${l}[7] ? 8'h00 : a${l};
         let leaves = (0..n)
             .map(|l| (format!("a${l}"), format!("8'd{l}")))
             .collect();
-        let part = tree_verilog(&mut v, "p", leaves, Self::first_levels(n));
+        let gt0 = |j: usize| format!("!s{}[8]", 2 * j + 1);
+        let part = tree_verilog(&mut v, "p", leaves, Self::first_levels(n), Some(&gt0));
         let qs = (0..part.len())
             .map(|j| (format!("qm${j}"), format!("qi${j}")))
             .collect();
         let rest = tree_levels(n) - Self::first_levels(n);
-        let (wmax, widx) = tree_verilog(&mut v, "q", qs, rest)
+        let (wmax, widx) = tree_verilog(&mut v, "q", qs, rest, None)
             .pop()
             .expect("lanes >= 1");
         v += "always @(*) begin\n";
         for l in 0..n {
-            v += &format!(
-                "    case (op)\n        3'd0: y${l} = add{l};\n        3'd1: y${l} = max{l};\n        3'd2: y${l} = relu{l};\n        default: y${l} = a${l};\n    endcase\n"
-            );
+            v += &format!("    y${l} = r{l};\n");
         }
         for (j, (m, i)) in part.iter().enumerate() {
             v += &format!("    pm${j} = {m};\n    pi${j} = {i};\n");

@@ -21,6 +21,8 @@
 //! - **Reset**: none; idle at power-up.
 
 use crate::vec_alu::{vop, VecAlu};
+use minilpu_model::isa::MAX_DEPTH;
+use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
 
 /// The vector unit.
@@ -77,14 +79,12 @@ pub struct Vxu {
     pub w_data: Vec<Signal<Out, Bits<8>>>,
     alu: VecAlu,
     left: DFF<Bits<16>>,
-    r_op: DFF<Bits<3>>,
     aaddr: DFF<Bits<16>>,
     baddr: DFF<Bits<16>>,
-    daddr: DFF<Bits<16>>,
     abank: DFF<Bits<8>>,
     bbank: DFF<Bits<8>>,
-    dbank: DFF<Bits<8>>,
-    // write side: one cycle behind the reads
+    // write side: one cycle behind the reads; operation, bank and address latched at
+    // issue, the address counted up per word written
     v_d: DFF<Bit>,
     last_d: DFF<Bit>,
     op_d: DFF<Bits<3>>,
@@ -101,18 +101,17 @@ pub struct Vxu {
     best: DFF<Bits<8>>,
     bidx: DFF<Bits<32>>,
     am_we: DFF<Bit>,
-    am_bank: DFF<Bits<8>>,
-    am_addr: DFF<Bits<16>>,
     is_am: Signal<Local, Bit>,
     e_left: Signal<Local, Bits<16>>,
     e_r_op: Signal<Local, Bits<3>>,
     e_aaddr: Signal<Local, Bits<16>>,
     e_baddr: Signal<Local, Bits<16>>,
-    e_daddr: Signal<Local, Bits<16>>,
     e_abank: Signal<Local, Bits<8>>,
     e_bbank: Signal<Local, Bits<8>>,
-    e_dbank: Signal<Local, Bits<8>>,
     am_tail: Signal<Local, Bit>,
+    len_mask: Constant<Bits<16>>,
+    addr_mask: Constant<Bits<16>>,
+    bank_mask: Constant<Bits<8>>,
     k_lanes: Constant<Bits<32>>,
     idx_mask: Constant<Bits<32>>,
     k_add: Constant<Bits<3>>,
@@ -123,8 +122,9 @@ pub struct Vxu {
 }
 
 impl Vxu {
-    /// A vector unit over `lanes`-wide words.
-    pub fn new(lanes: usize) -> Self {
+    /// A vector unit for the tile `cfg` (`lanes`-wide words, `banks` banks).
+    pub fn new(cfg: &TileConfig) -> Self {
+        let lanes = cfg.lanes;
         Self {
             clock: Default::default(),
             issue: Default::default(),
@@ -152,13 +152,10 @@ impl Vxu {
             w_data: crate::vec_of(lanes),
             alu: VecAlu::new(lanes),
             left: Default::default(),
-            r_op: Default::default(),
             aaddr: Default::default(),
             baddr: Default::default(),
-            daddr: Default::default(),
             abank: Default::default(),
             bbank: Default::default(),
-            dbank: Default::default(),
             v_d: Default::default(),
             last_d: Default::default(),
             op_d: Default::default(),
@@ -174,18 +171,20 @@ impl Vxu {
             best: Default::default(),
             bidx: Default::default(),
             am_we: Default::default(),
-            am_bank: Default::default(),
-            am_addr: Default::default(),
             is_am: Default::default(),
             e_left: Default::default(),
             e_r_op: Default::default(),
             e_aaddr: Default::default(),
             e_baddr: Default::default(),
-            e_daddr: Default::default(),
             e_abank: Default::default(),
             e_bbank: Default::default(),
-            e_dbank: Default::default(),
             am_tail: Default::default(),
+            // The issue checks (docs/isa.md, RANGE) guarantee vlen <= MAX_DEPTH, every
+            // word address < the bank's depth, every bank < banks: the masks let
+            // synthesis drop the constant upper bits.
+            len_mask: crate::range_mask(MAX_DEPTH + 1),
+            addr_mask: crate::range_mask(cfg.act_depth.max(cfg.bank_depth)),
+            bank_mask: crate::range_mask(cfg.banks),
             k_lanes: Constant::new((lanes as u64).to_bits()),
             // Flat argmax indices are below vlen * lanes <= 16384 * lanes (docs/isa.md).
             idx_mask: Constant::new(((16384 * lanes).next_power_of_two() as u64 - 1).to_bits()),
@@ -202,37 +201,32 @@ impl Logic for Vxu {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, left, r_op, aaddr, baddr, daddr, abank, bbank, dbank, v_d, last_d, op_d,
-            addr_d, bank_d, first_d, p_v, p_first, p_last, p_base, best, bidx, am_we, am_bank,
-            am_addr
+            self, clock, left, aaddr, baddr, abank, bbank, v_d, last_d, op_d, addr_d, bank_d,
+            first_d, p_v, p_first, p_last, p_base, best, bidx, am_we
         );
-        // The issue arrives registered: this cycle's state is the issue's.
+        // The issue arrives registered: this cycle's state is the issue's. The read side
+        // takes its operation from the write side's copy, latched at the issue.
         self.e_left.next = self.left.q.val();
-        self.e_r_op.next = self.r_op.q.val();
+        self.e_r_op.next = self.op_d.q.val();
         self.e_aaddr.next = self.aaddr.q.val();
         self.e_baddr.next = self.baddr.q.val();
-        self.e_daddr.next = self.daddr.q.val();
         self.e_abank.next = self.abank.q.val();
         self.e_bbank.next = self.bbank.q.val();
-        self.e_dbank.next = self.dbank.q.val();
         if self.issue.val() {
-            self.e_left.next = self.len.val();
+            self.e_left.next = self.len.val() & self.len_mask.val();
             self.e_r_op.next = self.op.val();
-            self.e_aaddr.next = self.a_word.val();
-            self.e_baddr.next = self.b_word.val();
-            self.e_daddr.next = self.dst_word.val();
-            self.e_abank.next = self.a_bank.val();
-            self.e_bbank.next = self.b_bank.val();
-            self.e_dbank.next = self.dst_bank.val();
+            self.e_aaddr.next = self.a_word.val() & self.addr_mask.val();
+            self.e_baddr.next = self.b_word.val() & self.addr_mask.val();
+            self.e_abank.next = self.a_bank.val() & self.bank_mask.val();
+            self.e_bbank.next = self.b_bank.val() & self.bank_mask.val();
         }
-        self.left.d.next = self.e_left.val();
-        self.r_op.d.next = self.e_r_op.val();
-        self.aaddr.d.next = self.e_aaddr.val();
-        self.baddr.d.next = self.e_baddr.val();
-        self.daddr.d.next = self.e_daddr.val();
-        self.abank.d.next = self.e_abank.val();
-        self.bbank.d.next = self.e_bbank.val();
-        self.dbank.d.next = self.e_dbank.val();
+        // Every value a masked register takes is masked, its hold value too: only then
+        // does synthesis see constant upper flip-flops.
+        self.left.d.next = self.e_left.val() & self.len_mask.val();
+        self.aaddr.d.next = self.e_aaddr.val() & self.addr_mask.val();
+        self.baddr.d.next = self.e_baddr.val() & self.addr_mask.val();
+        self.abank.d.next = self.e_abank.val() & self.bank_mask.val();
+        self.bbank.d.next = self.e_bbank.val() & self.bank_mask.val();
         // Read side.
         self.re_a.next = self.e_left.val() != 0;
         self.re_b.next = (self.e_left.val() != 0)
@@ -249,20 +243,30 @@ impl Logic for Vxu {
             | ((self.e_left.val() == 1) & !self.is_am.val());
         self.v_d.d.next = self.e_left.val() != 0;
         self.last_d.d.next = self.e_left.val() == 1;
-        self.op_d.d.next = self.e_r_op.val();
-        self.addr_d.d.next = self.e_daddr.val();
-        self.bank_d.d.next = self.e_dbank.val();
         // The first word of an instruction is read in the cycle `issue` is high.
         self.first_d.d.next = self.issue.val();
         if self.e_left.val() != 0 {
-            self.left.d.next = self.e_left.val() - 1;
-            self.aaddr.d.next = self.e_aaddr.val() + 1;
-            self.baddr.d.next = self.e_baddr.val() + 1;
-            if !self.is_am.val() {
-                self.daddr.d.next = self.e_daddr.val() + 1;
-            }
+            self.left.d.next = (self.e_left.val() - 1) & self.len_mask.val();
+            self.aaddr.d.next = (self.e_aaddr.val() + 1) & self.addr_mask.val();
+            self.baddr.d.next = (self.e_baddr.val() + 1) & self.addr_mask.val();
         }
-        // Write side: the data read last cycle through the lane datapath.
+        // Write side: operation, bank and first address latched in the issue cycle
+        // `t+1`, first used in `t+2`. A new instruction issues only when `ready`, so its
+        // strobe comes at the earliest in the cycle of the previous one's last write
+        // (`t+V+1`), or of an argmax's result write (`t+V+3`): the latched values
+        // change only at the end of that cycle. The address counts up by one per word
+        // written (not for argmax, whose one result goes to `dst`).
+        self.addr_d.d.next = self.addr_d.q.val() & self.addr_mask.val();
+        self.bank_d.d.next = self.bank_d.q.val() & self.bank_mask.val();
+        if self.v_d.q.val() & (self.op_d.q.val() != self.k_argmax.val()) {
+            self.addr_d.d.next = (self.addr_d.q.val() + 1) & self.addr_mask.val();
+        }
+        if self.issue.val() {
+            self.op_d.d.next = self.op.val();
+            self.addr_d.d.next = self.dst_word.val() & self.addr_mask.val();
+            self.bank_d.d.next = self.dst_bank.val() & self.bank_mask.val();
+        }
+        // The data read last cycle through the lane datapath.
         self.alu.op.next = self.op_d.q.val();
         for l in 0..self._lanes {
             self.alu.a[l].next = self.ra[l].val();
@@ -278,6 +282,7 @@ impl Logic for Vxu {
         self.p_v.d.next = self.v_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
         self.p_first.d.next = self.first_d.q.val();
         self.p_last.d.next = self.last_d.q.val();
+        self.p_base.d.next = self.p_base.q.val() & self.idx_mask.val();
         if self.v_d.q.val() {
             self.p_base.d.next = (self.p_base.q.val() + self.k_lanes.val()) & self.idx_mask.val();
             if self.first_d.q.val() {
@@ -293,7 +298,8 @@ impl Logic for Vxu {
             self.alu.qi[j].next = self.p_i[j].q.val();
         }
         // Stage 2: the rest of the tree; keep the first maximum; write the index one
-        // cycle after the last word.
+        // cycle after the last word, to the destination still held by the write side
+        // (see above: no new issue changes it before the end of this cycle `t+V+3`).
         if self.p_v.q.val()
             & (self.p_first.q.val() | ((self.alu.wmax.val() ^ 0x80) > (self.best.q.val() ^ 0x80)))
         {
@@ -301,19 +307,12 @@ impl Logic for Vxu {
             self.bidx.d.next = self.p_base.q.val() | bit_cast::<32, 8>(self.alu.widx.val());
         }
         self.am_we.d.next = self.p_v.q.val() & self.p_last.q.val();
-        if self.v_d.q.val() & self.last_d.q.val() {
-            self.am_bank.d.next = self.bank_d.q.val();
-            self.am_addr.d.next = self.addr_d.q.val();
-        }
+        // The result write: `op_d` is still argmax (see above), so the ALU's `y` is 0 and
+        // the index is OR-ed in (no mux on the lanes the index does not reach).
         if self.am_we.q.val() {
             self.we.next = true;
-            self.w_bank.next = self.am_bank.q.val();
-            self.w_addr.next = self.am_addr.q.val();
-            for l in 0..self._lanes {
-                self.w_data[l].next = 0.into();
-            }
             for l in 0..4 {
-                self.w_data[l].next = self.bidx.q.val().get_bits::<8>(8 * l);
+                self.w_data[l].next = self.alu.y[l].val() | self.bidx.q.val().get_bits::<8>(8 * l);
             }
         }
         self.active.next =
