@@ -112,6 +112,13 @@ pub(crate) fn range_mask<const N: usize>(n: usize) -> Constant<Bits<N>> {
     Constant::new(((n.next_power_of_two() - 1) as u64).to_bits())
 }
 
+/// End of a one-iteration loop `for n in k..one_more(k)`: rust-hdl 0.46 index
+/// expressions take loop variables only, so such a loop brings the size `k` into them
+/// (a function, so that the bound is one token tree).
+pub(crate) fn one_more(n: usize) -> usize {
+    n + 1
+}
+
 /// `n` default-constructed blocks or signals (the lanes of a vector port).
 pub(crate) fn vec_of<T: Default>(n: usize) -> Vec<T> {
     (0..n).map(|_| T::default()).collect()

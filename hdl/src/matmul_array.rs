@@ -27,6 +27,7 @@
 
 use crate::adder_tree::{AdderTree, ADDER_TREE_LATENCY};
 use crate::mul8x2::{Mul8x2, MulImpl};
+use crate::one_more;
 use crate::pe::Pe;
 use rust_hdl::prelude::*;
 
@@ -113,11 +114,6 @@ impl MatmulArray {
     }
 }
 
-/// End of the one-iteration `nl` loop (a function so the bound is one token tree).
-fn _lanes_end(lanes: usize) -> usize {
-    lanes + 1
-}
-
 impl Logic for MatmulArray {
     #[hdl_gen]
     fn update(&mut self) {
@@ -125,7 +121,7 @@ impl Logic for MatmulArray {
         // rust-hdl 0.46 evaluates one `[...]` per name, with loop variables only: `nl`
         // and `nh` are one-iteration loops that bring `lanes` and `lanes / 2` into
         // index expressions.
-        for nl in self._lanes.._lanes_end(self._lanes) {
+        for nl in self._lanes..one_more(self._lanes) {
             for j in 0..self._cols {
                 self.sum[j].next = self.trees.sum[j].val();
                 for l in 0..self._lanes {
@@ -139,7 +135,7 @@ impl Logic for MatmulArray {
                         }
                     }
                 }
-                for nh in self._half.._lanes_end(self._half) {
+                for nh in self._half..one_more(self._half) {
                     for q in 0..self._half {
                         self.muls[j * nh + q].clock.next = self.clock.val();
                         self.muls[j * nh + q].bload.next = self.swap.val();

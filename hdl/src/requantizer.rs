@@ -32,6 +32,7 @@
 //! - **Reset**: none; idle at power-up; parameters power up to zero.
 
 use crate::delay::Delay;
+use crate::one_more;
 use crate::requant_lanes::{RequantLanes, REQUANT_LANE_LATENCY};
 use crate::sram_bank::SramBank;
 use minilpu_model::schedule::param_sections;
@@ -331,11 +332,6 @@ impl Requantizer {
             _soff: (wb + wm) * lanes,
         }
     }
-}
-
-/// End of a one-iteration loop that brings a size into rust-hdl index expressions.
-fn one_more(n: usize) -> usize {
-    n + 1
 }
 
 impl Logic for Requantizer {

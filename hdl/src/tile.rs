@@ -29,19 +29,13 @@
 //! - **Reset**: none; every register powers up to zero, so the tile is idle.
 
 use crate::matmul_array::ARRAY_LATENCY;
+use crate::one_more;
 use crate::{
     Accumulator, Delay, HostPort, LinkRecv, LinkSend, MatmulArray, MulImpl, MxuLoad, MxuRun,
     Predecoder, Requantizer, Sequencer, SramBank, Vxu,
 };
-use minilpu_model::{BankKind, DspStyle, TileConfig};
+use minilpu_model::{config, BankKind, DspStyle, TileConfig};
 use rust_hdl::prelude::*;
-
-/// Bytes of the host port's staging buffer for `cfg`: a bank word or an instruction,
-/// whichever is larger; accumulator rows are loaded a piece of
-/// [`minilpu_model::config::host_acc_columns_per_load`] columns at a time.
-pub fn host_buffer_bytes(cfg: &TileConfig) -> usize {
-    minilpu_model::config::host_buffer_bytes(cfg.lanes)
-}
 
 /// The tile.
 #[derive(LogicBlock)]
@@ -141,7 +135,10 @@ impl Tile {
     /// The tile for a validated `cfg`.
     pub fn new(cfg: &TileConfig) -> Self {
         let wb = cfg.weight_banks();
-        let bytes = host_buffer_bytes(cfg);
+        // The host's staging buffer holds a bank word or an instruction; accumulator rows
+        // are loaded `piece` columns at a time.
+        let bytes = config::host_buffer_bytes(cfg.lanes);
+        let piece = config::host_acc_columns_per_load(cfg.lanes, cfg.cols);
         let info = cfg.info_word() as usize;
         Self {
             clock: Default::default(),
@@ -238,16 +235,10 @@ impl Tile {
             _cols: cfg.cols,
             _wb: wb,
             _bytes: bytes,
-            _piece: minilpu_model::config::host_acc_columns_per_load(cfg.lanes, cfg.cols),
-            _pieces: cfg.cols
-                / minilpu_model::config::host_acc_columns_per_load(cfg.lanes, cfg.cols),
+            _piece: piece,
+            _pieces: cfg.cols / piece,
         }
     }
-}
-
-/// End of a one-iteration loop that brings a size into rust-hdl index expressions.
-fn one_more(n: usize) -> usize {
-    n + 1
 }
 
 impl Logic for Tile {
