@@ -121,6 +121,14 @@ pub struct Tile {
     sbank_d: DFF<Bits<8>>,
     hspace_d: DFF<Bits<2>>,
     wbank_we: Signal<Local, Bits<16>>,
+    a_re: Signal<Local, Bit>,
+    a_bank: Signal<Local, Bits<8>>,
+    a_addr: Signal<Local, Bits<16>>,
+    a_ret: Vec<Signal<Local, Bits<8>>>,
+    w_we: Signal<Local, Bit>,
+    w_bank: Signal<Local, Bits<8>>,
+    w_addr: Signal<Local, Bits<16>>,
+    w_data: Vec<Signal<Local, Bits<8>>>,
     bank_mask: Constant<Bits<8>>,
     acc_mask: Constant<Bits<16>>,
     _lanes: usize,
@@ -226,6 +234,14 @@ impl Tile {
             sbank_d: Default::default(),
             hspace_d: Default::default(),
             wbank_we: Default::default(),
+            a_re: Default::default(),
+            a_bank: Default::default(),
+            a_addr: Default::default(),
+            a_ret: crate::vec_of(cfg.lanes),
+            w_we: Default::default(),
+            w_bank: Default::default(),
+            w_addr: Default::default(),
+            w_data: crate::vec_of(cfg.lanes),
             // The units' bank numbers are < banks (ILLEGAL) and accumulator rows
             // < acc_depth (RANGE): masking the tags with these lets synthesis drop the
             // registers' constant upper bits.
@@ -385,9 +401,35 @@ impl Logic for Tile {
             self.acc.partial[c].next = self.array.sum[c].val();
             self.rq.acc_rdata[c].next = self.acc.rdata[c].val();
         }
+        // The host's bank loads and stores share the vector unit's first read port and its
+        // write port: the host touches the banks only while the tile is not busy (HostPort
+        // ignores CMD while `busy`, which covers every unit's activity), when the vector
+        // unit does neither.
+        self.a_re.next = self.vxu.re_a.val();
+        self.a_bank.next = self.vxu.ra_bank.val();
+        self.a_addr.next = self.vxu.ra_addr.val();
+        if self.host.ld.val() & (self.host.space.val() == 0) {
+            self.a_re.next = true;
+            self.a_bank.next = self.host.mbank.val();
+            self.a_addr.next = self.host.mword.val();
+        }
+        self.w_we.next = self.vxu.we.val();
+        self.w_bank.next = self.vxu.w_bank.val();
+        self.w_addr.next = self.vxu.w_addr.val();
+        for l in 0..self._lanes {
+            self.w_data[l].next = self.vxu.w_data[l].val();
+        }
+        if self.host.st.val() & (self.host.space.val() == 0) {
+            self.w_we.next = true;
+            self.w_bank.next = self.host.mbank.val();
+            self.w_addr.next = self.host.mword.val();
+            for l in 0..self._lanes {
+                self.w_data[l].next = self.host.sbytes[l].val();
+            }
+        }
         // Bank numbers of last cycle's reads, to route the data back.
         self.pbank_d.d.next = self.rq.pbank.val() & self.bank_mask.val();
-        self.rabank_d.d.next = self.vxu.ra_bank.val() & self.bank_mask.val();
+        self.rabank_d.d.next = self.a_bank.val() & self.bank_mask.val();
         self.rbbank_d.d.next = self.vxu.rb_bank.val() & self.bank_mask.val();
         self.hbank_d.d.next = self.host.mbank.val();
         self.hspace_d.d.next = self.host.space.val();
@@ -397,8 +439,8 @@ impl Logic for Tile {
         if self.rq.preq.val() & (self.rq.pbank.val() == 0) {
             self.act_bank.raddr[0].next = self.rq.paddr.val();
         }
-        if self.vxu.re_a.val() & (self.vxu.ra_bank.val() == 0) {
-            self.act_bank.raddr[0].next = self.vxu.ra_addr.val();
+        if self.a_re.val() & (self.a_bank.val() == 0) {
+            self.act_bank.raddr[0].next = self.a_addr.val();
         }
         if self.vxu.re_b.val() & (self.vxu.rb_bank.val() == 0) {
             self.act_bank.raddr[0].next = self.vxu.rb_addr.val();
@@ -406,30 +448,20 @@ impl Logic for Tile {
         if self.lsend.re.val() & (self.lsend.r_bank.val() == 0) {
             self.act_bank.raddr[0].next = self.lsend.r_addr.val();
         }
-        if self.host.ld.val() & (self.host.space.val() == 0) & (self.host.mbank.val() == 0) {
-            self.act_bank.raddr[0].next = self.host.mword.val();
-        }
         self.act_bank.we.next = 0.into();
-        self.act_bank.waddr[0].next = self.host.mword.val();
+        self.act_bank.waddr[0].next = self.rq.out_addr.val();
         for l in 0..self._lanes {
-            self.act_bank.wdata[l].next = self.host.sbytes[l].val();
+            self.act_bank.wdata[l].next = self.rq.out_data[l].val();
             self.array.act[l].next = self.act_bank.rdata[l].val();
-        }
-        if self.host.st.val() & (self.host.space.val() == 0) & (self.host.mbank.val() == 0) {
-            self.act_bank.we.next = 1.into();
         }
         if self.rq.out_we.val() & (self.rq.out_bank.val() == 0) {
             self.act_bank.we.next = 1.into();
-            self.act_bank.waddr[0].next = self.rq.out_addr.val();
-            for l in 0..self._lanes {
-                self.act_bank.wdata[l].next = self.rq.out_data[l].val();
-            }
         }
-        if self.vxu.we.val() & (self.vxu.w_bank.val() == 0) {
+        if self.w_we.val() & (self.w_bank.val() == 0) {
             self.act_bank.we.next = 1.into();
-            self.act_bank.waddr[0].next = self.vxu.w_addr.val();
+            self.act_bank.waddr[0].next = self.w_addr.val();
             for l in 0..self._lanes {
-                self.act_bank.wdata[l].next = self.vxu.w_data[l].val();
+                self.act_bank.wdata[l].next = self.w_data[l].val();
             }
         }
         if self.lrecv.we.val() & (self.lrecv.w_bank.val() == 0) {
@@ -447,8 +479,8 @@ impl Logic for Tile {
                 if self.rq.preq.val() & (self.rq.pbank.val().index() == b + 1) {
                     self.wbank.raddr[b].next = self.rq.paddr.val();
                 }
-                if self.vxu.re_a.val() & (self.vxu.ra_bank.val().index() == b + 1) {
-                    self.wbank.raddr[b].next = self.vxu.ra_addr.val();
+                if self.a_re.val() & (self.a_bank.val().index() == b + 1) {
+                    self.wbank.raddr[b].next = self.a_addr.val();
                 }
                 if self.vxu.re_b.val() & (self.vxu.rb_bank.val().index() == b + 1) {
                     self.wbank.raddr[b].next = self.vxu.rb_addr.val();
@@ -456,35 +488,19 @@ impl Logic for Tile {
                 if self.lsend.re.val() & (self.lsend.r_bank.val().index() == b + 1) {
                     self.wbank.raddr[b].next = self.lsend.r_addr.val();
                 }
-                if self.host.ld.val()
-                    & (self.host.space.val() == 0)
-                    & (self.host.mbank.val().index() == b + 1)
-                {
-                    self.wbank.raddr[b].next = self.host.mword.val();
-                }
-                self.wbank.waddr[b].next = self.host.mword.val();
+                self.wbank.waddr[b].next = self.rq.out_addr.val();
                 for l in 0..self._lanes {
                     self.array.wdata[b * nl + l].next = self.wbank.rdata[b * nl + l].val();
-                    self.wbank.wdata[b * nl + l].next = self.host.sbytes[l].val();
-                }
-                if self.host.st.val()
-                    & (self.host.space.val() == 0)
-                    & (self.host.mbank.val().index() == b + 1)
-                {
-                    self.wbank_we.next = self.wbank_we.val() | (1 << b);
+                    self.wbank.wdata[b * nl + l].next = self.rq.out_data[l].val();
                 }
                 if self.rq.out_we.val() & (self.rq.out_bank.val().index() == b + 1) {
                     self.wbank_we.next = self.wbank_we.val() | (1 << b);
-                    self.wbank.waddr[b].next = self.rq.out_addr.val();
-                    for l in 0..self._lanes {
-                        self.wbank.wdata[b * nl + l].next = self.rq.out_data[l].val();
-                    }
                 }
-                if self.vxu.we.val() & (self.vxu.w_bank.val().index() == b + 1) {
+                if self.w_we.val() & (self.w_bank.val().index() == b + 1) {
                     self.wbank_we.next = self.wbank_we.val() | (1 << b);
-                    self.wbank.waddr[b].next = self.vxu.w_addr.val();
+                    self.wbank.waddr[b].next = self.w_addr.val();
                     for l in 0..self._lanes {
-                        self.wbank.wdata[b * nl + l].next = self.vxu.w_data[l].val();
+                        self.wbank.wdata[b * nl + l].next = self.w_data[l].val();
                     }
                 }
                 if self.lrecv.we.val() & (self.lrecv.w_bank.val().index() == b + 1) {
@@ -500,7 +516,7 @@ impl Logic for Tile {
         // Read data back to whoever asked: bank 0, then the weight banks.
         for l in 0..self._lanes {
             self.rq.prdata[l].next = self.act_bank.rdata[l].val();
-            self.vxu.ra[l].next = self.act_bank.rdata[l].val();
+            self.a_ret[l].next = self.act_bank.rdata[l].val();
             self.vxu.rb[l].next = self.act_bank.rdata[l].val();
             self.lsend.rdata[l].next = self.act_bank.rdata[l].val();
         }
@@ -511,7 +527,7 @@ impl Logic for Tile {
                         self.rq.prdata[l].next = self.wbank.rdata[b * nl + l].val();
                     }
                     if self.rabank_d.q.val().index() == b + 1 {
-                        self.vxu.ra[l].next = self.wbank.rdata[b * nl + l].val();
+                        self.a_ret[l].next = self.wbank.rdata[b * nl + l].val();
                     }
                     if self.rbbank_d.q.val().index() == b + 1 {
                         self.vxu.rb[l].next = self.wbank.rdata[b * nl + l].val();
@@ -522,22 +538,16 @@ impl Logic for Tile {
                 }
             }
         }
+        for l in 0..self._lanes {
+            self.vxu.ra[l].next = self.a_ret[l].val();
+        }
         // Host loads: a bank word, an instruction, or an accumulator row, as bytes.
         for k in 0..self._bytes {
             self.host.ld_data[k].next = 0.into();
         }
         if self.hspace_d.q.val() == 0 {
             for l in 0..self._lanes {
-                self.host.ld_data[l].next = self.act_bank.rdata[l].val();
-            }
-            for nl in self._lanes..one_more(self._lanes) {
-                for b in 0..self._wb {
-                    if self.hbank_d.q.val().index() == b + 1 {
-                        for l in 0..self._lanes {
-                            self.host.ld_data[l].next = self.wbank.rdata[b * nl + l].val();
-                        }
-                    }
-                }
+                self.host.ld_data[l].next = self.a_ret[l].val();
             }
         }
         if self.hspace_d.q.val() == 1 {
