@@ -226,7 +226,12 @@ impl Tile {
             wsel_d: Default::default(),
             tag_valid: Delay::new(ARRAY_LATENCY + 1),
             tag_first: Delay::new(ARRAY_LATENCY + 1),
-            tag_addr: Delay::new(ARRAY_LATENCY + 1),
+            // On the UP5K (SPRAM weight banks) logic cells are scarcer than block RAM:
+            // the accumulator-row tags travel in one, their valid bits in flip-flops.
+            tag_addr: match cfg.weight_bank_kind {
+                BankKind::Spram => Delay::new(ARRAY_LATENCY + 1).in_block_ram(),
+                BankKind::Bram => Delay::new(ARRAY_LATENCY + 1),
+            },
             pbank_d: Default::default(),
             rabank_d: Default::default(),
             rbbank_d: Default::default(),
