@@ -129,6 +129,12 @@ pub struct Tile {
     w_bank: Signal<Local, Bits<8>>,
     w_addr: Signal<Local, Bits<16>>,
     w_data: Vec<Signal<Local, Bits<8>>>,
+    ar0: Signal<Local, Bits<16>>,
+    aw0: Signal<Local, Bits<16>>,
+    awd: Vec<Signal<Local, Bits<8>>>,
+    wra: Vec<Signal<Local, Bits<16>>>,
+    wwa: Vec<Signal<Local, Bits<16>>>,
+    wwd: Vec<Signal<Local, Bits<8>>>,
     bank_mask: Constant<Bits<8>>,
     acc_mask: Constant<Bits<16>>,
     _lanes: usize,
@@ -247,6 +253,12 @@ impl Tile {
             w_bank: Default::default(),
             w_addr: Default::default(),
             w_data: crate::vec_of(cfg.lanes),
+            ar0: Default::default(),
+            aw0: Default::default(),
+            awd: crate::vec_of(cfg.lanes),
+            wra: crate::vec_of(wb),
+            wwa: crate::vec_of(wb),
+            wwd: crate::vec_of(wb * cfg.lanes),
             // The units' bank numbers are < banks (ILLEGAL) and accumulator rows
             // < acc_depth (RANGE): masking the tags with these lets synthesis drop the
             // registers' constant upper bits.
@@ -439,81 +451,113 @@ impl Logic for Tile {
         self.hbank_d.d.next = self.host.mbank.val();
         self.hspace_d.d.next = self.host.space.val();
         self.sbank_d.d.next = self.lsend.r_bank.val() & self.bank_mask.val();
-        // Bank 0 ports.
-        self.act_bank.raddr[0].next = self.mxr.addr.val();
+        // Bank ports. A port's address and data are the OR of its users' values, each
+        // gated by that user's enable: at most one user drives a port in a cycle (the
+        // checker's port-conflict rule; the host only while the tile is not busy), and
+        // an undriven port's address and data are don't-cares (no write; read data that
+        // nobody takes). Two levels of LUTs instead of a priority chain per bit.
+        // Bank 0.
+        self.ar0.next = 0.into();
+        if self.mxr.re.val() {
+            self.ar0.next = self.ar0.val() | self.mxr.addr.val();
+        }
         if self.rq.preq.val() & (self.rq.pbank.val() == 0) {
-            self.act_bank.raddr[0].next = self.rq.paddr.val();
+            self.ar0.next = self.ar0.val() | self.rq.paddr.val();
         }
         if self.a_re.val() & (self.a_bank.val() == 0) {
-            self.act_bank.raddr[0].next = self.a_addr.val();
+            self.ar0.next = self.ar0.val() | self.a_addr.val();
         }
         if self.vxu.re_b.val() & (self.vxu.rb_bank.val() == 0) {
-            self.act_bank.raddr[0].next = self.vxu.rb_addr.val();
+            self.ar0.next = self.ar0.val() | self.vxu.rb_addr.val();
         }
         if self.lsend.re.val() & (self.lsend.r_bank.val() == 0) {
-            self.act_bank.raddr[0].next = self.lsend.r_addr.val();
+            self.ar0.next = self.ar0.val() | self.lsend.r_addr.val();
         }
+        self.act_bank.raddr[0].next = self.ar0.val();
         self.act_bank.we.next = 0.into();
-        self.act_bank.waddr[0].next = self.rq.out_addr.val();
+        self.aw0.next = 0.into();
         for l in 0..self._lanes {
-            self.act_bank.wdata[l].next = self.rq.out_data[l].val();
+            self.awd[l].next = 0.into();
             self.array.act[l].next = self.act_bank.rdata[l].val();
         }
         if self.rq.out_we.val() & (self.rq.out_bank.val() == 0) {
             self.act_bank.we.next = 1.into();
+            self.aw0.next = self.aw0.val() | self.rq.out_addr.val();
+            for l in 0..self._lanes {
+                self.awd[l].next = self.awd[l].val() | self.rq.out_data[l].val();
+            }
         }
         if self.w_we.val() & (self.w_bank.val() == 0) {
             self.act_bank.we.next = 1.into();
-            self.act_bank.waddr[0].next = self.w_addr.val();
+            self.aw0.next = self.aw0.val() | self.w_addr.val();
             for l in 0..self._lanes {
-                self.act_bank.wdata[l].next = self.w_data[l].val();
+                self.awd[l].next = self.awd[l].val() | self.w_data[l].val();
             }
         }
         if self.lrecv.we.val() & (self.lrecv.w_bank.val() == 0) {
             self.act_bank.we.next = 1.into();
-            self.act_bank.waddr[0].next = self.lrecv.w_addr.val();
+            self.aw0.next = self.aw0.val() | self.lrecv.w_addr.val();
             for l in 0..self._lanes {
-                self.act_bank.wdata[l].next = self.lrecv.w_data[l].val();
+                self.awd[l].next = self.awd[l].val() | self.lrecv.w_data[l].val();
             }
+        }
+        self.act_bank.waddr[0].next = self.aw0.val();
+        for l in 0..self._lanes {
+            self.act_bank.wdata[l].next = self.awd[l].val();
         }
         // Weight banks: group b is bank b + 1.
         self.wbank_we.next = 0.into();
         for nl in self._lanes..one_more(self._lanes) {
             for b in 0..self._wb {
-                self.wbank.raddr[b].next = self.mxl.addr.val();
+                self.wra[b].next = 0.into();
+                if self.mxl.re.val() {
+                    self.wra[b].next = self.wra[b].val() | self.mxl.addr.val();
+                }
                 if self.rq.preq.val() & (self.rq.pbank.val().index() == b + 1) {
-                    self.wbank.raddr[b].next = self.rq.paddr.val();
+                    self.wra[b].next = self.wra[b].val() | self.rq.paddr.val();
                 }
                 if self.a_re.val() & (self.a_bank.val().index() == b + 1) {
-                    self.wbank.raddr[b].next = self.a_addr.val();
+                    self.wra[b].next = self.wra[b].val() | self.a_addr.val();
                 }
                 if self.vxu.re_b.val() & (self.vxu.rb_bank.val().index() == b + 1) {
-                    self.wbank.raddr[b].next = self.vxu.rb_addr.val();
+                    self.wra[b].next = self.wra[b].val() | self.vxu.rb_addr.val();
                 }
                 if self.lsend.re.val() & (self.lsend.r_bank.val().index() == b + 1) {
-                    self.wbank.raddr[b].next = self.lsend.r_addr.val();
+                    self.wra[b].next = self.wra[b].val() | self.lsend.r_addr.val();
                 }
-                self.wbank.waddr[b].next = self.rq.out_addr.val();
+                self.wbank.raddr[b].next = self.wra[b].val();
+                self.wwa[b].next = 0.into();
                 for l in 0..self._lanes {
                     self.array.wdata[b * nl + l].next = self.wbank.rdata[b * nl + l].val();
-                    self.wbank.wdata[b * nl + l].next = self.rq.out_data[l].val();
+                    self.wwd[b * nl + l].next = 0.into();
                 }
                 if self.rq.out_we.val() & (self.rq.out_bank.val().index() == b + 1) {
                     self.wbank_we.next = self.wbank_we.val() | (1 << b);
+                    self.wwa[b].next = self.wwa[b].val() | self.rq.out_addr.val();
+                    for l in 0..self._lanes {
+                        self.wwd[b * nl + l].next =
+                            self.wwd[b * nl + l].val() | self.rq.out_data[l].val();
+                    }
                 }
                 if self.w_we.val() & (self.w_bank.val().index() == b + 1) {
                     self.wbank_we.next = self.wbank_we.val() | (1 << b);
-                    self.wbank.waddr[b].next = self.w_addr.val();
+                    self.wwa[b].next = self.wwa[b].val() | self.w_addr.val();
                     for l in 0..self._lanes {
-                        self.wbank.wdata[b * nl + l].next = self.w_data[l].val();
+                        self.wwd[b * nl + l].next =
+                            self.wwd[b * nl + l].val() | self.w_data[l].val();
                     }
                 }
                 if self.lrecv.we.val() & (self.lrecv.w_bank.val().index() == b + 1) {
                     self.wbank_we.next = self.wbank_we.val() | (1 << b);
-                    self.wbank.waddr[b].next = self.lrecv.w_addr.val();
+                    self.wwa[b].next = self.wwa[b].val() | self.lrecv.w_addr.val();
                     for l in 0..self._lanes {
-                        self.wbank.wdata[b * nl + l].next = self.lrecv.w_data[l].val();
+                        self.wwd[b * nl + l].next =
+                            self.wwd[b * nl + l].val() | self.lrecv.w_data[l].val();
                     }
+                }
+                self.wbank.waddr[b].next = self.wwa[b].val();
+                for l in 0..self._lanes {
+                    self.wbank.wdata[b * nl + l].next = self.wwd[b * nl + l].val();
                 }
             }
         }
