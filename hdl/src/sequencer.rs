@@ -32,6 +32,8 @@
 //!   unit has effects pending, so it ends at `1 +` the last busy cycle.
 //! - **Reset**: none; idle at power-up with status 0. pc is 0 whenever the sequencer is
 //!   stopped (power-up value, and every stop clears it), so the fetch needs no `run` term.
+//!   The wait counter holds `!remaining`: its power-up 0 reads as a long wait, but
+//!   nothing issues before `start`, which (like every stop) sets it to all ones (idle).
 
 use crate::decoder::Decoder;
 use minilpu_model::isa::{Status, MAX_DEPTH, MAX_LOOP_DEPTH};
@@ -165,9 +167,17 @@ pub struct Sequencer {
     f_b_word: DFF<Bits<16>>,
     f_vop: DFF<Bits<3>>,
     top_count: Signal<Local, Bits<24>>,
-    count_dec: Signal<Local, Bits<24>>,
-    wdec: Signal<Local, Bits<33>>,
+    more: Signal<Local, Bit>,
+    cx: Signal<Local, Bit>,
+    cnx: Signal<Local, Bits<24>>,
+    csum: Signal<Local, Bits<24>>,
+    cload: Signal<Local, Bits<24>>,
+    cnext: Signal<Local, Bits<24>>,
     wzero: Signal<Local, Bit>,
+    wx: Signal<Local, Bit>,
+    wnx: Signal<Local, Bits<32>>,
+    wsum: Signal<Local, Bits<32>>,
+    wnext: Signal<Local, Bits<32>>,
     pc_end: Signal<Local, Bit>,
     pc1: Signal<Local, Bits<16>>,
     end_in: Signal<Local, Bits<16>>,
@@ -182,6 +192,9 @@ pub struct Sequencer {
     next_pc: Signal<Local, Bits<16>>,
     imem_depth: Constant<Bits<16>>,
     pc_mask: Constant<Bits<16>>,
+    start_mask: Constant<Bits<16>>,
+    ones24: Constant<Bits<24>>,
+    ones32: Constant<Bits<32>>,
     m_bank: Constant<Bits<8>>,
     m_word: Constant<Bits<16>>,
     m_w: Constant<Bits<16>>,
@@ -282,9 +295,17 @@ impl Sequencer {
             f_b_word: Default::default(),
             f_vop: Default::default(),
             top_count: Default::default(),
-            count_dec: Default::default(),
-            wdec: Default::default(),
+            more: Default::default(),
+            cx: Default::default(),
+            cnx: Default::default(),
+            csum: Default::default(),
+            cload: Default::default(),
+            cnext: Default::default(),
             wzero: Default::default(),
+            wx: Default::default(),
+            wnx: Default::default(),
+            wsum: Default::default(),
+            wnext: Default::default(),
             pc_end: Default::default(),
             pc1: Default::default(),
             end_in: Default::default(),
@@ -299,6 +320,10 @@ impl Sequencer {
             next_pc: Default::default(),
             imem_depth: Constant::new((cfg.imem_depth as u64).to_bits()),
             pc_mask: crate::range_mask(cfg.imem_depth + 1),
+            // A loop's start pc (its pc + 1) is < imem_depth: see `lstart` in `update`.
+            start_mask: crate::range_mask(cfg.imem_depth),
+            ones24: Constant::new(0xFF_FFFFu64.to_bits()),
+            ones32: Constant::new(0xFFFF_FFFFu64.to_bits()),
             m_bank: crate::range_mask(cfg.banks),
             m_word: crate::range_mask(cfg.act_depth.max(cfg.bank_depth)),
             m_w: crate::range_mask(cfg.bank_depth),
@@ -352,7 +377,8 @@ impl Logic for Sequencer {
         }
         self.dec.vlen.next = self.vl.q.val();
         // The loop stack shifts: level 0 is the innermost loop (valid when `sp != 0`), a
-        // `loop` pushes the levels down, the end of a last iteration pops them up.
+        // `loop` pushes the levels down, the end of a last iteration pops them up. Counts
+        // are stored inverted (`!count`, see `cnext`).
         for k in 0..self._depth {
             self.lcount[k].clock.next = self.clock.val();
             self.lstart[k].clock.next = self.clock.val();
@@ -373,17 +399,52 @@ impl Logic for Sequencer {
         self.end_in.next = self.dec.loop_end.val() & self.pc_mask.val();
         // The innermost loop's body ends after this instruction; one decrement for all levels.
         self.at_end.next = (self.sp.q.val() != 0) & (self.top_end.val() == self.pc1.val());
-        self.count_dec.next = self.top_count.val() - 1;
-        // The wait count's decrement, one bit wider: its top bit (the borrow) is
-        // `waitc == 0`, so the carry chain that counts also gives the zero test.
-        self.wdec.next = bit_cast::<33, 32>(self.waitc.q.val()) - 1;
-        self.wzero.next = self.wdec.val().get_bit(32);
+        // count > 1: `!count` has a 0 above bit 0.
+        self.more.next = (self.top_count.val() | 1) != self.ones24.val();
+        // The innermost count's next value, for every change of it: a `loop` loads `!n`, a
+        // pop the next level's count, the end of an iteration with more to go adds one to
+        // `!count` (the count goes down by one). One adder: a load (`cx`) makes its second
+        // operand all ones (`top_count - !{cx..}` is `top_count + {cx..} + 1`, the count
+        // itself, unused), so the adder is `top_count + 1` whenever the sum is used, and
+        // on iCE40 each bit's sum cell (carry inputs `top_count`, `cx`) also holds the
+        // `cx ? cload : sum` multiplexer: one logic cell per bit.
+        self.cx.next = self.dec.is_loop.val() | (self.at_end.val() & !self.more.val());
+        self.cnx.next = self.ones24.val();
+        if self.cx.val() {
+            self.cnx.next = 0.into();
+        }
+        self.csum.next = self.top_count.val() - self.cnx.val();
+        for k in 1..2 {
+            self.cload.next = self.lcount[k].q.val();
+        }
+        if self.dec.is_loop.val() {
+            self.cload.next = !self.dec.n.val().get_bits::<24>(0);
+        }
+        self.cnext.next = self.csum.val();
+        if self.cx.val() {
+            self.cnext.next = self.cload.val();
+        }
+        // The wait counter holds `!remaining` (all ones: no wait being counted, as set by
+        // `start` and every stop) and counts up, the same way: `wait n` loads `!n` (`wx`
+        // makes the adder's second operand all ones), the sum cells hold the multiplexer,
+        // and the all-ones test is a LUT tree (no borrow chain on the issue path).
+        self.wzero.next = self.waitc.q.val() == self.ones32.val();
         // pc == imem_depth (the PC check): pc never exceeds imem_depth (it advances by
         // one or jumps back to a loop start, and stops at imem_depth), and imem_depth is
         // a power of two (`TileConfig::validate`), so its one bit decides.
         self.pc_end.next = (self.pc.q.val() & self.imem_depth.val()).any();
         // An instruction is up for issue this cycle.
         self.live.next = self.run.q.val() & self.wzero.val();
+        self.wx.next = self.live.val() & self.dec.is_wait.val();
+        self.wnx.next = self.ones32.val();
+        if self.wx.val() {
+            self.wnx.next = 0.into();
+        }
+        self.wsum.next = self.waitc.q.val() - self.wnx.val();
+        self.wnext.next = self.wsum.val();
+        if self.wx.val() {
+            self.wnext.next = !self.dec.n.val();
+        }
         // Any check fails: a flat OR (the priority chain below only picks the code).
         self.fault.next = self.pc_end.val()
             | self.dec.illegal.val()
@@ -471,7 +532,7 @@ impl Logic for Sequencer {
         self.vlen.next = self.vl.q.val();
         // Next pc: zero-overhead loops jump back after their last body instruction.
         self.next_pc.next = self.pc1.val();
-        if !self.dec.is_loop.val() & self.at_end.val() & (self.top_count.val() > 1) {
+        if !self.dec.is_loop.val() & self.at_end.val() & self.more.val() {
             self.next_pc.next = self.top_start.val();
         }
         // The sequencer's own state advances whenever an instruction is up (`live`), not
@@ -479,9 +540,6 @@ impl Logic for Sequencer {
         // matters (pc, wait, vlen, loop depth), so only the units wait for the checks.
         if self.live.val() {
             self.pc.d.next = self.next_pc.val();
-            if self.dec.is_wait.val() {
-                self.waitc.d.next = self.dec.n.val();
-            }
             if self.dec.is_vlen.val() {
                 // An illegal larger n stops the run before any unit reads `vlen`.
                 self.vl.d.next = self.dec.n.val().get_bits::<16>(0) & self.m_vlen.val();
@@ -499,32 +557,40 @@ impl Logic for Sequencer {
             }
             if self.dec.is_loop.val() {
                 self.sp.d.next = self.sp.q.val() + 1;
+                // A legal `loop` at pc p ends at e with p + 1 < e <= imem_depth (ILLEGAL
+                // otherwise: `end_in <= pc1` here, `loop_past` in the predecoder), so its
+                // start p + 1 is < imem_depth: `start_mask`. An illegal one stops the run
+                // and `start` empties the stack (sp = 0) before any level is read again.
                 for k in 0..1 {
-                    self.lcount[k].d.next = self.dec.n.val().get_bits::<24>(0);
-                    self.lstart[k].d.next = self.pc1.val();
+                    self.lcount[k].d.next = self.cnext.val();
+                    self.lstart[k].d.next = self.pc1.val() & self.start_mask.val();
                     self.lend[k].d.next = self.end_in.val();
                 }
                 for k in 0..self._depth {
                     for j in 0..self._depth {
                         if j + 1 == k {
                             self.lcount[k].d.next = self.lcount[j].q.val();
-                            self.lstart[k].d.next = self.lstart[j].q.val() & self.pc_mask.val();
+                            self.lstart[k].d.next = self.lstart[j].q.val() & self.start_mask.val();
                             self.lend[k].d.next = self.lend[j].q.val() & self.pc_mask.val();
                         }
                     }
                 }
             } else if self.at_end.val() {
-                if self.top_count.val() > 1 {
-                    for k in 0..1 {
-                        self.lcount[k].d.next = self.count_dec.val();
-                    }
-                } else {
+                // One more iteration (`cnext` = the count minus one) or, after the last,
+                // a pop (`cnext` = level 1's count).
+                for k in 0..1 {
+                    self.lcount[k].d.next = self.cnext.val();
+                }
+                if !self.more.val() {
                     self.sp.d.next = self.sp.q.val() - 1;
                     for k in 0..self._depth {
                         for j in 0..self._depth {
                             if j == k + 1 {
-                                self.lcount[k].d.next = self.lcount[j].q.val();
-                                self.lstart[k].d.next = self.lstart[j].q.val() & self.pc_mask.val();
+                                if k > 0 {
+                                    self.lcount[k].d.next = self.lcount[j].q.val();
+                                }
+                                self.lstart[k].d.next =
+                                    self.lstart[j].q.val() & self.start_mask.val();
                                 self.lend[k].d.next = self.lend[j].q.val() & self.pc_mask.val();
                             }
                         }
@@ -541,13 +607,13 @@ impl Logic for Sequencer {
             self.code.d.next = self.fcode.val();
             self.cpc.d.next = self.pc.q.val();
         }
-        if self.run.q.val() & !self.wzero.val() {
-            self.waitc.d.next = self.wdec.val().get_bits::<32>(0);
+        if self.wx.val() | (self.run.q.val() & !self.wzero.val()) {
+            self.waitc.d.next = self.wnext.val();
         }
         if self.lstop.val() {
             self.run.d.next = false;
             self.pc.d.next = 0.into();
-            self.waitc.d.next = 0.into();
+            self.waitc.d.next = self.ones32.val();
             self.code.d.next = self.c_link.val();
             self.cpc.d.next = self.lpc.q.val();
             if !self.recv_err.val() {
@@ -574,7 +640,7 @@ impl Logic for Sequencer {
         if self.start.val() & !self.run.q.val() & !self.units_active.val() {
             self.run.d.next = true;
             self.pc.d.next = 0.into();
-            self.waitc.d.next = 0.into();
+            self.waitc.d.next = self.ones32.val();
             self.vl.d.next = 1.into();
             self.code.d.next = 0.into();
             self.cpc.d.next = 0.into();
