@@ -37,8 +37,9 @@
 //!     round, shift (keeping 10 bits of `v` and the flag) and clamp, with
 //!     `r = (v + (s != 0)) >>> 1`.
 //!
-//!   Latency `steps + 4` clocks from `start` to `y`, i.e. [`REQUANT_LANE_LATENCY`]
-//!   after the group's last cycle, exactly where the parallel form would have it.
+//!   Latency `steps + 3` clocks from `start` to `y`, which is combinational from the
+//!   last stage's registers and valid in that cycle only (the requantizer's row register
+//!   takes it then): one clock before where the parallel form would have it.
 //! - **Late parameters** ([`RequantLanes::late_params`], serial lanes with `steps` >= 4):
 //!   `m` is sampled one cycle after `start` and the shift two cycles after (`c`, the
 //!   bias and `relu` still with `start`), so that a requantizer can read them from one
@@ -54,13 +55,20 @@
 
 use rust_hdl::prelude::*;
 
-/// Clocks from `c` to `y` (parallel lanes); for serial lanes, from the last cycle of a
-/// value's `steps` to `y` (`steps + 4` from `start`).
+/// Clocks from `c` to `y` (parallel lanes); serial lanes output one clock earlier
+/// (see [`requant_lane_latency`]).
 pub const REQUANT_LANE_LATENCY: usize = 5;
 
-/// Clocks from a value's input (`start` for serial lanes) to its `y`.
+/// Clocks from a value's input (`start` for serial lanes) to its `y`: 5 for parallel
+/// lanes, `steps + 3` for serial ones (whose `y` is combinational from the last stage's
+/// registers and valid for that one cycle, so that the requantizer's row register is
+/// its output register).
 pub fn requant_lane_latency(steps: usize) -> usize {
-    REQUANT_LANE_LATENCY + steps - 1
+    if steps == 1 {
+        REQUANT_LANE_LATENCY
+    } else {
+        steps + 3
+    }
 }
 
 /// One value in the behavioural pipeline: `t = c + bias`, `m`, shift, `relu`.
@@ -84,7 +92,8 @@ pub struct RequantLanes {
     /// Serial lanes: sample the inputs and start a value this cycle (unused by parallel
     /// lanes, which sample every cycle).
     pub start: Signal<In, Bit>,
-    /// Requantized int8 per lane, [`requant_lane_latency`] clocks after its input.
+    /// Requantized int8 per lane, [`requant_lane_latency`] clocks after its input
+    /// (serial lanes: valid in that cycle only).
     pub y: Vec<Signal<Out, Bits<8>>>,
     _dsp: bool,
     _steps: usize,
@@ -301,7 +310,7 @@ wire [7:0] cl{r} = (fv{r} | vdf{r} | vef{r} | vff{r}) ? (sv{r} ? 8'h80 : 8'h7f)
 initial begin
     t{r} = 0; mr{r} = 0; ph{r} = 0; s1_{r} = 0; s2_{r} = 0; r1_{r} = 0; r2_{r} = 0;
     h{r} = 0; l{r} = 0; v{r} = 0; sv{r} = 0; fv{r} = 0; bv{r} = 0; r3_{r} = 0; r4_{r} = 0;
-    s3_{r} = 0; sat{r} = 0; y${r} = 0;
+    s3_{r} = 0; sat{r} = 0;
 end
 always @(posedge clock) begin
     h{r} <= sum{r}[{wm1}:{k}];
@@ -318,8 +327,8 @@ always @(posedge clock) begin
     v{r} <= wc{r}; sv{r} <= sg{r}; fv{r} <= waf{r} | wbf{r} | wcf{r};
     bv{r} <= s2_{r} != 6'd0; s3_{r} <= s2_{r}[2:0]; r3_{r} <= r2_{r};
     sat{r} <= cl{r}; r4_{r} <= r3_{r};
-    y${r} <= (r4_{r} && sat{r}[7]) ? 8'h00 : sat{r};
 end
+always @(*) y${r} = (r4_{r} && sat{r}[7]) ? 8'h00 : sat{r};
 ",
         sm1 = steps - 1,
         wm1 = w - 1,
@@ -449,7 +458,7 @@ wire ov{r} = fv{r} | vdf{r} | vef{r} | vff{r} | (~sv{r} & z{r}[8]);
 wire [7:0] cl{r} = ov{r} ? (sv{r} ? 8'h80 : 8'h7f) : z{r}[8:1];
 initial begin
     t{r} = 0; mr{r} = 0; ph{r} = 0; {s_init} r1_{r} = 0; r2_{r} = 0; m0_{r} = 0;
-    h{r} = 0; l{r} = 0; v{r} = 0; sv{r} = 0; fv{r} = 0; r3_{r} = 0; s3_{r} = 0; y${r} = 0;
+    h{r} = 0; l{r} = 0; v{r} = 0; sv{r} = 0; fv{r} = 0; r3_{r} = 0; s3_{r} = 0;
 {pinit}end
 always @(posedge clock) begin
 {loads}    m0_{r} <= md{r}[0];
@@ -464,8 +473,8 @@ always @(posedge clock) begin
 {start_s}    end
     v{r} <= wc{r}; sv{r} <= sg{r}; fv{r} <= waf{r} | wbf{r} | wcf{r};
     s3_{r} <= {s_src}[2:0]; r3_{r} <= r2_{r};
-    y${r} <= (r3_{r} && cl{r}[7]) ? 8'h00 : cl{r};
 end
+always @(*) y${r} = (r3_{r} && cl{r}[7]) ? 8'h00 : cl{r};
 ",
         sm1 = steps - 1,
         wm1 = w - 1,
