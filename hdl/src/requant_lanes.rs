@@ -21,13 +21,25 @@
 //!   sampled only then. `t = c + bias` is registered, then `steps` cycles each add `t`
 //!   times the next `k = 16 / steps` bits of `m` (low digit first) into a running
 //!   product whose low bits shift out into a 16-bit register (adders of 34 + k bits
-//!   instead of a 33 x 16 array). Three more stages round, shift and clamp without a
-//!   50-bit barrel shifter: with `w = 2p`, `v = w >>> s` is formed by a logarithmic
-//!   shifter that keeps only the 10 low bits of `v` plus a flag "a bit above them differs
-//!   from the sign" (then `y` saturates by the sign), and `r = (v + (s != 0)) >>> 1`
-//!   equals `(p + 2^(s-1)) >>> s` (and `p` for `s = 0`). Latency `steps + 4` clocks from
-//!   `start` to `y`, i.e. [`REQUANT_LANE_LATENCY`] after the group's last cycle, exactly
-//!   where the parallel form would have it.
+//!   instead of a 33 x 16 array).
+//!   - `steps` = 2, 4, 8 (`k` even): the `k` bits are `k / 2` radix-4 Booth digits of
+//!     `m >> 1` (each 0, +-t or +-2t), and the product starts from `t * m[0]`, so an
+//!     unsigned `m` needs no ninth digit. Each digit's partial product is registered the
+//!     cycle before it is added (one LUT per bit: the digit's sign and size select,
+//!     zero is the register's synchronous reset), so the steps run one cycle later
+//!     (`start+2 ..`) as a chain of `k / 2` carry adders. Two stages then round, shift
+//!     and clamp without a 50-bit barrel shifter: with `w = 2p`, `v = w >>> s` is
+//!     formed by a logarithmic shifter that keeps only the 8 low bits of `v` plus a
+//!     flag "a bit above them differs from the sign" (then `y` saturates by the sign),
+//!     and `(v + 1) >>> 1` equals `(p + 2^(s-1)) >>> s` (and `p` for `s = 0`, `v`
+//!     being even then); its carry out of a positive `v` is +128, which saturates.
+//!   - `steps` = 16 (`k` = 1): one bit per step (`start+1 ..`), and three stages that
+//!     round, shift (keeping 10 bits of `v` and the flag) and clamp, with
+//!     `r = (v + (s != 0)) >>> 1`.
+//!
+//!   Latency `steps + 3` clocks from `start` to `y`, which is combinational from the
+//!   last stage's registers and valid in that cycle only (the requantizer's row register
+//!   takes it then): one clock before where the parallel form would have it.
 //! - **Late parameters** ([`RequantLanes::late_params`], serial lanes with `steps` >= 4):
 //!   `m` is sampled one cycle after `start` and the shift two cycles after (`c`, the
 //!   bias and `relu` still with `start`), so that a requantizer can read them from one
@@ -43,13 +55,20 @@
 
 use rust_hdl::prelude::*;
 
-/// Clocks from `c` to `y` (parallel lanes); for serial lanes, from the last cycle of a
-/// value's `steps` to `y` (`steps + 4` from `start`).
+/// Clocks from `c` to `y` (parallel lanes); serial lanes output one clock earlier
+/// (see [`requant_lane_latency`]).
 pub const REQUANT_LANE_LATENCY: usize = 5;
 
-/// Clocks from a value's input (`start` for serial lanes) to its `y`.
+/// Clocks from a value's input (`start` for serial lanes) to its `y`: 5 for parallel
+/// lanes, `steps + 3` for serial ones (whose `y` is combinational from the last stage's
+/// registers and valid for that one cycle, so that the requantizer's row register is
+/// its output register).
 pub fn requant_lane_latency(steps: usize) -> usize {
-    REQUANT_LANE_LATENCY + steps - 1
+    if steps == 1 {
+        REQUANT_LANE_LATENCY
+    } else {
+        steps + 3
+    }
 }
 
 /// One value in the behavioural pipeline: `t = c + bias`, `m`, shift, `relu`.
@@ -73,7 +92,8 @@ pub struct RequantLanes {
     /// Serial lanes: sample the inputs and start a value this cycle (unused by parallel
     /// lanes, which sample every cycle).
     pub start: Signal<In, Bit>,
-    /// Requantized int8 per lane, [`requant_lane_latency`] clocks after its input.
+    /// Requantized int8 per lane, [`requant_lane_latency`] clocks after its input
+    /// (serial lanes: valid in that cycle only).
     pub y: Vec<Signal<Out, Bits<8>>>,
     _dsp: bool,
     _steps: usize,
@@ -201,7 +221,8 @@ end
     )
 }
 
-/// One digit-serial lane (`steps` > 1; see the module documentation).
+/// One digit-serial lane of one multiplier bit per step (`steps` = 16; see the module
+/// documentation).
 fn serial_lane_body(r: usize, steps: usize, late: bool) -> String {
     let k = 16 / steps;
     // The multiplier digits come from `mr` (loaded at `start`), or with late parameters
@@ -289,7 +310,7 @@ wire [7:0] cl{r} = (fv{r} | vdf{r} | vef{r} | vff{r}) ? (sv{r} ? 8'h80 : 8'h7f)
 initial begin
     t{r} = 0; mr{r} = 0; ph{r} = 0; s1_{r} = 0; s2_{r} = 0; r1_{r} = 0; r2_{r} = 0;
     h{r} = 0; l{r} = 0; v{r} = 0; sv{r} = 0; fv{r} = 0; bv{r} = 0; r3_{r} = 0; r4_{r} = 0;
-    s3_{r} = 0; sat{r} = 0; y${r} = 0;
+    s3_{r} = 0; sat{r} = 0;
 end
 always @(posedge clock) begin
     h{r} <= sum{r}[{wm1}:{k}];
@@ -306,13 +327,179 @@ always @(posedge clock) begin
     v{r} <= wc{r}; sv{r} <= sg{r}; fv{r} <= waf{r} | wbf{r} | wcf{r};
     bv{r} <= s2_{r} != 6'd0; s3_{r} <= s2_{r}[2:0]; r3_{r} <= r2_{r};
     sat{r} <= cl{r}; r4_{r} <= r3_{r};
-    y${r} <= (r4_{r} && sat{r}[7]) ? 8'h00 : sat{r};
 end
+always @(*) y${r} = (r4_{r} && sat{r}[7]) ? 8'h00 : sat{r};
 ",
         sm1 = steps - 1,
         wm1 = w - 1,
         tx_ext = w - 33,
         h_ext = w - 34,
+        params = param_wires(r),
+    )
+}
+
+/// One digit-serial lane with radix-4 Booth digits (`steps` 2, 4 or 8, `k = 16 / steps`
+/// even; see the module documentation).
+fn booth_lane_body(r: usize, steps: usize, late: bool) -> String {
+    let k = 16 / steps;
+    // Booth digits of m >> 1 (`k / 2` per step): digit q of a step takes bits 2q+2,
+    // 2q+1, 2q of the step's multiplier bits `md` (value -2 b2 + b1 + b0, weight 2 * 4^q;
+    // b0 of the very first digit is bit -1 of m >> 1, i.e. 0), so that
+    // p = t * (m >> 1) * 2 + t * m[0] with no digit for bit 16 (m is unsigned):
+    // the `t * m[0]` term is the accumulator's initial value.
+    let w = 34 + k;
+    let mut digits = String::new();
+    let mut regs = String::new();
+    let mut loads = String::new();
+    let mut chain = format!("wire [{wm1}:0] a0_{r} = hx{r};\n", wm1 = w - 1);
+    for q in 0..k / 2 {
+        let (b1, b2) = (2 * q + 1, 2 * q + 2);
+        // Bit -1 of m >> 1 is 0: the first step's lowest digit has no borrow bit.
+        let b0 = if q == 0 {
+            format!("(md{r}[0] & ~ph{r}[0])")
+        } else {
+            format!("md{r}[{}]", 2 * q)
+        };
+        digits += &format!(
+            "\
+wire bz{q}_{r} = ({b0} == md{r}[{b1}]) & (md{r}[{b1}] == md{r}[{b2}]);
+wire b2x{q}_{r} = ({b0} == md{r}[{b1}]) & (md{r}[{b1}] != md{r}[{b2}]);
+"
+        );
+        regs += &format!("reg [33:0] pp{q}_{r};\nreg pn{q}_{r};\n");
+        // A zero digit clears the register (a synchronous reset on iCE40): the partial
+        // product t, 2t, ~t or ~2t (the +1 of a negation enters as the adder's carry).
+        loads += &format!(
+            "\
+    pp{q}_{r} <= bz{q}_{r} ? 34'd0
+        : ((b2x{q}_{r} ? {{t{r}, 1'b0}} : {{t{r}[32], t{r}}}) ^ {{34{{md{r}[{b2}]}}}});
+    pn{q}_{r} <= md{r}[{b2}] & ~bz{q}_{r};
+"
+        );
+        // a{q+1} = a{q} + (pp + pn) << (2q + 1): the low bits pass, the carry-in comes
+        // from a one-bit extension ({x, 1} + {y, c} carries c into bit 1).
+        let lo = 2 * q + 1;
+        let ew = w - lo + 1; // bits of the extended adder: w - lo data bits + 1
+        chain += &format!(
+            "\
+wire [{em1}:0] e{q}_{r} = {{a{q}_{r}[{wm1}:{lo}], 1'b1}}
+    + {{{{{pext}{{pp{q}_{r}[33]}}}}, pp{q}_{r}, pn{q}_{r}}};
+wire [{wm1}:0] a{qn}_{r} = {{e{q}_{r}[{em1}:1], a{q}_{r}[{lom1}:0]}};
+",
+            em1 = ew - 1,
+            wm1 = w - 1,
+            pext = ew - 1 - 34,
+            qn = q + 1,
+            lom1 = lo - 1,
+        );
+    }
+    let (md_wire, start_m, start_s, s_hold, s_src) = if late {
+        (
+            format!("wire [15:0] md{r} = ph{r}[0] ? m{r} : mr{r};\n"),
+            String::new(),
+            format!("        r1_{r} <= relu;\n"),
+            format!("    if (ph{r}[1]) s1_{r} <= sx{r};\n"),
+            // Sampled two cycles after `start`, s1 holds until the next value's shift
+            // arrives (steps + 2 cycles after start), which is when stage 1 reads it.
+            format!("s1_{r}"),
+        )
+    } else {
+        (
+            format!("wire [15:0] md{r} = mr{r};\n"),
+            format!("        mr{r} <= m{r};\n"),
+            format!("        s1_{r} <= sx{r}; r1_{r} <= relu;\n"),
+            format!("    if (ph{r}[{sm1}]) s2_{r} <= s1_{r};\n", sm1 = steps - 1),
+            format!("s2_{r}"),
+        )
+    };
+    let stage = |src: &str, win: usize, wout: usize, amt: usize, bit: String, dst: &str| {
+        let sg = if src.starts_with('w') { "sg" } else { "sv" };
+        format!(
+            "\
+wire [{hi}:0] {dst}sh{r} = {bit} ? {{{{{amt}{{{sg}{r}}}}}, {src}{r}[{hi}:{amt}]}} : {src}{r};
+wire [{wo1}:0] {dst}{r} = {dst}sh{r}[{wo1}:0];
+wire {dst}f{r} = |({dst}sh{r}[{hi}:{wout}] ^ {{{drop}{{{sg}{r}}}}});
+",
+            hi = win - 1,
+            wo1 = wout - 1,
+            drop = win - wout,
+        )
+    };
+    let mut shift1 = stage("w", 51, 39, 32, format!("{s_src}[5]"), "wa");
+    shift1 += &stage("wa", 39, 23, 16, format!("{s_src}[4]"), "wb");
+    shift1 += &stage("wb", 23, 15, 8, format!("{s_src}[3]"), "wc");
+    let mut shift2 = stage("v", 15, 11, 4, format!("s3_{r}[2]"), "vd");
+    shift2 += &stage("vd", 11, 9, 2, format!("s3_{r}[1]"), "ve");
+    shift2 += &stage("ve", 9, 8, 1, format!("s3_{r}[0]"), "vf");
+    format!(
+        "\
+{params}reg signed [32:0] t{r};
+reg [15:0] mr{r};
+reg [{sm1}:0] ph{r};
+reg [5:0] {s_regs};
+reg r1_{r}, r2_{r};
+reg m0_{r};
+reg [33:0] h{r};
+reg [15:0] l{r};
+{md_wire}{digits}{regs}wire [{wm1}:0] tx{r} = {{{{{tx_ext}{{t{r}[32]}}}}, t{r}}};
+// The first step (ph[1]) starts from t * m[0].
+wire [{wm1}:0] hx{r} = ph{r}[1] ? (m0_{r} ? tx{r} : {w}'d0) : {{{{{h_ext}{{h{r}[33]}}}}, h{r}}};
+{chain}wire [{wm1}:0] sum{r} = a{kh}_{r};
+// Round, shift, clamp: w = 2p, v = w >>> s kept in 8 bits plus a flag.
+wire sg{r} = h{r}[33];
+wire [50:0] w{r} = {{h{r}, l{r}, 1'b0}};
+{shift1}reg [14:0] v{r};
+reg sv{r}, fv{r}, r3_{r};
+reg [2:0] s3_{r};
+{shift2}// (v + 1) >>> 1 is the rounded value; its carry out of 8 bits with a positive v
+// means +128.
+wire [8:0] z{r} = {{sv{r}, vf{r}}} + 9'd1;
+wire ov{r} = fv{r} | vdf{r} | vef{r} | vff{r} | (~sv{r} & z{r}[8]);
+wire [7:0] cl{r} = ov{r} ? (sv{r} ? 8'h80 : 8'h7f) : z{r}[8:1];
+initial begin
+    t{r} = 0; mr{r} = 0; ph{r} = 0; {s_init} r1_{r} = 0; r2_{r} = 0; m0_{r} = 0;
+    h{r} = 0; l{r} = 0; v{r} = 0; sv{r} = 0; fv{r} = 0; r3_{r} = 0; s3_{r} = 0;
+{pinit}end
+always @(posedge clock) begin
+{loads}    m0_{r} <= md{r}[0];
+    h{r} <= sum{r}[{wm1}:{k}];
+    l{r} <= {{sum{r}[{km1}:0], l{r}[15:{k}]}};
+    mr{r} <= md{r} >> {k};
+    ph{r} <= {ph_next};
+    if (ph{r}[{sm1}]) r2_{r} <= r1_{r};
+{s_hold}    if (start) begin
+        t{r} <= $signed({{c${r}[31], c${r}}}) + $signed({{bias{r}[31], bias{r}}});
+{start_m}        ph{r} <= {steps}'d1;
+{start_s}    end
+    v{r} <= wc{r}; sv{r} <= sg{r}; fv{r} <= waf{r} | wbf{r} | wcf{r};
+    s3_{r} <= {s_src}[2:0]; r3_{r} <= r2_{r};
+end
+always @(*) y${r} = (r3_{r} && cl{r}[7]) ? 8'h00 : cl{r};
+",
+        sm1 = steps - 1,
+        wm1 = w - 1,
+        km1 = k - 1,
+        s_regs = if late {
+            format!("s1_{r}")
+        } else {
+            format!("s1_{r}, s2_{r}")
+        },
+        s_init = if late {
+            format!("s1_{r} = 0;")
+        } else {
+            format!("s1_{r} = 0; s2_{r} = 0;")
+        },
+        kh = k / 2,
+        tx_ext = w - 33,
+        h_ext = w - 34,
+        ph_next = if steps == 2 {
+            format!("{{ph{r}[0], 1'b0}}")
+        } else {
+            format!("{{ph{r}[{}:0], 1'b0}}", steps - 2)
+        },
+        pinit = (0..k / 2)
+            .map(|q| format!("    pp{q}_{r} = 0; pn{q}_{r} = 0;\n"))
+            .collect::<String>(),
         params = param_wires(r),
     )
 }
@@ -372,7 +559,13 @@ impl Logic for RequantLanes {
                 + &(0..n).map(|r| lane_body(r, self._dsp)).collect::<String>()
         } else {
             (0..n)
-                .map(|r| serial_lane_body(r, self._steps, self._late))
+                .map(|r| {
+                    if self._steps == 16 {
+                        serial_lane_body(r, self._steps, self._late)
+                    } else {
+                        booth_lane_body(r, self._steps, self._late)
+                    }
+                })
                 .collect()
         })
     }

@@ -33,7 +33,7 @@
 
 use crate::delay::Delay;
 use crate::one_more;
-use crate::requant_lanes::{RequantLanes, REQUANT_LANE_LATENCY};
+use crate::requant_lanes::{requant_lane_latency, RequantLanes, REQUANT_LANE_LATENCY};
 use crate::sram_bank::SramBank;
 use minilpu_model::schedule::param_sections;
 use minilpu_model::TileConfig;
@@ -265,7 +265,9 @@ impl Requantizer {
             relu_in: Delay::new(1),
             beat_in: Delay::new(1),
             sub_in: Delay::new(1),
-            done_out: Delay::new(1 + REQUANT_LANE_LATENCY),
+            // From a group's last read to its value at the lanes' `y`: one clock to the
+            // data, then the lanes' latency counted from the group's last beat.
+            done_out: Delay::new(1 + requant_lane_latency(steps) - (steps - 1)),
             last_write: Delay::new(RQ_DRAIN),
             row_end: Default::default(),
             last_beat: Default::default(),
@@ -374,18 +376,21 @@ impl Logic for Requantizer {
             self.e_r_bank.next = self.bank.val();
             self.e_wrow.next = self.word.val();
         }
-        self.pleft.d.next = self.e_pleft.val();
-        self.pword.d.next = self.e_pword.val();
-        self.pbank_r.d.next = self.e_pbank_r.val();
+        self.pleft.d.next = self.e_pleft.val() & self.pleft_mask.val();
+        // Registers masked to the values they take (see `new`), so that synthesis drops
+        // their constant upper flip-flops and adder bits (a loaded address plus one past
+        // the last one used is never used).
+        self.pword.d.next = self.e_pword.val() & self.addr_mask.val();
+        self.pbank_r.d.next = self.e_pbank_r.val() & self.bank_mask.val();
         self.run.d.next = self.e_run.val();
         self.issuing.d.next = self.e_issuing.val();
-        self.left.d.next = self.e_left.val();
-        self.beat.d.next = self.e_beat.val();
-        self.sub.d.next = self.e_sub.val();
-        self.raddr.d.next = self.e_raddr.val();
+        self.left.d.next = self.e_left.val() & self.left_mask.val();
+        self.beat.d.next = self.e_beat.val() & self.beat_mask.val();
+        self.sub.d.next = self.e_sub.val() & self.sub_mask.val();
+        self.raddr.d.next = self.e_raddr.val() & self.acc_mask.val();
         self.r_relu.d.next = self.e_r_relu.val();
-        self.r_bank.d.next = self.e_r_bank.val();
-        self.wrow.d.next = self.e_wrow.val();
+        self.r_bank.d.next = self.e_r_bank.val() & self.bank_mask.val();
+        self.wrow.d.next = self.e_wrow.val() & self.addr_mask.val();
         // Parameter loader: one word per cycle, shifted in as it arrives.
         self.preq.next = self.e_pleft.val() != 0;
         // Outputs masked to the values they take (see `new`), so that synthesis drops the
@@ -396,7 +401,7 @@ impl Logic for Requantizer {
         self.ptail.d.next = self.e_pleft.val() == 1;
         if self.e_pleft.val() != 0 {
             self.pleft.d.next = (self.e_pleft.val() - 1) & self.pleft_mask.val();
-            self.pword.d.next = self.e_pword.val() + 1;
+            self.pword.d.next = (self.e_pword.val() + 1) & self.addr_mask.val();
         }
         for nl in self._lanes..one_more(self._lanes) {
             for i in 0..self._shift {
@@ -487,8 +492,8 @@ impl Logic for Requantizer {
                 }
                 if self.last_beat.val() {
                     self.beat.d.next = 0.into();
-                    self.raddr.d.next = self.e_raddr.val() + 1;
-                    self.wrow.d.next = self.e_wrow.val() + 1;
+                    self.raddr.d.next = (self.e_raddr.val() + 1) & self.acc_mask.val();
+                    self.wrow.d.next = (self.e_wrow.val() + 1) & self.addr_mask.val();
                     self.left.d.next = (self.e_left.val() - 1) & self.left_mask.val();
                     if self.e_left.val() == 1 {
                         self.issuing.d.next = false;
@@ -510,7 +515,8 @@ impl Logic for Requantizer {
         self.acc_raddr.next = self.e_raddr.val() & self.acc_mask.val();
         // Tags: the beat meets its data one clock after the read, and its results
         // REQUANT_LANE_LATENCY clocks later (serial lanes: counted from the group's last
-        // beat); a row is written one clock after that.
+        // beat, and one clock earlier); a row is written RQ_DRAIN clocks after its last
+        // read, one clock after its last value is in the row register (serial lanes: two).
         // The tags are masked to the bits the configuration can use, so that synthesis
         // drops the delay lines' constant upper flip-flops.
         self.beat_in.d.next = self.e_beat.val() & self.beat_mask.val();
@@ -518,7 +524,8 @@ impl Logic for Requantizer {
         self.lanes.start.next = self.sub_in.q.val() == 0;
         self.v_in.d.next = self.e_run.val() & self.e_issuing.val();
         // A group's finished value leaves the lanes REQUANT_LANE_LATENCY clocks after its
-        // last beat's data arrives; it then shifts into the row register.
+        // last beat's data arrives (serial lanes: one clock earlier, valid for that
+        // clock only); it then shifts into the row register.
         self.done_out.d.next =
             (self.e_run.val() & self.e_issuing.val() & (self.e_sub.val() == self.steps_m1.val()))
                 .into();

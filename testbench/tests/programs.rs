@@ -115,7 +115,10 @@ fn compare(
 }
 
 fn random_programs(preset: &str, count: u64, len: usize) {
-    let cfg = TileConfig::preset(preset).unwrap();
+    random_programs_with(preset, TileConfig::preset(preset).unwrap(), count, len);
+}
+
+fn random_programs_with(preset: &str, cfg: TileConfig, count: u64, len: usize) {
     let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
     let mut state = Machine::new(&cfg);
     let mut instructions = 0;
@@ -152,6 +155,19 @@ fn random_programs_icebreaker() {
 #[test]
 fn random_programs_ulx3s_85f() {
     random_programs("ulx3s-85f", 8, 120);
+}
+
+/// The serial requantizer forms no preset uses (the iCEBreaker's is 1 lane x 4 steps
+/// with its parameters in RAM): parameters in RAM with 8 and 16 steps, rotating parameter
+/// bytes with 2 and 4 steps and 2 or 4 lanes.
+#[test]
+fn random_programs_serial_requantizers() {
+    for (rql, steps) in [(1, 8), (1, 16), (2, 2), (4, 4)] {
+        let mut cfg = TileConfig::preset("sim-small").unwrap();
+        (cfg.requant_dsp, cfg.requant_lanes, cfg.requant_steps) = (false, rql, steps);
+        cfg.validate().expect("valid serial requantizer config");
+        random_programs_with(&format!("sim-small rql {rql} steps {steps}"), cfg, 4, 120);
+    }
 }
 
 /// Every hardware error stops the RTL exactly where the model says, with the same
