@@ -92,6 +92,7 @@ pub struct LinkRxFrame {
     udm: Signal<Local, Bits<32>>,
     asm_n: Signal<Local, Bits<128>>,
     gap: Signal<Local, Bits<8>>,
+    ubm: Signal<Local, Bits<3>>,
     ubn: Signal<Local, Bits<3>>,
     k_lanes: Constant<Bits<3>>,
     k_ubmask: Constant<Bits<3>>,
@@ -150,6 +151,7 @@ impl LinkRxFrame {
             udm: Default::default(),
             asm_n: Default::default(),
             gap: Default::default(),
+            ubm: Default::default(),
             ubn: Default::default(),
             k_lanes: Constant::new((cfg.lanes as u64).to_bits()),
             // `ub` never exceeds `lanes`: the mask tells synthesis so (one flip-flop for
@@ -176,12 +178,14 @@ impl Logic for LinkRxFrame {
             c_lost, c_ovf, c_missing, vld
         );
         self.asm.d.next = self.asm.q.val() & self.k_amask.val();
-        self.fifo_re.next = !self.fifo_empty.val() & (self.ub.q.val() == 0);
+        // `ub` never exceeds `lanes`: read through the mask, its unused flip-flops go.
+        self.ubm.next = self.ub.q.val() & self.k_ubmask.val();
+        self.fifo_re.next = !self.fifo_empty.val() & (self.ubm.val() == 0);
         // Only the `lanes` low bytes of a column are used: the mask lets synthesis drop
         // the others.
         self.udm.next = self.ud.q.val() & self.k_umask.val();
         self.rbyte.next = self.udm.val().get_bits::<8>(0);
-        self.go.next = (self.ub.q.val() != 0) & self.inframe.q.val();
+        self.go.next = (self.ubm.val() != 0) & self.inframe.q.val();
         // The register is set to the initial value when the frame starts.
         self.lcrc.crc_in.next = self.crc.q.val();
         self.lcrc.data.next = self.rbyte.val();
@@ -203,8 +207,8 @@ impl Logic for LinkRxFrame {
         // Unpack the held column, one byte per cycle. `ud` is not read once its last
         // byte is handled (`ub` 1 -> 0), so it shifts only while more bytes follow
         // (never with one lane).
-        self.ubn.next = (self.ub.q.val() - 1) & self.k_ubmask.val();
-        if self.ub.q.val() != 0 {
+        self.ubn.next = (self.ubm.val() - 1) & self.k_ubmask.val();
+        if self.ubm.val() != 0 {
             self.ub.d.next = self.ubn.val();
             if self.ubn.val() != 0 {
                 self.ud.d.next = self.udm.val() >> 8;
