@@ -111,6 +111,7 @@ pub struct LinkTx {
     rpend: Signal<Local, Bit>,
     kind: Signal<Local, Bits<3>>,
     pay: Signal<Local, Bits<8>>,
+    cbyte: Signal<Local, Bits<8>>,
     tbyte: Signal<Local, Bits<8>>,
     k_lanes: Constant<Bits<3>>,
     k_last_col: Constant<Bits<16>>,
@@ -188,6 +189,7 @@ impl LinkTx {
             rpend: Default::default(),
             kind: Default::default(),
             pay: Default::default(),
+            cbyte: Default::default(),
             tbyte: Default::default(),
             k_lanes: k(cfg.lanes as u64),
             k_last_col: k(cfg.superframe_columns() as u64 - 1),
@@ -347,29 +349,32 @@ impl Logic for LinkTx {
                 self.pay.next = self.txbuf.rdata[j].val();
             }
         }
-        self.tbyte.next = 0.into();
+        // `cbyte`: the byte of kinds 2..=6 (the ones the CRC register takes), 0 for ALIGN;
+        // `tbyte` adds the ALIGN bytes (one LUT per bit next to `nxt`'s flip-flop).
+        self.cbyte.next = 0.into();
+        // Header byte 0 (the tag, `pay` by `s2sel`) and payload; idle frames carry 0.
+        if ((self.s2k.q.val() == 2) | (self.s2k.q.val() == 4)) & self.cdata.q.val() {
+            self.cbyte.next = self.pay.val();
+            if self.s2k.q.val() == 2 {
+                self.cbyte.next = self.pay.val() | 0x80;
+            }
+        }
+        if self.s2k.q.val() == 3 {
+            self.cbyte.next = self.seq.q.val();
+        }
+        // Both CRC bytes are the register's high byte (see the header).
+        if self.s2k.q.val() >= 5 {
+            self.cbyte.next = self.crc.q.val().get_bits::<8>(8);
+        }
+        self.tbyte.next = self.cbyte.val();
         if self.s2k.q.val() == 0 {
             self.tbyte.next = self.k_pat_hi.val();
         }
         if self.s2k.q.val() == 1 {
             self.tbyte.next = self.k_pat_lo.val();
         }
-        // Header byte 0 (the tag, `pay` by `s2sel`) and payload; idle frames carry 0.
-        if ((self.s2k.q.val() == 2) | (self.s2k.q.val() == 4)) & self.cdata.q.val() {
-            self.tbyte.next = self.pay.val();
-            if self.s2k.q.val() == 2 {
-                self.tbyte.next = self.pay.val() | 0x80;
-            }
-        }
-        if self.s2k.q.val() == 3 {
-            self.tbyte.next = self.seq.q.val();
-        }
-        // Both CRC bytes are the register's high byte (see the header).
-        if self.s2k.q.val() >= 5 {
-            self.tbyte.next = self.crc.q.val().get_bits::<8>(8);
-        }
         self.lcrc.crc_in.next = self.crc.q.val();
-        self.lcrc.data.next = self.tbyte.val();
+        self.lcrc.data.next = self.cbyte.val();
         if self.s2v.q.val() {
             self.crc.d.next = self.k_crc_init.val();
             if (self.s2k.q.val() >= 2) & (self.s2k.q.val() <= 5) {
