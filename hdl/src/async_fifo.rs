@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!   wclk domain                         rclk domain
-//!   we, wdata --> mem[wbin] ----------> rdata = mem[rbin]   (show-ahead)
+//!   we, wdata --> mem[wbin] ----------> rdata = mem[rbin]   (show-ahead, registered)
 //!   full <-- wgray vs sync2(rgray)      empty <-- rgray vs sync2(wgray)
 //!   wgray ------------ 2 flops ------->
 //!           <--------- 2 flops -------- rgray
@@ -23,6 +23,13 @@
 //! - **Unused bits**: [`AsyncFifo::zero_bits`] names a range of `wdata` bits the writer
 //!   always drives 0 (a link with fewer than 4 lanes); they are not stored and read
 //!   back as 0.
+//! - **Mapping**: the memory is read into a register at every `rclk` edge, at the read
+//!   pointer this edge leaves (`rbin + 1` when it drops a word), so that it maps onto
+//!   block RAM (iCE40 `SB_RAM40_4K` with the `ICE40` define; flip-flops would cost a
+//!   logic cell per bit). `rdata` is still `mem[rbin]` whenever `empty` is low: a word
+//!   is visible to the reader only from the second `rclk` edge after the `wclk` edge
+//!   that wrote it (the synchronizer), and that edge reads it; and the writer never
+//!   writes a word the reader still shows (`full`). While `empty`, `rdata` is undefined.
 //!
 //! A Verilog leaf: the memory is indexed by a pointer, and the two `always` blocks run
 //! on different clocks.
@@ -99,7 +106,7 @@ impl<const D: usize> Logic for AsyncFifo<D> {
         // Stored word: the bits above `zhi`, then those below `zlo`.
         let sw = D - (zhi - zlo);
         let (wpack, rpack) = if zhi == zlo {
-            ("wdata".to_string(), format!("mem[rbin[{}:0]]", aw - 1))
+            ("wdata".to_string(), "rword".to_string())
         } else {
             let hi = format!("wdata[{}:{zhi}]", D - 1);
             let wpack = if zlo == 0 {
@@ -116,25 +123,25 @@ impl<const D: usize> Logic for AsyncFifo<D> {
             };
             (wpack, rpack)
         };
-        let rword = if zhi == zlo {
-            String::new()
-        } else {
-            format!("wire [{}:0] rword = mem[rbin[{}:0]];\n", sw - 1, aw - 1)
-        };
         Verilog::Custom(format!(
             "\
 integer k;
+`ifdef ICE40
+(* ram_style = \"block\" *)
+`endif
 reg [{sh}:0] mem [0:{top}];
+reg [{sh}:0] rword;
 reg [{aw}:0] wbin, wgray, rbin, rgray;
 reg [{aw}:0] wq1, wq2, rq1, rq2;
 wire [{aw}:0] wbin_n = wbin + 1'b1;
 wire [{aw}:0] rbin_n = rbin + 1'b1;
+wire pop = re && !empty;
 initial begin
     wbin = 0; wgray = 0; rbin = 0; rgray = 0;
     wq1 = 0; wq2 = 0; rq1 = 0; rq2 = 0;
     for (k = 0; k <= {top}; k = k + 1) mem[k] = 0;
 end
-{rword}always @(*) begin
+always @(*) begin
     full = wgray == {{~wq2[{aw}:{aw1}], wq2[{aw2}:0]}};
     empty = rgray == rq2;
     rdata = {rpack};
@@ -151,7 +158,8 @@ end
 always @(posedge rclk) begin
     rq1 <= wgray;
     rq2 <= rq1;
-    if (re && !empty) begin
+    rword <= mem[pop ? rbin_n[{aw1}:0] : rbin[{aw1}:0]];
+    if (pop) begin
         rbin <= rbin_n;
         rgray <= rbin_n ^ (rbin_n >> 1);
     end

@@ -27,6 +27,11 @@
 //! A Verilog leaf: it slices every lane's history at that lane's own delay and keeps
 //! per-lane arrays (found, position, delay) that rust-hdl 0.46 kernels cannot index
 //! by anything but a loop variable.
+//!
+//! With one lane the search is trivial: the lane's ALIGN word is the whole window, so
+//! its delay is always 0 (`d = w - p` with `p = w`) and HUNT goes to ARM at the first
+//! match. That case is emitted without the window, the delay and the history's 16
+//! older bits (same behaviour, fewer cells).
 
 use minilpu_model::link::{LinkConfig, ALIGN_PATTERN, MAX_SKEW_BITS};
 use rust_hdl::prelude::*;
@@ -100,24 +105,37 @@ impl Logic for LinkAlign {
                 }
             })
             .collect();
+        // One lane: no window, delay 0 (see the header).
+        let one = l == 1;
         let mut v = String::new();
         v += "localparam HUNT = 2'd0, ARM = 2'd1, CHECK = 2'd2, LOCKED = 2'd3;\n";
         v += &each(&|i| {
+            let regs = if one {
+                format!("reg [15:0] h{i}; reg [15:0] ah{i};\n")
+            } else {
+                format!("reg [31:0] h{i}; reg [15:0] ah{i}; reg [4:0] d{i}; reg [4:0] pos{i};\n")
+            };
             format!(
-                "reg [31:0] h{i}; reg [15:0] ah{i}; reg [4:0] d{i}; reg [4:0] pos{i};\n\
-                 wire m{i} = h{i}[15:0] == {pat};\n\
+                "{regs}wire m{i} = h{i}[15:0] == {pat};\n\
                  wire [15:0] x{i} = ah{i} ^ {pat};\n"
             )
         });
+        if !one {
+            v += &format!("reg [{}:0] found;\nreg act;\nreg [4:0] win;\n", l - 1);
+        }
         v += &format!(
-            "reg [{lh}:0] found;\nreg act;\nreg [4:0] win;\nreg [1:0] st;\nreg [2:0] bitc;\n\
+            "reg [1:0] st;\nreg [2:0] bitc;\n\
              reg [{cwh}:0] col;\nreg [7:0] fcol;\nreg bad;\nreg ev_pend;\nreg ovf_pend;\n",
-            lh = l - 1,
             cwh = cw - 1
         );
         v += "initial begin\n";
-        v += &each(&|i| format!("    h{i} = 0; ah{i} = 0; d{i} = 0; pos{i} = 0;\n"));
-        v += "    found = 0; act = 0; win = 0; st = HUNT; bitc = 0; col = 0; fcol = 0;\n";
+        if one {
+            v += "    h0 = 0; ah0 = 0;\n";
+        } else {
+            v += &each(&|i| format!("    h{i} = 0; ah{i} = 0; d{i} = 0; pos{i} = 0;\n"));
+            v += "    found = 0; act = 0; win = 0;\n";
+        }
+        v += "    st = HUNT; bitc = 0; col = 0; fcol = 0;\n";
         v += "    bad = 0; ev_pend = 0; ovf_pend = 0;\nend\n";
         // At most one wrong bit in a lane's ALIGN word: at most one bit set in each
         // nibble of `x` and at most one nonzero nibble (LUTs only; `x & (x - 1)` would
@@ -141,16 +159,61 @@ impl Logic for LinkAlign {
             join(&|i| format!("(x{i} == 16'd0)"), " && "),
             join(&|i| format!("le1_{i}"), " && ")
         );
+        // HUNT: the window search (wires, then the state's branch).
+        let (search, hunt) = if one {
+            (
+                "wire all_f = m0;\n".to_string(),
+                format!(
+                    "        if (all_f) begin\n            st <= ARM;\n            bitc <= 3'd7;\n\
+                     \x20           col <= {cw}'d1;\n        end\n"
+                ),
+            )
+        } else {
+            let search = format!(
+                "wire [4:0] w = act ? win + 5'd1 : 5'd0;\n{fp}wire all_f = {all};\nwire any_f = {any};\n",
+                fp = each(&|i| format!(
+                    "wire f{i} = found[{i}] | m{i};\nwire [4:0] p{i} = found[{i}] ? pos{i} : w;\n"
+                )),
+                all = join(&|i| format!("f{i}"), " & "),
+                any = join(&|i| format!("f{i}"), " | "),
+            );
+            let hunt = format!(
+                "\
+        if (all_f) begin
+{setd}            st <= ARM;
+            bitc <= 3'd7;
+            col <= {cw}'d1;
+            found <= 0;
+            act <= 1'b0;
+            win <= 5'd0;
+        end else if (act && w == 5'd{maxw}) begin
+            found <= 0;
+            act <= 1'b0;
+            win <= 5'd0;
+        end else begin
+            found <= {{{fcat}}};
+{setp}            act <= any_f;
+            win <= w;
+        end
+",
+                setd = each(&|i| format!("            d{i} <= w - p{i};\n")),
+                maxw = MAX_SKEW_BITS,
+                fcat = (0..l)
+                    .rev()
+                    .map(|i| format!("f{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                setp = each(&|i| format!("            pos{i} <= p{i};\n")),
+            );
+            (search, hunt)
+        };
         v += &format!(
             "\
 wire done = bitc == 3'd7;
 wire data_col = (st == LOCKED) && done && (col >= {cw}'d2);
 wire lose = (st == LOCKED) && done && (col == {cw}'d1) && !ok1 && bad;
 wire want_ev = lose || ev_pend;
-wire [4:0] w = act ? win + 5'd1 : 5'd0;
-{fp}wire all_f = {all};
-wire any_f = {any};
-always @(*) begin
+{search}always @(*) begin
     we = 1'b0;
     wdata = {{{lb}{{1'b0}}}};
     if (data_col) begin
@@ -174,23 +237,7 @@ always @(posedge clock) begin
         end
     end
     if (st == HUNT) begin
-        if (all_f) begin
-{setd}            st <= ARM;
-            bitc <= 3'd7;
-            col <= {cw}'d1;
-            found <= 0;
-            act <= 1'b0;
-            win <= 5'd0;
-        end else if (act && w == 5'd{maxw}) begin
-            found <= 0;
-            act <= 1'b0;
-            win <= 5'd0;
-        end else begin
-            found <= {{{fcat}}};
-{setp}            act <= any_f;
-            win <= w;
-        end
-    end else begin
+{hunt}    end else begin
         bitc <= bitc + 3'd1;
         if (done) begin
             col <= (col == {cw}'d{last}) ? {cw}'d0 : col + {cw}'d1;
@@ -218,26 +265,17 @@ always @(posedge clock) begin
     end
 end
 ",
-            fp = each(&|i| format!(
-                "wire f{i} = found[{i}] | m{i};\nwire [4:0] p{i} = found[{i}] ? pos{i} : w;\n"
-            )),
-            all = join(&|i| format!("f{i}"), " & "),
-            any = join(&|i| format!("f{i}"), " | "),
             lb = 35,
             bytes = bytes.join(", "),
-            shift = each(&|i| {
-                format!(
-                "    h{i} <= {{h{i}[30:0], lanes[{i}]}};\n    ah{i} <= {{ah{i}[14:0], h{i}[d{i}]}};\n"
-            )
-            }),
-            setd = each(&|i| format!("            d{i} <= w - p{i};\n")),
-            maxw = MAX_SKEW_BITS,
-            fcat = (0..l)
-                .rev()
-                .map(|i| format!("f{i}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            setp = each(&|i| format!("            pos{i} <= p{i};\n")),
+            shift = if one {
+                "    h0 <= {h0[14:0], lanes[0]};\n    ah0 <= {ah0[14:0], h0[0]};\n".to_string()
+            } else {
+                each(&|i| {
+                    format!(
+                    "    h{i} <= {{h{i}[30:0], lanes[{i}]}};\n    ah{i} <= {{ah{i}[14:0], h{i}[d{i}]}};\n"
+                )
+                })
+            },
             flast = c.frame_columns() - 1,
         );
         Verilog::Custom(v)

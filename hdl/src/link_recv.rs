@@ -98,7 +98,10 @@ pub struct LinkRecv {
     k_tlast: Constant<Bits<16>>,
     k_phmask: Constant<Bits<16>>,
     k_pjmask: Constant<Bits<16>>,
+    k_phhi: Constant<Bits<16>>,
     k_wmask: Constant<Bits<16>>,
+    k_bmask: Constant<Bits<8>>,
+    k_amask: Constant<Bits<16>>,
     _lanes: usize,
 }
 
@@ -158,9 +161,26 @@ impl LinkRecv {
             // synthesis so.
             k_phmask: crate::range_mask(frame_cycles as usize),
             k_pjmask: Constant::new((2 * p as u64 - 1).to_bits()),
+            // The bits of `ph` above those of a frame's word count.
+            k_phhi: Constant::new(
+                (((frame_cycles as usize).next_power_of_two() as u64 - 1) & !(2 * p as u64 - 1))
+                    .to_bits(),
+            ),
             k_wmask: Constant::new((p as u64 - 1).to_bits()),
+            k_bmask: Constant::new(0xFF_u64.to_bits()),
+            k_amask: Constant::new(0xFFFF_u64.to_bits()),
             _lanes: lanes,
         }
+    }
+
+    /// The same unit for a tile of `banks` banks of at most `depth` words: an issued
+    /// instruction's bank is below `banks` (else it is ILLEGAL) and its words below
+    /// `depth` (else RANGE, checked at issue against the whole extent; `docs/isa.md`),
+    /// so the bank and word registers keep only the bits those need.
+    pub fn bounds(mut self, banks: usize, depth: usize) -> Self {
+        self.k_bmask = crate::range_mask(banks);
+        self.k_amask = crate::range_mask(depth);
+        self
     }
 }
 
@@ -194,7 +214,9 @@ impl Logic for LinkRecv {
         self.err.next = self.miss.val();
         self.rd.next = self.e_on.val()
             & (self.e_ph.val() != 0)
-            & (self.e_ph.val() <= self.pj.val())
+            // `ph <= pj` as a compare of the low bits (`pj <= P`).
+            & ((self.e_ph.val() & self.k_phhi.val()) == 0)
+            & ((self.e_ph.val() & self.k_pjmask.val()) <= self.pj.val())
             & !self.miss.val();
         self.take.next = self.rd.val() & (self.e_ph.val() == self.pj.val());
         // Word `ph - 1` of the slot in the read cycles (ph - 1 < P there).
@@ -206,11 +228,12 @@ impl Logic for LinkRecv {
         // before needs `on`, and an issue needs `ready`), and a frame's writes end
         // (`b_j+P_j+1`) before the next frame's first read (`b_j+T+1`).
         if self.wv_d.q.val() {
-            self.daddr.d.next = self.daddr.q.val() + 1;
+            // Past the extent's last word (at most `depth`) only when no write follows.
+            self.daddr.d.next = (self.daddr.q.val() + 1) & self.k_amask.val();
         }
         if self.issue.val() {
-            self.dbank.d.next = self.bank.val();
-            self.daddr.d.next = self.word.val();
+            self.dbank.d.next = self.bank.val() & self.k_bmask.val();
+            self.daddr.d.next = self.word.val() & self.k_amask.val();
         }
         self.wv_d.d.next = self.rd.val();
         self.we.next = self.wv_d.q.val();

@@ -6,9 +6,14 @@
 //! ```text
 //!   FIFO (data, empty) --re--> ud, ub (column, bytes left) --> byte --> LinkCrc
 //!                                                            --> kind, seq, asm (W bytes)
-//!   asm --> buf_we/waddr/wdata (slot wslot, word (fb - 2) / W)
+//!   asm --> buf_we/waddr/wdata (slot wslot, word pb / W)
 //!   byte 131: CRC register == 0 ? (data ? valid, slot, seq, tag : -) : crc_errors++
 //! ```
+//! - **Byte counter**: `pb` is the frame byte's index minus 2 (mod 256: the header bytes
+//!   are 254 and 255, the payload bytes 0..=127, the CRC bytes 128 and 129), so that it
+//!   is the payload index itself. The CRC register is set to its initial value (0xFFFF)
+//!   when a frame starts, and `lseq_n` holds the inverted sequence number of the last
+//!   delivered frame (the gap is `seq + lseq_n`, no separate `seq + 1`).
 //! - **Pace**: an entry is taken when the FIFO shows one and the previous column's
 //!   bytes are done; its `lanes` bytes are then handled one per cycle (lane 0 first),
 //!   so a column costs `lanes + 1` cycles against the 8 forwarded clocks it takes on
@@ -69,13 +74,13 @@ pub struct LinkRxFrame {
     ub: DFF<Bits<3>>,
     ud: DFF<Bits<32>>,
     inframe: DFF<Bit>,
-    fb: DFF<Bits<8>>,
+    pb: DFF<Bits<8>>,
     crc: DFF<Bits<16>>,
     kind: DFF<Bits<8>>,
     seqr: DFF<Bits<8>>,
     asm: DFF<Bits<128>>,
     wslot: DFF<Bits<2>>,
-    exp: DFF<Bits<8>>,
+    lseq_n: DFF<Bits<8>>,
     c_frames: DFF<Bits<32>>,
     c_crc: DFF<Bits<32>>,
     c_lost: DFF<Bits<32>>,
@@ -86,9 +91,11 @@ pub struct LinkRxFrame {
     rbyte: Signal<Local, Bits<8>>,
     udm: Signal<Local, Bits<32>>,
     asm_n: Signal<Local, Bits<128>>,
-    pidx: Signal<Local, Bits<8>>,
     gap: Signal<Local, Bits<8>>,
+    ubm: Signal<Local, Bits<3>>,
+    ubn: Signal<Local, Bits<3>>,
     k_lanes: Constant<Bits<3>>,
+    k_ubmask: Constant<Bits<3>>,
     k_umask: Constant<Bits<32>>,
     k_wmask: Constant<Bits<8>>,
     k_wshift: Constant<Bits<16>>,
@@ -126,13 +133,13 @@ impl LinkRxFrame {
             ub: Default::default(),
             ud: Default::default(),
             inframe: Default::default(),
-            fb: Default::default(),
+            pb: Default::default(),
             crc: Default::default(),
             kind: Default::default(),
             seqr: Default::default(),
             asm: Default::default(),
             wslot: Default::default(),
-            exp: Default::default(),
+            lseq_n: Default::default(),
             c_frames: Default::default(),
             c_crc: Default::default(),
             c_lost: Default::default(),
@@ -143,9 +150,13 @@ impl LinkRxFrame {
             rbyte: Default::default(),
             udm: Default::default(),
             asm_n: Default::default(),
-            pidx: Default::default(),
             gap: Default::default(),
+            ubm: Default::default(),
+            ubn: Default::default(),
             k_lanes: Constant::new((cfg.lanes as u64).to_bits()),
+            // `ub` never exceeds `lanes`: the mask tells synthesis so (one flip-flop for
+            // one lane).
+            k_ubmask: crate::range_mask(cfg.lanes + 1),
             k_umask: Constant::new((u32::MAX as u64 >> (32 - 8 * cfg.lanes)).to_bits()),
             k_wmask: Constant::new((w as u64 - 1).to_bits()),
             k_wshift: Constant::new((w.trailing_zeros() as u64).to_bits()),
@@ -163,58 +174,64 @@ impl Logic for LinkRxFrame {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, ub, ud, inframe, fb, crc, kind, seqr, asm, wslot, exp, c_frames, c_crc,
+            self, clock, ub, ud, inframe, pb, crc, kind, seqr, asm, wslot, lseq_n, c_frames, c_crc,
             c_lost, c_ovf, c_missing, vld
         );
         self.asm.d.next = self.asm.q.val() & self.k_amask.val();
-        self.fifo_re.next = !self.fifo_empty.val() & (self.ub.q.val() == 0);
+        // `ub` never exceeds `lanes`: read through the mask, its unused flip-flops go.
+        self.ubm.next = self.ub.q.val() & self.k_ubmask.val();
+        self.fifo_re.next = !self.fifo_empty.val() & (self.ubm.val() == 0);
         // Only the `lanes` low bytes of a column are used: the mask lets synthesis drop
         // the others.
         self.udm.next = self.ud.q.val() & self.k_umask.val();
         self.rbyte.next = self.udm.val().get_bits::<8>(0);
-        self.go.next = (self.ub.q.val() != 0) & self.inframe.q.val();
+        self.go.next = (self.ubm.val() != 0) & self.inframe.q.val();
+        // The register is set to the initial value when the frame starts.
         self.lcrc.crc_in.next = self.crc.q.val();
-        if self.fb.q.val() == 0 {
-            self.lcrc.crc_in.next = self.k_crc_init.val();
-        }
         self.lcrc.data.next = self.rbyte.val();
         // The mask keeps the unused high bytes constant, so synthesis drops them.
         self.asm_n.next = ((self.asm.q.val() >> 8)
             | (bit_cast::<128, 8>(self.rbyte.val()) << self.k_ashift.val()))
             & self.k_amask.val();
-        self.pidx.next = self.fb.q.val() - 2;
-        // An 8-bit signal of its own: rust-hdl would subtract in 32 bits.
-        self.gap.next = self.seqr.q.val() - self.exp.q.val();
+        // An 8-bit signal of its own: rust-hdl would add in 32 bits. `seq - (last + 1)`
+        // is `seq + !last` (mod 256).
+        self.gap.next = self.seqr.q.val() + self.lseq_n.q.val();
         self.buf_we.next = false;
         // The word index is below 128/W in the payload bytes (the only ones written).
         self.buf_waddr.next = (bit_cast::<16, 2>(self.wslot.q.val()) << self.k_sshift.val())
-            | ((bit_cast::<16, 8>(self.pidx.val()) >> self.k_wshift.val()) & self.k_hmask.val());
+            | ((bit_cast::<16, 8>(self.pb.q.val()) >> self.k_wshift.val()) & self.k_hmask.val());
         for j in 0..self._words {
             self.buf_wdata[j].next = self.asm_n.val().get_bits::<8>(8 * j);
         }
         self.vld.d.next = false;
-        // Unpack the held column, one byte per cycle.
-        if self.ub.q.val() != 0 {
-            self.ub.d.next = self.ub.q.val() - 1;
-            self.ud.d.next = self.udm.val() >> 8;
+        // Unpack the held column, one byte per cycle. `ud` is not read once its last
+        // byte is handled (`ub` 1 -> 0), so it shifts only while more bytes follow
+        // (never with one lane).
+        self.ubn.next = (self.ubm.val() - 1) & self.k_ubmask.val();
+        if self.ubm.val() != 0 {
+            self.ub.d.next = self.ubn.val();
+            if self.ubn.val() != 0 {
+                self.ud.d.next = self.udm.val() >> 8;
+            }
         }
         if self.go.val() {
             self.crc.d.next = self.lcrc.crc_out.val();
-            self.fb.d.next = self.fb.q.val() + 1;
-            if self.fb.q.val() == 0 {
+            self.pb.d.next = self.pb.q.val() + 1;
+            if self.pb.q.val() == 254 {
                 self.kind.d.next = self.rbyte.val();
             }
-            if self.fb.q.val() == 1 {
+            if self.pb.q.val() == 255 {
                 self.seqr.d.next = self.rbyte.val();
             }
-            // fb in 2..=129 (payload): pidx = fb - 2 (mod 256) below 128.
-            if !self.pidx.val().get_bit(7) {
+            // Payload bytes: pb in 0..=127.
+            if !self.pb.q.val().get_bit(7) {
                 self.asm.d.next = self.asm_n.val();
-                if (self.pidx.val() & self.k_wmask.val()) == self.k_wmask.val() {
+                if (self.pb.q.val() & self.k_wmask.val()) == self.k_wmask.val() {
                     self.buf_we.next = true;
                 }
             }
-            if self.fb.q.val() == 131 {
+            // Frame byte 131.
+            if self.pb.q.val() == 129 {
                 self.inframe.d.next = false;
                 if self.lcrc.crc_out.val() == 0 {
                     if self.kind.q.val().get_bit(7) {
@@ -223,7 +240,7 @@ impl Logic for LinkRxFrame {
                         self.c_frames.d.next = self.c_frames.q.val() + 1;
                         self.c_missing.d.next =
                             self.c_missing.q.val() + bit_cast::<32, 8>(self.gap.val());
-                        self.exp.d.next = self.seqr.q.val() + 1;
+                        self.lseq_n.d.next = !self.seqr.q.val();
                     }
                 } else {
                     self.c_crc.d.next = self.c_crc.q.val() + 1;
@@ -244,7 +261,8 @@ impl Logic for LinkRxFrame {
                 self.ub.d.next = self.k_lanes.val();
                 if self.fifo_data.val().get_bit(32) {
                     self.inframe.d.next = true;
-                    self.fb.d.next = 0.into();
+                    self.pb.d.next = 254.into();
+                    self.crc.d.next = self.k_crc_init.val();
                 }
             }
         }

@@ -86,7 +86,10 @@ pub struct LinkSend {
     k_tlast: Constant<Bits<16>>,
     k_phmask: Constant<Bits<16>>,
     k_pjmask: Constant<Bits<16>>,
+    k_phhi: Constant<Bits<16>>,
     k_wmask: Constant<Bits<16>>,
+    k_bmask: Constant<Bits<8>>,
+    k_amask: Constant<Bits<16>>,
     _lanes: usize,
 }
 
@@ -142,9 +145,26 @@ impl LinkSend {
             // synthesis so.
             k_phmask: crate::range_mask(frame_cycles as usize),
             k_pjmask: Constant::new((2 * p as u64 - 1).to_bits()),
+            // The bits of `ph` above those of a frame's word count.
+            k_phhi: Constant::new(
+                (((frame_cycles as usize).next_power_of_two() as u64 - 1) & !(2 * p as u64 - 1))
+                    .to_bits(),
+            ),
             k_wmask: Constant::new((p as u64 - 1).to_bits()),
+            k_bmask: Constant::new(0xFF_u64.to_bits()),
+            k_amask: Constant::new(0xFFFF_u64.to_bits()),
             _lanes: lanes,
         }
+    }
+
+    /// The same unit for a tile of `banks` banks of at most `depth` words: an issued
+    /// instruction's bank is below `banks` (else it is ILLEGAL) and its words below
+    /// `depth` (else RANGE, checked at issue against the whole extent; `docs/isa.md`),
+    /// so the bank and word registers keep only the bits those need.
+    pub fn bounds(mut self, banks: usize, depth: usize) -> Self {
+        self.k_bmask = crate::range_mask(banks);
+        self.k_amask = crate::range_mask(depth);
+        self
     }
 }
 
@@ -164,8 +184,8 @@ impl Logic for LinkSend {
             self.e_ph.next = 1.into();
             self.e_rem.next = self.len.val();
             self.e_fj.next = 0.into();
-            self.e_sbank.next = self.bank.val();
-            self.e_saddr.next = self.word.val();
+            self.e_sbank.next = self.bank.val() & self.k_bmask.val();
+            self.e_saddr.next = self.word.val() & self.k_amask.val();
         }
         self.on.d.next = self.e_on.val();
         self.ph.d.next = self.e_ph.val();
@@ -194,12 +214,15 @@ impl Logic for LinkSend {
         // Bank reads in b_j+1 .. b_j+P_j.
         self.re.next = self.e_on.val()
             & (self.e_ph.val() != 0)
-            & (self.e_ph.val() <= self.pj.val())
+            // `ph <= pj` as a compare of the low bits (`pj <= P`).
+            & ((self.e_ph.val() & self.k_phhi.val()) == 0)
+            & ((self.e_ph.val() & self.k_pjmask.val()) <= self.pj.val())
             & !self.err.val();
         self.r_bank.next = self.e_sbank.val();
         self.r_addr.next = self.e_saddr.val();
         if self.re.val() {
-            self.saddr.d.next = self.e_saddr.val() + 1;
+            // Past the extent's last word (at most `depth`) only when no read follows.
+            self.saddr.d.next = (self.e_saddr.val() + 1) & self.k_amask.val();
         }
         self.rv_d.d.next = self.re.val();
         // Buffer writes in b_j+2 .. b_j+P+1, the post in b_j+P+2.

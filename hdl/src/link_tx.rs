@@ -7,7 +7,7 @@
 //!   wr_en, wr_addr, wr_data --> txbuf (SramBank: 4 slots x 128/W words of W bytes,
 //!   post, post_tag --------->         then the 4 slots' tag words)    |
 //!                   \------> pend/busy per slot                       |
-//!   bitc, pcol, fb (schedule) --> stage 1: kind, raddr --------------> |
+//!   bitc, pcol, pb (schedule) --> stage 1: kind, raddr --------------> |
 //!                                  stage 2: byte (ALIGN|header|payload|CRC) --> LinkCrc
 //!                                           nxt (next column) --> sh (shift) --> lanes
 //! ```
@@ -22,8 +22,8 @@
 //!   took a frame). Slots of the first `training_superframes` superframes never take
 //!   a frame. The slot's `busy` bit is set by `post` and cleared after the last payload
 //!   read; write or post a slot only while its `busy` bit is low, and never write and
-//!   post in the same cycle (the post writes the tag into buffer word
-//!   `4 * 128/W + k`).
+//!   post in the same cycle (the post writes the tag into byte `254 mod W` of buffer
+//!   word `4 * 128/W + k`, where header byte 0's `pb` selects it).
 //! - **Latency**: a frame posted in cycle `t` (none other waiting, training over)
 //!   starts on the lanes 8 cycles after the first decision after `t`: at most
 //!   `8 * (132 / lanes + 2) + 8` cycles.
@@ -34,6 +34,13 @@
 //!
 //! Byte kinds in stage 1 (`kind`): 0 ALIGN high byte, 1 ALIGN low byte, 2 header
 //! byte 0, 3 header byte 1 (sequence number), 4 payload, 5 CRC high, 6 CRC low.
+//! `pb` is the frame byte's index minus 2 (mod 256: header bytes 254 and 255, payload
+//! 0..=127, CRC 128 and 129), the payload index itself.
+//!
+//! The CRC register runs through the CRC bytes too: a step with the register's own
+//! high byte shifts it left by 8 (the table entry of 0 is 0), so both CRC bytes are
+//! the register's high byte. It is set to the initial value 0xFFFF by the bytes that
+//! precede a frame (ALIGN, CRC low).
 //!
 //! The byte for lane `l` of the next column is fetched in cycle `l` of the current
 //! column (stage 1: kind and buffer address; stage 2: the byte, the CRC update and the
@@ -82,7 +89,7 @@ pub struct LinkTx {
     lcrc: LinkCrc,
     bitc: DFF<Bits<3>>,
     pcol: DFF<Bits<16>>,
-    fb: DFF<Bits<8>>,
+    pb: DFF<Bits<8>>,
     sfc: DFF<Bits<8>>,
     s2v: DFF<Bit>,
     s2k: DFF<Bits<3>>,
@@ -104,6 +111,7 @@ pub struct LinkTx {
     rpend: Signal<Local, Bit>,
     kind: Signal<Local, Bits<3>>,
     pay: Signal<Local, Bits<8>>,
+    cbyte: Signal<Local, Bits<8>>,
     tbyte: Signal<Local, Bits<8>>,
     k_lanes: Constant<Bits<3>>,
     k_last_col: Constant<Bits<16>>,
@@ -121,6 +129,7 @@ pub struct LinkTx {
     k_pat_lo: Constant<Bits<8>>,
     k_crc_init: Constant<Bits<16>>,
     _words: usize,
+    _taglane: usize,
     _slots: usize,
 }
 
@@ -149,7 +158,7 @@ impl LinkTx {
             fdata: Default::default(),
             frames: Default::default(),
             // The framer reads posted slots, `send` writes free ones: never the same word.
-            // Words `4 * 128/W + k` hold the tag of slot `k` (byte 0); the block RAM has
+            // Words `4 * 128/W + k` hold the tag of slot `k` (byte `254 mod W`); the block RAM has
             // room for them (a power-of-two depth).
             // Read on every clock: a real word in the read register from the first edge.
             txbuf: SramBank::new(w, 2 * TX_SLOTS * half, 1)
@@ -158,7 +167,7 @@ impl LinkTx {
             lcrc: Default::default(),
             bitc: Default::default(),
             pcol: Default::default(),
-            fb: Default::default(),
+            pb: Default::default(),
             sfc: Default::default(),
             s2v: Default::default(),
             s2k: Default::default(),
@@ -180,6 +189,7 @@ impl LinkTx {
             rpend: Default::default(),
             kind: Default::default(),
             pay: Default::default(),
+            cbyte: Default::default(),
             tbyte: Default::default(),
             k_lanes: k(cfg.lanes as u64),
             k_last_col: k(cfg.superframe_columns() as u64 - 1),
@@ -199,6 +209,7 @@ impl LinkTx {
             k_pat_lo: k((ALIGN_PATTERN & 0xFF) as u64),
             k_crc_init: k(0xFFFF),
             _words: w,
+            _taglane: 254 % w,
             _slots: TX_SLOTS,
         }
     }
@@ -208,7 +219,7 @@ impl Logic for LinkTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, bitc, pcol, fb, sfc, s2v, s2k, s2sel, cdata, cslot, seq, crc, rs, ps, nxt,
+            self, clock, bitc, pcol, pb, sfc, s2v, s2k, s2sel, cdata, cslot, seq, crc, rs, ps, nxt,
             sh, nframes
         );
         // Per-slot state; `rpend`: the slot the scheduler reads next.
@@ -240,26 +251,28 @@ impl Logic for LinkTx {
         }
         if self.post.val() {
             self.txbuf.waddr[0].next = self.k_tagbase.val() | bit_cast::<16, 2>(self.ps.q.val());
-            self.txbuf.wdata[0].next = self.post_tag.val();
+            for j in self._taglane..crate::one_more(self._taglane) {
+                self.txbuf.wdata[j].next = self.post_tag.val();
+            }
         }
         // Stage 1: in cycles 0..lanes of a column, request the byte for lane `bitc`
         // of the next column (`pcol`).
         self.req.next = self.bitc.q.val() < self.k_lanes.val();
-        self.decide.next = self.req.val() & (self.pcol.q.val() >= 2) & (self.fb.q.val() == 0);
+        self.decide.next = self.req.val() & (self.pcol.q.val() >= 2) & (self.pb.q.val() == 254);
         self.take.next = (self.sfc.q.val() > self.k_train.val()) & self.rpend.val();
         self.fstart.next = self.decide.val();
         self.fdata.next = self.decide.val() & self.take.val();
         self.kind.next = 4.into();
-        if self.fb.q.val() == 0 {
+        if self.pb.q.val() == 254 {
             self.kind.next = 2.into();
         }
-        if self.fb.q.val() == 1 {
+        if self.pb.q.val() == 255 {
             self.kind.next = 3.into();
         }
-        if self.fb.q.val() == 130 {
+        if self.pb.q.val() == 128 {
             self.kind.next = 5.into();
         }
-        if self.fb.q.val() == 131 {
+        if self.pb.q.val() == 129 {
             self.kind.next = 6.into();
         }
         if self.pcol.q.val() == 0 {
@@ -268,19 +281,19 @@ impl Logic for LinkTx {
         if self.pcol.q.val() == 1 {
             self.kind.next = 1.into();
         }
-        // Payload word (fb - 2) / W of the slot (exact for payload bytes, the only ones
+        // Payload word pb / W of the slot (exact for payload bytes, the only ones
         // read); for header byte 0 the tag word of the slot being decided. A post in this
         // cycle writes that word only if it is the slot being decided, which then is
         // either not posted (no frame, the tag unused) or busy (no post allowed).
         self.txbuf.raddr[0].next = (bit_cast::<16, 2>(self.cslot.q.val()) << self.k_hshift.val())
-            | (((bit_cast::<16, 8>(self.fb.q.val()) - 2) >> self.k_wshift.val())
-                & self.k_hmask.val());
-        if self.fb.q.val() == 0 {
+            | ((bit_cast::<16, 8>(self.pb.q.val()) >> self.k_wshift.val()) & self.k_hmask.val());
+        if self.pb.q.val() == 254 {
             self.txbuf.raddr[0].next = self.k_tagbase.val() | bit_cast::<16, 2>(self.rs.q.val());
         }
         self.s2v.d.next = self.req.val();
         self.s2k.d.next = self.kind.val();
-        self.s2sel.d.next = (self.fb.q.val() - 2) & self.k_wmask.val();
+        // Byte `pb mod W` of the word; for header byte 0 the tag's byte.
+        self.s2sel.d.next = self.pb.q.val() & self.k_wmask.val();
         if self.req.val() {
             if (self.pcol.q.val() == 0)
                 & (self.bitc.q.val() == 0)
@@ -289,17 +302,21 @@ impl Logic for LinkTx {
                 self.sfc.d.next = (self.sfc.q.val() + 1) & self.k_sfmask.val();
             }
             if self.pcol.q.val() >= 2 {
-                self.fb.d.next = self.fb.q.val() + 1;
-                if self.fb.q.val() == 131 {
-                    self.fb.d.next = 0.into();
+                self.pb.d.next = self.pb.q.val() + 1;
+                if self.pb.q.val() == 129 {
+                    self.pb.d.next = 254.into();
                 }
-                if (self.fb.q.val() == 129) & self.cdata.q.val() {
+                if (self.pb.q.val() == 127) & self.cdata.q.val() {
                     for s in 0..self._slots {
                         if self.cslot.q.val().index() == s {
                             self.sbusy[s].d.next = false;
                         }
                     }
                 }
+            } else {
+                // ALIGN columns: a superframe's frames end with pb 129 -> 254 anyway;
+                // this gives the first frame its 254 (pb powers up 0).
+                self.pb.d.next = 254.into();
             }
         }
         if self.decide.val() {
@@ -332,35 +349,35 @@ impl Logic for LinkTx {
                 self.pay.next = self.txbuf.rdata[j].val();
             }
         }
-        self.tbyte.next = 0.into();
+        // `cbyte`: the byte of kinds 2..=6 (the ones the CRC register takes), 0 for ALIGN;
+        // `tbyte` adds the ALIGN bytes (one LUT per bit next to `nxt`'s flip-flop).
+        self.cbyte.next = 0.into();
+        // Header byte 0 (the tag, `pay` by `s2sel`) and payload; idle frames carry 0.
+        if ((self.s2k.q.val() == 2) | (self.s2k.q.val() == 4)) & self.cdata.q.val() {
+            self.cbyte.next = self.pay.val();
+            if self.s2k.q.val() == 2 {
+                self.cbyte.next = self.pay.val() | 0x80;
+            }
+        }
+        if self.s2k.q.val() == 3 {
+            self.cbyte.next = self.seq.q.val();
+        }
+        // Both CRC bytes are the register's high byte (see the header).
+        if self.s2k.q.val() >= 5 {
+            self.cbyte.next = self.crc.q.val().get_bits::<8>(8);
+        }
+        self.tbyte.next = self.cbyte.val();
         if self.s2k.q.val() == 0 {
             self.tbyte.next = self.k_pat_hi.val();
         }
         if self.s2k.q.val() == 1 {
             self.tbyte.next = self.k_pat_lo.val();
         }
-        if (self.s2k.q.val() == 2) & self.cdata.q.val() {
-            self.tbyte.next = (self.txbuf.rdata[0].val() & 0x7F) | 0x80;
-        }
-        if self.s2k.q.val() == 3 {
-            self.tbyte.next = self.seq.q.val();
-        }
-        if (self.s2k.q.val() == 4) & self.cdata.q.val() {
-            self.tbyte.next = self.pay.val();
-        }
-        if self.s2k.q.val() == 5 {
-            self.tbyte.next = self.crc.q.val().get_bits::<8>(8);
-        }
-        if self.s2k.q.val() == 6 {
-            self.tbyte.next = self.crc.q.val().get_bits::<8>(0);
-        }
         self.lcrc.crc_in.next = self.crc.q.val();
-        if self.s2k.q.val() == 2 {
-            self.lcrc.crc_in.next = self.k_crc_init.val();
-        }
-        self.lcrc.data.next = self.tbyte.val();
+        self.lcrc.data.next = self.cbyte.val();
         if self.s2v.q.val() {
-            if (self.s2k.q.val() >= 2) & (self.s2k.q.val() <= 4) {
+            self.crc.d.next = self.k_crc_init.val();
+            if (self.s2k.q.val() >= 2) & (self.s2k.q.val() <= 5) {
                 self.crc.d.next = self.lcrc.crc_out.val();
             }
             // A data frame's number counts after its header byte 1 (idle frames carry

@@ -225,8 +225,10 @@ impl Tile {
             acc: Accumulator::new(cfg.cols, cfg.acc_depth),
             rq: Requantizer::new(cfg),
             vxu: Vxu::new(cfg),
-            lsend: LinkSend::new(cfg.lanes, cfg.link_frame_cycles()),
-            lrecv: LinkRecv::new(cfg.lanes, cfg.link_frame_cycles()),
+            lsend: LinkSend::new(cfg.lanes, cfg.link_frame_cycles())
+                .bounds(cfg.banks, cfg.act_depth.max(cfg.bank_depth)),
+            lrecv: LinkRecv::new(cfg.lanes, cfg.link_frame_cycles())
+                .bounds(cfg.banks, cfg.act_depth.max(cfg.bank_depth)),
             swap_d: Default::default(),
             wvalid_d: Default::default(),
             wsel_d: Default::default(),
