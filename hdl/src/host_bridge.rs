@@ -20,13 +20,14 @@
 //! a frame that stops for the timeout (truncated) is answered `TIMEOUT` at once. Bytes
 //! that arrive while the bridge is executing or replying are dropped (one frame in
 //! flight; the host waits for each reply).
-//! - **Latency**: a write's reply starts `2 * count + 1` cycles after its checksum byte;
+//! - **Latency**: a write's reply starts `3 * count + 1` cycles after its checksum byte;
 //!   a read issues word `k`'s bus read right before sending it (bus read data one cycle
 //!   later), so reads see the registers as they are while the reply is being sent.
 //! - **Throughput**: the UART's: `10 * divisor` cycles per byte each way.
 //! - **Reset**: none; powers up idle (see [`crate::uart_rx`] for the line at power-up).
-//! - **Cost** (yosys 0.23 `synth_ice40`, divisor 40, timeout 198 750): 311 SB_LUT4, 62
-//!   SB_CARRY, 110 SB_DFF*, 2 SB_RAM40_4K (the burst buffer), no DSP. The CRC-8 step
+//! - **Cost** (yosys 0.23 `synth_ice40`, divisor 40, timeout 198 750; measured by
+//!   `host_bridge.rs::the_bridge_alone_is_small_on_ice40`): about 300 SB_LUT4, 60
+//!   SB_CARRY, 130 SB_DFF*, 1 SB_RAM40_4K (the burst buffer), no DSP. The CRC-8 step
 //!   ([`Crc8`], one for both directions) and the burst buffer ([`BurstBuf`], written a
 //!   byte at a time) are small Verilog leaves; the rest is a rust-hdl kernel. No word
 //!   register: a write's bytes go straight into the burst buffer, a read's bytes are sent
@@ -37,7 +38,7 @@
 //!
 //! | # | state | # | state |
 //! |---|---|---|---|
-//! | 0 | Idle: wait for `A5` | 8 | WrRead: read burst buffer word `k` |
+//! | 0 | Idle: wait for `A5` | 8 | WrRead: read burst buffer word `k` (two halves) |
 //! | 1 | Cmd | 9 | WrBus: bus write of word `k` |
 //! | 2 | AddrLo | 10 | TxSync: send `5A` |
 //! | 3 | AddrHi | 11 | TxStatus |
@@ -170,16 +171,19 @@ end
     }
 }
 
-/// The burst buffer: 64 words of 32 bits, written a byte at a time (byte lane `lane`
-/// of word `waddr`), read a word at a time (`rdata` one clock after `raddr`).
+/// The burst buffer: 64 words of 32 bits in one block RAM of 16-bit halves, written a
+/// byte at a time (byte lane `lane` of word `waddr`), read a half at a time: the low half
+/// (`rhalf` 0) of word `raddr` in one clock and its high half (`rhalf` 1) in the next;
+/// after that second clock `rdata` is the whole word.
 ///
-/// - **Latency**: read data one clock after the read address; a write is visible to
-///   reads issued on the following cycle or later (the bridge never reads a word in
-///   the cycle it writes it: the memory carries yosys's `no_rw_check`).
+/// - **Latency**: `rdata` two clocks after the low half's read address (bits 15..0 come
+///   from the read of two clocks ago, bits 31..16 from the read of the last clock); a
+///   write is visible to reads issued on the following cycle or later (the bridge never
+///   reads a word in the cycle it writes it: the memory carries yosys's `no_rw_check`).
 /// - **Reset**: none; contents power up to zero, `rdata` is unspecified until the first
-///   read (the bridge reads a word before it uses it).
-/// - **Cost**: 2 iCE40 SB_RAM40_4K (256 x 16, the byte lanes as write masks), a few
-///   LUTs; no byte-gathering register in front of it.
+///   reads (the bridge reads a word before it uses it).
+/// - **Cost**: 1 iCE40 SB_RAM40_4K (256 x 16, the byte lanes as write masks), a 16-bit
+///   register for the low half, a few LUTs; no byte-gathering register in front of it.
 #[derive(LogicBlock, Default)]
 pub struct BurstBuf {
     /// Clock.
@@ -194,9 +198,14 @@ pub struct BurstBuf {
     pub din: Signal<In, Bits<8>>,
     /// Word address of the read.
     pub raddr: Signal<In, Bits<6>>,
-    /// The word at the previous clock's `raddr`.
+    /// Half of the read: 0 the low half (bits 15..0), 1 the high half.
+    pub rhalf: Signal<In, Bit>,
+    /// The high half read at the previous clock above the low half read the clock
+    /// before: the word, after a low-half and a high-half read of it.
     pub rdata: Signal<Out, Bits<32>>,
     _mem: Vec<u32>,
+    _rd: u16,
+    _lo: u16,
 }
 
 impl Logic for BurstBuf {
@@ -206,7 +215,14 @@ impl Logic for BurstBuf {
             self._mem = vec![0; proto::MAX_BURST];
         }
         if self.clock.pos_edge() {
-            self.rdata.next = (self._mem[self.raddr.val().index()] as u64).to_bits();
+            let w = self._mem[self.raddr.val().index()];
+            self._lo = self._rd;
+            self._rd = if self.rhalf.val() {
+                (w >> 16) as u16
+            } else {
+                w as u16
+            };
+            self.rdata.next = ((self._rd as u64) << 16 | self._lo as u64).to_bits();
             if self.we.val() {
                 let sh = 8 * self.lane.val().index();
                 let w = &mut self._mem[self.waddr.val().index()];
@@ -221,15 +237,17 @@ impl Logic for BurstBuf {
         Verilog::Custom(
             "\
 integer k;
-(* no_rw_check *) reg [31:0] mem [0:63];
-initial for (k = 0; k < 64; k = k + 1) mem[k] = 0;
+(* no_rw_check *) reg [15:0] mem [0:127];
+reg [15:0] rd;
+reg [15:0] lo;
+initial for (k = 0; k < 128; k = k + 1) mem[k] = 0;
 always @(posedge clock) begin
-    if (we & (lane == 2'd0)) mem[waddr][7:0] <= din;
-    if (we & (lane == 2'd1)) mem[waddr][15:8] <= din;
-    if (we & (lane == 2'd2)) mem[waddr][23:16] <= din;
-    if (we & (lane == 2'd3)) mem[waddr][31:24] <= din;
-    rdata <= mem[raddr];
+    if (we & !lane[0]) mem[{waddr, lane[1]}][7:0] <= din;
+    if (we & lane[0]) mem[{waddr, lane[1]}][15:8] <= din;
+    rd <= mem[{raddr, rhalf}];
+    lo <= rd;
 end
+always @(*) rdata = {rd, lo};
 "
             .into(),
         )
@@ -377,6 +395,7 @@ impl Logic for HostBridge {
         self.wbuf.lane.next = self.nb.q.val();
         self.wbuf.waddr.next = self.k.q.val().get_bits::<6>(0);
         self.wbuf.raddr.next = self.k.q.val().get_bits::<6>(0);
+        self.wbuf.rhalf.next = self.nb.q.val().get_bit(0);
         self.wbuf.din.next = self.urx.data.val();
         match self.state.q.val().index() {
             0 => {
@@ -486,8 +505,13 @@ impl Logic for HostBridge {
                 }
             }
             8 => {
-                // WrRead
-                self.state.d.next = 9.into(); // WrBus
+                // WrRead: the word's low half (nb 0), then its high half (nb 1); nb is 0
+                // on entry (the Data bytes wrapped it, or the last WrRead cleared it).
+                self.nb.d.next = 1.into();
+                if self.nb.q.val() == 1 {
+                    self.nb.d.next = 0.into();
+                    self.state.d.next = 9.into(); // WrBus
+                }
             }
             9 => {
                 // WrBus

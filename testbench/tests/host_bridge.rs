@@ -410,7 +410,7 @@ fn uart_divisor_and_baud_checks() {
 #[test]
 fn the_bridge_alone_is_small_on_ice40() {
     // What the UART bridge costs next to the tile: synthesize it alone (yosys 0.23,
-    // synth_ice40). Its 64 x 32-bit burst buffer is the 2 SB_RAM40_4K.
+    // synth_ice40). Its 64 x 32-bit burst buffer is the one SB_RAM40_4K (16-bit halves).
     use minilpu_hdl::host_bridge::{emit_bridge_verilog, BridgeConfig};
     let dir = scratch("bridge_ice40");
     let path = dir.join("bridge.v");
@@ -428,6 +428,6 @@ fn the_bridge_alone_is_small_on_ice40() {
         c.sb_lut4, c.sb_carry, c.sb_dff, c.sb_ram40_4k
     );
     assert!(c.sb_lut4 < 600, "{c:?}");
-    assert!(c.sb_ram40_4k <= 2, "{c:?}");
+    assert_eq!(c.sb_ram40_4k, 1, "{c:?}");
     assert_eq!(c.sb_mac16, 0);
 }
