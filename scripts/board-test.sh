@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Build the boards' bitstreams (minutes; not part of scripts/test.sh's fast path):
 #
-#   scripts/board-test.sh          the CI-sized build: iCEBreaker (must report "does not
-#                                  fit") and a ULX3S-85F bitstream (85F board top with the
-#                                  4x4 tile), each under a time limit, 15 min in all
+#   scripts/board-test.sh          the CI-sized build: the iCEBreaker bitstream (must fit
+#                                  and meet its clock) and a ULX3S-85F bitstream (85F board
+#                                  top with the 4x4 tile), each under a time limit, 15 min
+#                                  in all
 #   scripts/board-test.sh --full   also the full ulx3s-85f tile (tens of minutes)
 #
 # Each build is `minilpu synth --board B --json`; see docs/boards.md.

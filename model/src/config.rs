@@ -161,15 +161,17 @@ impl TileConfig {
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
             },
-            // iCE40UP5K: 16 MACs, weights in the 4 SPRAMs (2 banks of 2 x 16 bit),
-            // activations (8 EBR) and accumulators (8 EBR) in EBR; one link lane (the
-            // UP5K's logic cells, not its pins, are what is short).
+            // iCE40UP5K: 16 MACs, weights in 2 of the 4 SPRAMs (one bank of 2 x 16 bit:
+            // a second weight bank costs ~320 of the UP5K's 5280 logic cells, which it
+            // does not have, docs/boards.md), activations (8 EBR) and accumulators
+            // (8 EBR) in EBR; one link lane (the UP5K's logic cells, not its pins, are
+            // what is short).
             "icebreaker" => TileConfig {
                 name: name.into(),
                 lanes: 4,
                 rows: 4,
                 cols: 4,
-                banks: 3,
+                banks: 2,
                 bank_width: 32,
                 bank_depth: 16384,
                 act_depth: 1024,

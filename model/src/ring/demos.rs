@@ -209,12 +209,12 @@ fn params(rng: &mut Rng, n: usize) -> Vec<Requant> {
 /// `H_b = relu(requant1(A_b · W1))` for batch `b` and sends it east; card 1 receives
 /// it and computes `Y_b = requant2(H_b · W2)` while card 0 works on batch `b + 1`.
 /// `A_b` is 8 x 8, `W1` 8 x 4, `W2` 4 x 4 (configurations with 4 lanes, 4 columns and
-/// 3 banks: `sim-small`, `icebreaker`).
+/// 3 banks: `sim-small`).
 pub fn mlp2(cfg: &TileConfig, batches: usize, seed: u64) -> Result<RingDemo, String> {
     if cfg.lanes != 4 || cfg.cols != 4 || cfg.banks != 3 {
         return Err(format!(
             "preset {}: the MLP demo is written for 4 lanes, 4 columns and 3 banks \
-             (sim-small, icebreaker)",
+             (sim-small)",
             cfg.name
         ));
     }
