@@ -100,8 +100,11 @@ fn synth(preset: &str, family: Family) -> minilpu_synth::CellReport {
 fn icebreaker_synthesizes_for_ice40() {
     let r = synth("icebreaker", Family::Ice40);
     let count = |c: &str| r.cells.get(c).copied().unwrap_or(0);
-    // The weight banks are the four SPRAMs: 2 banks x (32 bit / 16 bit).
-    assert_eq!(count("SB_SPRAM256KA"), 4, "{:?}", r.cells);
+    // The weight banks are SPRAMs: weight banks x (32 bit / 16 bit), 2 on the preset.
+    let cfg = TileConfig::preset("icebreaker").unwrap();
+    let sprams = cfg.weight_banks() * cfg.bank_width / 16;
+    assert_eq!(sprams, 2);
+    assert_eq!(count("SB_SPRAM256KA"), sprams as u64, "{:?}", r.cells);
     assert!(
         count("SB_RAM40_4K") > 0,
         "activation/accumulator memories in EBR"
