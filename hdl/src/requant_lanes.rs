@@ -221,6 +221,31 @@ end
     )
 }
 
+/// One stage of serial lane `r`'s logarithmic right shift by `amt` (when `bit`), from
+/// a window of `win` bits to one of `wout`; `f` collects "a dropped bit differs from the
+/// sign" (the sign is `sg` for the `w` windows, `sv` for the `v` ones).
+fn shift_stage(
+    r: usize,
+    src: &str,
+    win: usize,
+    wout: usize,
+    amt: usize,
+    bit: &str,
+    dst: &str,
+) -> String {
+    let sg = if src.starts_with('w') { "sg" } else { "sv" };
+    format!(
+        "\
+wire [{hi}:0] {dst}sh{r} = {bit} ? {{{{{amt}{{{sg}{r}}}}}, {src}{r}[{hi}:{amt}]}} : {src}{r};
+wire [{wo1}:0] {dst}{r} = {dst}sh{r}[{wo1}:0];
+wire {dst}f{r} = |({dst}sh{r}[{hi}:{wout}] ^ {{{drop}{{{sg}{r}}}}});
+",
+        hi = win - 1,
+        wo1 = wout - 1,
+        drop = win - wout,
+    )
+}
+
 /// One digit-serial lane of one multiplier bit per step (`steps` = 16; see the module
 /// documentation).
 fn serial_lane_body(r: usize, steps: usize, late: bool) -> String {
@@ -244,20 +269,8 @@ fn serial_lane_body(r: usize, steps: usize, late: bool) -> String {
     } else {
         format!("{{sum{r}[{}:0], l{r}[15:{k}]}}", k - 1)
     };
-    // One stage of the logarithmic right shift by `amt` (when `bit`), from a window of
-    // `win` bits to one of `wout`; `f` collects "a dropped bit differs from the sign".
-    let stage = |src: &str, win: usize, wout: usize, amt: usize, bit: String, dst: &str| {
-        let sg = if src.starts_with('w') { "sg" } else { "sv" };
-        format!(
-            "\
-wire [{hi}:0] {dst}sh{r} = {bit} ? {{{{{amt}{{{sg}{r}}}}}, {src}{r}[{hi}:{amt}]}} : {src}{r};
-wire [{wo1}:0] {dst}{r} = {dst}sh{r}[{wo1}:0];
-wire {dst}f{r} = |({dst}sh{r}[{hi}:{wout}] ^ {{{drop}{{{sg}{r}}}}});
-",
-            hi = win - 1,
-            wo1 = wout - 1,
-            drop = win - wout,
-        )
+    let stage = |src: &str, win, wout, amt, bit: String, dst: &str| {
+        shift_stage(r, src, win, wout, amt, &bit, dst)
     };
     let (mc_wire, mr_next, late_load, start_m, start_s) = if late {
         (
@@ -412,18 +425,8 @@ wire [{wm1}:0] a{qn}_{r} = {{e{q}_{r}[{em1}:1], a{q}_{r}[{lom1}:0]}};
             format!("s2_{r}"),
         )
     };
-    let stage = |src: &str, win: usize, wout: usize, amt: usize, bit: String, dst: &str| {
-        let sg = if src.starts_with('w') { "sg" } else { "sv" };
-        format!(
-            "\
-wire [{hi}:0] {dst}sh{r} = {bit} ? {{{{{amt}{{{sg}{r}}}}}, {src}{r}[{hi}:{amt}]}} : {src}{r};
-wire [{wo1}:0] {dst}{r} = {dst}sh{r}[{wo1}:0];
-wire {dst}f{r} = |({dst}sh{r}[{hi}:{wout}] ^ {{{drop}{{{sg}{r}}}}});
-",
-            hi = win - 1,
-            wo1 = wout - 1,
-            drop = win - wout,
-        )
+    let stage = |src: &str, win, wout, amt, bit: String, dst: &str| {
+        shift_stage(r, src, win, wout, amt, &bit, dst)
     };
     let mut shift1 = stage("w", 51, 39, 32, format!("{s_src}[5]"), "wa");
     shift1 += &stage("wa", 39, 23, 16, format!("{s_src}[4]"), "wb");
