@@ -28,6 +28,9 @@
 //!   `crc_errors` and never announced; its slot is reused.
 //! - **missing**: the sum of the sequence-number gaps (mod 256) before each delivered
 //!   frame.
+//! - **Counters**: `link_counter_bits` wide (`LinkConfig::counter_bits`, 16..=32): they
+//!   count modulo `2^counter_bits`; every value they take is masked, so synthesis drops
+//!   the flip-flops above.
 //! - **Reset**: none; counters power up to zero.
 
 use crate::link_align::LINK_ENTRY_BITS;
@@ -97,6 +100,7 @@ pub struct LinkRxFrame {
     k_lanes: Constant<Bits<3>>,
     k_ubmask: Constant<Bits<3>>,
     k_umask: Constant<Bits<32>>,
+    k_cmask: Constant<Bits<32>>,
     k_wmask: Constant<Bits<8>>,
     k_wshift: Constant<Bits<16>>,
     k_sshift: Constant<Bits<16>>,
@@ -158,6 +162,7 @@ impl LinkRxFrame {
             // one lane).
             k_ubmask: crate::range_mask(cfg.lanes + 1),
             k_umask: Constant::new((u32::MAX as u64 >> (32 - 8 * cfg.lanes)).to_bits()),
+            k_cmask: Constant::new((cfg.counter_mask() as u64).to_bits()),
             k_wmask: Constant::new((w as u64 - 1).to_bits()),
             k_wshift: Constant::new((w.trailing_zeros() as u64).to_bits()),
             k_sshift: Constant::new(((PAYLOAD_BYTES / w).trailing_zeros() as u64).to_bits()),
@@ -178,6 +183,12 @@ impl Logic for LinkRxFrame {
             c_lost, c_ovf, c_missing, vld
         );
         self.asm.d.next = self.asm.q.val() & self.k_amask.val();
+        // The counters hold their masked values (see the header).
+        self.c_frames.d.next = self.c_frames.q.val() & self.k_cmask.val();
+        self.c_crc.d.next = self.c_crc.q.val() & self.k_cmask.val();
+        self.c_lost.d.next = self.c_lost.q.val() & self.k_cmask.val();
+        self.c_ovf.d.next = self.c_ovf.q.val() & self.k_cmask.val();
+        self.c_missing.d.next = self.c_missing.q.val() & self.k_cmask.val();
         // `ub` never exceeds `lanes`: read through the mask, its unused flip-flops go.
         self.ubm.next = self.ub.q.val() & self.k_ubmask.val();
         self.fifo_re.next = !self.fifo_empty.val() & (self.ubm.val() == 0);
@@ -237,24 +248,25 @@ impl Logic for LinkRxFrame {
                     if self.kind.q.val().get_bit(7) {
                         self.vld.d.next = true;
                         self.wslot.d.next = self.wslot.q.val() + 1;
-                        self.c_frames.d.next = self.c_frames.q.val() + 1;
-                        self.c_missing.d.next =
-                            self.c_missing.q.val() + bit_cast::<32, 8>(self.gap.val());
+                        self.c_frames.d.next = (self.c_frames.q.val() + 1) & self.k_cmask.val();
+                        self.c_missing.d.next = (self.c_missing.q.val()
+                            + bit_cast::<32, 8>(self.gap.val()))
+                            & self.k_cmask.val();
                         self.lseq_n.d.next = !self.seqr.q.val();
                     }
                 } else {
-                    self.c_crc.d.next = self.c_crc.q.val() + 1;
+                    self.c_crc.d.next = (self.c_crc.q.val() + 1) & self.k_cmask.val();
                 }
             }
         }
         // Take the next FIFO entry.
         if self.fifo_re.val() {
             if self.fifo_data.val().get_bit(34) {
-                self.c_ovf.d.next = self.c_ovf.q.val() + 1;
+                self.c_ovf.d.next = (self.c_ovf.q.val() + 1) & self.k_cmask.val();
                 self.inframe.d.next = false;
             }
             if self.fifo_data.val().get_bit(33) {
-                self.c_lost.d.next = self.c_lost.q.val() + 1;
+                self.c_lost.d.next = (self.c_lost.q.val() + 1) & self.k_cmask.val();
                 self.inframe.d.next = false;
             } else {
                 self.ud.d.next = self.fifo_data.val().get_bits::<32>(0);

@@ -29,7 +29,7 @@
 //!   `8 * (132 / lanes + 2) + 8` cycles.
 //! - **Throughput**: one frame per frame slot (`8 * 132 / lanes` cycles), no
 //!   back-pressure: a frame not posted in time leaves an idle frame on the wire.
-//! - **frames**: data frames sent (counted at the decision).
+//! - **frames**: data frames sent (counted at the decision), modulo `2^counter_bits`.
 //! - **Reset**: none; powers up sending training superframes.
 //!
 //! Byte kinds in stage 1 (`kind`): 0 ALIGN high byte, 1 ALIGN low byte, 2 header
@@ -125,6 +125,7 @@ pub struct LinkTx {
     k_hmask: Constant<Bits<16>>,
     k_nshift: Constant<Bits<32>>,
     k_smask: Constant<Bits<32>>,
+    k_cmask: Constant<Bits<32>>,
     k_pat_hi: Constant<Bits<8>>,
     k_pat_lo: Constant<Bits<8>>,
     k_crc_init: Constant<Bits<16>>,
@@ -205,6 +206,7 @@ impl LinkTx {
             k_hmask: k(half as u64 - 1),
             k_nshift: k(8 * (cfg.lanes as u64 - 1)),
             k_smask: k(0xFEFE_FEFE),
+            k_cmask: k(cfg.counter_mask() as u64),
             k_pat_hi: k((ALIGN_PATTERN >> 8) as u64),
             k_pat_lo: k((ALIGN_PATTERN & 0xFF) as u64),
             k_crc_init: k(0xFFFF),
@@ -222,6 +224,8 @@ impl Logic for LinkTx {
             self, clock, bitc, pcol, pb, sfc, s2v, s2k, s2sel, cdata, cslot, seq, crc, rs, ps, nxt,
             sh, nframes
         );
+        // The frame counter is `counter_bits` wide: every value it takes is masked.
+        self.nframes.d.next = self.nframes.q.val() & self.k_cmask.val();
         // Per-slot state; `rpend`: the slot the scheduler reads next.
         self.rpend.next = false;
         self.busy.next = 0.into();
@@ -323,7 +327,7 @@ impl Logic for LinkTx {
             self.cdata.d.next = self.take.val();
             self.cslot.d.next = self.rs.q.val();
             if self.take.val() {
-                self.nframes.d.next = self.nframes.q.val() + 1;
+                self.nframes.d.next = (self.nframes.q.val() + 1) & self.k_cmask.val();
                 self.rs.d.next = self.rs.q.val() + 1;
                 for s in 0..self._slots {
                     if self.rs.q.val().index() == s {

@@ -91,6 +91,10 @@ pub struct TileConfig {
     /// Frame slots per link superframe (1..=64).
     #[serde(default = "default_link_frames")]
     pub link_frames_per_superframe: usize,
+    /// Width of the link's frame and error counters (16..=32 bits; they count modulo
+    /// `2^link_counter_bits`). Defaults to 32.
+    #[serde(default = "default_link_counter_bits")]
+    pub link_counter_bits: usize,
 }
 
 /// Bytes of the host port's staging buffer of a tile with `lanes` lanes: one bank word or
@@ -119,6 +123,10 @@ fn default_link_lanes() -> usize {
 
 fn default_link_frames() -> usize {
     8
+}
+
+fn default_link_counter_bits() -> usize {
+    32
 }
 
 /// A parameter outside its allowed range.
@@ -160,6 +168,7 @@ impl TileConfig {
                 target_mhz: 50.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
+                link_counter_bits: 32,
             },
             // iCE40UP5K: 16 MACs, weights in 2 of the 4 SPRAMs (one bank of 2 x 16 bit:
             // a second weight bank costs ~320 of the UP5K's 5280 logic cells, which it
@@ -188,6 +197,9 @@ impl TileConfig {
                 target_mhz: 40.0,
                 link_lanes: 1,
                 link_frames_per_superframe: 8,
+                // 16-bit link counters (they wrap after 65536 frames, ~2 s of full
+                // traffic): ~150 logic cells, the fit's margin (docs/boards.md).
+                link_counter_bits: 16,
             },
             // ECP5-85F: 16x16 = 256 MACs, 8 weight banks of DP16KD.
             "ulx3s-85f" => TileConfig {
@@ -212,6 +224,7 @@ impl TileConfig {
                 target_mhz: 100.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
+                link_counter_bits: 32,
             },
             _ => {
                 return Err(ConfigError {
@@ -384,6 +397,13 @@ impl TileConfig {
                 "1..=64".into(),
             ));
         }
+        if !(16..=32).contains(&self.link_counter_bits) {
+            return Err(err(
+                "link_counter_bits",
+                self.link_counter_bits.to_string(),
+                "16..=32 bits".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -395,6 +415,7 @@ impl TileConfig {
             frames_per_superframe: self.link_frames_per_superframe,
             word_bytes: self.lanes,
             training_superframes: 4,
+            counter_bits: self.link_counter_bits,
         }
     }
 

@@ -39,6 +39,8 @@ fn bad_parameters_name_themselves() {
         // sim-small has requant_dsp = true: serial lanes need the LUT multiplier.
         ("requant_steps", Box::new(|c| c.requant_steps = 4)),
         ("target_mhz", Box::new(|c| c.target_mhz = 0.0)),
+        ("link_counter_bits", Box::new(|c| c.link_counter_bits = 15)),
+        ("link_counter_bits", Box::new(|c| c.link_counter_bits = 33)),
         ("name", Box::new(|c| c.name = "a b".into())),
     ];
     for (param, f) in cases {

@@ -78,6 +78,9 @@ pub struct LinkConfig {
     pub word_bytes: usize,
     /// Superframes after power-up that carry only idle frames (link training), 0..=100.
     pub training_superframes: usize,
+    /// Width of the frame and error counters (16..=32 bits): they count modulo
+    /// `2^counter_bits` (16 bits saves logic on the smallest FPGAs, `docs/link.md`).
+    pub counter_bits: usize,
 }
 
 impl LinkConfig {
@@ -89,6 +92,7 @@ impl LinkConfig {
             frames_per_superframe: 8,
             word_bytes: 4,
             training_superframes: 4,
+            counter_bits: 32,
         }
     }
 
@@ -124,7 +128,18 @@ impl LinkConfig {
             self.training_superframes,
             self.training_superframes <= 100,
             "0..=100",
+        )?;
+        range(
+            "counter_bits",
+            self.counter_bits,
+            (16..=32).contains(&self.counter_bits),
+            "16..=32",
         )
+    }
+
+    /// The counters' modulus minus one: `2^counter_bits - 1`.
+    pub fn counter_mask(&self) -> u32 {
+        (u64::MAX >> (64 - self.counter_bits.clamp(1, 32))) as u32
     }
 
     /// Columns (bit times / 8) of one frame: `132 / lanes`.

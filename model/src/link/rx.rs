@@ -234,7 +234,7 @@ impl Aligner {
     }
 }
 
-/// The receiver's counters (all wrap at 2^32).
+/// The receiver's counters (all wrap at `2^counter_bits`, [`LinkConfig::counter_bits`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RxCounters {
     /// Data frames delivered.
@@ -276,6 +276,7 @@ pub struct Framer {
     payload: [u8; PAYLOAD_BYTES],
     wslot: u8,
     exp: u8,
+    cmask: u32,
     /// Counters so far.
     pub counters: RxCounters,
 }
@@ -293,6 +294,7 @@ impl Framer {
             payload: [0; PAYLOAD_BYTES],
             wslot: 0,
             exp: 0,
+            cmask: cfg.counter_mask(),
             counters: RxCounters::default(),
         }
     }
@@ -302,7 +304,7 @@ impl Framer {
     pub fn push(&mut self, e: &Entry) -> Option<Delivered> {
         match *e {
             Entry::AlignLost => {
-                self.counters.align_lost = self.counters.align_lost.wrapping_add(1);
+                self.counters.align_lost = self.counters.align_lost.wrapping_add(1) & self.cmask;
                 self.inframe = false;
                 None
             }
@@ -337,7 +339,7 @@ impl Framer {
         if self.fb == FRAME_BYTES - 1 {
             self.inframe = false;
             if self.crc != 0 {
-                self.counters.crc_errors = self.counters.crc_errors.wrapping_add(1);
+                self.counters.crc_errors = self.counters.crc_errors.wrapping_add(1) & self.cmask;
             } else if self.kind & KIND_DATA != 0 {
                 out = Some(Delivered {
                     seq: self.seq,
@@ -347,10 +349,11 @@ impl Framer {
                 });
                 self.wslot = (self.wslot + 1) % RX_SLOTS as u8;
                 let c = &mut self.counters;
-                c.frames = c.frames.wrapping_add(1);
+                c.frames = c.frames.wrapping_add(1) & self.cmask;
                 c.missing = c
                     .missing
-                    .wrapping_add(self.seq.wrapping_sub(self.exp) as u32);
+                    .wrapping_add(self.seq.wrapping_sub(self.exp) as u32)
+                    & self.cmask;
                 self.exp = self.seq.wrapping_add(1);
             }
         }

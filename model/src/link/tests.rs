@@ -335,3 +335,55 @@ fn receiver_started_mid_stream_locks_on_the_next_align_words() {
     assert_eq!(got.len(), 2 * cfg.frames_per_superframe);
     assert_eq!(rx.framer.counters.crc_errors, 0);
 }
+
+#[test]
+fn counters_wrap_at_counter_bits() {
+    // One lane: a frame is 132 columns of one byte. Frames 0, 255, 510 (mod 256), ...:
+    // each delivered frame after the first adds a gap of 254 to `missing`, which passes
+    // 2^16 after 259 frames; `align_lost` events wrap the same way.
+    for bits in [16, 17, 32] {
+        let mut cfg = LinkConfig::new(1);
+        cfg.counter_bits = bits;
+        cfg.validate().unwrap();
+        let mask = cfg.counter_mask();
+        assert_eq!(mask as u64, (1u64 << bits) - 1);
+        let mut fr = super::rx::Framer::new(&cfg);
+        let f = Frame {
+            tag: 3,
+            payload: [0x5A; PAYLOAD_BYTES],
+        };
+        let (mut seq, mut frames, mut missing) = (0u8, 0u64, 0u64);
+        for k in 0..300u64 {
+            for (i, &b) in encode(Some(&f), seq).iter().enumerate() {
+                let mut bytes = [0u8; MAX_LANES];
+                bytes[0] = b;
+                fr.push(&super::rx::Entry::Column { bytes, sof: i == 0 });
+            }
+            frames += 1;
+            if k > 0 {
+                missing += 254;
+            }
+            seq = seq.wrapping_add(255);
+        }
+        let c = fr.counters;
+        assert_eq!(c.frames as u64, frames & mask as u64, "{bits} bits");
+        assert_eq!(c.missing as u64, missing & mask as u64, "{bits} bits");
+        assert!(missing > 1 << 16, "the test must pass 2^16");
+        for _ in 0..(1u64 << 16) + 5 {
+            fr.push(&super::rx::Entry::AlignLost);
+        }
+        assert_eq!(
+            fr.counters.align_lost as u64,
+            ((1u64 << 16) + 5) & mask as u64
+        );
+    }
+    let mut bad = LinkConfig::new(1);
+    for b in [15, 33] {
+        bad.counter_bits = b;
+        let e = bad.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("counter_bits") && e.contains(&b.to_string()),
+            "{e}"
+        );
+    }
+}
