@@ -38,8 +38,10 @@ pub struct Decoder {
     /// Instruction word as 8 bytes, little-endian (`ib[0]` = bits 7..0), and its
     /// [`Predecoder`] byte (`ib[8]`), stored beside it in instruction memory.
     pub ib: Vec<Signal<In, Bits<8>>>,
-    /// Current vector length (for range checks of vector instructions).
-    pub vlen: Signal<In, Bits<16>>,
+    /// Current vector length minus one, `vlen - 1` (0..=16383; for the range checks of
+    /// vector instructions). The sequencer keeps it in a register of its own, so that
+    /// no subtraction sits in the issue cycle.
+    pub vm1: Signal<In, Bits<16>>,
     /// The word is not a legal instruction for this configuration.
     pub illegal: Signal<Out, Bit>,
     /// A legal instruction that would access past the end of a memory.
@@ -108,7 +110,7 @@ impl Decoder {
     pub fn new(cfg: &TileConfig) -> Self {
         Self {
             ib: crate::vec_of(9),
-            vlen: Default::default(),
+            vm1: Default::default(),
             illegal: Default::default(),
             range: Default::default(),
             is_send: Default::default(),
@@ -191,8 +193,7 @@ impl Logic for Decoder {
         let c = &self._cfg;
         // `x + vlen > depth(b)` is `x + (vlen - 1) >= depth`: with `depth` a power of two
         // (<= 2^14), some bit of the 15-bit sum at or above log2(depth) is set (vlen is 1..=
-        // 16384 while the program runs; `vlen - 1` is computed from the register while the
-        // word is read).
+        // 16384 while the program runs; `vlen - 1` comes from a register, `vm1`).
         let lg = |d: usize| d.trailing_zeros();
         let over_v = |x: &str, b: &str| -> String {
             format!(
@@ -205,10 +206,9 @@ impl Logic for Decoder {
             "\
 {fields}
 wire [7:0] pd = ib$8;
-wire [14:0] vm1 = vlen[14:0] - 15'd1;
-wire [14:0] s_f0w = {{1'b0, f0w}} + vm1;
-wire [14:0] s_f1w = {{1'b0, f1w}} + vm1;
-wire [14:0] s_f2w = {{1'b0, f2w}} + vm1;
+wire [14:0] s_f0w = {{1'b0, f0w}} + vm1[14:0];
+wire [14:0] s_f1w = {{1'b0, f1w}} + vm1[14:0];
+wire [14:0] s_f2w = {{1'b0, f2w}} + vm1[14:0];
 wire r_vlen = (pd[{vd}] & {over0}) | (pd[{va}] & {over1}) | (pd[{vb}] & {over2});
 always @(*) begin
     illegal = !pd[{ok}];

@@ -137,6 +137,8 @@ pub struct Sequencer {
     pc: DFF<Bits<16>>,
     waitc: DFF<Bits<32>>,
     vl: DFF<Bits<16>>,
+    /// `vlen - 1`, for the decoder's range checks (no subtraction at issue).
+    vm1: DFF<Bits<16>>,
     code: DFF<Bits<3>>,
     cpc: DFF<Bits<16>>,
     lpc: DFF<Bits<16>>,
@@ -144,6 +146,7 @@ pub struct Sequencer {
     sp: DFF<Bits<3>>,
     lcount: Vec<DFF<Bits<24>>>,
     lstart: Vec<DFF<Bits<16>>>,
+    /// Each level's last body instruction, `end - 1` (the pc at which it jumps back).
     lend: Vec<DFF<Bits<16>>>,
     cyc: DFF<Bits<32>>,
     i_mxl: DFF<Bit>,
@@ -181,6 +184,7 @@ pub struct Sequencer {
     pc_end: Signal<Local, Bit>,
     pc1: Signal<Local, Bits<16>>,
     end_in: Signal<Local, Bits<16>>,
+    last_in: Signal<Local, Bits<16>>,
     at_end: Signal<Local, Bit>,
     top_start: Signal<Local, Bits<16>>,
     top_end: Signal<Local, Bits<16>>,
@@ -202,6 +206,7 @@ pub struct Sequencer {
     m_acc: Constant<Bits<16>>,
     m_rows: Constant<Bits<16>>,
     m_vlen: Constant<Bits<16>>,
+    m_vm1: Constant<Bits<16>>,
     max_depth: Constant<Bits<3>>,
     c_illegal: Constant<Bits<3>>,
     c_range: Constant<Bits<3>>,
@@ -265,6 +270,7 @@ impl Sequencer {
             pc: Default::default(),
             waitc: Default::default(),
             vl: Default::default(),
+            vm1: Default::default(),
             code: Default::default(),
             cpc: Default::default(),
             lpc: Default::default(),
@@ -309,6 +315,7 @@ impl Sequencer {
             pc_end: Default::default(),
             pc1: Default::default(),
             end_in: Default::default(),
+            last_in: Default::default(),
             at_end: Default::default(),
             top_start: Default::default(),
             top_end: Default::default(),
@@ -333,6 +340,8 @@ impl Sequencer {
             m_rows: crate::range_mask(cfg.acc_depth + 1),
             // a legal `vlen n` has n <= MAX_DEPTH (16384): 15 bits
             m_vlen: crate::range_mask(MAX_DEPTH + 1),
+            // vlen - 1 of a legal vlen: 0..=16383, 14 bits
+            m_vm1: crate::range_mask(MAX_DEPTH),
             max_depth: Constant::new((MAX_LOOP_DEPTH as u64).to_bits()),
             c_illegal: k(Status::Illegal),
             c_range: k(Status::Range),
@@ -347,7 +356,7 @@ impl Sequencer {
 impl Logic for Sequencer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, pc, waitc, vl, code, cpc, lpc, spc, sp, cyc);
+        dff_setup!(self, clock, run, pc, waitc, vl, vm1, code, cpc, lpc, spc, sp, cyc);
         dff_setup!(
             self,
             clock,
@@ -372,10 +381,12 @@ impl Logic for Sequencer {
             f_b_word,
             f_vop
         );
+        // Masked when it holds, too: its flip-flops above bit 13 go.
+        self.vm1.d.next = self.vm1.q.val() & self.m_vm1.val();
         for i in 0..9 {
             self.dec.ib[i].next = self.imem_rdata[i].val();
         }
-        self.dec.vlen.next = self.vl.q.val();
+        self.dec.vm1.next = self.vm1.q.val() & self.m_vm1.val();
         // The loop stack shifts: level 0 is the innermost loop (valid when `sp != 0`), a
         // `loop` pushes the levels down, the end of a last iteration pops them up. Counts
         // are stored inverted (`!count`, see `cnext`).
@@ -385,7 +396,7 @@ impl Logic for Sequencer {
             self.lend[k].clock.next = self.clock.val();
             self.lcount[k].d.next = self.lcount[k].q.val();
             self.lstart[k].d.next = self.lstart[k].q.val();
-            self.lend[k].d.next = self.lend[k].q.val();
+            self.lend[k].d.next = self.lend[k].q.val() & self.start_mask.val();
         }
         for k in 0..1 {
             self.top_count.next = self.lcount[k].q.val();
@@ -397,8 +408,12 @@ impl Logic for Sequencer {
         // `loop` end past imem_depth is ILLEGAL (predecoded) whatever the compares say.
         self.pc1.next = (self.pc.q.val() + 1) & self.pc_mask.val();
         self.end_in.next = self.dec.loop_end.val() & self.pc_mask.val();
+        // The loop stack holds each body's last pc (`end - 1`, below imem_depth for a
+        // legal `loop`: `start_mask`): the end test compares it with `pc`, with no
+        // `pc + 1` adder in front of the count's carry chain.
+        self.last_in.next = (self.dec.loop_end.val() - 1) & self.start_mask.val();
         // The innermost loop's body ends after this instruction; one decrement for all levels.
-        self.at_end.next = (self.sp.q.val() != 0) & (self.top_end.val() == self.pc1.val());
+        self.at_end.next = (self.sp.q.val() != 0) & (self.top_end.val() == self.pc.q.val());
         // count > 1: `!count` has a 0 above bit 0.
         self.more.next = (self.top_count.val() | 1) != self.ones24.val();
         // The innermost count's next value, for every change of it: a `loop` loads `!n`, a
@@ -451,7 +466,7 @@ impl Logic for Sequencer {
             | self.dec.range.val()
             | (self.dec.is_loop.val()
                 & ((self.end_in.val() <= self.pc1.val())
-                    | ((self.sp.q.val() != 0) & (self.end_in.val() >= self.top_end.val()))
+                    | ((self.sp.q.val() != 0) & (self.end_in.val() > self.top_end.val()))
                     | (self.sp.q.val() == self.max_depth.val())))
             | (self.dec.use_mxl.val() & !self.mxl_ready.val())
             | (self.dec.use_mxr.val() & !self.mxr_ready.val())
@@ -467,7 +482,7 @@ impl Logic for Sequencer {
         } else if self.dec.illegal.val()
             | (self.dec.is_loop.val()
                 & ((self.end_in.val() <= self.pc1.val())
-                    | ((self.sp.q.val() != 0) & (self.end_in.val() >= self.top_end.val()))))
+                    | ((self.sp.q.val() != 0) & (self.end_in.val() > self.top_end.val()))))
         {
             self.fcode.next = self.c_illegal.val();
         } else if self.dec.range.val()
@@ -543,6 +558,7 @@ impl Logic for Sequencer {
             if self.dec.is_vlen.val() {
                 // An illegal larger n stops the run before any unit reads `vlen`.
                 self.vl.d.next = self.dec.n.val().get_bits::<16>(0) & self.m_vlen.val();
+                self.vm1.d.next = (self.dec.n.val().get_bits::<16>(0) - 1) & self.m_vm1.val();
             }
             if self.dec.is_halt.val() {
                 self.run.d.next = false;
@@ -564,14 +580,14 @@ impl Logic for Sequencer {
                 for k in 0..1 {
                     self.lcount[k].d.next = self.cnext.val();
                     self.lstart[k].d.next = self.pc1.val() & self.start_mask.val();
-                    self.lend[k].d.next = self.end_in.val();
+                    self.lend[k].d.next = self.last_in.val();
                 }
                 for k in 0..self._depth {
                     for j in 0..self._depth {
                         if j + 1 == k {
                             self.lcount[k].d.next = self.lcount[j].q.val();
                             self.lstart[k].d.next = self.lstart[j].q.val() & self.start_mask.val();
-                            self.lend[k].d.next = self.lend[j].q.val() & self.pc_mask.val();
+                            self.lend[k].d.next = self.lend[j].q.val() & self.start_mask.val();
                         }
                     }
                 }
@@ -591,7 +607,7 @@ impl Logic for Sequencer {
                                 }
                                 self.lstart[k].d.next =
                                     self.lstart[j].q.val() & self.start_mask.val();
-                                self.lend[k].d.next = self.lend[j].q.val() & self.pc_mask.val();
+                                self.lend[k].d.next = self.lend[j].q.val() & self.start_mask.val();
                             }
                         }
                     }
@@ -642,6 +658,7 @@ impl Logic for Sequencer {
             self.pc.d.next = 0.into();
             self.waitc.d.next = self.ones32.val();
             self.vl.d.next = 1.into();
+            self.vm1.d.next = 0.into();
             self.code.d.next = 0.into();
             self.cpc.d.next = 0.into();
             self.lpc.d.next = 0.into();
