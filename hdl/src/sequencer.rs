@@ -64,11 +64,11 @@ pub struct Sequencer {
     pub tx_ready: Signal<In, Bit>,
     /// The link receive unit can accept an instruction.
     pub rx_ready: Signal<In, Bit>,
-    /// The `recv` unit reports an error this cycle (combinational): stop with LINK at
-    /// the last `recv`'s pc.
+    /// The `recv` unit reports an error this cycle (combinational; only while it is
+    /// active, so `units_active` is high with it): stop with LINK at the last `recv`'s pc.
     pub recv_err: Signal<In, Bit>,
-    /// The `send` unit reports an error this cycle: stop with LINK at the last
-    /// `send`'s pc.
+    /// The `send` unit reports an error this cycle (only while it is active): stop with
+    /// LINK at the last `send`'s pc.
     pub send_err: Signal<In, Bit>,
     /// Some unit has effects pending.
     pub units_active: Signal<In, Bit>,
@@ -491,8 +491,12 @@ impl Logic for Sequencer {
             self.fcode.next = self.c_range.val();
         }
         // A link error stops the run (and, after `halt`, turns an OK status into LINK).
+        // After `halt` the rule is "while units are active and the status is OK"; a unit
+        // raises its `err` only while it is active itself (a `recv`/`send` in its check
+        // cycle `b_j+1`), so `units_active` need not be tested: this keeps the units'
+        // activity logic (compare chains) out of `go`.
         self.lstop.next = (self.recv_err.val() | self.send_err.val())
-            & (self.run.q.val() | (self.units_active.val() & (self.code.q.val() == 0)));
+            & (self.run.q.val() | (self.code.q.val() == 0));
         self.go.next = self.live.val() & !self.fault.val() & !self.lstop.val();
         // Issue strobes and fields, registered: the units see them in the cycle after
         // the issue cycle and act as if they had latched them at its end (their `e_*`
