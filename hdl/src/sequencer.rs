@@ -124,13 +124,14 @@ pub struct Sequencer {
     pub vlen: Signal<Out, Bits<16>>,
     /// The program is issuing (not halted, no error).
     pub running: Signal<Out, Bit>,
-    /// Running or some unit still active: the tile is busy.
+    /// Running, or some unit was active in the previous cycle: the tile is busy (falls
+    /// one cycle after the run's last effect; `cycles` is final by then).
     pub busy: Signal<Out, Bit>,
     /// Status code of the last run (0 = OK).
     pub err: Signal<Out, Bits<3>>,
     /// pc of the failing instruction (or of `halt`).
     pub err_pc: Signal<Out, Bits<16>>,
-    /// Cycles of the current/last run.
+    /// Cycles of the current/last run (counted one cycle late; final once `busy` is low).
     pub cycles: Signal<Out, Bits<32>>,
     dec: Decoder,
     run: DFF<Bit>,
@@ -149,6 +150,7 @@ pub struct Sequencer {
     /// Each level's last body instruction, `end - 1` (the pc at which it jumps back).
     lend: Vec<DFF<Bits<16>>>,
     cyc: DFF<Bits<32>>,
+    act_r: DFF<Bit>,
     i_mxl: DFF<Bit>,
     i_mxr: DFF<Bit>,
     i_rqp: DFF<Bit>,
@@ -280,6 +282,7 @@ impl Sequencer {
             lstart: crate::vec_of(MAX_LOOP_DEPTH),
             lend: crate::vec_of(MAX_LOOP_DEPTH),
             cyc: Default::default(),
+            act_r: Default::default(),
             i_mxl: Default::default(),
             i_mxr: Default::default(),
             i_rqp: Default::default(),
@@ -356,7 +359,7 @@ impl Sequencer {
 impl Logic for Sequencer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, pc, waitc, vl, vm1, code, cpc, lpc, spc, sp, cyc);
+        dff_setup!(self, clock, run, pc, waitc, vl, vm1, code, cpc, lpc, spc, sp, cyc, act_r);
         dff_setup!(
             self,
             clock,
@@ -650,14 +653,21 @@ impl Logic for Sequencer {
         }
         // Status and cycle counter.
         self.running.next = self.run.q.val();
-        self.busy.next = self.run.q.val() | self.units_active.val();
+        // `act_r`: the tile was busy last cycle (running or a unit active). The units'
+        // activity (compare chains in each unit) ends in this one flip-flop: `busy`, the
+        // cycle counter and `start` read it a cycle late. `busy` thus stays high one
+        // cycle after the last effect; the counter counts the same cycles, one cycle
+        // later, and is complete when `busy` falls; `start` needs both low (a unit is
+        // only active after an issue, and its activity is contiguous with the run's).
+        self.act_r.d.next = self.run.q.val() | self.units_active.val();
+        self.busy.next = self.run.q.val() | self.act_r.q.val();
         self.err.next = self.code.q.val();
         self.err_pc.next = self.cpc.q.val();
         self.cycles.next = self.cyc.q.val();
-        if self.run.q.val() | self.units_active.val() {
+        if self.act_r.q.val() {
             self.cyc.d.next = self.cyc.q.val() + 1;
         }
-        if self.start.val() & !self.run.q.val() & !self.units_active.val() {
+        if self.start.val() & !self.run.q.val() & !self.act_r.q.val() {
             self.run.d.next = true;
             self.pc.d.next = 0.into();
             self.waitc.d.next = self.ones32.val();
