@@ -22,7 +22,8 @@
 //!   leaves the queue at the end of `b_j+P_j`.
 //! - The fault stops nothing by itself: only the next frame check fails.
 //! - **Throughput**: one instruction at a time; `ready` again at `t + n*T`
-//!   (`n = ceil(V/P)`); `active` until the last write, `t + (n-1)*T + P_(n-1) + 1`.
+//!   (`n = ceil(V/P)`); `active` until the last write, `t + (n-1)*T + P_(n-1) + 1` (the
+//!   cycle it drives the write port; the tile's registered bank port lands it a cycle later).
 //! - **Reset**: none; powers up idle with an empty queue, `eseq` 0, no fault.
 
 use rust_hdl::prelude::*;

@@ -27,7 +27,8 @@
 //! last beat. Lanes `cols..lanes` are 0.
 //! - **Timing** (issue at `t`): `rq.param` reads `t+1 .. t+pw`, the parameters are in
 //!   place at the end of `t+pw+1`; `rq.run` reads the accumulator `t+1 .. t+R*beats` and
-//!   writes row `r` at `t+(r+1)*beats+7`.
+//!   writes row `r` at `t+(r+1)*beats+7` (drives the bank write port then; the tile's
+//!   registered bank port lands it a cycle later, `docs/isa.md`).
 //! - **Occupancy**: `ready` from `t+pw` (param) or `t+R*beats` (run).
 //! - **Reset**: none; idle at power-up; parameters power up to zero.
 

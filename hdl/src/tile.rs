@@ -24,7 +24,9 @@
 //! **Ports.** Each bank has one read and one write port; whoever uses a port in a cycle
 //! drives it (the program's schedule guarantees at most one user: the checker enforces
 //! it, the hardware does not arbitrate). Read data is routed back to the unit that asked,
-//! one cycle later, by the bank number it registered.
+//! one cycle later, by the bank number it registered. The write ports are registered
+//! after their multiplexers: a write a unit drives in cycle `c` lands at the end of
+//! `c+1` (the cycles `docs/isa.md` gives; host stores likewise).
 //! - **Timing**: `docs/isa.md` (every unit's latency is fixed).
 //! - **Reset**: none; every register powers up to zero, so the tile is idle.
 
@@ -121,6 +123,18 @@ pub struct Tile {
     sbank_d: DFF<Bits<8>>,
     hspace_d: DFF<Bits<2>>,
     wbank_we: Signal<Local, Bits<16>>,
+    a_we: Signal<Local, Bit>,
+    // Bank write ports, registered: a write presented in cycle `c` lands at the end of
+    // `c+1` (docs/isa.md), so no bank's data or address input sits at the end of a
+    // unit's combinational path. `uw_pend`: the write in flight is a unit's (not the
+    // host's), so the tile counts as active for that cycle.
+    aw_we: DFF<Bit>,
+    aw_addr: DFF<Bits<16>>,
+    aw_data: Vec<DFF<Bits<8>>>,
+    ww_we: DFF<Bits<16>>,
+    ww_addr: Vec<DFF<Bits<16>>>,
+    ww_data: Vec<DFF<Bits<8>>>,
+    uw_pend: DFF<Bit>,
     a_re: Signal<Local, Bit>,
     a_bank: Signal<Local, Bits<8>>,
     a_addr: Signal<Local, Bits<16>>,
@@ -247,6 +261,14 @@ impl Tile {
             sbank_d: Default::default(),
             hspace_d: Default::default(),
             wbank_we: Default::default(),
+            a_we: Default::default(),
+            aw_we: Default::default(),
+            aw_addr: Default::default(),
+            aw_data: crate::vec_of(cfg.lanes),
+            ww_we: Default::default(),
+            ww_addr: crate::vec_of(wb),
+            ww_data: crate::vec_of(wb * cfg.lanes),
+            uw_pend: Default::default(),
             a_re: Default::default(),
             a_bank: Default::default(),
             a_addr: Default::default(),
@@ -281,7 +303,7 @@ impl Logic for Tile {
     fn update(&mut self) {
         dff_setup!(
             self, clock, swap_d, wvalid_d, wsel_d, pbank_d, rabank_d, rbbank_d, hbank_d, hspace_d,
-            sbank_d
+            sbank_d, aw_we, aw_addr, ww_we, uw_pend
         );
         clock!(
             self, clock, host, seq, imem, act_bank, wbank, mxl, mxr, array, acc, rq, vxu, lsend,
@@ -314,7 +336,8 @@ impl Logic for Tile {
             | self.rq.active.val()
             | self.vxu.active.val()
             | self.lsend.active.val()
-            | self.lrecv.active.val();
+            | self.lrecv.active.val()
+            | self.uw_pend.q.val();
         // Instruction memory: the sequencer reads; the host loads and stores when idle.
         self.imem.raddr[0].next = self.seq.imem_raddr.val();
         if self.host.ld.val() & (self.host.space.val() == 1) {
@@ -476,37 +499,47 @@ impl Logic for Tile {
             self.ar0.next = self.ar0.val() | self.lsend.r_addr.val();
         }
         self.act_bank.raddr[0].next = self.ar0.val();
-        self.act_bank.we.next = 0.into();
+        self.a_we.next = false;
         self.aw0.next = 0.into();
         for l in 0..self._lanes {
             self.awd[l].next = 0.into();
             self.array.act[l].next = self.act_bank.rdata[l].val();
         }
         if self.rq.out_we.val() & (self.rq.out_bank.val() == 0) {
-            self.act_bank.we.next = 1.into();
+            self.a_we.next = true;
             self.aw0.next = self.aw0.val() | self.rq.out_addr.val();
             for l in 0..self._lanes {
                 self.awd[l].next = self.awd[l].val() | self.rq.out_data[l].val();
             }
         }
         if self.w_we.val() & (self.w_bank.val() == 0) {
-            self.act_bank.we.next = 1.into();
+            self.a_we.next = true;
             self.aw0.next = self.aw0.val() | self.w_addr.val();
             for l in 0..self._lanes {
                 self.awd[l].next = self.awd[l].val() | self.w_data[l].val();
             }
         }
         if self.lrecv.we.val() & (self.lrecv.w_bank.val() == 0) {
-            self.act_bank.we.next = 1.into();
+            self.a_we.next = true;
             self.aw0.next = self.aw0.val() | self.lrecv.w_addr.val();
             for l in 0..self._lanes {
                 self.awd[l].next = self.awd[l].val() | self.lrecv.w_data[l].val();
             }
         }
-        self.act_bank.waddr[0].next = self.aw0.val();
-        for l in 0..self._lanes {
-            self.act_bank.wdata[l].next = self.awd[l].val();
+        self.aw_we.d.next = self.a_we.val();
+        self.aw_addr.d.next = self.aw0.val();
+        self.act_bank.we.next = 0.into();
+        if self.aw_we.q.val() {
+            self.act_bank.we.next = 1.into();
         }
+        self.act_bank.waddr[0].next = self.aw_addr.q.val();
+        for l in 0..self._lanes {
+            self.aw_data[l].clock.next = self.clock.val();
+            self.aw_data[l].d.next = self.awd[l].val();
+            self.act_bank.wdata[l].next = self.aw_data[l].q.val();
+        }
+        // A unit's write is in flight (the host's stores are not unit activity).
+        self.uw_pend.d.next = self.rq.out_we.val() | self.vxu.we.val() | self.lrecv.we.val();
         // Weight banks: group b is bank b + 1.
         self.wbank_we.next = 0.into();
         for nl in self._lanes..one_more(self._lanes) {
@@ -557,13 +590,18 @@ impl Logic for Tile {
                             self.wwd[b * nl + l].val() | self.lrecv.w_data[l].val();
                     }
                 }
-                self.wbank.waddr[b].next = self.wwa[b].val();
+                self.ww_addr[b].clock.next = self.clock.val();
+                self.ww_addr[b].d.next = self.wwa[b].val();
+                self.wbank.waddr[b].next = self.ww_addr[b].q.val();
                 for l in 0..self._lanes {
-                    self.wbank.wdata[b * nl + l].next = self.wwd[b * nl + l].val();
+                    self.ww_data[b * nl + l].clock.next = self.clock.val();
+                    self.ww_data[b * nl + l].d.next = self.wwd[b * nl + l].val();
+                    self.wbank.wdata[b * nl + l].next = self.ww_data[b * nl + l].q.val();
                 }
             }
         }
-        self.wbank.we.next = self.wbank_we.val();
+        self.ww_we.d.next = self.wbank_we.val();
+        self.wbank.we.next = self.ww_we.q.val();
         // Read data back to whoever asked: bank 0, then the weight banks.
         for l in 0..self._lanes {
             self.rq.prdata[l].next = self.act_bank.rdata[l].val();

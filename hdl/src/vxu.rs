@@ -7,7 +7,9 @@
 //!                                        --> argmax: best value and index
 //! ```
 //! Issued at cycle `t`: reads word `i` of the sources in `t+1+i` (`i < V`), writes
-//! `dst + i` in `t+2+i`; argmax writes its one result word in `t+V+3`. The write side
+//! `dst + i` in `t+2+i`; argmax writes its one result word in `t+V+3` (these are the
+//! cycles the unit drives its write port; the tile's registered bank write ports land
+//! them a cycle later, `docs/isa.md`). The write side
 //! carries its own copy of the operation and destination, so a new instruction may
 //! issue while the last word of the previous one is still being written.
 //!

@@ -273,10 +273,10 @@ fn send_and_recv_move_a_vector_between_two_cards() {
     let (s0, pc0, c0) = r.status(0);
     assert_eq!((s0, pc0), (Status::Ok, 2));
     assert_eq!(c0, 1 + (1 + t + p + 2), "card 0 cycles");
-    // recv at 1 + 1 + 1500 = 1502; last write at 1502 + T + P_1 + 1, P_1 = 40 - 32.
+    // recv at 1 + 1 + 1500 = 1502; last write at 1502 + T + P_1 + 2, P_1 = 40 - 32.
     let (s1, pc1, c1) = r.status(1);
     assert_eq!((s1, pc1), (Status::Ok, 3));
-    assert_eq!(c1, 1 + (1502 + t + (40 - p) + 1), "card 1 cycles");
+    assert_eq!(c1, 1 + (1502 + t + (40 - p) + 2), "card 1 cycles");
     println!("card 0: {c0} cycles, card 1: {c1} cycles");
     for (w, want) in data.iter().enumerate() {
         assert_eq!(&r.load(1, 1, w, cfg.lanes), want, "card 1 bank 1 word {w}");
@@ -344,8 +344,9 @@ fn overflow_sets_the_link_fault_and_link_flush_clears_it() {
     assert_eq!(r.link_status(1), (true, false, 0, 6));
 }
 
-/// The bank port cycles of `send` (read `t+1+i`) and `recv` (write `t+2+i`), pinned by
-/// a `v.copy` that writes (reads) the same words in the same cycle or one cycle later.
+/// The bank port cycles of `send` (read `t+1+i`) and `recv` (write `t+3+i`), pinned by
+/// a `v.copy` that writes (reads) the same words a cycle earlier, in the same cycle or a
+/// cycle later.
 /// Such programs fail the checker (a same-cycle read and write of a word is a hazard),
 /// and the hardware does not define what the colliding read returns; the simulated
 /// banks mark it by returning the old word inverted (`SramBank::collision_free`), which
@@ -355,7 +356,16 @@ fn send_reads_and_recv_writes_in_the_documented_cycles() {
     let (cfg, mut r, old) = setup(40, 4);
     let new = random_words(&cfg, 40, 5);
     let inverted: Vec<Vec<u8>> = old.iter().map(|w| w.iter().map(|b| !b).collect()).collect();
-    for (gap, sent, copied_new) in [("", &inverted, 0), ("nop\n", &new, 32)] {
+    // (gap, what card 0 sends, what card 1's v.copy reads of words 0..32: the zeros stored
+    // before, the same inverted, or the received words)
+    let zeros = vec![0u8; cfg.lanes];
+    let ones = vec![0xffu8; cfg.lanes];
+    let cases: [(&str, &Vec<Vec<u8>>, Option<&Vec<u8>>); 3] = [
+        ("", &old, Some(&zeros)),
+        ("nop\n", &inverted, Some(&ones)),
+        ("nop\nnop\n", &new, None),
+    ];
+    for (gap, sent, copied) in cases {
         for (w, bytes) in old.iter().enumerate() {
             r.store(0, 0, 0, w, bytes);
         }
@@ -365,11 +375,11 @@ fn send_reads_and_recv_writes_in_the_documented_cycles() {
         for w in 0..40 {
             r.store(1, 0, 1, w, &vec![0; cfg.lanes]);
         }
-        // v.copy at 1 writes word k at 3 + k; send at 2 (3 with the nop) reads it at
-        // 3 + k (4 + k).
+        // v.copy at 1 writes word k at 4 + k; send at 2 (3, 4 with the nops) reads it at
+        // 3 + k (4 + k, 5 + k).
         let p0 = format!("vlen 40\nv.copy b0:0, b1:0\n{gap}send b0:0\nhalt\n");
-        // recv at 1502 writes word k < 32 at 1504 + k; v.copy at 1503 (1504) reads it
-        // at 1504 + k (1505 + k); words 32.. come a frame later.
+        // recv at 1502 writes word k < 32 at 1505 + k; v.copy at 1503 (1504, 1505) reads
+        // it at 1504 + k (1505 + k, 1506 + k); words 32.. come a frame later.
         let p1 = format!("vlen 40\nwait 1500\nrecv b1:0\n{gap}v.copy b2:0, b1:0\nhalt\n");
         r.load_program(0, &asm(&cfg, &p0));
         r.load_program(1, &asm(&cfg, &p1));
@@ -384,14 +394,12 @@ fn send_reads_and_recv_writes_in_the_documented_cycles() {
                 received,
                 "gap {gap:?}: received word {w}"
             );
-            // Without the nop, card 1's v.copy reads words 0..32 in the cycle the recv
+            // With one nop, card 1's v.copy reads words 0..32 in the cycle the recv
             // writes them: the zeros stored before, inverted.
-            let want = if w < copied_new {
-                received.clone()
-            } else if gap.is_empty() && w < 32 {
-                vec![0xff; cfg.lanes]
-            } else {
-                vec![0; cfg.lanes]
+            let want = match copied {
+                Some(x) if w < 32 => x.clone(),
+                None if w < 32 => received.clone(),
+                _ => zeros.clone(),
             };
             assert_eq!(
                 r.load(1, 2, w, cfg.lanes),
@@ -434,7 +442,7 @@ fn sixteen_lane_cards_on_a_two_lane_link() {
     run_both(&mut r);
     let (tr, n) = (2 + w, 5);
     assert_eq!(r.status(0), (Status::Ok, 2, 1 + (1 + (n - 1) * t + p + 2)));
-    assert_eq!(r.status(1), (Status::Ok, 3, 1 + (tr + (n - 1) * t + p + 1)));
+    assert_eq!(r.status(1), (Status::Ok, 3, 1 + (tr + (n - 1) * t + p + 2)));
     for (i, want) in data.iter().enumerate() {
         assert_eq!(&r.load(1, 2, i, cfg.lanes), want, "card 1 bank 2 word {i}");
     }

@@ -106,12 +106,12 @@ fn full_matmul_and_requantization_match_the_contract() {
     prog.push(Instr::Halt);
     let sched = check(&cfg, &prog).unwrap();
     assert_eq!(sched.issues.last().unwrap().cycle, 30);
-    // rq.run at 29: 10 rows, last write at 29 + 10 + 7 = 46; cycles 47.
-    assert_eq!(sched.end.predicted_cycles, 47);
+    // rq.run at 29: 10 rows, last write at 29 + 10 + 8 = 47; cycles 48.
+    assert_eq!(sched.end.predicted_cycles, 48);
     let mut timed = mach.clone();
     let r = run(&cfg, &prog, &mut mach);
     assert_eq!(r.status, Status::Ok);
-    assert_eq!((r.cycles, r.predicted_cycles), (47, 47));
+    assert_eq!((r.cycles, r.predicted_cycles), (48, 48));
     let c = matmul(&a, &b, m, k, n);
     let acc_rows = mach.acc[..plan.nt * m].to_vec();
     assert_eq!(plan.unpack(&cfg, &acc_rows), c);
@@ -299,15 +299,15 @@ fn errors_stop_issuing_but_issued_instructions_complete() {
         RunResult {
             status: Status::Busy,
             pc: 2,
-            cycles: 5,
-            predicted_cycles: 5
+            cycles: 6,
+            predicted_cycles: 6
         }
     );
     assert_eq!(m.banks[1][1], vec![5, 6, 7, 8]);
     assert_eq!(m.banks[2][0], vec![0; 4]);
     // A new run starts with vlen 1.
     let r = run(&cfg, &[copy(va(2, 0), va(0, 0)), Instr::Halt], &mut m);
-    assert_eq!((r.status, r.cycles), (Status::Ok, 3));
+    assert_eq!((r.status, r.cycles), (Status::Ok, 4));
     assert_eq!(m.banks[2][1], vec![0; 4]);
 }
 

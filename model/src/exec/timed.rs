@@ -281,7 +281,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                 }
                 let c1 = cfg.clone();
                 p.at(
-                    t + ((r + 1) * beats + 7) as u64,
+                    t + ((r + 1) * beats + 8) as u64,
                     true,
                     Box::new(move |m, s| {
                         let ps = &s.params[r * cols..(r + 1) * cols];
@@ -309,7 +309,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                     }),
                 );
                 p.at(
-                    c + 1,
+                    c + 2,
                     true,
                     Box::new(move |m, s| {
                         let out = bin(op, &s.words[2 * i], &s.words[2 * i + 1]);
@@ -330,7 +330,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                 p.at(c, false, Box::new(move |m, s| s.words[i] = xa(m)));
                 if op != VUnOp::Argmax {
                     p.at(
-                        c + 1,
+                        c + 2,
                         true,
                         Box::new(move |m, s| {
                             let out = un(op, &s.words[i]);
@@ -342,7 +342,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             if op == VUnOp::Argmax {
                 let c1 = cfg.clone();
                 p.at(
-                    t + v as u64 + 3,
+                    t + v as u64 + 4,
                     true,
                     Box::new(move |m, s| {
                         let out = argmax_word(&c1, &s.words.concat());
@@ -394,7 +394,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                 for i in 0..link_frame_len(cfg, vlen, j) {
                     let c2 = c1.clone();
                     p.at(
-                        b + 2 + i as u64,
+                        b + 3 + i as u64,
                         true,
                         Box::new(move |m, s| {
                             let l = c2.lanes;

@@ -115,7 +115,7 @@ fn requantize_timing_on_icebreaker() {
     // icebreaker: requant_lanes = 1, requant_steps = 4, beats = 4 * 4 = 16, pw = 7.
     // rq.param at 0: busy until 7, parameters written at the ends of 2..=8. wait 5 at 1
     // (1..=6); rq.run of 2 rows at 7: parameters first sampled at 7 + 2 = 9 > 8; last
-    // effect 7 + 2*16 + 7 = 46; halt at 8; cycles = 47.
+    // effect 7 + 2*16 + 8 = 47; halt at 8; cycles = 48.
     let cfg = TileConfig::preset("icebreaker").unwrap();
     assert_eq!((cfg.requant_steps, cfg.requant_beats()), (4, 16));
     let p = [
@@ -131,7 +131,7 @@ fn requantize_timing_on_icebreaker() {
     ];
     let s = check(&cfg, &p).unwrap();
     assert_eq!(cycles_of(&s), vec![(0, 0), (1, 1), (2, 7), (3, 8)]);
-    assert_eq!(s.end.predicted_cycles, 47);
+    assert_eq!(s.end.predicted_cycles, 48);
     // wait 4: the rq.run would issue at 6 < 7.
     let e = summarize(&cfg, &[p[0], Instr::Wait(4), p[2], p[3]]);
     assert_eq!((e.status, e.pc, e.cycle), (Status::Busy, 2, 6));
@@ -139,9 +139,9 @@ fn requantize_timing_on_icebreaker() {
 
 #[test]
 fn vector_ops_at_minimum_spacing() {
-    // vlen 3 at 0; v.add at 1: VXU busy until 4, writes b0:10..12 at 3, 4, 5; wait 1 at
+    // vlen 3 at 0; v.add at 1: VXU busy until 4, writes b0:10..12 at 4, 5, 6; wait 1 at
     // 2 (2..=3); v.argmax at 4 reads b0:10..12 at 5, 6, 7 (each after its write), writes
-    // at 4 + 3 + 3 = 10 (its last effect); halt at 5; cycles = 11.
+    // at 4 + 3 + 4 = 11 (its last effect); halt at 5; cycles = 12.
     let p = [
         Instr::Vlen(3),
         Instr::VBin {
@@ -159,11 +159,11 @@ fn vector_ops_at_minimum_spacing() {
         Instr::Halt,
     ];
     let s = check(&small(), &p).unwrap();
-    assert_eq!(s.end.predicted_cycles, 11);
+    assert_eq!(s.end.predicted_cycles, 12);
     assert_eq!(s.issues[3].vlen, 3);
     // Without the wait: BUSY at pc 2, cycle 2.
     let q = [p[0], p[1], p[3], p[4]];
-    assert_eq!(end(&small(), &q), (Status::Busy, 2, 2, 1 + 1 + 3 + 1));
+    assert_eq!(end(&small(), &q), (Status::Busy, 2, 2, 1 + 1 + 3 + 2));
 }
 
 #[test]
@@ -254,8 +254,8 @@ fn long_loops_walk_fast() {
     ];
     let e = check_summary(&small(), &p).unwrap();
     assert_eq!(e.issued, 2 + 400_000 + 1);
-    // last copy at 2 + 2*199_999, last write 2 cycles after it plus 1.
-    assert_eq!(e.predicted_cycles, 1 + (2 + 2 * 199_999 + 2 + 1));
+    // last copy at 2 + 2*199_999, last write 3 cycles after it plus 1.
+    assert_eq!(e.predicted_cycles, 1 + (2 + 2 * 199_999 + 3 + 1));
 }
 
 #[test]
@@ -302,7 +302,7 @@ fn every_status_code() {
         copy(va(1, 0), va(0, 0)),
         copy(va(1, 1021), va(0, 0)),
     ];
-    assert_eq!(end(&c, &p), (Status::Range, 2, 2, 1 + 1 + 4 + 1));
+    assert_eq!(end(&c, &p), (Status::Range, 2, 2, 1 + 1 + 4 + 2));
     // v.argmax writes one word: dst at the last word is fine.
     let am = Instr::VUn {
         op: VUnOp::Argmax,
@@ -321,7 +321,7 @@ fn every_status_code() {
         (e.status, e.pc, e.cycle, e.other_pc),
         (Status::Busy, 2, 2, Some(1))
     );
-    assert_eq!(e.predicted_cycles, 1 + 1 + 2 + 1);
+    assert_eq!(e.predicted_cycles, 1 + 1 + 2 + 2);
     // A loop body that re-issues to a busy unit.
     let p = [
         Instr::Vlen(4),
@@ -329,7 +329,7 @@ fn every_status_code() {
         copy(va(1, 0), va(0, 0)),
         Instr::Halt,
     ];
-    assert_eq!(end(&c, &p), (Status::Busy, 2, 3, 1 + 2 + 4 + 1));
+    assert_eq!(end(&c, &p), (Status::Busy, 2, 3, 1 + 2 + 4 + 2));
     // A send issues on a bare tile (its last effect, the post, is at P + 2); a recv
     // finds no frame at t + 1: LINK at the recv's pc, nothing issues from t + 1 on.
     let p_words = c.link_frame_words() as u64;
@@ -401,7 +401,7 @@ fn checker_reports_hardware_errors() {
 fn requantize_timing_with_serial_lanes() {
     // sim-small with 2 LUT lanes of 4 steps: beats = 4 / 2 * 4 = 8. rq.run of 3 rows at
     // 0: busy until 24 (the next rq.run issues at 24, not 23); row r written at
-    // (r + 1) * 8 + 7, last effect 31; halt at 1, cycles = 32.
+    // (r + 1) * 8 + 8, last effect 32; halt at 1, cycles = 33.
     let mut cfg = small();
     cfg.requant_dsp = false;
     cfg.requant_lanes = 2;
@@ -415,7 +415,7 @@ fn requantize_timing_with_serial_lanes() {
         relu: false,
     };
     let s = check(&cfg, &[run(0), Instr::Halt]).unwrap();
-    assert_eq!(s.end.predicted_cycles, 32);
+    assert_eq!(s.end.predicted_cycles, 33);
     let s = check(&cfg, &[run(0), Instr::Wait(22), run(8), Instr::Halt]).unwrap();
     assert_eq!(cycles_of(&s), vec![(0, 0), (1, 1), (2, 24), (3, 25)]);
     let e = summarize(&cfg, &[run(0), Instr::Wait(21), run(8), Instr::Halt]);
@@ -423,5 +423,5 @@ fn requantize_timing_with_serial_lanes() {
     // The same rows with one step: beats = 2, 3 rows take 6 cycles.
     cfg.requant_steps = 1;
     let s = check(&cfg, &[run(0), Instr::Halt]).unwrap();
-    assert_eq!(s.end.predicted_cycles, 3 * 2 + 7 + 1);
+    assert_eq!(s.end.predicted_cycles, 3 * 2 + 8 + 1);
 }

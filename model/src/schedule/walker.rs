@@ -401,7 +401,7 @@ impl Iterator for Walker<'_> {
                             1
                         } else {
                             let j = frames - 1;
-                            (j as u64 * tt + link_frame_len(self.cfg, self.vlen, j) as u64 + 1)
+                            (j as u64 * tt + link_frame_len(self.cfg, self.vlen, j) as u64 + 2)
                                 .max(due - t)
                         };
                         break;
