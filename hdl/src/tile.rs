@@ -443,10 +443,11 @@ impl Logic for Tile {
             self.acc.partial[c].next = self.array.sum[c].val();
             self.rq.acc_rdata[c].next = self.acc.rdata[c].val();
         }
-        // The host's bank loads and stores share the vector unit's first read port and its
-        // write port: the host touches the banks only while the tile is not busy (HostPort
-        // ignores CMD while `busy`, which covers every unit's activity), when the vector
-        // unit does neither.
+        // The host's bank loads share the vector unit's first read port: the host touches
+        // the banks only while the tile is not busy (HostPort ignores CMD while `busy`,
+        // which covers every unit's activity), when the vector unit does not read. Its
+        // stores (`w_*`) are one more OR user of the write ports, so that the vector
+        // unit's write data reaches them through no extra multiplexer.
         self.a_re.next = self.vxu.re_a.val();
         self.a_bank.next = self.vxu.ra_bank.val();
         self.a_addr.next = self.vxu.ra_addr.val();
@@ -455,19 +456,11 @@ impl Logic for Tile {
             self.a_bank.next = self.host.mbank.val();
             self.a_addr.next = self.host.mword.val();
         }
-        self.w_we.next = self.vxu.we.val();
-        self.w_bank.next = self.vxu.w_bank.val();
-        self.w_addr.next = self.vxu.w_addr.val();
+        self.w_we.next = self.host.st.val() & (self.host.space.val() == 0);
+        self.w_bank.next = self.host.mbank.val();
+        self.w_addr.next = self.host.mword.val();
         for l in 0..self._lanes {
-            self.w_data[l].next = self.vxu.w_data[l].val();
-        }
-        if self.host.st.val() & (self.host.space.val() == 0) {
-            self.w_we.next = true;
-            self.w_bank.next = self.host.mbank.val();
-            self.w_addr.next = self.host.mword.val();
-            for l in 0..self._lanes {
-                self.w_data[l].next = self.host.sbytes[l].val();
-            }
+            self.w_data[l].next = self.host.sbytes[l].val();
         }
         // Bank numbers of last cycle's reads, to route the data back.
         self.pbank_d.d.next = self.rq.pbank.val() & self.bank_mask.val();
@@ -510,6 +503,13 @@ impl Logic for Tile {
             self.aw0.next = self.aw0.val() | self.rq.out_addr.val();
             for l in 0..self._lanes {
                 self.awd[l].next = self.awd[l].val() | self.rq.out_data[l].val();
+            }
+        }
+        if self.vxu.we.val() & (self.vxu.w_bank.val() == 0) {
+            self.a_we.next = true;
+            self.aw0.next = self.aw0.val() | self.vxu.w_addr.val();
+            for l in 0..self._lanes {
+                self.awd[l].next = self.awd[l].val() | self.vxu.w_data[l].val();
             }
         }
         if self.w_we.val() & (self.w_bank.val() == 0) {
@@ -572,6 +572,14 @@ impl Logic for Tile {
                     for l in 0..self._lanes {
                         self.wwd[b * nl + l].next =
                             self.wwd[b * nl + l].val() | self.rq.out_data[l].val();
+                    }
+                }
+                if self.vxu.we.val() & (self.vxu.w_bank.val().index() == b + 1) {
+                    self.wbank_we.next = self.wbank_we.val() | (1 << b);
+                    self.wwa[b].next = self.wwa[b].val() | self.vxu.w_addr.val();
+                    for l in 0..self._lanes {
+                        self.wwd[b * nl + l].next =
+                            self.wwd[b * nl + l].val() | self.vxu.w_data[l].val();
                     }
                 }
                 if self.w_we.val() & (self.w_bank.val().index() == b + 1) {
