@@ -360,7 +360,7 @@ fn send_reads_and_recv_writes_in_the_documented_cycles() {
     // before, the same inverted, or the received words)
     let zeros = vec![0u8; cfg.lanes];
     let ones = vec![0xffu8; cfg.lanes];
-    let cases: [(&str, &Vec<Vec<u8>>, Option<&Vec<u8>>); 3] = [
+    let cases = [
         ("", &old, Some(&zeros)),
         ("nop\n", &inverted, Some(&ones)),
         ("nop\nnop\n", &new, None),
