@@ -139,10 +139,10 @@ pub struct Tile {
     a_bank: Signal<Local, Bits<8>>,
     a_addr: Signal<Local, Bits<16>>,
     a_ret: Vec<Signal<Local, Bits<8>>>,
-    w_we: Signal<Local, Bit>,
-    w_bank: Signal<Local, Bits<8>>,
-    w_addr: Signal<Local, Bits<16>>,
-    w_data: Vec<Signal<Local, Bits<8>>>,
+    hs_we: Signal<Local, Bit>,
+    hs_bank: Signal<Local, Bits<8>>,
+    hs_addr: Signal<Local, Bits<16>>,
+    hs_data: Vec<Signal<Local, Bits<8>>>,
     ar0: Signal<Local, Bits<16>>,
     aw0: Signal<Local, Bits<16>>,
     awd: Vec<Signal<Local, Bits<8>>>,
@@ -273,10 +273,10 @@ impl Tile {
             a_bank: Default::default(),
             a_addr: Default::default(),
             a_ret: crate::vec_of(cfg.lanes),
-            w_we: Default::default(),
-            w_bank: Default::default(),
-            w_addr: Default::default(),
-            w_data: crate::vec_of(cfg.lanes),
+            hs_we: Default::default(),
+            hs_bank: Default::default(),
+            hs_addr: Default::default(),
+            hs_data: crate::vec_of(cfg.lanes),
             ar0: Default::default(),
             aw0: Default::default(),
             awd: crate::vec_of(cfg.lanes),
@@ -446,7 +446,7 @@ impl Logic for Tile {
         // The host's bank loads share the vector unit's first read port: the host touches
         // the banks only while the tile is not busy (HostPort ignores CMD while `busy`,
         // which covers every unit's activity), when the vector unit does not read. Its
-        // stores (`w_*`) are one more OR user of the write ports, so that the vector
+        // stores (`hs_*`) are one more OR user of the write ports, so that the vector
         // unit's write data reaches them through no extra multiplexer.
         self.a_re.next = self.vxu.re_a.val();
         self.a_bank.next = self.vxu.ra_bank.val();
@@ -456,11 +456,11 @@ impl Logic for Tile {
             self.a_bank.next = self.host.mbank.val();
             self.a_addr.next = self.host.mword.val();
         }
-        self.w_we.next = self.host.st.val() & (self.host.space.val() == 0);
-        self.w_bank.next = self.host.mbank.val();
-        self.w_addr.next = self.host.mword.val();
+        self.hs_we.next = self.host.st.val() & (self.host.space.val() == 0);
+        self.hs_bank.next = self.host.mbank.val();
+        self.hs_addr.next = self.host.mword.val();
         for l in 0..self._lanes {
-            self.w_data[l].next = self.host.sbytes[l].val();
+            self.hs_data[l].next = self.host.sbytes[l].val();
         }
         // Bank numbers of last cycle's reads, to route the data back.
         self.pbank_d.d.next = self.rq.pbank.val() & self.bank_mask.val();
@@ -512,11 +512,11 @@ impl Logic for Tile {
                 self.awd[l].next = self.awd[l].val() | self.vxu.w_data[l].val();
             }
         }
-        if self.w_we.val() & (self.w_bank.val() == 0) {
+        if self.hs_we.val() & (self.hs_bank.val() == 0) {
             self.a_we.next = true;
-            self.aw0.next = self.aw0.val() | self.w_addr.val();
+            self.aw0.next = self.aw0.val() | self.hs_addr.val();
             for l in 0..self._lanes {
-                self.awd[l].next = self.awd[l].val() | self.w_data[l].val();
+                self.awd[l].next = self.awd[l].val() | self.hs_data[l].val();
             }
         }
         if self.lrecv.we.val() & (self.lrecv.w_bank.val() == 0) {
@@ -582,12 +582,12 @@ impl Logic for Tile {
                             self.wwd[b * nl + l].val() | self.vxu.w_data[l].val();
                     }
                 }
-                if self.w_we.val() & (self.w_bank.val().index() == b + 1) {
+                if self.hs_we.val() & (self.hs_bank.val().index() == b + 1) {
                     self.wbank_we.next = self.wbank_we.val() | (1 << b);
-                    self.wwa[b].next = self.wwa[b].val() | self.w_addr.val();
+                    self.wwa[b].next = self.wwa[b].val() | self.hs_addr.val();
                     for l in 0..self._lanes {
                         self.wwd[b * nl + l].next =
-                            self.wwd[b * nl + l].val() | self.w_data[l].val();
+                            self.wwd[b * nl + l].val() | self.hs_data[l].val();
                     }
                 }
                 if self.lrecv.we.val() & (self.lrecv.w_bank.val().index() == b + 1) {
