@@ -17,8 +17,9 @@
 //! - **Latency**: issued in cycle `t`, frame `j` starts at `b_j = t + j*T`. In `b_j+1`
 //!   an empty queue or a set `fault` raises `err` (the instruction ends, nothing more
 //!   is written).
-//!   Otherwise receiver buffer word `rslot*P + i` is read in `b_j+1+i` and written to
-//!   bank word `word + j*P + i` in `b_j+2+i` (`i < P_j = min(P, V - j*P)`); the frame
+//!   Otherwise receiver buffer word `rslot*P + i` is read in `b_j+1+i` and driven onto
+//!   the write port for bank word `word + j*P + i` in `b_j+2+i` (`i < P_j = min(P,
+//!   V - j*P)`; the bank takes it in `b_j+3+i`); the frame
 //!   leaves the queue at the end of `b_j+P_j`.
 //! - The fault stops nothing by itself: only the next frame check fails.
 //! - **Throughput**: one instruction at a time; `ready` again at `t + n*T`
