@@ -246,6 +246,21 @@ wire {dst}f{r} = |({dst}sh{r}[{hi}:{wout}] ^ {{{drop}{{{sg}{r}}}}});
     )
 }
 
+/// The two shift chains of a serial lane's shift-and-clamp: `w` through 32, 16 and 8
+/// (bits 5..3 of `s_hi`) into `wc`, and `v` through 4, 2 and 1 (bits 2..0 of `s3`) into
+/// `vf`; `widths` are the seven widths along the way.
+fn shift_chains(r: usize, widths: [usize; 7], s_hi: &str) -> (String, String) {
+    let w = widths;
+    let s3 = format!("s3_{r}");
+    let mut shift1 = shift_stage(r, "w", w[0], w[1], 32, &format!("{s_hi}[5]"), "wa");
+    shift1 += &shift_stage(r, "wa", w[1], w[2], 16, &format!("{s_hi}[4]"), "wb");
+    shift1 += &shift_stage(r, "wb", w[2], w[3], 8, &format!("{s_hi}[3]"), "wc");
+    let mut shift2 = shift_stage(r, "v", w[3], w[4], 4, &format!("{s3}[2]"), "vd");
+    shift2 += &shift_stage(r, "vd", w[4], w[5], 2, &format!("{s3}[1]"), "ve");
+    shift2 += &shift_stage(r, "ve", w[5], w[6], 1, &format!("{s3}[0]"), "vf");
+    (shift1, shift2)
+}
+
 /// One digit-serial lane of one multiplier bit per step (`steps` = 16; see the module
 /// documentation).
 fn serial_lane_body(r: usize, steps: usize, late: bool) -> String {
@@ -269,9 +284,6 @@ fn serial_lane_body(r: usize, steps: usize, late: bool) -> String {
     } else {
         format!("{{sum{r}[{}:0], l{r}[15:{k}]}}", k - 1)
     };
-    let stage = |src: &str, win, wout, amt, bit: String, dst: &str| {
-        shift_stage(r, src, win, wout, amt, &bit, dst)
-    };
     let (mc_wire, mr_next, late_load, start_m, start_s) = if late {
         (
             format!("wire [15:0] mc{r} = ph{r}[0] ? m{r} : mr{r};\n"),
@@ -289,12 +301,7 @@ fn serial_lane_body(r: usize, steps: usize, late: bool) -> String {
             format!("        s1_{r} <= sx{r}; r1_{r} <= relu;\n"),
         )
     };
-    let mut shift1 = stage("w", 51, 41, 32, format!("s2_{r}[5]"), "wa");
-    shift1 += &stage("wa", 41, 25, 16, format!("s2_{r}[4]"), "wb");
-    shift1 += &stage("wb", 25, 17, 8, format!("s2_{r}[3]"), "wc");
-    let mut shift2 = stage("v", 17, 13, 4, format!("s3_{r}[2]"), "vd");
-    shift2 += &stage("vd", 13, 11, 2, format!("s3_{r}[1]"), "ve");
-    shift2 += &stage("ve", 11, 10, 1, format!("s3_{r}[0]"), "vf");
+    let (shift1, shift2) = shift_chains(r, [51, 41, 25, 17, 13, 11, 10], &format!("s2_{r}"));
     format!(
         "\
 {params}reg signed [32:0] t{r};
@@ -425,15 +432,7 @@ wire [{wm1}:0] a{qn}_{r} = {{e{q}_{r}[{em1}:1], a{q}_{r}[{lom1}:0]}};
             format!("s2_{r}"),
         )
     };
-    let stage = |src: &str, win, wout, amt, bit: String, dst: &str| {
-        shift_stage(r, src, win, wout, amt, &bit, dst)
-    };
-    let mut shift1 = stage("w", 51, 39, 32, format!("{s_src}[5]"), "wa");
-    shift1 += &stage("wa", 39, 23, 16, format!("{s_src}[4]"), "wb");
-    shift1 += &stage("wb", 23, 15, 8, format!("{s_src}[3]"), "wc");
-    let mut shift2 = stage("v", 15, 11, 4, format!("s3_{r}[2]"), "vd");
-    shift2 += &stage("vd", 11, 9, 2, format!("s3_{r}[1]"), "ve");
-    shift2 += &stage("ve", 9, 8, 1, format!("s3_{r}[0]"), "vf");
+    let (shift1, shift2) = shift_chains(r, [51, 39, 23, 15, 11, 9, 8], &s_src);
     format!(
         "\
 {params}reg signed [32:0] t{r};
