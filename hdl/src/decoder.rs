@@ -31,6 +31,13 @@ pub const PD_VDST: usize = 2;
 pub const PD_VSRC1: usize = 3;
 /// Predecode bit: the second source (`f2`) spans `vlen` words.
 pub const PD_VSRC2: usize = 4;
+/// Predecode bit: the opcode is `loop` (so that the loop counter's carry chain does
+/// not wait for an opcode compare at issue).
+pub const PD_LOOP: usize = 5;
+/// Predecode bit: the opcode is `wait` (the same, for the wait counter).
+pub const PD_WAIT: usize = 6;
+/// Predecode bit: `wait 0` (the wait counter stays idle).
+pub const PD_WAIT0: usize = 7;
 
 /// The instruction decoder for one configuration.
 #[derive(LogicBlock)]
@@ -56,6 +63,8 @@ pub struct Decoder {
     pub is_wait: Signal<Out, Bit>,
     /// `loop`.
     pub is_loop: Signal<Out, Bit>,
+    /// `wait 0` (with `is_wait`): no cycles to wait.
+    pub wait0: Signal<Out, Bit>,
     /// `halt`.
     pub is_halt: Signal<Out, Bit>,
     /// `vlen`.
@@ -118,6 +127,7 @@ impl Decoder {
             is_nop: Default::default(),
             is_wait: Default::default(),
             is_loop: Default::default(),
+            wait0: Default::default(),
             is_halt: Default::default(),
             is_vlen: Default::default(),
             use_mxl: Default::default(),
@@ -159,6 +169,7 @@ impl Logic for Decoder {
             &mut self.is_nop,
             &mut self.is_wait,
             &mut self.is_loop,
+            &mut self.wait0,
             &mut self.is_halt,
             &mut self.is_vlen,
             &mut self.use_mxl,
@@ -191,15 +202,29 @@ impl Logic for Decoder {
     }
     fn hdl(&self) -> Verilog {
         let c = &self._cfg;
-        // `x + vlen > depth(b)` is `x + (vlen - 1) >= depth`: with `depth` a power of two
-        // (<= 2^14), some bit of the 15-bit sum at or above log2(depth) is set (vlen is 1..=
-        // 16384 while the program runs; `vlen - 1` comes from a register, `vm1`).
+        // `x + vlen > depth(b)` is `x + (vlen - 1) >= depth = 2^k` (a power of two, k <=
+        // 14; vlen is 1..=16384 while the program runs, `vlen - 1` comes from a register,
+        // `vm1`): either `x` or `vm1` has a bit at or above k (both are 14-bit, so
+        // `|x[13:k]` is a LUT off the fields and `|vm1[13:k]` one off a register), or
+        // else both are below 2^k and their sum is at most 2^(k+1) - 2, so bit k of the
+        // sum is its carry out of the low k bits. Only that one sum bit is late: one LUT
+        // after the carry chain, not an OR over the sum's upper bits.
         let lg = |d: usize| d.trailing_zeros();
+        let hi = |v: &str, k: u32| -> String {
+            if k >= 14 {
+                "1'b0".into()
+            } else {
+                format!("(|{v}[13:{k}])")
+            }
+        };
         let over_v = |x: &str, b: &str| -> String {
+            let (la, lb) = (lg(c.act_depth), lg(c.bank_depth));
             format!(
-                "(({b} == 5'd0) ? (|s_{x}[14:{la}]) : (|s_{x}[14:{lb}]))",
-                la = lg(c.act_depth),
-                lb = lg(c.bank_depth)
+                "(({b} == 5'd0) ? ({xa} | {va} | s_{x}[{la}]) : ({xb} | {vb} | s_{x}[{lb}]))",
+                xa = hi(x, la),
+                va = hi("vm1", la),
+                xb = hi(x, lb),
+                vb = hi("vm1", lb),
             )
         };
         Verilog::Custom(format!(
@@ -214,7 +239,7 @@ always @(*) begin
     illegal = !pd[{ok}];
     range = pd[{ok}] & (pd[{rc}] | r_vlen);
     is_send = k_send; is_recv = k_recv;
-    is_nop = k_nop; is_wait = k_wait; is_loop = k_loop; is_halt = k_halt; is_vlen = k_vlen;
+    is_nop = k_nop; is_wait = pd[{pw}]; wait0 = pd[{pw0}]; is_loop = pd[{pl}]; is_halt = k_halt; is_vlen = k_vlen;
     use_mxl = k_mxl | (k_mxr & rload);
     use_mxr = k_mxr;
     is_rqp = k_rqp; is_rqr = k_rqr;
@@ -241,6 +266,9 @@ end
             vd = PD_VDST,
             va = PD_VSRC1,
             vb = PD_VSRC2,
+            pw = PD_WAIT,
+            pw0 = PD_WAIT0,
+            pl = PD_LOOP,
         ))
     }
 }
@@ -251,8 +279,11 @@ end
 fn fields_v(predecoder: bool) -> String {
     let only = if predecoder {
         format!(
-            "wire [58:0] body = iw[58:0];\nwire k_vam = opc == 5'd{};\nwire [13:0] ra = iw[13:0];\n",
-            op::V_ARGMAX
+            "wire [58:0] body = iw[58:0];\nwire k_vam = opc == 5'd{};\nwire [13:0] ra = iw[13:0];\n\
+             wire k_wait = opc == 5'd{};\nwire k_loop = opc == 5'd{};\n",
+            op::V_ARGMAX,
+            op::WAIT,
+            op::LOOP
         )
     } else {
         "wire [13:0] f1w = iw[32:19];\nwire [13:0] f2w = iw[51:38];\n".to_string()
@@ -272,8 +303,6 @@ wire rload = iw[44];         wire [13:0] rw = iw[58:45];
 // rq.run fields
 wire [13:0] qacc = iw[13:0]; wire [13:0] qrows = iw[29:16];
 wire k_nop = opc == 5'd{nop};
-wire k_wait = opc == 5'd{wait};
-wire k_loop = opc == 5'd{lp};
 wire k_halt = opc == 5'd{halt};
 wire k_vlen = opc == 5'd{vlen};
 wire k_mxl = opc == 5'd{mxl};
@@ -288,8 +317,6 @@ wire k_recv = opc == 5'd{recv};
         sh = OPCODE_SHIFT,
         only = only,
         nop = op::NOP,
-        wait = op::WAIT,
-        lp = op::LOOP,
         halt = op::HALT,
         vlen = op::VLEN,
         mxl = op::MXU_LOAD,
@@ -315,18 +342,24 @@ wire k_recv = opc == 5'd{recv};
 /// ```text
 ///   word (ib[0..8]) --> p[PD_OK]     legal: known opcode, unused bits zero, no zero
 ///                                    count, vlen <= 16384, banks < `banks`, loop end
-///                                    <= imem_depth
+///                                    <= imem_depth and past the body's first word
+///                                    (`addr` + 1: the word's pc is its address)
 ///                   --> p[PD_RANGE]  an access past a memory's end that does not
 ///                                    involve vlen (constant-length and mxu/rq extents)
 ///                   --> p[PD_VDST], p[PD_VSRC1], p[PD_VSRC2]: which address fields
 ///                                    span vlen words (checked at issue)
+///                   --> p[PD_LOOP], p[PD_WAIT]: the opcode is `loop` / `wait`;
+///                       p[PD_WAIT0]: `wait 0`
 /// ```
-/// - **Latency**: 0 (combinational, on the host's store path).
+/// - **Latency**: 0 (combinational, on the host's store path; `addr` is the store's word).
 /// - **Reset**: none; an all-zero byte (empty instruction memory) reads as illegal.
 #[derive(LogicBlock)]
 pub struct Predecoder {
     /// Instruction word as 8 bytes, little-endian.
     pub ib: Vec<Signal<In, Bits<8>>>,
+    /// The word's address in instruction memory (its pc; below `imem_depth`), valid
+    /// with `ib`.
+    pub addr: Signal<In, Bits<16>>,
     /// The predecode byte (bits `PD_*`, the rest 0).
     pub p: Signal<Out, Bits<8>>,
     _cfg: TileConfig,
@@ -337,6 +370,7 @@ impl Predecoder {
     pub fn new(cfg: &TileConfig) -> Self {
         Self {
             ib: crate::vec_of(8),
+            addr: Default::default(),
             p: Default::default(),
             _cfg: cfg.clone(),
         }
@@ -422,6 +456,9 @@ wire badbank = ((k_rqp | k_send | k_recv | k_vun | k_vbin) & {bad_f0b}) |
                (k_rqr & {bad_rqb});
 wire [15:0] lend = iw[47:32];
 wire loop_past = k_loop & {loop_past};
+// a `loop` at pc p must end past its body's first word: e > p + 1 (p < imem_depth;
+// an end past imem_depth is `loop_past`, so the compare needs only log2(depth) + 1 bits)
+wire loop_short = k_loop & (lend[{lw}:0] <= {{1'b0, addr[{aw}:0]}} + {lw1}'d1);
 // x + y for the 14-bit extents
 wire [14:0] s_ra = {{1'b0, ra}} + {{1'b0, rrows}};
 wire [14:0] s_racc = {{1'b0, racc}} + {{1'b0, rrows}};
@@ -433,7 +470,7 @@ wire r_mxr = k_mxr & ({mxr_a} | {mxr_acc});
 wire r_rqp = k_rqp & {rqp_over};
 wire r_rqr = k_rqr & ({rqr_acc} | ((rqb == 5'd0) ? {rqr_a} : {rqr_b}));
 wire r_vam = k_vam & {vdst1};
-wire bad = !known | unused_set | zero_n | big_vlen | badbank | loop_past;
+wire bad = !known | unused_set | zero_n | big_vlen | badbank | loop_past | loop_short;
 always @(*) begin
     p = 8'd0;
     p[{ok}] = !bad;
@@ -441,6 +478,9 @@ always @(*) begin
     p[{vd}] = (k_vun & !k_vam) | k_vbin | k_recv | k_send;
     p[{va}] = k_vun | k_vbin;
     p[{vb}] = k_vbin;
+    p[{pl}] = k_loop;
+    p[{pw}] = k_wait;
+    p[{pw0}] = k_wait & (iw[31:0] == 32'd0);
 end
 ",
             fields = fields_v(true),
@@ -451,6 +491,9 @@ end
             bad_f2b = gt_const("f2b", 5, c.banks as i64 - 1),
             bad_rqb = gt_const("rqb", 5, c.banks as i64 - 1),
             loop_past = gt_const("lend", 16, c.imem_depth as i64),
+            lw = c.imem_depth.trailing_zeros(),
+            lw1 = c.imem_depth.trailing_zeros() + 1,
+            aw = c.imem_depth.trailing_zeros() - 1,
             mxl_f0 = gt_k("f0w", c.bank_depth as i64 - c.install_cycles() as i64),
             mxl_rw = gt_k("rw", c.bank_depth as i64 - c.install_cycles() as i64),
             mxr_a = over_xy("s_ra", c.act_depth),
@@ -465,6 +508,9 @@ end
             vd = PD_VDST,
             va = PD_VSRC1,
             vb = PD_VSRC2,
+            pl = PD_LOOP,
+            pw = PD_WAIT,
+            pw0 = PD_WAIT0,
         ))
     }
 }

@@ -284,6 +284,7 @@ pub struct HostBridge {
     addr: DFF<Bits<16>>,
     count: DFF<Bits<7>>,
     k: DFF<Bits<7>>,
+    baddr: DFF<Bits<16>>,
     nb: DFF<Bits<2>>,
     crc: DFF<Bits<8>>,
     status: DFF<Bits<3>>,
@@ -324,6 +325,7 @@ impl HostBridge {
             addr: Default::default(),
             count: Default::default(),
             k: Default::default(),
+            baddr: Default::default(),
             nb: Default::default(),
             crc: Default::default(),
             status: Default::default(),
@@ -348,7 +350,7 @@ impl HostBridge {
 impl Logic for HostBridge {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, cmd, addr, count, k, nb, crc, status, quiet);
+        dff_setup!(self, clock, state, cmd, addr, count, k, baddr, nb, crc, status, quiet);
         clock!(self, clock, urx, utx, wbuf);
         self.urx.rx.next = self.rx.val();
         self.tx.next = self.utx.tx.val();
@@ -384,10 +386,13 @@ impl Logic for HostBridge {
         }
         self.txb.next = 0.into();
         self.txgo.next = false;
-        // Bus: word k of the burst at addr + k.
+        // Bus: word k of the burst at addr + k, kept in `baddr` (it follows `k`: set to
+        // `addr` where `k` is cleared, which the Check and TxSync states do after the
+        // header, and counted up with it), so that no adder sits in front of the host
+        // port's address decode.
         self.bus_we.next = false;
         self.bus_re.next = false;
-        self.bus_addr.next = self.addr.q.val() + bit_cast::<16, 7>(self.k.q.val());
+        self.bus_addr.next = self.baddr.q.val();
         self.bus_wdata.next = self.wbuf.rdata.val();
         // Burst buffer: written with each completed word of a write, read by index k.
         // (k < 64 whenever the buffer is written or read: count <= MAX_BURST.)
@@ -401,6 +406,7 @@ impl Logic for HostBridge {
             0 => {
                 // Idle
                 self.k.d.next = 0.into();
+                self.baddr.d.next = self.addr.q.val();
                 self.nb.d.next = 0.into();
                 self.crc.d.next = 0.into();
                 if self.urx.frame_err.val() {
@@ -475,6 +481,7 @@ impl Logic for HostBridge {
                     self.nb.d.next = self.nb.q.val() + 1;
                     if self.nb.q.val() == 3 {
                         self.k.d.next = self.k.q.val() + 1;
+                        self.baddr.d.next = self.baddr.q.val() + 1;
                         if (self.k.q.val() + 1) == self.count.q.val() {
                             self.state.d.next = 6.into(); // Check
                         }
@@ -485,6 +492,7 @@ impl Logic for HostBridge {
                 // Check
                 if self.urx.valid.val() {
                     self.k.d.next = 0.into();
+                    self.baddr.d.next = self.addr.q.val();
                     if self.urx.data.val() == self.crc.q.val() {
                         self.status.d.next = 0.into();
                         if self.cmd.q.val() == 1 {
@@ -517,6 +525,7 @@ impl Logic for HostBridge {
                 // WrBus
                 self.bus_we.next = true;
                 self.k.d.next = self.k.q.val() + 1;
+                self.baddr.d.next = self.baddr.q.val() + 1;
                 if (self.k.q.val() + 1) == self.count.q.val() {
                     self.state.d.next = 10.into(); // TxSync
                 } else {
@@ -526,6 +535,7 @@ impl Logic for HostBridge {
             10 => {
                 // TxSync
                 self.k.d.next = 0.into();
+                self.baddr.d.next = self.addr.q.val();
                 self.nb.d.next = 0.into();
                 self.crc.d.next = 0.into();
                 if !self.utx.busy.val() {
@@ -569,6 +579,7 @@ impl Logic for HostBridge {
                     self.nb.d.next = self.nb.q.val() + 1;
                     if self.nb.q.val() == 3 {
                         self.k.d.next = self.k.q.val() + 1;
+                        self.baddr.d.next = self.baddr.q.val() + 1;
                         if (self.k.q.val() + 1) == self.count.q.val() {
                             self.state.d.next = 15.into(); // TxCrc
                         } else {

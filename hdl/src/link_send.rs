@@ -71,6 +71,10 @@ pub struct LinkSend {
     saddr: DFF<Bits<16>>,
     slot: DFF<Bits<2>>,
     rv_d: DFF<Bit>,
+    last_r: DFF<Bit>,
+    p1_r: DFF<Bit>,
+    rdwin: DFF<Bit>,
+    p1: Signal<Local, Bit>,
     pj: Signal<Local, Bits<16>>,
     phw: Signal<Local, Bits<16>>,
     last: Signal<Local, Bit>,
@@ -128,6 +132,10 @@ impl LinkSend {
             saddr: Default::default(),
             slot: Default::default(),
             rv_d: Default::default(),
+            last_r: Default::default(),
+            p1_r: Default::default(),
+            rdwin: Default::default(),
+            p1: Default::default(),
             pj: Default::default(),
             phw: Default::default(),
             last: Default::default(),
@@ -171,7 +179,7 @@ impl LinkSend {
 impl Logic for LinkSend {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, on, ph, rem, fj, sbank, saddr, slot, rv_d);
+        dff_setup!(self, clock, on, ph, rem, fj, sbank, saddr, slot, rv_d, last_r, p1_r, rdwin);
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_on.next = self.on.q.val();
         self.e_ph.next = self.ph.q.val() & self.k_phmask.val();
@@ -193,13 +201,18 @@ impl Logic for LinkSend {
         self.fj.d.next = self.e_fj.val();
         self.sbank.d.next = self.e_sbank.val();
         self.saddr.d.next = self.e_saddr.val();
-        // Words of this frame, and whether it is the last one.
+        // Words of this frame, and whether it is the last one (first needed at `ph` > P + 2,
+        // so `last` comes from a flip-flop: `rem` changes only at `ph` = 0 and 1).
         self.pj.next = self.e_rem.val() & self.k_pjmask.val();
         self.last.next = true;
         if ((self.e_rem.val() >> self.k_pshift.val()) != 0) & (self.e_rem.val() != self.k_p.val()) {
             self.pj.next = self.k_p.val();
             self.last.next = false;
         }
+        self.last_r.d.next = self.last.val();
+        // `ph` = 1: the issue, or a later frame's first cycle (`ph` was 0).
+        self.p1_r.d.next = self.e_on.val() & (self.e_ph.val() == 0);
+        self.p1.next = self.issue.val() | self.p1_r.q.val();
         // Slot check in b_j + 1.
         self.miss.next = false;
         for s in 0..4 {
@@ -207,17 +220,19 @@ impl Logic for LinkSend {
                 self.miss.next = true;
             }
         }
-        self.err.next = self.e_on.val() & (self.e_ph.val() == 1) & self.miss.val();
-        if self.e_on.val() & (self.e_ph.val() == 1) {
+        self.err.next = self.e_on.val() & self.p1.val() & self.miss.val();
+        if self.e_on.val() & self.p1.val() {
             self.slot.d.next = self.tx_next_slot.val();
         }
         // Bank reads in b_j+1 .. b_j+P_j.
-        self.re.next = self.e_on.val()
-            & (self.e_ph.val() != 0)
-            // `ph <= pj` as a compare of the low bits (`pj <= P`).
+        // The read window `1 <= ph <= pj` is decided a cycle ahead, into `rdwin` for
+        // `2 <= ph <= pj` (a frame has at least one word, so `ph` = 1 always reads): the
+        // read enable, and so the bank's address, is a LUT or two off flip-flops.
+        self.re.next = self.e_on.val() & (self.p1.val() | self.rdwin.q.val()) & !self.err.val();
+        self.rdwin.d.next = (self.e_ph.val() != 0)
+            // `ph < pj` as a compare of the low bits (`pj <= P`).
             & ((self.e_ph.val() & self.k_phhi.val()) == 0)
-            & ((self.e_ph.val() & self.k_pjmask.val()) <= self.pj.val())
-            & !self.err.val();
+            & ((self.e_ph.val() & self.k_pjmask.val()) < self.pj.val());
         self.r_bank.next = self.e_sbank.val();
         self.r_addr.next = self.e_saddr.val();
         if self.re.val() {
@@ -249,7 +264,7 @@ impl Logic for LinkSend {
                 self.ph.d.next = 0.into();
                 self.rem.d.next = self.e_rem.val() - self.k_p.val();
                 self.fj.d.next = self.e_fj.val() + 1;
-                if self.last.val() {
+                if self.last_r.q.val() {
                     self.on.d.next = false;
                 }
             }
@@ -259,6 +274,6 @@ impl Logic for LinkSend {
         }
         self.ready.next = !self.e_on.val();
         self.active.next =
-            self.e_on.val() & !(self.last.val() & (self.e_ph.val() > self.k_p.val() + 2));
+            self.e_on.val() & !(self.last_r.q.val() & (self.e_ph.val() > self.k_p.val() + 2));
     }
 }

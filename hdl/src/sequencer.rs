@@ -137,6 +137,7 @@ pub struct Sequencer {
     run: DFF<Bit>,
     pc: DFF<Bits<16>>,
     waitc: DFF<Bits<32>>,
+    wz: DFF<Bit>,
     vl: DFF<Bits<16>>,
     /// `vlen - 1`, for the decoder's range checks (no subtraction at issue).
     vm1: DFF<Bits<16>>,
@@ -174,7 +175,6 @@ pub struct Sequencer {
     top_count: Signal<Local, Bits<24>>,
     more: Signal<Local, Bit>,
     cx: Signal<Local, Bit>,
-    cnx: Signal<Local, Bits<24>>,
     csum: Signal<Local, Bits<24>>,
     cload: Signal<Local, Bits<24>>,
     cnext: Signal<Local, Bits<24>>,
@@ -201,6 +201,7 @@ pub struct Sequencer {
     start_mask: Constant<Bits<16>>,
     ones24: Constant<Bits<24>>,
     ones32: Constant<Bits<32>>,
+    ones32m1: Constant<Bits<32>>,
     m_bank: Constant<Bits<8>>,
     m_word: Constant<Bits<16>>,
     m_w: Constant<Bits<16>>,
@@ -271,6 +272,7 @@ impl Sequencer {
             run: Default::default(),
             pc: Default::default(),
             waitc: Default::default(),
+            wz: Default::default(),
             vl: Default::default(),
             vm1: Default::default(),
             code: Default::default(),
@@ -306,7 +308,6 @@ impl Sequencer {
             top_count: Default::default(),
             more: Default::default(),
             cx: Default::default(),
-            cnx: Default::default(),
             csum: Default::default(),
             cload: Default::default(),
             cnext: Default::default(),
@@ -334,6 +335,7 @@ impl Sequencer {
             start_mask: crate::range_mask(cfg.imem_depth),
             ones24: Constant::new(0xFF_FFFFu64.to_bits()),
             ones32: Constant::new(0xFFFF_FFFFu64.to_bits()),
+            ones32m1: Constant::new(0xFFFF_FFFEu64.to_bits()),
             m_bank: crate::range_mask(cfg.banks),
             m_word: crate::range_mask(cfg.act_depth.max(cfg.bank_depth)),
             m_w: crate::range_mask(cfg.bank_depth),
@@ -359,7 +361,7 @@ impl Sequencer {
 impl Logic for Sequencer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, pc, waitc, vl, vm1, code, cpc, lpc, spc, sp, cyc, act_r);
+        dff_setup!(self, clock, run, pc, waitc, wz, vl, vm1, code, cpc, lpc, spc, sp, cyc, act_r);
         dff_setup!(
             self,
             clock,
@@ -420,18 +422,13 @@ impl Logic for Sequencer {
         // count > 1: `!count` has a 0 above bit 0.
         self.more.next = (self.top_count.val() | 1) != self.ones24.val();
         // The innermost count's next value, for every change of it: a `loop` loads `!n`, a
-        // pop the next level's count, the end of an iteration with more to go adds one to
-        // `!count` (the count goes down by one). One adder: a load (`cx`) makes its second
-        // operand all ones (`top_count - !{cx..}` is `top_count + {cx..} + 1`, the count
-        // itself, unused), so the adder is `top_count + 1` whenever the sum is used, and
-        // on iCE40 each bit's sum cell (carry inputs `top_count`, `cx`) also holds the
-        // `cx ? cload : sum` multiplexer: one logic cell per bit.
+        // pop the next level's count (both `cx`), the end of an iteration with more to go
+        // adds one to `!count` (the count goes down by one). The adder's operands are
+        // flip-flops only, so its carry chain runs while `cx` (the loop test off the
+        // predecode bit, the end test off the stack) settles; the load multiplexer sits
+        // after it (a second logic cell per bit, the price of taking `cx` off the chain).
         self.cx.next = self.dec.is_loop.val() | (self.at_end.val() & !self.more.val());
-        self.cnx.next = self.ones24.val();
-        if self.cx.val() {
-            self.cnx.next = 0.into();
-        }
-        self.csum.next = self.top_count.val() - self.cnx.val();
+        self.csum.next = self.top_count.val() + 1;
         for k in 1..2 {
             self.cload.next = self.lcount[k].q.val();
         }
@@ -444,9 +441,12 @@ impl Logic for Sequencer {
         }
         // The wait counter holds `!remaining` (all ones: no wait being counted, as set by
         // `start` and every stop) and counts up, the same way: `wait n` loads `!n` (`wx`
-        // makes the adder's second operand all ones), the sum cells hold the multiplexer,
-        // and the all-ones test is a LUT tree (no borrow chain on the issue path).
-        self.wzero.next = self.waitc.q.val() == self.ones32.val();
+        // makes the adder's second operand all ones) and the sum cells hold the
+        // multiplexer. The all-ones test is made a cycle early, into the flip-flop `wz`
+        // (set exactly when `waitc` is all ones: by `start`, every stop, `wait 0` (a
+        // predecode bit) and the count's last step), so that `live`, on every issue
+        // path, is one LUT off two flip-flops.
+        self.wzero.next = self.wz.q.val();
         // pc == imem_depth (the PC check): pc never exceeds imem_depth (it advances by
         // one or jumps back to a loop start, and stops at imem_depth), and imem_depth is
         // a power of two (`TileConfig::validate`), so its one bit decides.
@@ -468,8 +468,7 @@ impl Logic for Sequencer {
             | self.dec.illegal.val()
             | self.dec.range.val()
             | (self.dec.is_loop.val()
-                & ((self.end_in.val() <= self.pc1.val())
-                    | ((self.sp.q.val() != 0) & (self.end_in.val() > self.top_end.val()))
+                & (((self.sp.q.val() != 0) & (self.end_in.val() > self.top_end.val()))
                     | (self.sp.q.val() == self.max_depth.val())))
             | (self.dec.use_mxl.val() & !self.mxl_ready.val())
             | (self.dec.use_mxr.val() & !self.mxr_ready.val())
@@ -484,8 +483,8 @@ impl Logic for Sequencer {
             self.fcode.next = self.c_pc.val();
         } else if self.dec.illegal.val()
             | (self.dec.is_loop.val()
-                & ((self.end_in.val() <= self.pc1.val())
-                    | ((self.sp.q.val() != 0) & (self.end_in.val() > self.top_end.val()))))
+                & (self.sp.q.val() != 0)
+                & (self.end_in.val() > self.top_end.val()))
         {
             self.fcode.next = self.c_illegal.val();
         } else if self.dec.range.val()
@@ -581,7 +580,7 @@ impl Logic for Sequencer {
             if self.dec.is_loop.val() {
                 self.sp.d.next = self.sp.q.val() + 1;
                 // A legal `loop` at pc p ends at e with p + 1 < e <= imem_depth (ILLEGAL
-                // otherwise: `end_in <= pc1` here, `loop_past` in the predecoder), so its
+                // otherwise: `loop_short` and `loop_past` in the predecoder), so its
                 // start p + 1 is < imem_depth: `start_mask`. An illegal one stops the run
                 // and `start` empties the stack (sp = 0) before any level is read again.
                 for k in 0..1 {
@@ -632,11 +631,16 @@ impl Logic for Sequencer {
         }
         if self.wx.val() | (self.run.q.val() & !self.wzero.val()) {
             self.waitc.d.next = self.wnext.val();
+            self.wz.d.next = self.waitc.q.val() == self.ones32m1.val();
+            if self.wx.val() {
+                self.wz.d.next = self.dec.wait0.val();
+            }
         }
         if self.lstop.val() {
             self.run.d.next = false;
             self.pc.d.next = 0.into();
             self.waitc.d.next = self.ones32.val();
+            self.wz.d.next = true;
             self.code.d.next = self.c_link.val();
             self.cpc.d.next = self.lpc.q.val();
             if !self.recv_err.val() {
@@ -671,6 +675,7 @@ impl Logic for Sequencer {
             self.run.d.next = true;
             self.pc.d.next = 0.into();
             self.waitc.d.next = self.ones32.val();
+            self.wz.d.next = true;
             self.vl.d.next = 1.into();
             self.vm1.d.next = 0.into();
             self.code.d.next = 0.into();

@@ -349,6 +349,7 @@ impl Logic for Tile {
         }
         self.imem.waddr[0].next = self.host.mword.val();
         // The predecode byte is computed on the way in and stored beside the word.
+        self.predec.addr.next = self.host.mword.val();
         for i in 0..8 {
             self.imem.wdata[i].next = self.host.sbytes[i].val();
             self.predec.ib[i].next = self.host.sbytes[i].val();

@@ -235,6 +235,43 @@ fn undecodable_words_stop_with_illegal() {
     }
 }
 
+/// A `loop` whose end is not past its body's first word (`end <= pc + 1`) stops the tile
+/// with ILLEGAL at its pc, as the model says; `end = pc + 2` (a one-word body) runs. The
+/// hardware decides this when the host stores the word (the predecoder knows the word's
+/// address), not at issue.
+#[test]
+fn loops_ending_too_early_stop_with_illegal() {
+    let cfg = TileConfig::preset("sim-small").unwrap();
+    let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
+    let prefix = [Instr::Vlen(2), Instr::Nop, Instr::Nop];
+    let pc = prefix.len() as u16;
+    for (end, legal) in [(0, false), (pc, false), (pc + 1, false), (pc + 2, true)] {
+        let mut words: Vec<u64> = prefix.iter().map(|i| i.encode()).collect();
+        words.push(Instr::Loop { n: 3, end }.encode());
+        words.push(Instr::Nop.encode());
+        words.push(Instr::Halt.encode());
+        let model = run_program(&cfg, Backend::Model, None, &words, &[], &[], None).unwrap();
+        let rtl = run_program(
+            &cfg,
+            Backend::Verilator,
+            Some(&mut sim),
+            &words,
+            &[],
+            &[],
+            None,
+        )
+        .unwrap();
+        let want = if legal {
+            (Status::Ok, words.len() - 1)
+        } else {
+            (Status::Illegal, prefix.len())
+        };
+        assert_eq!((model.status, model.pc), want, "model, end {end}");
+        assert_eq!((rtl.status, rtl.pc), want, "rtl, end {end}");
+        assert_eq!(rtl.cycles, model.cycles, "end {end}");
+    }
+}
+
 /// `rq.param` and `rq.run` issued at the earliest cycles the requantizer accepts them:
 /// a run right after a parameter load, a new load right after the run's last read, and
 /// a second run right after that load, with parameters that differ in every column.
