@@ -85,6 +85,12 @@ pub struct LinkRecv {
     q_rslot: DFF<Bits<2>>,
     q_eseq: DFF<Bits<8>>,
     q_fault: DFF<Bit>,
+    last_r: DFF<Bit>,
+    p1_r: DFF<Bit>,
+    rdwin: DFF<Bit>,
+    tkwin: DFF<Bit>,
+    pastw: DFF<Bit>,
+    p1: Signal<Local, Bit>,
     pj: Signal<Local, Bits<16>>,
     phw: Signal<Local, Bits<16>>,
     last: Signal<Local, Bit>,
@@ -146,6 +152,12 @@ impl LinkRecv {
             q_rslot: Default::default(),
             q_eseq: Default::default(),
             q_fault: Default::default(),
+            last_r: Default::default(),
+            p1_r: Default::default(),
+            rdwin: Default::default(),
+            tkwin: Default::default(),
+            pastw: Default::default(),
+            p1: Default::default(),
             pj: Default::default(),
             phw: Default::default(),
             last: Default::default(),
@@ -189,7 +201,10 @@ impl LinkRecv {
 impl Logic for LinkRecv {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, on, ph, rem, dbank, daddr, wv_d, q_avail, q_rslot, q_eseq, q_fault);
+        dff_setup!(
+            self, clock, on, ph, rem, dbank, daddr, wv_d, q_avail, q_rslot, q_eseq, q_fault,
+            last_r, p1_r, rdwin, tkwin, pastw
+        );
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_on.next = self.on.q.val();
         self.e_ph.next = self.ph.q.val() & self.k_phmask.val();
@@ -209,18 +224,30 @@ impl Logic for LinkRecv {
             self.pj.next = self.k_p.val();
             self.last.next = false;
         }
-        // The frame check in b_j + 1, then reads in b_j+1 .. b_j+P_j.
-        self.miss.next = self.e_on.val()
-            & (self.e_ph.val() == 1)
-            & ((self.q_avail.q.val() == 0) | self.q_fault.q.val());
-        self.err.next = self.miss.val();
-        self.rd.next = self.e_on.val()
-            & (self.e_ph.val() != 0)
-            // `ph <= pj` as a compare of the low bits (`pj <= P`).
+        // The read window, the frame's last read (`take`) and its end (`active`) are
+        // decided a cycle ahead, into flip-flops (as in `LinkSend`): `ph` = 1 (the issue,
+        // or a frame's first cycle after `ph` = 0) always reads, and `pj`, `last` are
+        // needed from flip-flops only from `ph` = 2 on (`rem` changes at `ph` = 0 and 1).
+        self.last_r.d.next = self.last.val();
+        self.p1_r.d.next = self.e_on.val() & (self.e_ph.val() == 0);
+        self.p1.next = self.issue.val() | self.p1_r.q.val();
+        // For `ph` + 1: `2 <= ph + 1 <= pj`, `ph + 1 == pj`, `ph + 1 > pj` (low-bit
+        // compares where `pj <= P` allows).
+        self.rdwin.d.next = (self.e_ph.val() != 0)
             & ((self.e_ph.val() & self.k_phhi.val()) == 0)
-            & ((self.e_ph.val() & self.k_pjmask.val()) <= self.pj.val())
-            & !self.miss.val();
-        self.take.next = self.rd.val() & (self.e_ph.val() == self.pj.val());
+            & ((self.e_ph.val() & self.k_pjmask.val()) < self.pj.val());
+        self.tkwin.d.next = (self.e_ph.val() != 0)
+            & ((self.e_ph.val() & self.k_phhi.val()) == 0)
+            & (((self.e_ph.val() & self.k_pjmask.val()) + 1) == self.pj.val());
+        self.pastw.d.next = self.e_ph.val() >= self.pj.val();
+        // The frame check in b_j + 1, then reads in b_j+1 .. b_j+P_j.
+        self.miss.next =
+            self.e_on.val() & self.p1.val() & ((self.q_avail.q.val() == 0) | self.q_fault.q.val());
+        self.err.next = self.miss.val();
+        self.rd.next = self.e_on.val() & (self.p1.val() | self.rdwin.q.val()) & !self.miss.val();
+        // The last read: at `ph` = 1 when the frame has one word (`rem` = 1: P > 1).
+        self.take.next = self.rd.val()
+            & ((self.p1.val() & (self.e_rem.val() == 1)) | (!self.p1.val() & self.tkwin.q.val()));
         // Word `ph - 1` of the slot in the read cycles (ph - 1 < P there).
         self.phw.next = self.e_ph.val() - 1;
         self.rx_raddr.next = (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val())
@@ -278,7 +305,7 @@ impl Logic for LinkRecv {
             if self.e_ph.val() == self.k_tlast.val() {
                 self.ph.d.next = 0.into();
                 self.rem.d.next = self.e_rem.val() - self.k_p.val();
-                if self.last.val() {
+                if self.last_r.q.val() {
                     self.on.d.next = false;
                 }
             }
@@ -288,7 +315,7 @@ impl Logic for LinkRecv {
         }
         self.ready.next = !self.e_on.val();
         self.active.next = (self.e_on.val()
-            & !(self.last.val() & (self.e_ph.val() > self.pj.val())))
+            & !(self.last_r.q.val() & !self.p1.val() & self.pastw.q.val()))
             | self.wv_d.q.val();
     }
 }

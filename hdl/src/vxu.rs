@@ -103,6 +103,7 @@ pub struct Vxu {
     best: DFF<Bits<8>>,
     bidx: DFF<Bits<32>>,
     am_we: DFF<Bit>,
+    lnz: DFF<Bit>,
     is_am: Signal<Local, Bit>,
     e_left: Signal<Local, Bits<16>>,
     e_r_op: Signal<Local, Bits<3>>,
@@ -173,6 +174,7 @@ impl Vxu {
             best: Default::default(),
             bidx: Default::default(),
             am_we: Default::default(),
+            lnz: Default::default(),
             is_am: Default::default(),
             e_left: Default::default(),
             e_r_op: Default::default(),
@@ -204,7 +206,7 @@ impl Logic for Vxu {
     fn update(&mut self) {
         dff_setup!(
             self, clock, left, aaddr, baddr, abank, bbank, v_d, last_d, op_d, addr_d, bank_d,
-            first_d, p_v, p_first, p_last, p_base, best, bidx, am_we
+            first_d, p_v, p_first, p_last, p_base, best, bidx, am_we, lnz
         );
         // The issue arrives registered: this cycle's state is the issue's. The read side
         // takes its operation from the write side's copy, latched at the issue.
@@ -229,10 +231,13 @@ impl Logic for Vxu {
         self.baddr.d.next = self.e_baddr.val() & self.addr_mask.val();
         self.abank.d.next = self.e_abank.val() & self.bank_mask.val();
         self.bbank.d.next = self.e_bbank.val() & self.bank_mask.val();
-        // Read side.
-        self.re_a.next = self.e_left.val() != 0;
-        self.re_b.next = (self.e_left.val() != 0)
+        // Read side. An issue reads (`vlen` >= 1); after it, `lnz` (`left != 0`, made a
+        // cycle early) decides: the read enables, and so the banks' addresses, are a LUT
+        // off flip-flops, with no compare of `left` in front.
+        self.re_a.next = self.issue.val() | self.lnz.q.val();
+        self.re_b.next = (self.issue.val() | self.lnz.q.val())
             & ((self.e_r_op.val() == self.k_add.val()) | (self.e_r_op.val() == self.k_max.val()));
+        self.lnz.d.next = (self.e_left.val() & self.len_mask.val()) > 1;
         self.ra_bank.next = self.e_abank.val();
         self.ra_addr.next = self.e_aaddr.val();
         self.rb_bank.next = self.e_bbank.val();

@@ -289,6 +289,44 @@ fn send_and_recv_move_a_vector_between_two_cards() {
     assert_eq!(r.bus_read(1, CRC_ERRORS), 0);
 }
 
+/// Frames of a single word (`vlen = P + 1`, then `vlen 1`): the receiver takes each
+/// frame off its queue in the frame's first read cycle, so the second `recv` gets the
+/// second vector, not a stale frame, and the queue ends empty.
+#[test]
+fn one_word_frames_leave_the_queue() {
+    let (cfg, mut r, data) = setup(40, 3);
+    let p = cfg.link_frame_words();
+    let t = cfg.link_frame_cycles();
+    let n = p + 1;
+    r.load_program(
+        0,
+        &asm(
+            &cfg,
+            &format!(
+                "vlen {n}\nsend b0:0\nwait {}\nvlen 1\nsend b0:{n}\nhalt\n",
+                2 * t
+            ),
+        ),
+    );
+    r.load_program(
+        1,
+        &asm(
+            &cfg,
+            &format!(
+                "wait 1500\nvlen {n}\nrecv b1:0\nwait {}\nvlen 1\nrecv b1:{n}\nhalt\n",
+                2 * t
+            ),
+        ),
+    );
+    run_both(&mut r);
+    assert_eq!(r.status(0).0, Status::Ok);
+    assert_eq!(r.status(1).0, Status::Ok);
+    for (w, want) in data.iter().enumerate().take(n + 1) {
+        assert_eq!(&r.load(1, 1, w, cfg.lanes), want, "card 1 bank 1 word {w}");
+    }
+    assert_eq!(r.link_status(1), (true, false, 0, 3));
+}
+
 #[test]
 fn recv_without_data_stops_with_link() {
     let (cfg, mut r, _) = setup(0, 2);
