@@ -142,6 +142,8 @@ pub struct Sequencer {
     /// `vlen - 1`, for the decoder's range checks (no subtraction at issue).
     vm1: DFF<Bits<16>>,
     code: DFF<Bits<3>>,
+    fault_r: DFF<Bit>,
+    fcode_r: DFF<Bits<3>>,
     cpc: DFF<Bits<16>>,
     lpc: DFF<Bits<16>>,
     spc: DFF<Bits<16>>,
@@ -276,6 +278,8 @@ impl Sequencer {
             vl: Default::default(),
             vm1: Default::default(),
             code: Default::default(),
+            fault_r: Default::default(),
+            fcode_r: Default::default(),
             cpc: Default::default(),
             lpc: Default::default(),
             spc: Default::default(),
@@ -361,7 +365,10 @@ impl Sequencer {
 impl Logic for Sequencer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, pc, waitc, wz, vl, vm1, code, cpc, lpc, spc, sp, cyc, act_r);
+        dff_setup!(
+            self, clock, run, pc, waitc, wz, vl, vm1, code, fault_r, fcode_r, cpc, lpc, spc, sp,
+            cyc, act_r
+        );
         dff_setup!(
             self,
             clock,
@@ -497,9 +504,20 @@ impl Logic for Sequencer {
         // raises its `err` only while it is active itself (a `recv`/`send` in its check
         // cycle `b_j+1`), so `units_active` need not be tested: this keeps the units'
         // activity logic (compare chains) out of `go`.
+        // Not in the cycle after a refused instruction (`fault_r`): the run has stopped
+        // in the cycle before (see below), with the refusal's code.
         self.lstop.next = (self.recv_err.val() | self.send_err.val())
-            & (self.run.q.val() | (self.code.q.val() == 0));
-        self.go.next = self.live.val() & !self.fault.val() & !self.lstop.val();
+            & (self.run.q.val() | (self.code.q.val() == 0))
+            & !self.fault_r.q.val();
+        // A refused instruction stops the run with the cycle count of its own cycle `t`,
+        // but the stop itself is carried out in `t+1` from flip-flops (`fault_r`,
+        // `fcode_r`): the checks (the `vlen` range adders, the units' `ready`) end in
+        // those two registers and stay off the issue strobes and the sequencer's state.
+        // The strobes of `t` go out unchecked and `fault_r` withdraws them in `t+1`
+        // (the units see no issue), and nothing issues in `t+1`.
+        self.fault_r.d.next = self.live.val() & self.fault.val() & !self.lstop.val();
+        self.fcode_r.d.next = self.fcode.val();
+        self.go.next = self.live.val() & !self.lstop.val() & !self.fault_r.q.val();
         // Issue strobes and fields, registered: the units see them in the cycle after
         // the issue cycle and act as if they had latched them at its end (their `e_*`
         // state), so `go` drives a few flip-flops, not every unit's registers.
@@ -510,13 +528,13 @@ impl Logic for Sequencer {
         self.i_vx.d.next = self.go.val() & self.dec.is_vx.val();
         self.i_send.d.next = self.go.val() & self.dec.is_send.val();
         self.i_recv.d.next = self.go.val() & self.dec.is_recv.val();
-        self.iss_mxl.next = self.i_mxl.q.val();
-        self.iss_mxr.next = self.i_mxr.q.val();
-        self.iss_rqp.next = self.i_rqp.q.val();
-        self.iss_rqr.next = self.i_rqr.q.val();
-        self.iss_vx.next = self.i_vx.q.val();
-        self.iss_send.next = self.i_send.q.val();
-        self.iss_recv.next = self.i_recv.q.val();
+        self.iss_mxl.next = self.i_mxl.q.val() & !self.fault_r.q.val();
+        self.iss_mxr.next = self.i_mxr.q.val() & !self.fault_r.q.val();
+        self.iss_rqp.next = self.i_rqp.q.val() & !self.fault_r.q.val();
+        self.iss_rqr.next = self.i_rqr.q.val() & !self.fault_r.q.val();
+        self.iss_vx.next = self.i_vx.q.val() & !self.fault_r.q.val();
+        self.iss_send.next = self.i_send.q.val() & !self.fault_r.q.val();
+        self.iss_recv.next = self.i_recv.q.val() & !self.fault_r.q.val();
         // The fields are used only with an issue strobe, i.e. for a legal instruction
         // whose banks are < banks and whose words, rows and accumulator rows passed the
         // RANGE checks: masked to those ranges, every unit register that copies them
@@ -561,6 +579,11 @@ impl Logic for Sequencer {
         // matters (pc, wait, vlen, loop depth), so only the units wait for the checks.
         if self.live.val() {
             self.pc.d.next = self.next_pc.val();
+            // The pc of the instruction up: the stop pc if this is a `halt` or the
+            // instruction is refused (held in `t+1`, when `live` is low or `fault_r` set).
+            if !self.fault_r.q.val() {
+                self.cpc.d.next = self.pc.q.val();
+            }
             if self.dec.is_vlen.val() {
                 // An illegal larger n stops the run before any unit reads `vlen`.
                 self.vl.d.next = self.dec.n.val().get_bits::<16>(0) & self.m_vlen.val();
@@ -568,7 +591,6 @@ impl Logic for Sequencer {
             }
             if self.dec.is_halt.val() {
                 self.run.d.next = false;
-                self.cpc.d.next = self.pc.q.val();
                 self.pc.d.next = 0.into();
             }
             if self.dec.is_recv.val() {
@@ -623,11 +645,10 @@ impl Logic for Sequencer {
         // Every stop (halt, fault, link stop) clears pc, so pc is 0 whenever the
         // sequencer does not run (power-up value 0 too): the fetch below needs no
         // `run` term.
-        if self.live.val() & self.fault.val() {
+        if self.fault_r.q.val() {
             self.run.d.next = false;
             self.pc.d.next = 0.into();
-            self.code.d.next = self.fcode.val();
-            self.cpc.d.next = self.pc.q.val();
+            self.code.d.next = self.fcode_r.q.val();
         }
         if self.wx.val() | (self.run.q.val() & !self.wzero.val()) {
             self.waitc.d.next = self.wnext.val();
@@ -663,7 +684,9 @@ impl Logic for Sequencer {
         // cycle after the last effect; the counter counts the same cycles, one cycle
         // later, and is complete when `busy` falls; `start` needs both low (a unit is
         // only active after an issue, and its activity is contiguous with the run's).
-        self.act_r.d.next = self.run.q.val() | self.units_active.val();
+        // (The cycle `t+1` that carries out a refusal's stop is not counted: the run
+        // ended with `t`.)
+        self.act_r.d.next = (self.run.q.val() & !self.fault_r.q.val()) | self.units_active.val();
         self.busy.next = self.run.q.val() | self.act_r.q.val();
         self.err.next = self.code.q.val();
         self.err_pc.next = self.cpc.q.val();
