@@ -6,20 +6,20 @@
 //!   ra[lanes], rb[lanes] -------> VecAlu --> write side: we/w_bank/w_addr/w_data
 //!                                        --> argmax: best value and index
 //! ```
-//! Issued at cycle `t`: reads word `i` of the sources in `t+1+i` (`i < V`), writes
-//! `dst + i` in `t+2+i`; argmax writes its one result word in `t+V+3` (these are the
-//! cycles the unit drives its write port; the tile's registered bank write ports land
-//! them a cycle later, `docs/isa.md`). The write side
+//! Issued at cycle `t`: reads word `i` of the sources in `t+1+i` (`i < V`), computes it
+//! in `t+2+i` into the result register and writes `dst + i` in `t+3+i`; argmax writes
+//! its one result word in `t+V+4` (these are the cycles the unit drives its write port;
+//! the tile's registered bank write ports land them a cycle later, `docs/isa.md`). The write side
 //! carries its own copy of the operation and destination, so a new instruction may
 //! issue while the last word of the previous one is still being written.
 //!
-//! Argmax is a two-stage pipeline so that no cycle holds a whole word's reduction: in
+//! Argmax is a three-stage pipeline so that no cycle holds a whole word's reduction: in
 //! `t+2+i` the word read in `t+1+i` goes through the first half of the ALU's compare
 //! tree (largest lane, lowest index on ties) into registers; in `t+3+i` the second half
-//! finishes the word's maximum and compares it with the running best; the index is
-//! written in `t+V+3`.
+//! finishes the word's maximum and index into registers; in `t+4+i` they are compared
+//! with the running best; the index is written in `t+V+4`.
 //! - **Occupancy**: `ready` from `t+V` (`t+V+2` for argmax).
-//! - **Activity**: until `t+V+1` (`t+V+3` for argmax).
+//! - **Activity**: until `t+V+2` (`t+V+4` for argmax).
 //! - **Reset**: none; idle at power-up.
 
 use crate::vec_alu::{vop, VecAlu};
@@ -100,10 +100,19 @@ pub struct Vxu {
     p_m: Vec<DFF<Bits<8>>>,
     p_i: Vec<DFF<Bits<8>>>,
     p_base: DFF<Bits<32>>,
+    wm_r: DFF<Bits<8>>,
+    wx_r: DFF<Bits<32>>,
+    q_v: DFF<Bit>,
+    q_first: DFF<Bit>,
+    q_last: DFF<Bit>,
     best: DFF<Bits<8>>,
     bidx: DFF<Bits<32>>,
     am_we: DFF<Bit>,
     lnz: DFF<Bit>,
+    y_r: Vec<DFF<Bits<8>>>,
+    wv: DFF<Bit>,
+    addr_w: DFF<Bits<16>>,
+    bank_w: DFF<Bits<8>>,
     is_am: Signal<Local, Bit>,
     e_left: Signal<Local, Bits<16>>,
     e_r_op: Signal<Local, Bits<3>>,
@@ -171,10 +180,19 @@ impl Vxu {
             p_m: crate::vec_of(VecAlu::partial_width(lanes)),
             p_i: crate::vec_of(VecAlu::partial_width(lanes)),
             p_base: Default::default(),
+            wm_r: Default::default(),
+            wx_r: Default::default(),
+            q_v: Default::default(),
+            q_first: Default::default(),
+            q_last: Default::default(),
             best: Default::default(),
             bidx: Default::default(),
             am_we: Default::default(),
             lnz: Default::default(),
+            y_r: crate::vec_of(lanes),
+            wv: Default::default(),
+            addr_w: Default::default(),
+            bank_w: Default::default(),
             is_am: Default::default(),
             e_left: Default::default(),
             e_r_op: Default::default(),
@@ -206,7 +224,8 @@ impl Logic for Vxu {
     fn update(&mut self) {
         dff_setup!(
             self, clock, left, aaddr, baddr, abank, bbank, v_d, last_d, op_d, addr_d, bank_d,
-            first_d, p_v, p_first, p_last, p_base, best, bidx, am_we, lnz
+            first_d, p_v, p_first, p_last, p_base, wm_r, wx_r, q_v, q_first, q_last, best, bidx,
+            am_we, lnz, wv, addr_w, bank_w
         );
         // The issue arrives registered: this cycle's state is the issue's. The read side
         // takes its operation from the write side's copy, latched at the issue.
@@ -275,14 +294,22 @@ impl Logic for Vxu {
         }
         // The data read last cycle through the lane datapath.
         self.alu.op.next = self.op_d.q.val();
+        // The result is registered (`y_r`, with its write's valid, word and bank): the
+        // unit drives the write port a cycle later, `t+3+i`, so that the bank read, the
+        // ALU and the tile's write-port multiplexer are not one cycle (`docs/isa.md`).
         for l in 0..self._lanes {
             self.alu.a[l].next = self.ra[l].val();
             self.alu.b[l].next = self.rb[l].val();
-            self.w_data[l].next = self.alu.y[l].val();
+            self.y_r[l].clock.next = self.clock.val();
+            self.y_r[l].d.next = self.alu.y[l].val();
+            self.w_data[l].next = self.y_r[l].q.val();
         }
-        self.we.next = self.v_d.q.val() & (self.op_d.q.val() != self.k_argmax.val());
-        self.w_bank.next = self.bank_d.q.val();
-        self.w_addr.next = self.addr_d.q.val();
+        self.wv.d.next = self.v_d.q.val() & (self.op_d.q.val() != self.k_argmax.val());
+        self.addr_w.d.next = self.addr_d.q.val() & self.addr_mask.val();
+        self.bank_w.d.next = self.bank_d.q.val() & self.bank_mask.val();
+        self.we.next = self.wv.q.val();
+        self.w_bank.next = self.bank_w.q.val();
+        self.w_addr.next = self.addr_w.q.val();
         // Argmax stage 1: the first half of the word's compare tree, and the word's
         // first flat index, counted up by `lanes` per word from 0 at an instruction's first
         // word (lanes is a power of two: the lane index is OR-ed in, no adder).
@@ -304,25 +331,36 @@ impl Logic for Vxu {
             self.alu.qm[j].next = self.p_m[j].q.val();
             self.alu.qi[j].next = self.p_i[j].q.val();
         }
-        // Stage 2: the rest of the tree; keep the first maximum; write the index one
-        // cycle after the last word, to the destination still held by the write side
-        // (see above: no new issue changes it before the end of this cycle `t+V+3`).
-        if self.p_v.q.val()
-            & (self.p_first.q.val() | ((self.alu.wmax.val() ^ 0x80) > (self.best.q.val() ^ 0x80)))
+        // Stage 2: the rest of the tree, into registers (the word's maximum and its flat
+        // index). Stage 3: keep the first maximum; write the index one cycle after the
+        // last word, to the destination still held by the write side (see above: no new
+        // issue changes it before the end of `t+V+3`, and `addr_w`/`bank_w` hold that).
+        self.wm_r.d.next = self.alu.wmax.val();
+        self.wx_r.d.next =
+            (self.p_base.q.val() | bit_cast::<32, 8>(self.alu.widx.val())) & self.idx_mask.val();
+        self.q_v.d.next = self.p_v.q.val();
+        self.q_first.d.next = self.p_first.q.val();
+        self.q_last.d.next = self.p_last.q.val();
+        if self.q_v.q.val()
+            & (self.q_first.q.val() | ((self.wm_r.q.val() ^ 0x80) > (self.best.q.val() ^ 0x80)))
         {
-            self.best.d.next = self.alu.wmax.val();
-            self.bidx.d.next = self.p_base.q.val() | bit_cast::<32, 8>(self.alu.widx.val());
+            self.best.d.next = self.wm_r.q.val();
+            self.bidx.d.next = self.wx_r.q.val();
         }
-        self.am_we.d.next = self.p_v.q.val() & self.p_last.q.val();
+        self.am_we.d.next = self.q_v.q.val() & self.q_last.q.val();
         // The result write: `op_d` is still argmax (see above), so the ALU's `y` is 0 and
         // the index is OR-ed in (no mux on the lanes the index does not reach).
         if self.am_we.q.val() {
             self.we.next = true;
             for l in 0..4 {
-                self.w_data[l].next = self.alu.y[l].val() | self.bidx.q.val().get_bits::<8>(8 * l);
+                self.w_data[l].next = self.y_r[l].q.val() | self.bidx.q.val().get_bits::<8>(8 * l);
             }
         }
-        self.active.next =
-            (self.e_left.val() != 0) | self.v_d.q.val() | self.p_v.q.val() | self.am_we.q.val();
+        self.active.next = (self.e_left.val() != 0)
+            | self.v_d.q.val()
+            | self.wv.q.val()
+            | self.p_v.q.val()
+            | self.q_v.q.val()
+            | self.am_we.q.val();
     }
 }

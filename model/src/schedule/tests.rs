@@ -139,9 +139,10 @@ fn requantize_timing_on_icebreaker() {
 
 #[test]
 fn vector_ops_at_minimum_spacing() {
-    // vlen 3 at 0; v.add at 1: VXU busy until 4, writes b0:10..12 at 4, 5, 6; wait 1 at
-    // 2 (2..=3); v.argmax at 4 reads b0:10..12 at 5, 6, 7 (each after its write), writes
-    // at 4 + 3 + 4 = 11 (its last effect); halt at 5; cycles = 12.
+    // vlen 3 at 0; v.add at 1: VXU busy until 4, writes b0:10..12 at 5, 6, 7; wait 2 at
+    // 2 (2..=4); v.argmax at 5 reads b0:10..12 at 6, 7, 8 (each after its write), writes
+    // at 5 + 3 + 5 = 13 (its last effect); halt at 6; cycles = 14. (With `wait 1` the
+    // argmax would read b0:10 at 5, the edge it is written: a RAW hazard.)
     let p = [
         Instr::Vlen(3),
         Instr::VBin {
@@ -150,7 +151,7 @@ fn vector_ops_at_minimum_spacing() {
             a: va(1, 0),
             b: va(2, 0),
         },
-        Instr::Wait(1),
+        Instr::Wait(2),
         Instr::VUn {
             op: VUnOp::Argmax,
             dst: va(1, 20),
@@ -159,11 +160,11 @@ fn vector_ops_at_minimum_spacing() {
         Instr::Halt,
     ];
     let s = check(&small(), &p).unwrap();
-    assert_eq!(s.end.predicted_cycles, 12);
+    assert_eq!(s.end.predicted_cycles, 14);
     assert_eq!(s.issues[3].vlen, 3);
     // Without the wait: BUSY at pc 2, cycle 2.
     let q = [p[0], p[1], p[3], p[4]];
-    assert_eq!(end(&small(), &q), (Status::Busy, 2, 2, 1 + 1 + 3 + 2));
+    assert_eq!(end(&small(), &q), (Status::Busy, 2, 2, 1 + 1 + 3 + 3));
 }
 
 #[test]
@@ -254,8 +255,8 @@ fn long_loops_walk_fast() {
     ];
     let e = check_summary(&small(), &p).unwrap();
     assert_eq!(e.issued, 2 + 400_000 + 1);
-    // last copy at 2 + 2*199_999, last write 3 cycles after it plus 1.
-    assert_eq!(e.predicted_cycles, 1 + (2 + 2 * 199_999 + 3 + 1));
+    // last copy at 2 + 2*199_999, last write 4 cycles after it plus 1.
+    assert_eq!(e.predicted_cycles, 1 + (2 + 2 * 199_999 + 4 + 1));
 }
 
 #[test]
@@ -302,7 +303,7 @@ fn every_status_code() {
         copy(va(1, 0), va(0, 0)),
         copy(va(1, 1021), va(0, 0)),
     ];
-    assert_eq!(end(&c, &p), (Status::Range, 2, 2, 1 + 1 + 4 + 2));
+    assert_eq!(end(&c, &p), (Status::Range, 2, 2, 1 + 1 + 4 + 3));
     // v.argmax writes one word: dst at the last word is fine.
     let am = Instr::VUn {
         op: VUnOp::Argmax,
@@ -321,7 +322,7 @@ fn every_status_code() {
         (e.status, e.pc, e.cycle, e.other_pc),
         (Status::Busy, 2, 2, Some(1))
     );
-    assert_eq!(e.predicted_cycles, 1 + 1 + 2 + 2);
+    assert_eq!(e.predicted_cycles, 1 + 1 + 2 + 3);
     // A loop body that re-issues to a busy unit.
     let p = [
         Instr::Vlen(4),
@@ -329,7 +330,7 @@ fn every_status_code() {
         copy(va(1, 0), va(0, 0)),
         Instr::Halt,
     ];
-    assert_eq!(end(&c, &p), (Status::Busy, 2, 3, 1 + 2 + 4 + 2));
+    assert_eq!(end(&c, &p), (Status::Busy, 2, 3, 1 + 2 + 4 + 3));
     // A send issues on a bare tile (its last effect, the post, is at P + 2); a recv
     // finds no frame at t + 1: LINK at the recv's pc, nothing issues from t + 1 on.
     let p_words = c.link_frame_words() as u64;
