@@ -72,10 +72,10 @@ fn emit_only_reports_pll_and_uart() {
     assert_eq!(j["pll"]["kind"], "SB_PLL40_PAD");
     assert_eq!(
         (&j["pll"]["divr"], &j["pll"]["divf"], &j["pll"]["divq"]),
-        (&Value::from(0), &Value::from(63), &Value::from(5))
+        (&Value::from(0), &Value::from(71), &Value::from(5))
     );
-    assert_eq!(j["pll"]["f_out_mhz"], 24.0);
-    assert_eq!(j["uart"]["divisor"], 24);
+    assert_eq!(j["pll"]["f_out_mhz"], 27.0);
+    assert_eq!(j["uart"]["divisor"], 27);
     let v = std::fs::read_to_string(d.join("top.v")).unwrap();
     assert!(v.contains("SB_PLL40_PAD") && v.contains("module top("));
 
@@ -200,11 +200,12 @@ fn board_bitstreams_ci() {
             "--out",
             out.join("icebreaker").to_str().unwrap(),
         ],
-        Duration::from_secs(8 * 60),
+        Duration::from_secs(15 * 60),
     );
     eprintln!("icebreaker: exit {code:?} in {secs:.0} s: {j}");
     // The board top fits the UP5K (with a few cells to spare: this guards the fit) and
-    // meets the board's 24 MHz clock.
+    // meets the board's 27 MHz clock (its router needs ~8 minutes at that constraint on
+    // these 2-core machines, hence the 15-minute bound).
     assert_eq!(
         code,
         Some(0),
@@ -213,7 +214,7 @@ fn board_bitstreams_ci() {
     assert_eq!(j["fits"], true);
     assert_eq!(j["meets_timing"], true);
     assert!(j["fmax_mhz"].as_f64().unwrap() >= j["target_mhz"].as_f64().unwrap());
-    assert_eq!(j["target_mhz"], 24.0);
+    assert_eq!(j["target_mhz"], 27.0);
     assert_eq!(j["mac_units"], 16);
     let bin = PathBuf::from(j["bitstream"].as_str().unwrap());
     assert!(std::fs::metadata(&bin).unwrap().len() > 100_000, "{bin:?}");
