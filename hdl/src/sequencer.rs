@@ -15,11 +15,15 @@
 //! - **Issue to the units**: the strobes `iss_*` and the fields are registered: an
 //!   instruction issued in cycle `t` reaches its unit in `t+1`, and the unit's state in
 //!   `t+1` is what it would have latched at the end of `t` (each unit's `e_*` signals),
-//!   so every port use and effect stays where `docs/isa.md` puts it. This keeps the
-//!   checks (`fault` -> `go`) off the units' registers. `vlen` is the vlen register
-//!   itself: a cycle that issues to a unit does not change it.
+//!   so every port use and effect stays where `docs/isa.md` puts it. `vlen` is the vlen
+//!   register itself: a cycle that issues to a unit does not change it.
 //! - **Errors**: the offending instruction does not issue; `run` falls, `err`/`err_pc`
-//!   hold the code and pc; issued instructions finish.
+//!   hold the code and pc; issued instructions finish. The checks of cycle `t` end in two
+//!   flip-flops (`fault_r`, `fcode_r`), not in the strobes: the strobes of `t` leave
+//!   unchecked and are withdrawn in `t+1` (`iss_*` low), where the stop is carried out;
+//!   nothing issues in `t+1`, and `busy` and the cycle count are as if the run had
+//!   stopped in `t` (only `running` is high one cycle longer). `err_pc` follows the pc
+//!   of the instruction up while running.
 //! - **LINK**: in a cycle with `recv_err` or `send_err` high (a `recv` found no frame
 //!   or the link fault set, a `send` found its slot in use) nothing issues
 //!   (a `wait` being counted down stops too), `run` falls and the status becomes LINK
