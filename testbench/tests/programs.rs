@@ -194,6 +194,17 @@ fn hardware_errors_match_the_model() {
     }
 }
 
+/// `words` (no memory loads or dumps) on the model and on the verilated tile `sim`.
+fn model_and_rtl(
+    cfg: &TileConfig,
+    sim: &mut TileSim,
+    words: &[u64],
+) -> (ProgramOutcome, ProgramOutcome) {
+    let model = run_program(cfg, Backend::Model, None, words, &[], &[], None).unwrap();
+    let rtl = run_program(cfg, Backend::Verilator, Some(sim), words, &[], &[], None).unwrap();
+    (model, rtl)
+}
+
 /// Undecodable words written straight into instruction memory stop the tile with
 /// ILLEGAL at their pc, after the instructions before them finish.
 #[test]
@@ -214,17 +225,7 @@ fn undecodable_words_stop_with_illegal() {
         let mut words: Vec<u64> = prefix.iter().map(|i| i.encode()).collect();
         words.push(bad);
         words.push(Instr::Halt.encode());
-        let model = run_program(&cfg, Backend::Model, None, &words, &[], &[], None).unwrap();
-        let rtl = run_program(
-            &cfg,
-            Backend::Verilator,
-            Some(&mut sim),
-            &words,
-            &[],
-            &[],
-            None,
-        )
-        .unwrap();
+        let (model, rtl) = model_and_rtl(&cfg, &mut sim, &words);
         assert_eq!(
             (rtl.status, rtl.pc),
             (Status::Illegal, prefix.len()),
@@ -250,17 +251,7 @@ fn loops_ending_too_early_stop_with_illegal() {
         words.push(Instr::Loop { n: 3, end }.encode());
         words.push(Instr::Nop.encode());
         words.push(Instr::Halt.encode());
-        let model = run_program(&cfg, Backend::Model, None, &words, &[], &[], None).unwrap();
-        let rtl = run_program(
-            &cfg,
-            Backend::Verilator,
-            Some(&mut sim),
-            &words,
-            &[],
-            &[],
-            None,
-        )
-        .unwrap();
+        let (model, rtl) = model_and_rtl(&cfg, &mut sim, &words);
         let want = if legal {
             (Status::Ok, words.len() - 1)
         } else {
