@@ -27,7 +27,11 @@
 //!   - `Infer`: `$signed(a) * $signed(b)`; yosys maps each onto a DSP (ECP5
 //!     `MULT18X18D`, iCE40 `SB_MAC16`).
 //!   - `Lut`: the same products as explicit shift-and-add logic, so yosys builds them
-//!     from LUTs and carry chains and leaves the DSPs to others.
+//!     from LUTs and carry chains and leaves the DSPs to others. With the define
+//!     `ECP5` each product is seven `CCU2C` carry chains whose LUTs also make the
+//!     partial products ([`crate::mul8_chain`]: 36 `CCU2C`, against ~165 LUT4, 8
+//!     `CCU2C` and wide muxes from yosys's own mapping); the testbench verilates that
+//!     form against yosys's `CCU2C` model on every operand pair.
 //!   - `Ice40Mac16`: with the define `ICE40`, one `SB_MAC16` in its dual 8x8 mode
 //!     (`MODE_8x8`, signed, both 8x8 product registers): two MACs per DSP, so the
 //!     iCE40UP5K's 8 DSPs carry 16 MACs. Without `ICE40` it is the `Infer` form.
@@ -40,6 +44,7 @@
 //! at edge t+1: after edge t+2, `p0 = 0x00004000 (16384)` and
 //! `p1 = 0xffffc080 (-16256)`.
 
+use crate::mul8_chain::ecp5_chain_product;
 use rust_hdl::prelude::*;
 
 /// How a [`Mul8x2`] is built.
@@ -203,7 +208,13 @@ end
         };
         Verilog::Custom(match self._impl {
             MulImpl::Infer => format!("{operands}{infer}{regs}"),
-            MulImpl::Lut => format!("{operands}{}{}{regs}", lut_product(0), lut_product(1)),
+            MulImpl::Lut => format!(
+                "{operands}`ifdef ECP5\n{}{}`else\n{}{}`endif\n{regs}",
+                ecp5_chain_product(0),
+                ecp5_chain_product(1),
+                lut_product(0),
+                lut_product(1)
+            ),
             MulImpl::Ice40Mac16 => format!(
                 "\
 `ifdef ICE40
@@ -231,4 +242,12 @@ end
             ),
         })
     }
+}
+
+/// Verilog of one [`Mul8x2`] built as `how` (latency 2) as the module `top`, for
+/// testing the leaf on its own.
+pub fn mul8x2_verilog(how: MulImpl) -> String {
+    let mut uut = Mul8x2::new(how);
+    uut.connect_all();
+    generate_verilog(&uut)
 }

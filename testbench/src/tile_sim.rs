@@ -60,28 +60,31 @@ pub enum Flavour {
     Ice40Cells,
 }
 
-/// Where yosys keeps its iCE40 simulation models.
-fn ice40_cells_path() -> std::path::PathBuf {
+/// Where yosys keeps the simulation models of `family` (`ice40`, `ecp5`):
+/// `$MINILPU_YOSYS_SHARE/<family>/cells_sim.v`, by default under `/usr/share/yosys`.
+fn cells_path(family: &str) -> std::path::PathBuf {
     let share = std::env::var_os("MINILPU_YOSYS_SHARE")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| "/usr/share/yosys".into());
-    share.join("ice40/cells_sim.v")
+    share.join(family).join("cells_sim.v")
 }
 
-/// The `SB_MAC16` and `SB_SPRAM256KA` modules of yosys's iCE40 cell models.
-fn ice40_cell_models() -> Result<String, SimError> {
-    let path = ice40_cells_path();
+/// The modules `names` of yosys's `family` cell models, as Verilog text to append to a
+/// design (e.g. `ice40`: `SB_MAC16`; `ecp5`: `CCU2C`, `LUT4`, `LUT2`).
+pub fn yosys_cell_models(family: &str, names: &[&str]) -> Result<String, SimError> {
+    let path = cells_path(family);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         SimError::Protocol(format!(
-            "{}: cannot read yosys's iCE40 cell models ({e}); install yosys (scripts/setup.sh) \
-             or set MINILPU_YOSYS_SHARE",
+            "{}: cannot read yosys's {family} cell models ({e}); install yosys \
+             (scripts/setup.sh) or set MINILPU_YOSYS_SHARE",
             path.display()
         ))
     })?;
     let mut out = String::new();
-    for name in ["SB_MAC16", "SB_SPRAM256KA"] {
-        let start = text
-            .find(&format!("module {name} ("))
+    for name in names {
+        let start = [" (", "("]
+            .iter()
+            .find_map(|sep| text.find(&format!("module {name}{sep}")))
             .ok_or_else(|| SimError::Protocol(format!("{}: no module {name}", path.display())))?;
         let end = text[start..]
             .find("endmodule")
@@ -138,7 +141,7 @@ impl TileSim {
         let mut verilog = minilpu_hdl::emit_verilog(cfg)?;
         let mut extra_args: Vec<String> = SIM_ARGS.iter().map(|s| s.to_string()).collect();
         if flavour == Flavour::Ice40Cells {
-            verilog += &ice40_cell_models()?;
+            verilog += &yosys_cell_models("ice40", &["SB_MAC16", "SB_SPRAM256KA"])?;
             extra_args.push("-DICE40".into());
         }
         let opts = BuildOptions {
