@@ -15,7 +15,9 @@
 //!   [`REQUANT_LANE_LATENCY`] = 5 clocks from `c` to `y`; parameters travel with their
 //!   value, so every cycle may use different ones (the requantizer time-shares lanes).
 //!   With `dsp` the product is a `*` that yosys maps to DSPs (two MULT18X18D on ECP5);
-//!   without, explicit shift-and-add logic in two stages.
+//!   without, explicit shift-and-add logic in two stages. Rounding, shift and clamp are
+//!   the Booth lanes' (below) in two stages: the shift by 32, 16, 8 then by 4, 2, 1, the
+//!   rounding add and the clamp (no 50-bit rounding adder, barrel shifter or compares).
 //! - **`steps` = 2, 4, 8 or 16, digit-serial** (LUT logic only): a value enters in a cycle
 //!   with `start` high, one every `steps` cycles; `c`, the parameters and `relu` are
 //!   sampled only then. `t = c + bias` is registered, then `steps` cycles each add `t`
@@ -193,19 +195,32 @@ end
             half(8)
         )
     };
+    // Round, shift and clamp as the Booth lanes do: w = 2p, v = w >>> s kept in 8 bits
+    // plus a flag (stage 4, shift bits 5..3), then (v + 1) >>> 1 clamped (stage 5).
+    let (shift1, shift2) = shift_chains(
+        r,
+        [51, 39, 23, 15, 11, 9, 8],
+        &format!("s3_{r}"),
+        &format!("s4_{r}"),
+    );
     format!(
         "\
 {params}reg signed [32:0] t{r};
 reg signed [49:0] p2_{r};
-reg signed [49:0] q{r};
 reg [15:0] m1_{r};
 reg [5:0] s1_{r}, s2_{r}, s3_{r}, s4_{r};
 reg r1_{r}, r2_{r}, r3_{r}, r4_{r};
-wire signed [49:0] half{r} = (s3_{r} == 6'd0) ? 50'sd0 : (50'sd1 <<< (s3_{r} - 6'd1));
-wire signed [49:0] sh{r} = q{r} >>> s4_{r};
-wire [7:0] sat{r} = (sh{r} > 50'sd127) ? 8'h7f : ((sh{r} < -50'sd128) ? 8'h80 : sh{r}[7:0]);
+wire sg{r} = p2_{r}[49];
+wire [50:0] w{r} = {{p2_{r}, 1'b0}};
+{shift1}reg [14:0] v{r};
+reg sv{r}, fv{r};
+{shift2}// (v + 1) >>> 1 is the rounded value; its carry out of 8 bits with a positive v
+// means +128.
+wire [8:0] z{r} = {{sv{r}, vf{r}}} + 9'd1;
+wire ov{r} = fv{r} | vdf{r} | vef{r} | vff{r} | (~sv{r} & z{r}[8]);
+wire [7:0] cl{r} = ov{r} ? (sv{r} ? 8'h80 : 8'h7f) : z{r}[8:1];
 initial begin
-    t{r} = 0; p2_{r} = 0; q{r} = 0; y${r} = 0; m1_{r} = 0;
+    t{r} = 0; p2_{r} = 0; v{r} = 0; sv{r} = 0; fv{r} = 0; y${r} = 0; m1_{r} = 0;
     s1_{r} = 0; s2_{r} = 0; s3_{r} = 0; s4_{r} = 0; r1_{r} = 0; r2_{r} = 0; r3_{r} = 0; r4_{r} = 0;
 end
 always @(posedge clock) begin
@@ -213,8 +228,8 @@ always @(posedge clock) begin
     m1_{r} <= m{r};
     s1_{r} <= sx{r}; s2_{r} <= s1_{r}; s3_{r} <= s2_{r}; s4_{r} <= s3_{r};
     r1_{r} <= relu; r2_{r} <= r1_{r}; r3_{r} <= r2_{r}; r4_{r} <= r3_{r};
-    q{r} <= p2_{r} + half{r};
-    y${r} <= (r4_{r} && sat{r}[7]) ? 8'h00 : sat{r};
+    v{r} <= wc{r}; sv{r} <= sg{r}; fv{r} <= waf{r} | wbf{r} | wcf{r};
+    y${r} <= (r4_{r} && cl{r}[7]) ? 8'h00 : cl{r};
 end
 {multiply}",
         params = param_wires(r),
@@ -246,12 +261,11 @@ wire {dst}f{r} = |({dst}sh{r}[{hi}:{wout}] ^ {{{drop}{{{sg}{r}}}}});
     )
 }
 
-/// The two shift chains of a serial lane's shift-and-clamp: `w` through 32, 16 and 8
-/// (bits 5..3 of `s_hi`) into `wc`, and `v` through 4, 2 and 1 (bits 2..0 of `s3`) into
-/// `vf`; `widths` are the seven widths along the way.
-fn shift_chains(r: usize, widths: [usize; 7], s_hi: &str) -> (String, String) {
+/// The two shift chains of a lane's shift-and-clamp: `w` through 32, 16 and 8 (bits
+/// 5..3 of `s_hi`) into `wc`, and `v` through 4, 2 and 1 (bits 2..0 of `s3`) into `vf`;
+/// `widths` are the seven widths along the way.
+fn shift_chains(r: usize, widths: [usize; 7], s_hi: &str, s3: &str) -> (String, String) {
     let w = widths;
-    let s3 = format!("s3_{r}");
     let mut shift1 = shift_stage(r, "w", w[0], w[1], 32, &format!("{s_hi}[5]"), "wa");
     shift1 += &shift_stage(r, "wa", w[1], w[2], 16, &format!("{s_hi}[4]"), "wb");
     shift1 += &shift_stage(r, "wb", w[2], w[3], 8, &format!("{s_hi}[3]"), "wc");
@@ -301,7 +315,12 @@ fn serial_lane_body(r: usize, steps: usize, late: bool) -> String {
             format!("        s1_{r} <= sx{r}; r1_{r} <= relu;\n"),
         )
     };
-    let (shift1, shift2) = shift_chains(r, [51, 41, 25, 17, 13, 11, 10], &format!("s2_{r}"));
+    let (shift1, shift2) = shift_chains(
+        r,
+        [51, 41, 25, 17, 13, 11, 10],
+        &format!("s2_{r}"),
+        &format!("s3_{r}"),
+    );
     format!(
         "\
 {params}reg signed [32:0] t{r};
@@ -432,7 +451,7 @@ wire [{wm1}:0] a{qn}_{r} = {{e{q}_{r}[{em1}:1], a{q}_{r}[{lom1}:0]}};
             format!("s2_{r}"),
         )
     };
-    let (shift1, shift2) = shift_chains(r, [51, 39, 23, 15, 11, 9, 8], &s_src);
+    let (shift1, shift2) = shift_chains(r, [51, 39, 23, 15, 11, 9, 8], &s_src, &format!("s3_{r}"));
     format!(
         "\
 {params}reg signed [32:0] t{r};
