@@ -214,10 +214,12 @@ impl TileConfig {
                 weight_bank_kind: BankKind::Bram,
                 acc_depth: 512,
                 imem_depth: 1024,
-                // 156 MULT18X18D: 16 requantizer lanes x 2 + 124 array multipliers;
-                // the other 132 array multipliers in LUTs.
+                // All 256 array multipliers in LUTs (on the ECP5 as carry chains, 36
+                // CCU2C each, hdl/src/mul8_chain.rs); 32 of the 156 MULT18X18D for
+                // the 16 requantizer lanes. With 124 array multipliers in DSPs too
+                // (all 156 in use) nextpnr's router did not converge (docs/boards.md).
                 dsp_style: DspStyle::Infer,
-                array_dsp_mults: 124,
+                array_dsp_mults: 0,
                 requant_lanes: 16,
                 requant_dsp: true,
                 requant_steps: 1,
