@@ -3,8 +3,8 @@
 //!
 //! ```text
 //!   c[r] (int32) ----------+
-//!   bias_b[4r..4r+4] ------+--> t = c + bias --> p = t * m --> (reg) --> q = p + half --> y[r]
-//!   m_b[2r..2r+2], s_b[r] -+    (m, s, relu travel alongside)        y = relu(clamp(q >>> s))
+//!   bias_b[4r..4r+4] ------+--> t = c + bias --> p = t * m --> (reg) --> v = 2p >>> s --> y[r]
+//!   m_b[2r..2r+2], s_b[r] -+    (m, s, relu travel alongside)   y = relu(clamp((v + 1) >>> 1))
 //! ```
 //! Parameters arrive as little-endian bytes (as `rq.param` loads them); a shift byte
 //! above 47 counts as 47. Exact in 50-bit two's complement (|t*m| < 2^49), rounding half
