@@ -128,29 +128,6 @@ fn lut_product(i: usize) -> String {
     v
 }
 
-/// The operand registers of the ECP5 `Lut` form. The activation registers are
-/// `TRELLIS_FF` instances: every pair in a lane registers the same activation, and
-/// yosys merges identical inferred flip-flops into one that drives all the lane's
-/// multipliers (~250 LUT inputs across the array); as cells it leaves them apart, so
-/// each pair's partial-product LUTs read a register of their own.
-const ECP5_OPERANDS: &str = "\
-reg [7:0] br0 = 0, br1 = 0;
-always @(posedge clock) begin
-    if (bload) begin
-        br0 <= b0;
-        br1 <= b1;
-    end
-end
-wire [7:0] ar0, ar1;
-genvar ai;
-generate for (ai = 0; ai < 8; ai = ai + 1) begin : aff
-    TRELLIS_FF #(.GSR(\"AUTO\"), .CEMUX(\"1\"), .CLKMUX(\"CLK\"), .LSRMUX(\"LSR\"), .REGSET(\"RESET\"))
-        r0 (.CLK(clock), .LSR(1'b0), .DI(a0[ai]), .Q(ar0[ai]));
-    TRELLIS_FF #(.GSR(\"AUTO\"), .CEMUX(\"1\"), .CLKMUX(\"CLK\"), .LSRMUX(\"LSR\"), .REGSET(\"RESET\"))
-        r1 (.CLK(clock), .LSR(1'b0), .DI(a1[ai]), .Q(ar1[ai]));
-end endgenerate
-";
-
 impl Logic for Mul8x2 {
     fn update(&mut self) {
         if self.clock.pos_edge() {
@@ -232,7 +209,7 @@ end
         Verilog::Custom(match self._impl {
             MulImpl::Infer => format!("{operands}{infer}{regs}"),
             MulImpl::Lut => format!(
-                "`ifdef ECP5\n{ECP5_OPERANDS}{}{}`else\n{operands}{}{}`endif\n{regs}",
+                "{operands}`ifdef ECP5\n{}{}`else\n{}{}`endif\n{regs}",
                 ecp5_chain_product(0),
                 ecp5_chain_product(1),
                 lut_product(0),
