@@ -100,17 +100,33 @@ fn chain(name: &str, bits: &[ChainBit], cin: &str) -> String {
     v
 }
 
-/// `u + v` where `u`/`v` give the Verilog of their bit `j` of the chain.
-fn plain_sum(u: impl Fn(usize) -> String, v: impl Fn(usize) -> String, n: usize) -> Vec<ChainBit> {
-    (0..n)
+/// Verilog of `wire [width-1:0] out = lo + (hi << shift)`: the low `shift` bits are
+/// `lo`'s, the rest one plain-sum chain (`y = A = lo`, `C = hi`, `D = 1`); `lo` is
+/// sign-extended from its bit `lo_top`; the chain's wire is `ch`.
+fn shifted_sum(
+    out: &str,
+    ch: &str,
+    width: usize,
+    lo: &str,
+    lo_top: usize,
+    hi: &str,
+    shift: usize,
+) -> String {
+    let bits: Vec<ChainBit> = (0..width - shift)
         .map(|j| ChainBit {
-            a: u(j),
+            a: format!("{lo}[{}]", (j + shift).min(lo_top)),
             b: "1'b0".into(),
-            c: v(j),
+            c: format!("{hi}[{j}]"),
             d: "1'b1".into(),
             y: Y_A,
         })
-        .collect()
+        .collect();
+    chain(ch, &bits, "1'b0")
+        + &format!(
+            "wire [{}:0] {out} = {{{ch}, {lo}[{}:0]}};\n",
+            width - 1,
+            shift - 1
+        )
 }
 
 /// Verilog (ECP5 `CCU2C` cells) of `wire [15:0] prod{i} = int8(ar{i}) * int8(br{i})`.
@@ -145,24 +161,26 @@ pub fn ecp5_chain_product(i: usize) -> String {
             if last { "1'b1" } else { "1'b0" },
         );
     }
-    // Level 2: t_k = s_k + 4*s_{k+2} over bits 2..11 (bits 0, 1 are s_k's).
+    // Level 2: t_k = s_k + 4*s_{k+2} (12 bits); level 3: p = t0 + 16*t4.
     for k in [0, 4] {
-        let (lo, hi) = (format!("{m}_s{k}"), format!("{m}_s{}", k + 2));
-        let bits = plain_sum(
-            |j| format!("{lo}[{}]", (j + 2).min(9)),
-            |j| format!("{hi}[{j}]"),
-            10,
+        v += &shifted_sum(
+            &format!("{m}_t{k}"),
+            &format!("{m}_t{k}h"),
+            12,
+            &format!("{m}_s{k}"),
+            9,
+            &format!("{m}_s{}", k + 2),
+            2,
         );
-        v += &chain(&format!("{m}_t{k}h"), &bits, "1'b0");
-        v += &format!("wire [11:0] {m}_t{k} = {{{m}_t{k}h, {lo}[1:0]}};\n");
     }
-    // Level 3: p = t0 + 16*t4 over bits 4..15 (bits 0..3 are t0's).
-    let bits = plain_sum(
-        |j| format!("{m}_t0[{}]", (j + 4).min(11)),
-        |j| format!("{m}_t4[{j}]"),
-        12,
+    v += &shifted_sum(
+        &format!("prod{i}"),
+        &format!("{m}_ph"),
+        16,
+        &format!("{m}_t0"),
+        11,
+        &format!("{m}_t4"),
+        4,
     );
-    v += &chain(&format!("{m}_ph"), &bits, "1'b0");
-    v += &format!("wire [15:0] prod{i} = {{{m}_ph, {m}_t0[3:0]}};\n");
     v
 }

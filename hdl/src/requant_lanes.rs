@@ -214,12 +214,7 @@ wire sg{r} = p2_{r}[49];
 wire [50:0] w{r} = {{p2_{r}, 1'b0}};
 {shift1}reg [14:0] v{r};
 reg sv{r}, fv{r};
-{shift2}// (v + 1) >>> 1 is the rounded value; its carry out of 8 bits with a positive v
-// means +128.
-wire [8:0] z{r} = {{sv{r}, vf{r}}} + 9'd1;
-wire ov{r} = fv{r} | vdf{r} | vef{r} | vff{r} | (~sv{r} & z{r}[8]);
-wire [7:0] cl{r} = ov{r} ? (sv{r} ? 8'h80 : 8'h7f) : z{r}[8:1];
-initial begin
+{shift2}{round}initial begin
     t{r} = 0; p2_{r} = 0; v{r} = 0; sv{r} = 0; fv{r} = 0; y${r} = 0; m1_{r} = 0;
     s1_{r} = 0; s2_{r} = 0; s3_{r} = 0; s4_{r} = 0; r1_{r} = 0; r2_{r} = 0; r3_{r} = 0; r4_{r} = 0;
 end
@@ -233,6 +228,7 @@ always @(posedge clock) begin
 end
 {multiply}",
         params = param_wires(r),
+        round = round_clamp(r),
     )
 }
 
@@ -472,12 +468,7 @@ wire [50:0] w{r} = {{h{r}, l{r}, 1'b0}};
 {shift1}reg [14:0] v{r};
 reg sv{r}, fv{r}, r3_{r};
 reg [2:0] s3_{r};
-{shift2}// (v + 1) >>> 1 is the rounded value; its carry out of 8 bits with a positive v
-// means +128.
-wire [8:0] z{r} = {{sv{r}, vf{r}}} + 9'd1;
-wire ov{r} = fv{r} | vdf{r} | vef{r} | vff{r} | (~sv{r} & z{r}[8]);
-wire [7:0] cl{r} = ov{r} ? (sv{r} ? 8'h80 : 8'h7f) : z{r}[8:1];
-initial begin
+{shift2}{round}initial begin
     t{r} = 0; mr{r} = 0; ph{r} = 0; {s_init} r1_{r} = 0; r2_{r} = 0; m0_{r} = 0;
     h{r} = 0; l{r} = 0; v{r} = 0; sv{r} = 0; fv{r} = 0; r3_{r} = 0; s3_{r} = 0;
 {pinit}end
@@ -522,6 +513,23 @@ always @(*) y${r} = (r3_{r} && cl{r}[7]) ? 8'h00 : cl{r};
             .map(|q| format!("    pp{q}_{r} = 0; pn{q}_{r} = 0;\n"))
             .collect::<String>(),
         params = param_wires(r),
+        round = round_clamp(r),
+    )
+}
+
+/// Lane `r`'s rounding and clamp after the second shift chain (parallel and Booth
+/// lanes): `(v + 1) >>> 1` of the 8-bit window `vf` with sign `sv`, saturated when a
+/// flag says a dropped bit differed from the sign or the rounding carried a positive
+/// `v` out of 8 bits (+128).
+fn round_clamp(r: usize) -> String {
+    format!(
+        "\
+// (v + 1) >>> 1 is the rounded value; its carry out of 8 bits with a positive v
+// means +128.
+wire [8:0] z{r} = {{sv{r}, vf{r}}} + 9'd1;
+wire ov{r} = fv{r} | vdf{r} | vef{r} | vff{r} | (~sv{r} & z{r}[8]);
+wire [7:0] cl{r} = ov{r} ? (sv{r} ? 8'h80 : 8'h7f) : z{r}[8:1];
+"
     )
 }
 
