@@ -9,7 +9,7 @@
 
     vlen 4
     v.max b0:8, b0:0, b1:0          ; m = max(s1, s2)
-    wait 2                          ; the unit is busy 4 cycles; m lands meanwhile
+    wait 3                          ; m's first word lands 5 cycles after v.max issues
     v.argmax b0:12, b0:8            ; index of the first maximum of m
     wait 4                          ; argmax keeps the unit busy V + 2 cycles
     v.add b0:16, b0:0, b1:0

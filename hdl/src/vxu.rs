@@ -3,23 +3,31 @@
 //!
 //! ```text
 //!   issue, op, dst, a, b, vlen --> read side: re_a/a_bank/a_addr, re_b/b_bank/b_addr
-//!   ra[lanes], rb[lanes] -------> VecAlu --> write side: we/w_bank/w_addr/w_data
-//!                                        --> argmax: best value and index
+//!   ra[lanes], rb[lanes] --> [ra_r, rb_r] --> VecAlu --> [y_r] --> write side:
+//!                                                  we/w_bank/w_addr/w_data
+//!                                           --> argmax: best value and index
 //! ```
-//! Issued at cycle `t`: reads word `i` of the sources in `t+1+i` (`i < V`), computes it
-//! in `t+2+i` into the result register and writes `dst + i` in `t+3+i`; argmax writes
-//! its one result word in `t+V+4` (these are the cycles the unit drives its write port;
-//! the tile's registered bank write ports land them a cycle later, `docs/isa.md`). The write side
-//! carries its own copy of the operation and destination, so a new instruction may
-//! issue while the last word of the previous one is still being written.
+//! Issued at cycle `t`: reads word `i` of the sources in `t+1+i` (`i < V`), registers
+//! the words that arrive in `t+2+i` (the operand stage), computes word `i` in `t+3+i`
+//! into the result register and writes `dst + i` in `t+4+i`; argmax writes its one
+//! result word in `t+V+5` (these are the cycles the unit drives its write port; the
+//! tile's registered bank write ports land them a cycle later, `docs/isa.md`). The
+//! operand stage keeps the banks' read multiplexer and the ALU out of one cycle; a tile
+//! built with `vector_operand_stage = false` has none, and every cycle after the read
+//! is one earlier (`TileConfig::vector_write_delay`). The write side carries its own
+//! copy of the operation and destination, so a new instruction may issue while the
+//! last words of the previous one are still in flight.
 //!
-//! Argmax is a three-stage pipeline so that no cycle holds a whole word's reduction: in
-//! `t+2+i` the word read in `t+1+i` goes through the first half of the ALU's compare
-//! tree (largest lane, lowest index on ties) into registers; in `t+3+i` the second half
-//! finishes the word's maximum and index into registers; in `t+4+i` they are compared
-//! with the running best; the index is written in `t+V+4`.
+//! Argmax is a three-stage pipeline after the operand stage, so that no cycle holds a
+//! whole word's reduction: in `t+3+i` the word read in `t+1+i` goes through the first
+//! half of the ALU's compare tree (largest lane, lowest index on ties) into registers;
+//! in `t+4+i` the second half finishes the word's maximum and index into registers; in
+//! `t+5+i` they are compared with the running best; the index is written in `t+V+5`.
+//! - **Latency**: 3 cycles from a word's read to its write port (`t+1+i` -> `t+4+i`),
+//!   2 without the operand stage.
+//! - **Throughput**: one word per cycle; back-to-back instructions without a gap.
 //! - **Occupancy**: `ready` from `t+V` (`t+V+2` for argmax).
-//! - **Activity**: until `t+V+2` (`t+V+4` for argmax).
+//! - **Activity**: until `t+V+3` (`t+V+5` for argmax); a cycle less without the stage.
 //! - **Reset**: none; idle at power-up.
 
 use crate::vec_alu::{vop, VecAlu};
@@ -93,6 +101,15 @@ pub struct Vxu {
     addr_d: DFF<Bits<16>>,
     bank_d: DFF<Bits<8>>,
     first_d: DFF<Bit>,
+    // operand stage: the words read, and the write side's state, one cycle later
+    ra_r: Vec<DFF<Bits<8>>>,
+    rb_r: Vec<DFF<Bits<8>>>,
+    v_a: DFF<Bit>,
+    last_a: DFF<Bit>,
+    first_a: DFF<Bit>,
+    op_a: DFF<Bits<3>>,
+    addr_x: DFF<Bits<16>>,
+    bank_x: DFF<Bits<8>>,
     // argmax: stage 1 (the word's maximum and its index), stage 2 (running best)
     p_v: DFF<Bit>,
     p_first: DFF<Bit>,
@@ -121,6 +138,15 @@ pub struct Vxu {
     e_abank: Signal<Local, Bits<8>>,
     e_bbank: Signal<Local, Bits<8>>,
     am_tail: Signal<Local, Bit>,
+    // the ALU stage's word valid, first, last, operation, destination word and bank:
+    // the operand stage's copies, or without it the write side's own
+    s_v: Signal<Local, Bit>,
+    s_first: Signal<Local, Bit>,
+    s_last: Signal<Local, Bit>,
+    s_op: Signal<Local, Bits<3>>,
+    s_addr: Signal<Local, Bits<16>>,
+    s_bank: Signal<Local, Bits<8>>,
+    k_stage: Constant<Bit>,
     len_mask: Constant<Bits<16>>,
     addr_mask: Constant<Bits<16>>,
     bank_mask: Constant<Bits<8>>,
@@ -174,6 +200,14 @@ impl Vxu {
             addr_d: Default::default(),
             bank_d: Default::default(),
             first_d: Default::default(),
+            ra_r: crate::vec_of(lanes),
+            rb_r: crate::vec_of(lanes),
+            v_a: Default::default(),
+            last_a: Default::default(),
+            first_a: Default::default(),
+            op_a: Default::default(),
+            addr_x: Default::default(),
+            bank_x: Default::default(),
             p_v: Default::default(),
             p_first: Default::default(),
             p_last: Default::default(),
@@ -201,6 +235,13 @@ impl Vxu {
             e_abank: Default::default(),
             e_bbank: Default::default(),
             am_tail: Default::default(),
+            s_v: Default::default(),
+            s_first: Default::default(),
+            s_last: Default::default(),
+            s_op: Default::default(),
+            s_addr: Default::default(),
+            s_bank: Default::default(),
+            k_stage: Constant::new(cfg.vector_operand_stage),
             // The issue checks (docs/isa.md, RANGE) guarantee vlen <= MAX_DEPTH, every
             // word address < the bank's depth, every bank < banks: the masks let
             // synthesis drop the constant upper bits.
@@ -224,8 +265,8 @@ impl Logic for Vxu {
     fn update(&mut self) {
         dff_setup!(
             self, clock, left, aaddr, baddr, abank, bbank, v_d, last_d, op_d, addr_d, bank_d,
-            first_d, p_v, p_first, p_last, p_base, wm_r, wx_r, q_v, q_first, q_last, best, bidx,
-            am_we, lnz, wv, addr_w, bank_w
+            first_d, v_a, last_a, first_a, op_a, addr_x, bank_x, p_v, p_first, p_last, p_base,
+            wm_r, wx_r, q_v, q_first, q_last, best, bidx, am_we, lnz, wv, addr_w, bank_w
         );
         // The issue arrives registered: this cycle's state is the issue's. The read side
         // takes its operation from the write side's copy, latched at the issue.
@@ -262,7 +303,8 @@ impl Logic for Vxu {
         self.rb_bank.next = self.e_bbank.val();
         self.rb_addr.next = self.e_baddr.val();
         self.is_am.next = self.e_r_op.val() == self.k_argmax.val();
-        // An argmax's last word is in stage 1 in `t+V+1`: the unit frees up a cycle later.
+        // An argmax's last word arrives in `t+V+1`: the unit frees up a cycle later, so
+        // that its result write (`t+V+5`, or `t+V+4`) still finds its destination.
         self.am_tail.next =
             self.v_d.q.val() & self.last_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
         self.ready.next = ((self.e_left.val() == 0) & !self.am_tail.val())
@@ -278,10 +320,11 @@ impl Logic for Vxu {
         }
         // Write side: operation, bank and first address latched in the issue cycle
         // `t+1`, first used in `t+2`. A new instruction issues only when `ready`, so its
-        // strobe comes at the earliest in the cycle of the previous one's last write
-        // (`t+V+1`), or of an argmax's result write (`t+V+3`): the latched values
-        // change only at the end of that cycle. The address counts up by one per word
-        // written (not for argmax, whose one result goes to `dst`).
+        // strobe comes at the earliest in `t+V+1`, the cycle the previous one's last word
+        // arrives (`t+V+3` after an argmax): the latched values change only at the end
+        // of that cycle, and the operand stage carries copies a cycle further (`op_a`,
+        // `addr_x`, `bank_x`). The address counts up by one per word arriving (not for
+        // argmax, whose one result goes to `dst`).
         self.addr_d.d.next = self.addr_d.q.val() & self.addr_mask.val();
         self.bank_d.d.next = self.bank_d.q.val() & self.bank_mask.val();
         if self.v_d.q.val() & (self.op_d.q.val() != self.k_argmax.val()) {
@@ -292,34 +335,70 @@ impl Logic for Vxu {
             self.addr_d.d.next = self.dst_word.val() & self.addr_mask.val();
             self.bank_d.d.next = self.dst_bank.val() & self.bank_mask.val();
         }
-        // The data read last cycle through the lane datapath.
-        self.alu.op.next = self.op_d.q.val();
-        // The result is registered (`y_r`, with its write's valid, word and bank): the
-        // unit drives the write port a cycle later, `t+3+i`, so that the bank read, the
-        // ALU and the tile's write-port multiplexer are not one cycle (`docs/isa.md`).
+        // Operand stage (with `vector_operand_stage`): the words read last cycle
+        // (`t+2+i`) go into registers, and the write side's state follows them a cycle
+        // later, so that the bank read and its multiplexer over the banks are not one
+        // cycle with the ALU (`docs/isa.md`). `op_d` changes at the earliest at the end
+        // of the next issue's strobe (`t+V+1`), so `op_a` holds this instruction's
+        // operation until its last word's ALU cycle. Without the stage the ALU takes the
+        // words as they arrive, with the write side's own state (synthesis then drops
+        // the stage's registers).
+        self.v_a.d.next = self.v_d.q.val();
+        self.last_a.d.next = self.last_d.q.val();
+        self.first_a.d.next = self.first_d.q.val();
+        self.op_a.d.next = self.op_d.q.val();
+        self.addr_x.d.next = self.addr_d.q.val() & self.addr_mask.val();
+        self.bank_x.d.next = self.bank_d.q.val() & self.bank_mask.val();
+        self.s_v.next = self.v_d.q.val();
+        self.s_first.next = self.first_d.q.val();
+        self.s_last.next = self.last_d.q.val();
+        self.s_op.next = self.op_d.q.val();
+        self.s_addr.next = self.addr_d.q.val();
+        self.s_bank.next = self.bank_d.q.val();
+        if self.k_stage.val() {
+            self.s_v.next = self.v_a.q.val();
+            self.s_first.next = self.first_a.q.val();
+            self.s_last.next = self.last_a.q.val();
+            self.s_op.next = self.op_a.q.val();
+            self.s_addr.next = self.addr_x.q.val();
+            self.s_bank.next = self.bank_x.q.val();
+        }
+        // The ALU stage (`t+3+i`; `t+2+i` without the operand stage). The result is
+        // registered (`y_r`, with its write's valid, word and bank): the unit drives the
+        // write port a cycle later, so that the ALU and the tile's write-port
+        // multiplexer are not one cycle.
+        self.alu.op.next = self.s_op.val();
         for l in 0..self._lanes {
+            self.ra_r[l].clock.next = self.clock.val();
+            self.rb_r[l].clock.next = self.clock.val();
+            self.ra_r[l].d.next = self.ra[l].val();
+            self.rb_r[l].d.next = self.rb[l].val();
             self.alu.a[l].next = self.ra[l].val();
             self.alu.b[l].next = self.rb[l].val();
+            if self.k_stage.val() {
+                self.alu.a[l].next = self.ra_r[l].q.val();
+                self.alu.b[l].next = self.rb_r[l].q.val();
+            }
             self.y_r[l].clock.next = self.clock.val();
             self.y_r[l].d.next = self.alu.y[l].val();
             self.w_data[l].next = self.y_r[l].q.val();
         }
-        self.wv.d.next = self.v_d.q.val() & (self.op_d.q.val() != self.k_argmax.val());
-        self.addr_w.d.next = self.addr_d.q.val() & self.addr_mask.val();
-        self.bank_w.d.next = self.bank_d.q.val() & self.bank_mask.val();
+        self.wv.d.next = self.s_v.val() & (self.s_op.val() != self.k_argmax.val());
+        self.addr_w.d.next = self.s_addr.val() & self.addr_mask.val();
+        self.bank_w.d.next = self.s_bank.val() & self.bank_mask.val();
         self.we.next = self.wv.q.val();
         self.w_bank.next = self.bank_w.q.val();
         self.w_addr.next = self.addr_w.q.val();
         // Argmax stage 1: the first half of the word's compare tree, and the word's
         // first flat index, counted up by `lanes` per word from 0 at an instruction's first
         // word (lanes is a power of two: the lane index is OR-ed in, no adder).
-        self.p_v.d.next = self.v_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
-        self.p_first.d.next = self.first_d.q.val();
-        self.p_last.d.next = self.last_d.q.val();
+        self.p_v.d.next = self.s_v.val() & (self.s_op.val() == self.k_argmax.val());
+        self.p_first.d.next = self.s_first.val();
+        self.p_last.d.next = self.s_last.val();
         self.p_base.d.next = self.p_base.q.val() & self.idx_mask.val();
-        if self.v_d.q.val() {
+        if self.s_v.val() {
             self.p_base.d.next = (self.p_base.q.val() + self.k_lanes.val()) & self.idx_mask.val();
-            if self.first_d.q.val() {
+            if self.s_first.val() {
                 self.p_base.d.next = 0.into();
             }
         }
@@ -333,8 +412,10 @@ impl Logic for Vxu {
         }
         // Stage 2: the rest of the tree, into registers (the word's maximum and its flat
         // index). Stage 3: keep the first maximum; write the index one cycle after the
-        // last word, to the destination still held by the write side (see above: no new
-        // issue changes it before the end of `t+V+3`, and `addr_w`/`bank_w` hold that).
+        // last word, in `t+V+5` (`t+V+4` without the operand stage), to the destination
+        // still held by the write side (see above: no new issue changes `addr_d` before
+        // the end of `t+V+3`, and `addr_w`/`bank_w` hold its value of two cycles before,
+        // or of one).
         self.wm_r.d.next = self.alu.wmax.val();
         self.wx_r.d.next =
             (self.p_base.q.val() | bit_cast::<32, 8>(self.alu.widx.val())) & self.idx_mask.val();
@@ -358,6 +439,7 @@ impl Logic for Vxu {
         }
         self.active.next = (self.e_left.val() != 0)
             | self.v_d.q.val()
+            | (self.v_a.q.val() & self.k_stage.val())
             | self.wv.q.val()
             | self.p_v.q.val()
             | self.q_v.q.val()

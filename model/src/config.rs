@@ -83,6 +83,14 @@ pub struct TileConfig {
     /// ([`TileConfig::requant_beats`]). Defaults to 1 (a parallel multiplier).
     #[serde(default = "default_requant_steps")]
     pub requant_steps: usize,
+    /// The vector unit registers the words it reads before its ALU (the operand stage):
+    /// `v.*` write word `i` at `t+5+i` (`v.argmax` its result at `t+V+6`) instead of
+    /// `t+4+i` (`t+V+5`), see [`TileConfig::vector_write_delay`]. The stage takes the
+    /// banks' read multiplexer out of the ALU's cycle (the slowest path of the ECP5
+    /// builds without it); it costs `2 * 8 * lanes + ~25` flip-flops, which the
+    /// iCEBreaker's full UP5K does not have. Defaults to true.
+    #[serde(default = "default_true")]
+    pub vector_operand_stage: bool,
     /// Clock the board flow is asked to meet (MHz).
     pub target_mhz: f64,
     /// Serial data lanes of each chip-to-chip link (1..=4, plus a forwarded clock).
@@ -115,6 +123,10 @@ pub const REQUANT_STEPS: [usize; 5] = [1, 2, 4, 8, 16];
 
 fn default_requant_steps() -> usize {
     1
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_link_lanes() -> usize {
@@ -165,6 +177,7 @@ impl TileConfig {
                 requant_lanes: 4,
                 requant_dsp: true,
                 requant_steps: 1,
+                vector_operand_stage: true,
                 target_mhz: 50.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
@@ -194,6 +207,9 @@ impl TileConfig {
                 requant_dsp: false,
                 // A digit-serial lane: 4 bits of the multiplier per cycle.
                 requant_steps: 4,
+                // No operand stage: its ~30 logic cells are more than the UP5K has left
+                // (docs/boards.md).
+                vector_operand_stage: false,
                 target_mhz: 40.0,
                 link_lanes: 1,
                 link_frames_per_superframe: 8,
@@ -223,6 +239,7 @@ impl TileConfig {
                 requant_lanes: 16,
                 requant_dsp: true,
                 requant_steps: 1,
+                vector_operand_stage: true,
                 target_mhz: 100.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
@@ -460,14 +477,22 @@ impl TileConfig {
         self.cols / self.requant_lanes * self.requant_steps
     }
 
+    /// Cycles from a `v.add`/`v.max`/`v.relu`/`v.copy` issue to the bank write of its
+    /// word 0 (word `i` lands `i` cycles later): 5 with the vector operand stage, 4
+    /// without. `v.argmax` writes its result at `t + V + vector_write_delay()`.
+    pub fn vector_write_delay(&self) -> u64 {
+        4 + self.vector_operand_stage as u64
+    }
+
     /// The host port's `INFO` register for this tile (`hdl/src/host_port.rs`): lanes
-    /// (bits 7..0), cols (15..8), banks (23..16), requant_lanes (28..24) and
-    /// log2(requant_steps) (31..29), so that a host can tell tiles apart whose `rq.run`
-    /// timing differs.
+    /// (bits 7..0), cols (15..8), banks (20..16), the vector operand stage (bit 23),
+    /// requant_lanes (28..24) and log2(requant_steps) (31..29), so that a host can tell
+    /// tiles apart whose `v.*` or `rq.run` timing differs.
     pub fn info_word(&self) -> u32 {
         (self.lanes
             | self.cols << 8
             | self.banks << 16
+            | (self.vector_operand_stage as usize) << 23
             | self.requant_lanes << 24
             | (self.requant_steps.trailing_zeros() as usize) << 29) as u32
     }

@@ -32,8 +32,8 @@
 //! - Busy-until and last effect per instruction: `mxu.load` `t+I` / `t+I+1`; `mxu.run`
 //!   `t+R` / `t+R+6` (with `load w`: MXU-load busy until `t+I` too, last effect
 //!   `max(t+R+6, t+I+1)`); `rq.param` `t+pw` / `t+pw+1`; `rq.run` `t+R*beats` /
-//!   `t+R*beats+8`; `v.add/max/relu/copy` `t+V` / `t+V+3`; `v.argmax` `t+V+2` /
-//!   `t+V+5`; sequencer instructions have their last effect at `t`.
+//!   `t+R*beats+8`; `v.add/max/relu/copy` `t+V` / `t+V+d-1`; `v.argmax` `t+V+2` /
+//!   `t+V+d+1` (`d` = [`TileConfig::vector_write_delay`], 5 or 4); sequencer instructions have their last effect at `t`.
 //! - `loop n, end` at pc `p` pushes `{n, start p+1, end}`; after the instruction at pc
 //!   `end-1` issues (and its wait has elapsed) the next pc is `start` while iterations
 //!   remain, else `end` (pop). The jump back costs no cycle. Only the innermost loop can
@@ -187,6 +187,7 @@ pub fn timing(cfg: &TileConfig, instr: &Instr, vlen: u16) -> Timing {
     let i = cfg.install_cycles() as u64;
     let beats = cfg.requant_beats() as u64;
     let pw = param_words(cfg) as u64;
+    let vd = cfg.vector_write_delay();
     let (busy, last_effect) = match *instr {
         Instr::MxuLoad { .. } => (i, i + 1),
         Instr::MxuRun { rows, load, .. } => {
@@ -202,11 +203,11 @@ pub fn timing(cfg: &TileConfig, instr: &Instr, vlen: u16) -> Timing {
         }
         Instr::RqParam { .. } => (pw, pw + 1),
         Instr::RqRun { rows, .. } => (rows as u64 * beats, rows as u64 * beats + 8),
-        Instr::VBin { .. } => (v, v + 3),
+        Instr::VBin { .. } => (v, v + vd - 1),
         Instr::VUn {
             op: VUnOp::Argmax, ..
-        } => (v + 2, v + 5),
-        Instr::VUn { .. } => (v, v + 3),
+        } => (v + 2, v + vd + 1),
+        Instr::VUn { .. } => (v, v + vd - 1),
         Instr::Send { .. } => {
             let (n, t) = (link_frames(cfg, vlen) as u64, cfg.link_frame_cycles());
             (n * t, (n - 1) * t + cfg.link_frame_words() as u64 + 2)

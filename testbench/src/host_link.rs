@@ -85,6 +85,8 @@ pub struct TileInfo {
     pub cols: usize,
     /// SRAM banks.
     pub banks: usize,
+    /// The vector unit's operand stage (`v.*` one cycle longer).
+    pub vector_operand_stage: bool,
     /// Requantizer lanes.
     pub requant_lanes: usize,
     /// Cycles per requantizer column group (`requant_steps`).
@@ -97,7 +99,8 @@ impl TileInfo {
         Self {
             lanes: (w & 0xff) as usize,
             cols: (w >> 8 & 0xff) as usize,
-            banks: (w >> 16 & 0xff) as usize,
+            banks: (w >> 16 & 0x1f) as usize,
+            vector_operand_stage: w >> 23 & 1 == 1,
             requant_lanes: (w >> 24 & 0x1f) as usize,
             requant_steps: 1 << (w >> 29),
         }
@@ -109,6 +112,7 @@ impl TileInfo {
             lanes: cfg.lanes,
             cols: cfg.cols,
             banks: cfg.banks,
+            vector_operand_stage: cfg.vector_operand_stage,
             requant_lanes: cfg.requant_lanes,
             requant_steps: cfg.requant_steps,
         }
@@ -119,8 +123,17 @@ impl std::fmt::Display for TileInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps",
-            self.lanes, self.cols, self.banks, self.requant_lanes, self.requant_steps
+            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps, {}",
+            self.lanes,
+            self.cols,
+            self.banks,
+            self.requant_lanes,
+            self.requant_steps,
+            if self.vector_operand_stage {
+                "a vector operand stage"
+            } else {
+                "no vector operand stage"
+            }
         )
     }
 }
@@ -468,11 +481,13 @@ mod tests {
 
     #[test]
     fn info_word() {
-        let i = TileInfo::from_word(4 | 4 << 8 | 3 << 16 | 4 << 24);
+        let i = TileInfo::from_word(4 | 4 << 8 | 3 << 16 | 1 << 23 | 4 << 24);
         assert_eq!(
             (i.lanes, i.cols, i.banks, i.requant_lanes, i.requant_steps),
             (4, 4, 3, 4, 1)
         );
+        assert!(i.vector_operand_stage);
+        assert!(!TileInfo::from_word(4 | 4 << 8 | 3 << 16).vector_operand_stage);
         for name in minilpu_model::config::PRESET_NAMES {
             let cfg = minilpu_model::TileConfig::preset(name).unwrap();
             assert_eq!(

@@ -384,7 +384,7 @@ fn overflow_sets_the_link_fault_and_link_flush_clears_it() {
 
 /// The bank port cycles of `send` (read `t+1+i`) and `recv` (write `t+3+i`), pinned by
 /// a `v.copy` that writes (reads) the same words a cycle earlier, in the same cycle or a
-/// cycle later (`v.copy` writes word `i` at `t+4+i`).
+/// cycle later (`v.copy` writes word `i` at `t+5+i`).
 /// Such programs fail the checker (a same-cycle read and write of a word is a hazard),
 /// and the hardware does not define what the colliding read returns; the simulated
 /// banks mark it by returning the old word inverted (`SramBank::collision_free`), which
@@ -414,9 +414,9 @@ fn send_reads_and_recv_writes_in_the_documented_cycles() {
         for w in 0..40 {
             r.store(1, 0, 1, w, &vec![0; cfg.lanes]);
         }
-        // v.copy at 1 writes word k at 5 + k; send at 2 (3, 4, 5 with the nops) reads it
-        // at 3 + k (4 + k, 5 + k, 6 + k).
-        let p0 = format!("vlen 40\nv.copy b0:0, b1:0\n{gap}send b0:0\nhalt\n");
+        // v.copy at 1 writes word k at 6 + k; send at 3 (4, 5, 6 with the nops) reads it
+        // at 4 + k (5 + k, 6 + k, 7 + k).
+        let p0 = format!("vlen 40\nv.copy b0:0, b1:0\nnop\n{gap}send b0:0\nhalt\n");
         // recv at 1502 writes word k < 32 at 1505 + k; v.copy at 1503 (1504, 1505, 1506)
         // reads it at 1504 + k (1505 + k, 1506 + k, 1507 + k); words 32.. come a frame
         // later.

@@ -299,15 +299,15 @@ fn errors_stop_issuing_but_issued_instructions_complete() {
         RunResult {
             status: Status::Busy,
             pc: 2,
-            cycles: 7,
-            predicted_cycles: 7
+            cycles: 8,
+            predicted_cycles: 8
         }
     );
     assert_eq!(m.banks[1][1], vec![5, 6, 7, 8]);
     assert_eq!(m.banks[2][0], vec![0; 4]);
     // A new run starts with vlen 1.
     let r = run(&cfg, &[copy(va(2, 0), va(0, 0)), Instr::Halt], &mut m);
-    assert_eq!((r.status, r.cycles), (Status::Ok, 5));
+    assert_eq!((r.status, r.cycles), (Status::Ok, 6));
     assert_eq!(m.banks[2][1], vec![0; 4]);
 }
 

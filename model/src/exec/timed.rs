@@ -309,7 +309,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                     }),
                 );
                 p.at(
-                    c + 3,
+                    c + cfg.vector_write_delay() - 1,
                     true,
                     Box::new(move |m, s| {
                         let out = bin(op, &s.words[2 * i], &s.words[2 * i + 1]);
@@ -330,7 +330,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                 p.at(c, false, Box::new(move |m, s| s.words[i] = xa(m)));
                 if op != VUnOp::Argmax {
                     p.at(
-                        c + 3,
+                        c + cfg.vector_write_delay() - 1,
                         true,
                         Box::new(move |m, s| {
                             let out = un(op, &s.words[i]);
@@ -342,7 +342,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             if op == VUnOp::Argmax {
                 let c1 = cfg.clone();
                 p.at(
-                    t + v as u64 + 5,
+                    t + v as u64 + cfg.vector_write_delay() + 1,
                     true,
                     Box::new(move |m, s| {
                         let out = argmax_word(&c1, &s.words.concat());

@@ -21,7 +21,7 @@ fn send_then_recv_moves_words_in_frames_and_times_them() {
     assert_eq!((tt, p), (266, 32));
     let mut m = Machine::new(&cfg);
     for i in 0..40 {
-        let w: Vec<i8> = (0..4).map(|l| (i * 4 + l) as i8 - 60).collect();
+        let w: Vec<i8> = (0..4).map(|l| ((i * 4 + l) as i32 - 60) as i8).collect();
         m.word_mut(VAddr { bank: 0, word: i }).copy_from_slice(&w);
     }
     let pr = prog(&cfg, "vlen 40\nsend b0:0\nrecv b1:100\nhalt\n");

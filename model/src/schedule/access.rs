@@ -13,11 +13,13 @@
 //! | `mxu.run` | bank 0 read `t+1+r`; acc read `t+6+r` (always); acc write `t+7+r`; with `load w` those of `mxu.load w` | `swap`: reads every shadow column at `t+2` (before the install's writes, the first of which lands on the same edge); reads `b0:a+r` at `t+1+r`; reads acc row `acc+r` at `t+6+r` only with `accumulate`; writes it at `t+7+r` |
 //! | `rq.param` | bank(src) read `t+1+k`, `k < pw` | reads `src+k` at `t+1+k`; **every** parameter field is written at each of `t+2 .. t+pw+1` (the RTL shifts the bytes in as the words arrive, so all of them are in flux until the end of `t+pw+1`) |
 //! | `rq.run` | acc read `X = t+1+r*beats+g` (beat `g`); bank(dst) write `t+(r+1)*beats+8` | reads acc row `acc+r` at `X` for the first beat of each column group (`g` a multiple of `requant_steps`; the other beats' reads are unused); the bias, multiplier and shift of that group's columns (`g / requant_steps`) at `X+1` (they travel with the value into the lanes); writes `dst+r` |
-//! | `v.add`, `v.max` | bank(a), bank(b) read `t+1+i`; bank(dst) write `t+4+i` | likewise |
-//! | `v.relu`, `v.copy` | bank(a) read `t+1+i`; bank(dst) write `t+4+i` | likewise |
-//! | `v.argmax` | bank(a) read `t+1+i`; bank(dst) write `t+V+5` | likewise |
+//! | `v.add`, `v.max` | bank(a), bank(b) read `t+1+i`; bank(dst) write `t+d+i` | likewise |
+//! | `v.relu`, `v.copy` | bank(a) read `t+1+i`; bank(dst) write `t+d+i` | likewise |
+//! | `v.argmax` | bank(a) read `t+1+i`; bank(dst) write `t+V+d+1` | likewise |
 //! | `send` | bank(src) read `t+j*T+1+i`, `i < P_j`; link post `t+j*T+2+P` | reads `src+j*P+i` |
 //! | `recv` | link check `t+j*T+1`; bank(dst) write `t+j*T+3+i`, `i < P_j`, for the frames it moves (a failed check ends it) | writes `dst+j*P+i` |
+//!
+//! `d` is [`TileConfig::vector_write_delay`]: 5 with the vector operand stage, 4 without.
 //!
 //! Ports are listed as the ISA names them (one read, one write port per bank); the
 //! checker merges a weight bank's two into one when the banks are single-ported SPRAM.
@@ -108,6 +110,7 @@ pub enum Event {
 pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
     let t = issue.cycle;
     let v = issue.vlen as u64;
+    let vd = cfg.vector_write_delay();
     let port = |port, cycle| Event::Port { port, cycle };
     let rd = |loc, cycle| Event::Read { loc, cycle };
     let wr = |loc, cycle| Event::Write { loc, cycle };
@@ -189,8 +192,8 @@ pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
                 f(port(Port::BankRead(b.bank), t + 1 + i));
                 f(rd(bw(a.bank, a.word as usize + u), t + 1 + i));
                 f(rd(bw(b.bank, b.word as usize + u), t + 1 + i));
-                f(port(Port::BankWrite(dst.bank), t + 4 + i));
-                f(wr(bw(dst.bank, dst.word as usize + u), t + 4 + i));
+                f(port(Port::BankWrite(dst.bank), t + vd + i));
+                f(wr(bw(dst.bank, dst.word as usize + u), t + vd + i));
             }
         }
         Instr::VUn { op, dst, a } => {
@@ -199,13 +202,13 @@ pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
                 f(port(Port::BankRead(a.bank), t + 1 + i));
                 f(rd(bw(a.bank, a.word as usize + u), t + 1 + i));
                 if op != VUnOp::Argmax {
-                    f(port(Port::BankWrite(dst.bank), t + 4 + i));
-                    f(wr(bw(dst.bank, dst.word as usize + u), t + 4 + i));
+                    f(port(Port::BankWrite(dst.bank), t + vd + i));
+                    f(wr(bw(dst.bank, dst.word as usize + u), t + vd + i));
                 }
             }
             if op == VUnOp::Argmax {
-                f(port(Port::BankWrite(dst.bank), t + v + 5));
-                f(wr(bw(dst.bank, dst.word as usize), t + v + 5));
+                f(port(Port::BankWrite(dst.bank), t + v + vd + 1));
+                f(wr(bw(dst.bank, dst.word as usize), t + v + vd + 1));
             }
         }
         Instr::Send { src } => {

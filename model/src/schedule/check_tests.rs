@@ -28,7 +28,7 @@ const WAW: CheckKind = CheckKind::Hazard(HazardKind::Waw);
 
 #[test]
 fn raw_on_a_bank_word() {
-    // v.copy at 1 writes b1:0 at 5; v.copy at 2 reads b1:0 at 3, before it.
+    // v.copy at 1 writes b1:0 at 6; v.copy at 2 reads b1:0 at 3, before it.
     let p = [
         Instr::Vlen(1),
         copy(va(1, 0), va(0, 0)),
@@ -39,29 +39,41 @@ fn raw_on_a_bank_word() {
     assert_eq!(e.len(), 1);
     find(&e, RAW, 2, 1, "b1:0");
     assert_eq!(e[0].cycle, 3);
-    // One cycle later (read at 4) still before it, two cycles later (read at 5) the same
-    // edge, still a hazard; three cycles later (read at 6) it is clean.
-    let q = [p[0], p[1], Instr::Nop, p[2], p[3]];
-    find(&errors(&small(), &q), RAW, 3, 1, "b1:0");
-    let q = [p[0], p[1], Instr::Nop, Instr::Nop, p[2], p[3]];
-    find(&errors(&small(), &q), RAW, 4, 1, "b1:0");
-    let q = [p[0], p[1], Instr::Nop, Instr::Nop, Instr::Nop, p[2], p[3]];
-    assert!(check(&small(), &q).is_ok());
+    // One and two cycles later (reads at 4, 5) still before it, three cycles later (read
+    // at 6) the same edge, still a hazard; four cycles later (read at 7) it is clean.
+    for nops in 1..=4 {
+        let mut q = vec![p[0], p[1]];
+        q.extend(std::iter::repeat_n(Instr::Nop, nops));
+        q.extend([p[2], p[3]]);
+        if nops < 4 {
+            find(&errors(&small(), &q), RAW, 2 + nops, 1, "b1:0");
+        } else {
+            assert!(check(&small(), &q).is_ok());
+        }
+    }
 }
 
 #[test]
 fn raw_inside_one_vector_instruction() {
-    // dst = a + 1 (+ 2, + 3): element 0 writes b1:1 (b1:2, b1:3) at t+4, element 1 (2,
-    // 3) reads it at t+2 (t+3, t+4).
-    for d in [1, 2, 3] {
-        let p = [Instr::Vlen(4), copy(va(1, d), va(1, 0)), Instr::Halt];
+    // dst = a + 1 (.. + 4): element 0 writes b1:1 (.. b1:4) at t+5, element 1 (.. 4)
+    // reads it at t+2 (.. t+5).
+    for d in [1, 2, 3, 4] {
+        let p = [Instr::Vlen(5), copy(va(1, d), va(1, 0)), Instr::Halt];
         find(&errors(&small(), &p), RAW, 1, 1, &format!("b1:{d}"));
     }
-    // dst = a + 4 and dst = a are in order.
-    for d in [0, 4] {
-        let p = [Instr::Vlen(5), copy(va(1, d), va(1, 0)), Instr::Halt];
+    // dst = a + 5 and dst = a are in order.
+    for d in [0, 5] {
+        let p = [Instr::Vlen(6), copy(va(1, d), va(1, 0)), Instr::Halt];
         assert!(check(&small(), &p).is_ok(), "dst = a + {d}");
     }
+    // Without the vector operand stage every write is a cycle earlier: dst = a + 4 is
+    // in order, dst = a + 3 still a hazard.
+    let mut c = small();
+    c.vector_operand_stage = false;
+    let p = [Instr::Vlen(5), copy(va(1, 4), va(1, 0)), Instr::Halt];
+    assert!(check(&c, &p).is_ok());
+    let p = [Instr::Vlen(5), copy(va(1, 3), va(1, 0)), Instr::Halt];
+    find(&errors(&c, &p), RAW, 1, 1, "b1:3");
 }
 
 #[test]
@@ -265,7 +277,7 @@ fn port_conflicts() {
         1,
         "read port of bank 8",
     );
-    // rq.run at 7 writes bank 1 at 16; v.copy at 12 writes bank 1 at 16.
+    // rq.run at 7 writes bank 1 at 16; v.copy at 11 writes bank 1 at 16.
     let p = [
         Instr::RqParam { src: va(2, 0) },
         Instr::Wait(5),
@@ -275,7 +287,7 @@ fn port_conflicts() {
             dst: va(1, 100),
             relu: false,
         },
-        Instr::Wait(3),
+        Instr::Wait(2),
         copy(va(1, 0), va(0, 0)),
         Instr::Halt,
     ];
@@ -287,12 +299,13 @@ fn port_conflicts() {
 
 #[test]
 fn spram_weight_banks_are_single_ported() {
-    // v.copy b1:10 <- b1:0 with vlen 4 at 1: reads bank 1 at 2, 3, 4, 5 and writes it
-    // at 5, 6, 7, 8. Block RAM banks have a read and a write port; the icebreaker's
-    // SPRAM banks one.
-    let p = [Instr::Vlen(4), copy(va(1, 10), va(1, 0)), Instr::Halt];
+    // v.copy b1:10 <- b1:0 with vlen 5 at 1: reads bank 1 at 2 .. 6 and writes it from
+    // 5 (the icebreaker has no vector operand stage; 6 with it). Block RAM banks have a
+    // read and a write port; the icebreaker's SPRAM banks one.
+    let p = [Instr::Vlen(5), copy(va(1, 10), va(1, 0)), Instr::Halt];
     assert!(check(&small(), &p).is_ok());
     let ice = TileConfig::preset("icebreaker").unwrap();
+    assert_eq!(ice.vector_write_delay(), 4);
     let e = errors(&ice, &p);
     assert_eq!(e.len(), 1, "{e:#?}");
     find(

@@ -139,10 +139,10 @@ fn requantize_timing_on_icebreaker() {
 
 #[test]
 fn vector_ops_at_minimum_spacing() {
-    // vlen 3 at 0; v.add at 1: VXU busy until 4, writes b0:10..12 at 5, 6, 7; wait 2 at
-    // 2 (2..=4); v.argmax at 5 reads b0:10..12 at 6, 7, 8 (each after its write), writes
-    // at 5 + 3 + 5 = 13 (its last effect); halt at 6; cycles = 14. (With `wait 1` the
-    // argmax would read b0:10 at 5, the edge it is written: a RAW hazard.)
+    // vlen 3 at 0; v.add at 1: VXU busy until 4, writes b0:10..12 at 6, 7, 8; wait 3 at
+    // 2 (2..=5); v.argmax at 6 reads b0:10..12 at 7, 8, 9 (each after its write), writes
+    // at 6 + 3 + 6 = 15 (its last effect); halt at 7; cycles = 16. (With `wait 2` the
+    // argmax would read b0:10 at 6, the edge it is written: a RAW hazard.)
     let p = [
         Instr::Vlen(3),
         Instr::VBin {
@@ -151,7 +151,7 @@ fn vector_ops_at_minimum_spacing() {
             a: va(1, 0),
             b: va(2, 0),
         },
-        Instr::Wait(2),
+        Instr::Wait(3),
         Instr::VUn {
             op: VUnOp::Argmax,
             dst: va(1, 20),
@@ -160,11 +160,19 @@ fn vector_ops_at_minimum_spacing() {
         Instr::Halt,
     ];
     let s = check(&small(), &p).unwrap();
-    assert_eq!(s.end.predicted_cycles, 14);
+    assert_eq!(s.end.predicted_cycles, 16);
     assert_eq!(s.issues[3].vlen, 3);
     // Without the wait: BUSY at pc 2, cycle 2.
     let q = [p[0], p[1], p[3], p[4]];
-    assert_eq!(end(&small(), &q), (Status::Busy, 2, 2, 1 + 1 + 3 + 3));
+    assert_eq!(end(&small(), &q), (Status::Busy, 2, 2, 1 + 1 + 3 + 4));
+    // Without the vector operand stage each write is a cycle earlier: `wait 2` is enough,
+    // the argmax at 5 writes at 5 + 3 + 5 = 13, cycles = 14.
+    let mut c = small();
+    c.vector_operand_stage = false;
+    let mut r = p;
+    r[2] = Instr::Wait(2);
+    assert!(check(&small(), &r).is_err());
+    assert_eq!(check(&c, &r).unwrap().end.predicted_cycles, 14);
 }
 
 #[test]
@@ -255,8 +263,8 @@ fn long_loops_walk_fast() {
     ];
     let e = check_summary(&small(), &p).unwrap();
     assert_eq!(e.issued, 2 + 400_000 + 1);
-    // last copy at 2 + 2*199_999, last write 4 cycles after it plus 1.
-    assert_eq!(e.predicted_cycles, 1 + (2 + 2 * 199_999 + 4 + 1));
+    // last copy at 2 + 2*199_999, last write 5 cycles after it plus 1.
+    assert_eq!(e.predicted_cycles, 1 + (2 + 2 * 199_999 + 5 + 1));
 }
 
 #[test]
@@ -303,7 +311,7 @@ fn every_status_code() {
         copy(va(1, 0), va(0, 0)),
         copy(va(1, 1021), va(0, 0)),
     ];
-    assert_eq!(end(&c, &p), (Status::Range, 2, 2, 1 + 1 + 4 + 3));
+    assert_eq!(end(&c, &p), (Status::Range, 2, 2, 1 + 1 + 4 + 4));
     // v.argmax writes one word: dst at the last word is fine.
     let am = Instr::VUn {
         op: VUnOp::Argmax,
@@ -322,7 +330,7 @@ fn every_status_code() {
         (e.status, e.pc, e.cycle, e.other_pc),
         (Status::Busy, 2, 2, Some(1))
     );
-    assert_eq!(e.predicted_cycles, 1 + 1 + 2 + 3);
+    assert_eq!(e.predicted_cycles, 1 + 1 + 2 + 4);
     // A loop body that re-issues to a busy unit.
     let p = [
         Instr::Vlen(4),
@@ -330,7 +338,7 @@ fn every_status_code() {
         copy(va(1, 0), va(0, 0)),
         Instr::Halt,
     ];
-    assert_eq!(end(&c, &p), (Status::Busy, 2, 3, 1 + 2 + 4 + 3));
+    assert_eq!(end(&c, &p), (Status::Busy, 2, 3, 1 + 2 + 4 + 4));
     // A send issues on a bare tile (its last effect, the post, is at P + 2); a recv
     // finds no frame at t + 1: LINK at the recv's pc, nothing issues from t + 1 on.
     let p_words = c.link_frame_words() as u64;
