@@ -12,6 +12,7 @@
 //! See `docs/toolchain.md` for the tool versions and how to reproduce a report by hand.
 
 pub mod board;
+mod critical_path;
 mod device;
 mod error;
 mod lint;
@@ -20,6 +21,7 @@ mod run;
 mod stat;
 mod yosys;
 
+pub use critical_path::{block_of, critical_paths, CriticalPath};
 pub use device::{Device, Family, Resource, ResourceUse, ICE40_UP5K, LFE5U_85F};
 pub use error::SynthError;
 pub use lint::{

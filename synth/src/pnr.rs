@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::board::BoardTarget;
+use crate::critical_path::{critical_paths, CriticalPath};
 use crate::device::Family;
 use crate::error::SynthError;
 use crate::run::{run_tool, tail, ToolOptions};
@@ -85,6 +86,9 @@ pub struct ClockReport {
     pub achieved_mhz: f64,
     /// The constraint (MHz).
     pub constraint_mhz: f64,
+    /// The clock's worst path (None when nextpnr reported none).
+    #[serde(default)]
+    pub critical_path: Option<CriticalPath>,
 }
 
 /// Seconds per step.
@@ -175,6 +179,16 @@ impl BoardReport {
                     ""
                 }
             );
+            if let Some(p) = &c.critical_path {
+                s += &format!(
+                    "    {}
+      from {} to {}
+",
+                    p.line(),
+                    p.from,
+                    p.to
+                );
+            }
         }
         s += &format!(
             "  times: yosys {:.0} s, nextpnr {:.0} s, pack {:.0} s\n",
@@ -521,13 +535,19 @@ pub fn board_flow(
         .get("fmax")
         .and_then(|f| f.as_object())
         .ok_or_else(|| parse_err("no `fmax` object".into()))?;
+    let mut paths = critical_paths(&json);
     for (net, v) in fmax {
         let get = |k: &str| v.get(k).and_then(|x| x.as_f64());
         if let (Some(a), Some(c)) = (get("achieved"), get("constraint")) {
+            let critical_path = paths
+                .iter()
+                .position(|(clock, _)| clock == net)
+                .map(|i| paths.swap_remove(i).1);
             report.clocks.push(ClockReport {
                 net: net.clone(),
                 achieved_mhz: a,
                 constraint_mhz: c,
+                critical_path,
             });
         }
     }
