@@ -43,7 +43,7 @@ pub const PD_WAIT0: usize = 7;
 #[derive(LogicBlock)]
 pub struct Decoder {
     /// Instruction word as 8 bytes, little-endian (`ib[0]` = bits 7..0), and its
-    /// [`Predecoder`] byte (`ib[8]`), stored beside it in instruction memory.
+    /// [`crate::Predecoder`] byte (`ib[8]`), stored beside it in instruction memory.
     pub ib: Vec<Signal<In, Bits<8>>>,
     /// Current vector length minus one, `vlen - 1` (0..=16383; for the range checks of
     /// vector instructions). The sequencer keeps it in a register of its own, so that

@@ -28,7 +28,7 @@
 //! | 0x00C | ALIGN_LOST | R | link losses of lock |
 //! | 0x00D | OVERFLOWS | R | link clock-crossing FIFO overflows |
 //! | 0x00E | MISSING | R | link data frames missing between delivered ones |
-//! | 0x100 + k | BUF[k] | R/W | bytes `4k .. 4k+4` of the staging buffer, little-endian |
+//! | 0x100 + k | `BUF[k]` | R/W | bytes `4k .. 4k+4` of the staging buffer, little-endian |
 //!
 //! A bank word is `lanes` bytes; an instruction is 8 bytes; the buffer holds the larger
 //! of the two. An accumulator row (`cols` int32, little-endian) is loaded in pieces of
