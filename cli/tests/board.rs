@@ -254,7 +254,7 @@ fn board_bitstreams_ci() {
 /// router1 is slower on this design), docs/boards.md. It misses the board's 50 MHz
 /// today, and whether router2 converges depends on the placement: the sixth session's
 /// netlist routed at seed 1, the seventh's (the vector operand stage) at none of seeds
-/// 1-3, so this test fails at its time limit until the 85F routes reliably.
+/// 1-5, so this test fails at its time limit until the 85F routes reliably.
 #[test]
 #[ignore = "half an hour: full ulx3s-85f place and route"]
 fn full_ulx3s_85f_bitstream() {
