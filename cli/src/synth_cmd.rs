@@ -7,7 +7,7 @@ use clap::Args;
 use minilpu_hdl::board_top::{emit_board_verilog, BoardTopConfig};
 use minilpu_hdl::pll::{ecp5_pll, ice40_pll, PllSetting};
 use minilpu_model::TileConfig;
-use minilpu_synth::board::{find_board, fpga_dir, BoardTarget};
+use minilpu_synth::board::{find_board, fpga_dir, merge_nextpnr_args, BoardTarget};
 use minilpu_synth::{board_flow, Family, FlowOptions};
 use serde_json::json;
 use std::path::PathBuf;
@@ -56,7 +56,8 @@ pub struct SynthArgs {
     /// nextpnr time limit (minutes).
     #[arg(long, default_value_t = 60)]
     timeout_min: u64,
-    /// Extra nextpnr argument (repeatable), e.g. `--nextpnr-arg=--router --nextpnr-arg=router2`.
+    /// Extra nextpnr argument (repeatable), e.g. `--nextpnr-arg=--router --nextpnr-arg=router1`;
+    /// added to the board variant's `nextpnr_args`, replacing an option named in both.
     #[arg(long = "nextpnr-arg", value_name = "ARG", allow_hyphen_values = true)]
     nextpnr_args: Vec<String>,
     /// Only write the board top's Verilog (no synthesis).
@@ -210,15 +211,20 @@ pub fn synth(args: SynthArgs) -> Result<bool, String> {
         }
         return Ok(true);
     }
-    if !args.json {
-        eprintln!("minilpu: yosys, nextpnr and pack (this takes minutes)...");
-    }
     let opts = FlowOptions {
         nextpnr_timeout: Duration::from_secs(args.timeout_min * 60),
         seed: args.seed,
-        nextpnr_args: args.nextpnr_args.clone(),
+        nextpnr_args: merge_nextpnr_args(&b.target.variant.nextpnr_args, &args.nextpnr_args),
         ..Default::default()
     };
+    if !args.json {
+        let extra = if opts.nextpnr_args.is_empty() {
+            String::new()
+        } else {
+            format!(" (nextpnr {})", opts.nextpnr_args.join(" "))
+        };
+        eprintln!("minilpu: yosys, nextpnr{extra} and pack (this takes minutes)...");
+    }
     let r = board_flow(
         &vpath,
         minilpu_hdl::TOP_MODULE,
@@ -262,6 +268,8 @@ pub fn synth(args: SynthArgs) -> Result<bool, String> {
             "total": started.elapsed().as_secs_f64(),
         },
         "out": out,
+        "seed": opts.seed,
+        "nextpnr_args": opts.nextpnr_args,
         "nextpnr_log": r.nextpnr_log,
     });
     if args.json {

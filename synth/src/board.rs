@@ -65,6 +65,42 @@ pub struct VariantSpec {
     /// A free-text remark shown in reports.
     #[serde(default)]
     pub note: Option<String>,
+    /// nextpnr arguments this variant always gets (e.g. `["--router", "router2"]`);
+    /// `minilpu synth --nextpnr-arg` adds to them and overrides an option named in both
+    /// ([`merge_nextpnr_args`]).
+    #[serde(default)]
+    pub nextpnr_args: Vec<String>,
+}
+
+/// The board variant's nextpnr arguments followed by the command line's. An option
+/// (`--name`, with the values up to the next `--`) given on the command line replaces
+/// the variant's option of the same name, so nextpnr never sees an option twice.
+///
+/// ```
+/// use minilpu_synth::board::merge_nextpnr_args;
+/// let board = ["--router", "router2", "--placer-heap-beta", "0.7"].map(String::from);
+/// let cli = ["--router", "router1"].map(String::from);
+/// assert_eq!(
+///     merge_nextpnr_args(&board, &cli),
+///     ["--placer-heap-beta", "0.7", "--router", "router1"]
+/// );
+/// ```
+pub fn merge_nextpnr_args(board: &[String], cli: &[String]) -> Vec<String> {
+    let is_opt = |a: &String| a.starts_with("--");
+    let name = |a: &String| a.split('=').next().unwrap_or(a).to_string();
+    let overridden: Vec<String> = cli.iter().filter(|a| is_opt(a)).map(name).collect();
+    let mut out = Vec::new();
+    let mut keep = true;
+    for a in board {
+        if is_opt(a) {
+            keep = !overridden.contains(&name(a));
+        }
+        if keep {
+            out.push(a.clone());
+        }
+    }
+    out.extend(cli.iter().cloned());
+    out
 }
 
 /// A board TOML as written.
@@ -304,5 +340,54 @@ mod tests {
         assert!(e.0.contains("icebreaker"), "{e}");
         let e = find_board(&dir, "ulx3s-99f", None).unwrap_err();
         assert!(e.0.contains("85f"), "{e}");
+    }
+
+    #[test]
+    fn nextpnr_args_merge() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // The 85F routes only with router2 (docs/boards.md), the smaller variants with
+        // nextpnr's defaults.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fpga");
+        let t = find_board(&dir, "ulx3s-85f", None).unwrap();
+        assert_eq!(t.variant.nextpnr_args, v(&["--router", "router2"]));
+        assert!(find_board(&dir, "ulx3s-25f", None)
+            .unwrap()
+            .variant
+            .nextpnr_args
+            .is_empty());
+        let board = v(&[
+            "--router",
+            "router2",
+            "--tmg-ripup",
+            "--placer-heap-beta",
+            "0.7",
+        ]);
+        assert_eq!(merge_nextpnr_args(&board, &[]), board);
+        assert_eq!(merge_nextpnr_args(&[], &board), board);
+        // Options named on the command line (with or without `=`) replace the board's,
+        // values and all; the rest keep their order.
+        assert_eq!(
+            merge_nextpnr_args(
+                &board,
+                &v(&["--placer-heap-beta=0.8", "--router2-alt-weights"])
+            ),
+            v(&[
+                "--router",
+                "router2",
+                "--tmg-ripup",
+                "--placer-heap-beta=0.8",
+                "--router2-alt-weights"
+            ])
+        );
+        assert_eq!(
+            merge_nextpnr_args(&board, &v(&["--tmg-ripup", "--router", "router1"])),
+            v(&[
+                "--placer-heap-beta",
+                "0.7",
+                "--tmg-ripup",
+                "--router",
+                "router1"
+            ])
+        );
     }
 }
