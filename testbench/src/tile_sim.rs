@@ -80,7 +80,14 @@ pub fn yosys_cell_models(family: &str, names: &[&str]) -> Result<String, SimErro
             path.display()
         ))
     })?;
-    let mut out = String::new();
+    // The file's leading macros (ice40: `ICE40_DEFAULT_ASSIGNMENT_*`, `SB_DFF_INIT`),
+    // which the models of the logic cells use; not its `timescale`.
+    let preamble_end = text.find("\nmodule ").unwrap_or(0);
+    let mut out: String = text[..preamble_end]
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("`timescale"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     for name in names {
         let start = [" (", "("]
             .iter()

@@ -4,12 +4,19 @@
 //! of `Lut` (`CCU2C` carry chains, `-DECP5`, yosys's `ecp5/cells_sim.v` models) and the
 //! iCE40 `SB_MAC16` form (`-DICE40`, yosys's `ice40/cells_sim.v` model).
 //!
+//! The iCE40 and ECP5 forms are also simulated **after synthesis**: the flow's own yosys
+//! script (`minilpu_synth::yosys_synth`) maps the pair, and its netlist (written as
+//! Verilog) runs against the same reference with yosys's models of the cells it uses.
+//! This is what caught yosys's `ice40_dsp` pass rewriting the instantiated `SB_MAC16`
+//! into a combinational 16 x 16 multiplier (`minilpu_synth::yosys::instantiates_sb_mac16`).
+//!
 //! The stimulus: `b0`/`b1` are loaded (`bload`) once every 256 cycles and hold while
 //! `b` carries garbage; `a0` sweeps all 256 values meanwhile, `a1` too in another
 //! order. A register-level reference (`ar <= a`, `br <= b` on `bload`, `p <= ar * br`)
 //! gives the products each cycle, so the two-cycle latency is checked too.
 
 use minilpu_hdl::{mul8x2_verilog, MulImpl};
+use minilpu_synth::{yosys_synth, Family};
 use minilpu_testbench::tile_sim::yosys_cell_models;
 use minilpu_testbench::verilated::{BuildOptions, VerilatedModel};
 use rand::{Rng, SeedableRng};
@@ -42,12 +49,46 @@ fn check(how: MulImpl, define: Option<(&str, &str, &[&str])>) {
         verilog += &yosys_cell_models(family, cells).unwrap();
         extra_args.push(format!("-D{def}"));
     }
+    simulate(&verilog, extra_args, &format!("{how:?} {define:?}"));
+}
+
+/// `how` through the flow's yosys script for `family`, then its netlist in Verilator with
+/// yosys's models of every cell type in it.
+fn check_synthesized(how: MulImpl, family: Family) {
+    let dir = std::env::temp_dir().join(format!(
+        "minilpu-mul8x2-synth-{}-{}",
+        family.name(),
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("mul8x2.v");
+    std::fs::write(&src, mul8x2_verilog(how)).unwrap();
+    let report = yosys_synth(&src, "top", family, &dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut netlist = std::fs::read_to_string(&report.files.netlist_v).unwrap();
+    let mut cells: Vec<&str> = report.cells.keys().map(String::as_str).collect();
+    let what = format!("{how:?} synthesized for {} ({cells:?})", family.name());
+    // yosys's `write_verilog` leaves unconnected cell pins out (e.g. `TRELLIS_FF`'s `M`).
+    let mut args = vec!["-Wno-PINMISSING".to_string()];
+    match family {
+        // The ECP5 carry cell's model is built from the LUT models.
+        Family::Ecp5 => cells.extend(["LUT4", "LUT2"]),
+        // Verilator does not take the iCE40 models' default values on inputs.
+        Family::Ice40 => args.push("-DNO_ICE40_DEFAULT_ASSIGNMENTS".into()),
+    }
+    cells.sort_unstable();
+    cells.dedup();
+    netlist += &yosys_cell_models(family.name(), &cells).unwrap();
+    simulate(&netlist, args, &what);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn simulate(verilog: &str, extra_args: Vec<String>, what: &str) {
     let opts = BuildOptions {
         extra_args,
         ..Default::default()
     };
     let mut sim =
-        VerilatedModel::build(&verilog, "top", &opts).unwrap_or_else(|e| panic!("{how:?}: {e}"));
+        VerilatedModel::build(verilog, "top", &opts).unwrap_or_else(|e| panic!("{what}: {e}"));
     let port = |n: &str| sim.port(n).unwrap();
     let (a0, b0, a1, b1, bload, p0, p1) = (
         port("a0"),
@@ -83,7 +124,7 @@ fn check(how: MulImpl, define: Option<(&str, &str, &[&str])>) {
             let got = sim.get_u64(p) as u32 as i32;
             assert_eq!(
                 got, want.p[k],
-                "{how:?} {define:?} cycle {n}: p{k} for {} * {}",
+                "{what} cycle {n}: p{k} for {} * {}",
                 ar[k] as i8, br[k] as i8
             );
             seen[k][(ar[k] as usize) << 8 | br[k] as usize] = true;
@@ -91,7 +132,7 @@ fn check(how: MulImpl, define: Option<(&str, &str, &[&str])>) {
     }
     // Every operand pair was multiplied by both multipliers.
     for (k, s) in seen.iter().enumerate() {
-        assert!(s.iter().all(|&x| x), "{how:?}: p{k} missed an operand pair");
+        assert!(s.iter().all(|&x| x), "{what}: p{k} missed an operand pair");
     }
 }
 
@@ -116,4 +157,14 @@ fn ecp5_carry_chain_pair_multiplies_every_int8_pair() {
 #[test]
 fn ice40_mac16_pair_multiplies_every_int8_pair() {
     check(MulImpl::Ice40Mac16, Some(("ICE40", "ice40", &["SB_MAC16"])));
+}
+
+#[test]
+fn ice40_mac16_pair_after_synthesis_multiplies_every_int8_pair() {
+    check_synthesized(MulImpl::Ice40Mac16, Family::Ice40);
+}
+
+#[test]
+fn ecp5_carry_chain_pair_after_synthesis_multiplies_every_int8_pair() {
+    check_synthesized(MulImpl::Lut, Family::Ecp5);
 }
