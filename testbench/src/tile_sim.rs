@@ -58,6 +58,13 @@ pub enum Flavour {
     /// iCE40 flow synthesizes, simulated with yosys's own cell models
     /// (`<yosys share>/ice40/cells_sim.v`, read from the installed yosys).
     Ice40Cells,
+    /// The tile as the iCE40 flow synthesizes it: the flow's own yosys script
+    /// (`minilpu_synth::yosys_synth`, `synth_ice40`) maps it onto iCE40 cells, and its
+    /// netlist runs with yosys's models of every cell in it (`SB_LUT4`, `SB_CARRY`,
+    /// `SB_DFF*`, `SB_RAM40_4K`, `SB_SPRAM256KA`, `SB_MAC16`): a gate-level simulation of
+    /// what goes onto the board, so that a synthesis pass that changes behaviour fails
+    /// here. Synthesis takes about a minute.
+    Ice40Netlist,
 }
 
 /// Where yosys keeps the simulation models of `family` (`ice40`, `ecp5`):
@@ -101,6 +108,27 @@ pub fn yosys_cell_models(family: &str, names: &[&str]) -> Result<String, SimErro
         out += "\n";
     }
     Ok(out)
+}
+
+/// `verilog` (the tile) through the iCE40 flow's yosys script, as a netlist in Verilog
+/// followed by yosys's models of the cells it uses.
+fn ice40_netlist(verilog: &str, name: &str) -> Result<String, SimError> {
+    use minilpu_synth::{yosys_synth, Family};
+    let dir = std::env::temp_dir().join(format!(
+        "minilpu-ice40-netlist-{name}-{}",
+        std::process::id()
+    ));
+    let io = |e: std::io::Error| SimError::Protocol(format!("{}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let src = dir.join("tile.v");
+    std::fs::write(&src, verilog).map_err(io)?;
+    let report = yosys_synth(&src, minilpu_hdl::TOP_MODULE, Family::Ice40, &dir)
+        .map_err(|e| SimError::Protocol(format!("synthesizing the tile: {e}")))?;
+    let mut netlist = std::fs::read_to_string(&report.files.netlist_v).map_err(io)?;
+    let cells: Vec<&str> = report.cells.keys().map(String::as_str).collect();
+    netlist += &yosys_cell_models("ice40", &cells)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(netlist)
 }
 
 /// How a program run ended.
@@ -147,9 +175,19 @@ impl TileSim {
     ) -> Result<Self, SimError> {
         let mut verilog = minilpu_hdl::emit_verilog(cfg)?;
         let mut extra_args: Vec<String> = SIM_ARGS.iter().map(|s| s.to_string()).collect();
-        if flavour == Flavour::Ice40Cells {
-            verilog += &yosys_cell_models("ice40", &["SB_MAC16", "SB_SPRAM256KA"])?;
-            extra_args.push("-DICE40".into());
+        match flavour {
+            Flavour::Behavioural => {}
+            Flavour::Ice40Cells => {
+                verilog += &yosys_cell_models("ice40", &["SB_MAC16", "SB_SPRAM256KA"])?;
+                extra_args.push("-DICE40".into());
+            }
+            Flavour::Ice40Netlist => {
+                verilog = ice40_netlist(&verilog, &cfg.name)?;
+                // `write_verilog` leaves unconnected cell pins out; Verilator does not
+                // take the iCE40 models' default values on inputs.
+                extra_args.push("-Wno-PINMISSING".into());
+                extra_args.push("-DNO_ICE40_DEFAULT_ASSIGNMENTS".into());
+            }
         }
         let opts = BuildOptions {
             trace,

@@ -133,6 +133,13 @@ fn icebreaker_with_ice40_primitives_matches_model() {
     check_preset("icebreaker", 4, Flavour::Ice40Cells);
 }
 
+/// The `icebreaker` tile as the iCE40 flow synthesizes it (yosys 0.23, `synth_ice40`),
+/// gate-level in Verilator with yosys's cell models, against the golden model.
+#[test]
+fn icebreaker_synthesized_netlist_matches_model() {
+    check_preset("icebreaker", 5, Flavour::Ice40Netlist);
+}
+
 #[test]
 fn every_preset_is_covered() {
     assert_eq!(PRESET_NAMES.len(), 3);
