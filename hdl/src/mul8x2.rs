@@ -35,7 +35,10 @@
 //!   - `Ice40Mac16`: with the define `ICE40`, one `SB_MAC16` in its dual 8x8 mode
 //!     (`MODE_8x8`, signed, both 8x8 product registers): two MACs per DSP, so the
 //!     iCE40UP5K's 8 DSPs carry 16 MACs. Without `ICE40` it is the `Infer` form.
-//!     The testbench verilates the `ICE40` form against yosys's `SB_MAC16` model.
+//!     The testbench verilates the `ICE40` form against yosys's `SB_MAC16` model, before
+//!     and after synthesis. Synthesize it without `synth_ice40 -dsp`: that option's
+//!     `ice40_dsp` pass rewrites every `SB_MAC16`, this one into a combinational 16 x 16
+//!     multiplier (`minilpu_synth::yosys::instantiates_sb_mac16`; the flows leave it out).
 //!
 //! A Verilog leaf because rust-hdl 0.46's signed multiply is wrong (it is 16 bits in
 //! Verilog but 32 in its simulator) and its `signed_bit_cast` of -128 overflows.
