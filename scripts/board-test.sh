@@ -3,7 +3,7 @@
 #
 #   scripts/board-test.sh          the CI-sized build: the iCEBreaker bitstream (must fit
 #                                  and meet its clock) and a ULX3S-85F bitstream (85F board
-#                                  top with the 4x4 tile), each under a time limit, 15 min
+#                                  top with the 4x4 tile), each under a time limit, 30 min
 #                                  in all
 #   scripts/board-test.sh --full   also the full ulx3s-85f tile (tens of minutes)
 #

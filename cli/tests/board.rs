@@ -181,8 +181,8 @@ fn synth(args: &[&str], limit: Duration) -> (Option<i32>, Value, f64) {
     (o.status.code(), json_of(&o), secs)
 }
 
-/// The CI-sized board build: the iCEBreaker's honest "does not fit" and a ULX3S-85F
-/// bitstream, each bounded in time. The ULX3S-85F build is a flow test, reported as such
+/// The CI-sized board build: the iCEBreaker bitstream and a ULX3S-85F bitstream, each
+/// bounded in time. The ULX3S-85F build is a flow test, reported as such
 /// in its JSON (`tile_source`, `requested_mhz`): the 85F board top (EHXPLLL, pins, UART
 /// bridge) with the small 4x4 tile (`--preset sim-small`) at 20 MHz (`--clock-mhz 20`),
 /// a clock that tile meets. The board's own policy (the 256-MAC `ulx3s-85f` tile at
@@ -200,12 +200,13 @@ fn board_bitstreams_ci() {
             "--out",
             out.join("icebreaker").to_str().unwrap(),
         ],
-        Duration::from_secs(15 * 60),
+        Duration::from_secs(25 * 60),
     );
     eprintln!("icebreaker: exit {code:?} in {secs:.0} s: {j}");
     // The board top fits the UP5K (with a few cells to spare: this guards the fit) and
-    // meets the board's 27 MHz clock (its router needs ~8 minutes at that constraint on
-    // these 2-core machines, hence the 15-minute bound).
+    // meets the board's 27 MHz clock. At 5270 of 5280 logic cells its router needs ~8 to
+    // 20 minutes on these 2-core machines (more with other jobs on the second core), hence
+    // the 25-minute bound: a limit against a hang, not a performance figure.
     assert_eq!(
         code,
         Some(0),
@@ -246,7 +247,7 @@ fn board_bitstreams_ci() {
         "board_bitstreams_ci: {:.0} s in all",
         t0.elapsed().as_secs_f64()
     );
-    assert!(t0.elapsed() < Duration::from_secs(15 * 60));
+    assert!(t0.elapsed() < Duration::from_secs(30 * 60));
 }
 
 /// The full ULX3S-85F tile (256 MACs) to a bitstream: about half an hour with the
@@ -271,10 +272,10 @@ fn full_ulx3s_85f_bitstream() {
         Duration::from_secs(100 * 60),
     );
     eprintln!("ulx3s-85f: exit {code:?} in {secs:.0} s: {j}");
-    // router2 comes from the board variant (fpga/ulx3s/board.toml).
+    // router2 and the static placer come from the board variant (fpga/ulx3s/board.toml).
     assert_eq!(
         j["nextpnr_args"],
-        serde_json::json!(["--router", "router2"])
+        serde_json::json!(["--router", "router2", "--placer", "static"])
     );
     assert_eq!(j["fits"], true, "{j}");
     assert_eq!(j["mac_units"], 256);

@@ -349,7 +349,10 @@ mod tests {
         // nextpnr's defaults.
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fpga");
         let t = find_board(&dir, "ulx3s-85f", None).unwrap();
-        assert_eq!(t.variant.nextpnr_args, v(&["--router", "router2"]));
+        assert_eq!(
+            t.variant.nextpnr_args,
+            v(&["--router", "router2", "--placer", "static"])
+        );
         assert!(find_board(&dir, "ulx3s-25f", None)
             .unwrap()
             .variant

@@ -150,7 +150,7 @@ fn shift_and_add_pair_multiplies_every_int8_pair() {
 fn ecp5_carry_chain_pair_multiplies_every_int8_pair() {
     check(
         MulImpl::Lut,
-        Some(("ECP5", "ecp5", &["CCU2C", "LUT4", "LUT2"])),
+        Some(("ECP5", "ecp5", &["CCU2C", "LUT4", "LUT2", "TRELLIS_FF"])),
     );
 }
 
