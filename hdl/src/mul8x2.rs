@@ -22,7 +22,10 @@
 //! - **Why the operand registers live here**: in the iCE40 form they are the
 //!   `SB_MAC16`'s own A and B input registers (`A_REG`, `B_REG`, `BHOLD = !bload`),
 //!   so the 16 active weights and the activation register take no logic cells; a
-//!   register fed by another register or a RAM costs a whole iCE40 logic cell.
+//!   register fed by another register or a RAM costs a whole iCE40 logic cell. In the
+//!   ECP5 `Lut` form `ar0`/`ar1` are `TRELLIS_FF` instances, so that every pair keeps
+//!   its own copy of the activation next to its carry chains (yosys merges identical
+//!   `always` registers: one per lane for the whole array, wired across the die).
 //! - **Implementations** ([`MulImpl`]):
 //!   - `Infer`: `$signed(a) * $signed(b)`; yosys maps each onto a DSP (ECP5
 //!     `MULT18X18D`, iCE40 `SB_MAC16`).
