@@ -177,15 +177,17 @@ end
         // then cross the die to all the columns' carry chains (the 85F's worst path,
         // 25.7 ns with 22.3 ns of routing). Instances are not merged, so each pair keeps
         // its own copy next to its multipliers. Power-up value 0, like the others.
+        // Connected as yosys's own flip-flop mapping connects them: `CE` and `M` left
+        // open (nextpnr's packer uses `M` itself; tied to 0 it refuses the design).
         let ecp5_operands = "\
 wire [7:0] ar0, ar1;
 reg [7:0] br0 = 0, br1 = 0;
 genvar ark;
 generate for (ark = 0; ark < 8; ark = ark + 1) begin : ar_ff
     (* keep *) TRELLIS_FF #(.GSR(\"DISABLED\"), .CEMUX(\"1\"), .REGSET(\"RESET\"))
-        f0 (.CLK(clock), .LSR(1'b0), .CE(1'b1), .DI(a0[ark]), .M(1'b0), .Q(ar0[ark]));
+        f0 (.CLK(clock), .LSR(1'b0), .DI(a0[ark]), .Q(ar0[ark]));
     (* keep *) TRELLIS_FF #(.GSR(\"DISABLED\"), .CEMUX(\"1\"), .REGSET(\"RESET\"))
-        f1 (.CLK(clock), .LSR(1'b0), .CE(1'b1), .DI(a1[ark]), .M(1'b0), .Q(ar1[ark]));
+        f1 (.CLK(clock), .LSR(1'b0), .DI(a1[ark]), .Q(ar1[ark]));
 end endgenerate
 always @(posedge clock) begin
     if (bload) begin
