@@ -251,11 +251,12 @@ fn board_bitstreams_ci() {
 }
 
 /// The full ULX3S-85F tile (256 MACs) to a bitstream: about half an hour with the
-/// WebAssembly nextpnr-ecp5 when router2 converges (placement ~20 min, router2 ~15 min;
-/// router1 is slower on this design), docs/boards.md. It misses the board's 50 MHz
-/// today, and whether router2 converges depends on the placement: the sixth session's
-/// netlist routed at seed 1, the seventh's (the vector operand stage) at none of seeds
-/// 1-5, so this test fails at its time limit until the 85F routes reliably.
+/// WebAssembly nextpnr-ecp5 (yosys ~8 min, the static placer and router2 ~20 min; router1
+/// is slower on this design), docs/boards.md. It misses the board's 50 MHz today (45.44
+/// MHz), so it exits 1 with the bitstream packed. Whether router2 converges depends on
+/// the placement: after HeAP placement the seventh session's netlist routed at none of
+/// seeds 1-5; after the static placer (the variant's `nextpnr_args` since the eighth
+/// session) both of that session's netlists routed at seed 1.
 #[test]
 #[ignore = "half an hour: full ulx3s-85f place and route"]
 fn full_ulx3s_85f_bitstream() {
