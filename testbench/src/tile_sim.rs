@@ -5,6 +5,7 @@
 use crate::verilated::{BuildOptions, HarnessError, PortId, VerilatedModel};
 use minilpu_model::isa::{Status, VAddr};
 use minilpu_model::TileConfig;
+use minilpu_synth::{yosys_synth, Family};
 use std::path::Path;
 
 /// Why a simulated tile could not be built or driven.
@@ -110,25 +111,49 @@ pub fn yosys_cell_models(family: &str, names: &[&str]) -> Result<String, SimErro
     Ok(out)
 }
 
-/// `verilog` (the tile) through the iCE40 flow's yosys script, as a netlist in Verilog
-/// followed by yosys's models of the cells it uses.
-fn ice40_netlist(verilog: &str, name: &str) -> Result<String, SimError> {
-    use minilpu_synth::{yosys_synth, Family};
+/// `verilog` (top module `top`) through `family`'s flow's yosys script
+/// (`minilpu_synth::yosys_synth`), as a netlist in Verilog followed by yosys's models of
+/// the cells it uses; simulate it with [`netlist_sim_args`]. `tag` names the scratch
+/// directory.
+pub fn synthesized_netlist(
+    verilog: &str,
+    top: &str,
+    family: Family,
+    tag: &str,
+) -> Result<String, SimError> {
     let dir = std::env::temp_dir().join(format!(
-        "minilpu-ice40-netlist-{name}-{}",
+        "minilpu-{}-netlist-{tag}-{}",
+        family.name(),
         std::process::id()
     ));
     let io = |e: std::io::Error| SimError::Protocol(format!("{}: {e}", dir.display()));
     std::fs::create_dir_all(&dir).map_err(io)?;
-    let src = dir.join("tile.v");
+    let src = dir.join("design.v");
     std::fs::write(&src, verilog).map_err(io)?;
-    let report = yosys_synth(&src, minilpu_hdl::TOP_MODULE, Family::Ice40, &dir)
-        .map_err(|e| SimError::Protocol(format!("synthesizing the tile: {e}")))?;
+    let report = yosys_synth(&src, top, family, &dir)
+        .map_err(|e| SimError::Protocol(format!("synthesizing `{top}`: {e}")))?;
     let mut netlist = std::fs::read_to_string(&report.files.netlist_v).map_err(io)?;
-    let cells: Vec<&str> = report.cells.keys().map(String::as_str).collect();
-    netlist += &yosys_cell_models("ice40", &cells)?;
+    let mut cells: Vec<&str> = report.cells.keys().map(String::as_str).collect();
+    if family == Family::Ecp5 {
+        // The ECP5 carry cell's model is built from the LUT models.
+        cells.extend(["LUT4", "LUT2"]);
+        cells.sort_unstable();
+        cells.dedup();
+    }
+    netlist += &yosys_cell_models(family.name(), &cells)?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(netlist)
+}
+
+/// Verilator arguments for a [`synthesized_netlist`]: yosys's `write_verilog` leaves
+/// unconnected cell pins out, and Verilator does not take the iCE40 models' default
+/// values on inputs.
+pub fn netlist_sim_args(family: Family) -> Vec<String> {
+    let mut args = vec!["-Wno-PINMISSING".to_string()];
+    if family == Family::Ice40 {
+        args.push("-DNO_ICE40_DEFAULT_ASSIGNMENTS".into());
+    }
+    args
 }
 
 /// How a program run ended.
@@ -182,11 +207,13 @@ impl TileSim {
                 extra_args.push("-DICE40".into());
             }
             Flavour::Ice40Netlist => {
-                verilog = ice40_netlist(&verilog, &cfg.name)?;
-                // `write_verilog` leaves unconnected cell pins out; Verilator does not
-                // take the iCE40 models' default values on inputs.
-                extra_args.push("-Wno-PINMISSING".into());
-                extra_args.push("-DNO_ICE40_DEFAULT_ASSIGNMENTS".into());
+                verilog = synthesized_netlist(
+                    &verilog,
+                    minilpu_hdl::TOP_MODULE,
+                    Family::Ice40,
+                    &cfg.name,
+                )?;
+                extra_args.extend(netlist_sim_args(Family::Ice40));
             }
         }
         let opts = BuildOptions {

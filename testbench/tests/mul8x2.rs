@@ -16,8 +16,8 @@
 //! gives the products each cycle, so the two-cycle latency is checked too.
 
 use minilpu_hdl::{mul8x2_verilog, MulImpl};
-use minilpu_synth::{yosys_synth, Family};
-use minilpu_testbench::tile_sim::yosys_cell_models;
+use minilpu_synth::Family;
+use minilpu_testbench::tile_sim::{netlist_sim_args, synthesized_netlist, yosys_cell_models};
 use minilpu_testbench::verilated::{BuildOptions, VerilatedModel};
 use rand::{Rng, SeedableRng};
 
@@ -57,31 +57,10 @@ fn check(how: MulImpl, define: Option<(&str, &str, &[&str])>) {
 /// `how` through the flow's yosys script for `family`, then its netlist in Verilator with
 /// yosys's models of every cell type in it.
 fn check_synthesized(how: MulImpl, family: Family) {
-    let dir = std::env::temp_dir().join(format!(
-        "minilpu-mul8x2-synth-{}-{}",
-        family.name(),
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("mul8x2.v");
-    std::fs::write(&src, mul8x2_verilog(how)).unwrap();
-    let report = yosys_synth(&src, "top", family, &dir).unwrap_or_else(|e| panic!("{e}"));
-    let mut netlist = std::fs::read_to_string(&report.files.netlist_v).unwrap();
-    let mut cells: Vec<&str> = report.cells.keys().map(String::as_str).collect();
-    let what = format!("{how:?} synthesized for {} ({cells:?})", family.name());
-    // yosys's `write_verilog` leaves unconnected cell pins out (e.g. `TRELLIS_FF`'s `M`).
-    let mut args = vec!["-Wno-PINMISSING".to_string()];
-    match family {
-        // The ECP5 carry cell's model is built from the LUT models.
-        Family::Ecp5 => cells.extend(["LUT4", "LUT2"]),
-        // Verilator does not take the iCE40 models' default values on inputs.
-        Family::Ice40 => args.push("-DNO_ICE40_DEFAULT_ASSIGNMENTS".into()),
-    }
-    cells.sort_unstable();
-    cells.dedup();
-    netlist += &yosys_cell_models(family.name(), &cells).unwrap();
-    simulate(&netlist, args, &what);
-    let _ = std::fs::remove_dir_all(&dir);
+    let netlist = synthesized_netlist(&mul8x2_verilog(how), "top", family, "mul8x2")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let what = format!("{how:?} synthesized for {}", family.name());
+    simulate(&netlist, netlist_sim_args(family), &what);
 }
 
 fn simulate(verilog: &str, extra_args: Vec<String>, what: &str) {
