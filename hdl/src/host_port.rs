@@ -17,7 +17,7 @@
 //! | 0x000 | CTRL | W | bit 0: start the program at pc 0 (ignored while busy) |
 //! | 0x001 | STATUS | R | bit 0 busy (running, or a unit active in the previous clock), bit 1 running, bits 4..2 status code, bits 31..16 pc of the error / halt (while running: of the latest instruction up) |
 //! | 0x002 | CYCLES | R | cycles of the current / last run |
-//! | 0x003 | INFO | R | lanes, cols (bits 15..8), banks (20..16), vector operand stage (bit 23), requant lanes (28..24), log2 requant steps (31..29) |
+//! | 0x003 | INFO | R | lanes, cols (bits 15..8), banks (20..16), array feed stages (22..21), vector operand stage (bit 23), requant lanes (28..24), log2 requant steps (31..29) |
 //! | 0x004 | SEL | R/W | target: bits 31..30 space (0 bank, 1 instruction memory, 2 accumulator), bits 28..24 bank (accumulator: the piece of the row), bits 15..0 word / row |
 //! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready 2 cycles later); 3: LINK_FLUSH, empty the link receive queue and clear the link fault |
 //! | 0x006 | TIME | R | free-running cycle counter (counts every clock since power-up, wraps) |

@@ -20,6 +20,7 @@
 
 pub mod accumulator;
 pub mod adder_tree;
+pub mod array_feed;
 pub mod async_fifo;
 pub mod board_top;
 pub mod burst_buf;
@@ -61,6 +62,7 @@ pub mod vxu;
 
 pub use accumulator::Accumulator;
 pub use adder_tree::AdderTree;
+pub use array_feed::ArrayFeed;
 pub use async_fifo::AsyncFifo;
 pub use board_top::{emit_board_verilog, BoardTop, BoardTopConfig};
 pub use burst_buf::BurstBuf;

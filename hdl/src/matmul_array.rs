@@ -2,9 +2,9 @@
 //! an [`AdderTree`] per column, and the weight install network from the weight banks.
 //!
 //! ```text
-//!   act[lanes] ----------+----------------> Mul8x2 (a) --+
-//!   wdata[bank*lanes+l] -+-> Pe[j][l] (shadow) -> (b)    |--> tree j --> sum[j]
-//!   wvalid, wsel --------+        swap ------> (bload)   |
+//!   act[lanes] ---------+       +-- gact[group] --------------> Mul8x2 (a) --+
+//!   wdata[bank*lanes+l] + feed -+-- qwdata -> Pe[j][l] (shadow) -> (b)       |--> tree j --> sum[j]
+//!   wvalid, wsel, swap -+       +-- gswap[group] -------------> (bload)      |
 //! ```
 //! (one `Mul8x2` per two lanes of a column; it holds the registered activations and
 //! the active weights, see [`Mul8x2`].)
@@ -18,20 +18,24 @@
 //! therefore installs in `ceil(cols / wb)` cycles into the shadow registers while the
 //! active weights keep computing; `swap` (with the first activation of a tile) makes
 //! the new tile active. `wb` is a power of two.
-//! - **Latency**: [`ARRAY_LATENCY`] = 4 clocks from the edge where `act`/`swap` are
-//!   presented to `sum` (operand registers, product, two tree stages; with every
+//! - **Feed**: `act`, `swap` and the install inputs first pass the [`ArrayFeed`]'s
+//!   `f` register stages (0..=2; `TileConfig::array_feed_stages`), the last one copied
+//!   per four columns, so everything below happens `f` clocks later.
+//! - **Latency**: [`ARRAY_LATENCY`] + `f` clocks (4 with `f = 0`) from the edge where
+//!   `act`/`swap` are presented to `sum` (operand registers, product, two tree stages; with every
 //!   multiplier in an iCE40 `SB_MAC16`: operand registers, product, the DSP's output
 //!   register, one tree stage, and `sum` comes from the last tree adders).
 //! - **Throughput**: `lanes * cols` MACs per cycle, one install word per cycle.
 //! - **Reset**: none; registers power up to zero.
 
 use crate::adder_tree::{AdderTree, ADDER_TREE_LATENCY};
+use crate::array_feed::ArrayFeed;
 use crate::mul8x2::{Mul8x2, MulImpl};
 use crate::one_more;
 use crate::pe::Pe;
 use rust_hdl::prelude::*;
 
-/// Clocks from inputs (`act`, `swap`, install) to `sum`.
+/// Clocks from inputs (`act`, `swap`, install) to `sum`, without feed stages.
 pub const ARRAY_LATENCY: usize = 1 + 1 + ADDER_TREE_LATENCY;
 
 /// The matmul array.
@@ -50,8 +54,12 @@ pub struct MatmulArray {
     pub wvalid: Signal<In, Bit>,
     /// Install word index (0..ceil(cols/wb)); bank `b` feeds column `wsel * wb + b`.
     pub wsel: Signal<In, Bits<8>>,
-    /// Dot products, one int32 per column, [`ARRAY_LATENCY`] clocks after `act`.
+    /// Dot products, one int32 per column, [`ARRAY_LATENCY`] plus the feed stages
+    /// clocks after `act`.
     pub sum: Vec<Signal<Out, Bits<32>>>,
+    /// An install word is still in the feed stages (see [`ArrayFeed::pending`]).
+    pub feed_pending: Signal<Out, Bit>,
+    feed: ArrayFeed,
     pes: Vec<Pe>,
     muls: Vec<Mul8x2>,
     trees: AdderTree,
@@ -60,15 +68,26 @@ pub struct MatmulArray {
     _lanes: usize,
     _cols: usize,
     _wb: usize,
+    _wlanes: usize,
     _half: usize,
 }
 
 impl MatmulArray {
-    /// An array of `lanes` rows and `cols` columns fed by `wb` weight banks. The
-    /// first `dsp_mults` multipliers (column-major, in pairs) are built as `dsp`,
-    /// the rest from LUTs.
-    pub fn new(lanes: usize, cols: usize, wb: usize, dsp: MulImpl, dsp_mults: usize) -> Self {
+    /// An array of `lanes` rows and `cols` columns fed by `wb` weight banks through
+    /// `feed_stages` registers ([`ArrayFeed`]). The first `dsp_mults` multipliers
+    /// (column-major, in pairs) are built as `dsp`, the rest from LUTs.
+    pub fn new(
+        lanes: usize,
+        cols: usize,
+        wb: usize,
+        dsp: MulImpl,
+        dsp_mults: usize,
+        feed_stages: usize,
+    ) -> Self {
         assert!(wb.is_power_of_two() && wb <= 16, "wb {wb}");
+        // The update's `j / 4` is the feed group of column `j`.
+        assert_eq!(minilpu_model::config::ARRAY_FEED_GROUP, 4);
+        assert!(cols.is_multiple_of(4), "cols {cols}");
         // With every multiplier in an iCE40 SB_MAC16, the products take one more
         // register inside the DSPs and the trees drop their output register: the
         // same latency, and the trees' last adders feed the accumulator's input
@@ -83,6 +102,8 @@ impl MatmulArray {
             wvalid: Default::default(),
             wsel: Default::default(),
             sum: crate::vec_of(cols),
+            feed_pending: Default::default(),
+            feed: ArrayFeed::new(lanes, cols, wb, feed_stages),
             pes: crate::vec_of(cols * lanes),
             muls: (0..cols * lanes / 2)
                 .map(|k| {
@@ -105,6 +126,7 @@ impl MatmulArray {
             _lanes: lanes,
             _cols: cols,
             _wb: wb,
+            _wlanes: wb * lanes,
             _half: lanes / 2,
         };
         for m in &array.muls {
@@ -118,6 +140,17 @@ impl Logic for MatmulArray {
     #[hdl_gen]
     fn update(&mut self) {
         self.trees.clock.next = self.clock.val();
+        self.feed.clock.next = self.clock.val();
+        self.feed_pending.next = self.feed.pending.val();
+        self.feed.swap.next = self.swap.val();
+        self.feed.wvalid.next = self.wvalid.val();
+        self.feed.wsel.next = self.wsel.val();
+        for l in 0..self._lanes {
+            self.feed.act[l].next = self.act[l].val();
+        }
+        for k in 0..self._wlanes {
+            self.feed.wdata[k].next = self.wdata[k].val();
+        }
         // rust-hdl 0.46 evaluates one `[...]` per name, with loop variables only: `nl`
         // and `nh` are one-iteration loops that bring `lanes` and `lanes / 2` into
         // index expressions.
@@ -126,22 +159,24 @@ impl Logic for MatmulArray {
                 self.sum[j].next = self.trees.sum[j].val();
                 for l in 0..self._lanes {
                     self.pes[j * nl + l].clock.next = self.clock.val();
-                    self.pes[j * nl + l].wload.next = self.wvalid.val()
-                        & (self.wsel.val().index() == (j >> self.wbshift.val().index()));
-                    self.pes[j * nl + l].wdata.next = self.wdata[l].val();
+                    self.pes[j * nl + l].wload.next = self.feed.gwvalid[j / 4].val()
+                        & (self.feed.gwsel[j / 4].val().index()
+                            == (j >> self.wbshift.val().index()));
+                    self.pes[j * nl + l].wdata.next = self.feed.qwdata[l].val();
                     for b in 0..self._wb {
                         if (j & self.wbmask.val().index()) == b {
-                            self.pes[j * nl + l].wdata.next = self.wdata[b * nl + l].val();
+                            self.pes[j * nl + l].wdata.next = self.feed.qwdata[b * nl + l].val();
                         }
                     }
                 }
                 for nh in self._half..one_more(self._half) {
                     for q in 0..self._half {
                         self.muls[j * nh + q].clock.next = self.clock.val();
-                        self.muls[j * nh + q].bload.next = self.swap.val();
-                        self.muls[j * nh + q].a0.next = self.act[2 * q].val();
+                        self.muls[j * nh + q].bload.next = self.feed.gswap[j / 4].val();
+                        self.muls[j * nh + q].a0.next = self.feed.gact[(j / 4) * nl + 2 * q].val();
                         self.muls[j * nh + q].b0.next = self.pes[j * nl + 2 * q].w.val();
-                        self.muls[j * nh + q].a1.next = self.act[2 * q + 1].val();
+                        self.muls[j * nh + q].a1.next =
+                            self.feed.gact[(j / 4) * nl + 2 * q + 1].val();
                         self.muls[j * nh + q].b1.next = self.pes[j * nl + 2 * q + 1].w.val();
                         self.trees.x[j * nl + 2 * q].next = self.muls[j * nh + q].p0.val();
                         self.trees.x[j * nl + 2 * q + 1].next = self.muls[j * nh + q].p1.val();

@@ -168,6 +168,9 @@ impl Tile {
         let bytes = config::host_buffer_bytes(cfg.lanes);
         let piece = config::host_acc_columns_per_load(cfg.lanes, cfg.cols);
         let info = cfg.info_word() as usize;
+        // The accumulator-row tags wait for the bank read, the array's feed stages and
+        // the array itself.
+        let tag_delay = 1 + cfg.array_feed_stages + ARRAY_LATENCY;
         Self {
             clock: Default::default(),
             bus_we: Default::default(),
@@ -235,6 +238,7 @@ impl Tile {
                     DspStyle::Ice40Mac16 => MulImpl::Ice40Mac16,
                 },
                 cfg.array_dsp_mults,
+                cfg.array_feed_stages,
             ),
             acc: Accumulator::new(cfg.cols, cfg.acc_depth),
             rq: Requantizer::new(cfg),
@@ -246,13 +250,13 @@ impl Tile {
             swap_d: Default::default(),
             wvalid_d: Default::default(),
             wsel_d: Default::default(),
-            tag_valid: Delay::new(ARRAY_LATENCY + 1),
-            tag_first: Delay::new(ARRAY_LATENCY + 1),
+            tag_valid: Delay::new(tag_delay),
+            tag_first: Delay::new(tag_delay),
             // On the UP5K (SPRAM weight banks) logic cells are scarcer than block RAM:
             // the accumulator-row tags travel in one, their valid bits in flip-flops.
             tag_addr: match cfg.weight_bank_kind {
-                BankKind::Spram => Delay::new(ARRAY_LATENCY + 1).in_block_ram(),
-                BankKind::Bram => Delay::new(ARRAY_LATENCY + 1),
+                BankKind::Spram => Delay::new(tag_delay).in_block_ram(),
+                BankKind::Bram => Delay::new(tag_delay),
             },
             pbank_d: Default::default(),
             rabank_d: Default::default(),
@@ -332,6 +336,7 @@ impl Logic for Tile {
         self.seq.recv_err.next = self.lrecv.err.val();
         self.seq.send_err.next = self.lsend.err.val();
         self.seq.units_active.next = self.mxl.active.val()
+            | self.array.feed_pending.val()
             | self.mxr.active.val()
             | self.rq.active.val()
             | self.vxu.active.val()
@@ -423,7 +428,7 @@ impl Logic for Tile {
         self.host.lk_overflows.next = self.lk_overflows.val();
         self.host.lk_missing.next = self.lk_missing.val();
         // Matmul datapath: tags meet the bank data one clock after the read, and the
-        // array's sums ARRAY_LATENCY clocks after that.
+        // array's sums ARRAY_LATENCY + array_feed_stages clocks after that.
         self.swap_d.d.next = self.mxr.re.val() & self.mxr.swap.val();
         self.wvalid_d.d.next = self.mxl.re.val();
         self.wsel_d.d.next = self.mxl.wsel.val();

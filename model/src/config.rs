@@ -91,6 +91,15 @@ pub struct TileConfig {
     /// iCEBreaker's full UP5K does not have. Defaults to true.
     #[serde(default = "default_true")]
     pub vector_operand_stage: bool,
+    /// Register stages between the banks and the matmul array (0..=2, see
+    /// [`ARRAY_FEED_STAGES_MAX`]). Each delays everything the array does by one cycle
+    /// ([`TileConfig::array_feed_delay`]): `swap`, the install's shadow writes and
+    /// `mxu.run`'s accumulator reads and writes; the banks are read when they were.
+    /// The last stage is built once per [`ARRAY_FEED_GROUP`] columns, so that no
+    /// register drives the whole array: on a large die the broadcast of the activations
+    /// to every column is otherwise one long route. Defaults to 0.
+    #[serde(default)]
+    pub array_feed_stages: usize,
     /// Clock the board flow is asked to meet (MHz).
     pub target_mhz: f64,
     /// Serial data lanes of each chip-to-chip link (1..=4, plus a forwarded clock).
@@ -117,6 +126,13 @@ pub fn host_buffer_bytes(lanes: usize) -> usize {
 pub fn host_acc_columns_per_load(lanes: usize, cols: usize) -> usize {
     (host_buffer_bytes(lanes) / 4).min(cols)
 }
+
+/// Most register stages between the banks and the array
+/// ([`TileConfig::array_feed_stages`]).
+pub const ARRAY_FEED_STAGES_MAX: usize = 2;
+
+/// Columns that share one copy of the last array feed stage.
+pub const ARRAY_FEED_GROUP: usize = 4;
 
 /// Allowed values of [`TileConfig::requant_steps`].
 pub const REQUANT_STEPS: [usize; 5] = [1, 2, 4, 8, 16];
@@ -178,6 +194,7 @@ impl TileConfig {
                 requant_dsp: true,
                 requant_steps: 1,
                 vector_operand_stage: true,
+                array_feed_stages: 0,
                 target_mhz: 50.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
@@ -210,6 +227,7 @@ impl TileConfig {
                 // No operand stage: its ~30 logic cells are more than the UP5K has left
                 // (docs/boards.md).
                 vector_operand_stage: false,
+                array_feed_stages: 0,
                 target_mhz: 40.0,
                 link_lanes: 1,
                 link_frames_per_superframe: 8,
@@ -240,6 +258,10 @@ impl TileConfig {
                 requant_dsp: true,
                 requant_steps: 1,
                 vector_operand_stage: true,
+                // The activation bank's word goes to every column of the 16 x 16
+                // array: a register next to the bank, then one per four columns
+                // (docs/boards.md).
+                array_feed_stages: 2,
                 target_mhz: 100.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
@@ -395,6 +417,13 @@ impl TileConfig {
                 ),
             ));
         }
+        if self.array_feed_stages > ARRAY_FEED_STAGES_MAX {
+            return Err(err(
+                "array_feed_stages",
+                self.array_feed_stages.to_string(),
+                format!("0..={ARRAY_FEED_STAGES_MAX} register stages"),
+            ));
+        }
         if !(self.target_mhz > 0.0 && self.target_mhz <= 1000.0) {
             return Err(err(
                 "target_mhz",
@@ -484,14 +513,23 @@ impl TileConfig {
         4 + self.vector_operand_stage as u64
     }
 
+    /// Cycles every array event of `mxu.load` and `mxu.run` comes later than in a tile
+    /// without [`TileConfig::array_feed_stages`]: `swap` at the end of `t+2+f`, shadow
+    /// column writes at `t+2+k+f`, accumulator read `t+6+f+r` and write `t+7+f+r`.
+    pub fn array_feed_delay(&self) -> u64 {
+        self.array_feed_stages as u64
+    }
+
     /// The host port's `INFO` register for this tile (`hdl/src/host_port.rs`): lanes
-    /// (bits 7..0), cols (15..8), banks (20..16), the vector operand stage (bit 23),
-    /// requant_lanes (28..24) and log2(requant_steps) (31..29), so that a host can tell
-    /// tiles apart whose `v.*` or `rq.run` timing differs.
+    /// (bits 7..0), cols (15..8), banks (20..16), the array feed stages (22..21), the
+    /// vector operand stage (bit 23), requant_lanes (28..24) and log2(requant_steps)
+    /// (31..29), so that a host can tell tiles apart whose `mxu.*`, `v.*` or `rq.run`
+    /// timing differs.
     pub fn info_word(&self) -> u32 {
         (self.lanes
             | self.cols << 8
             | self.banks << 16
+            | self.array_feed_stages << 21
             | (self.vector_operand_stage as usize) << 23
             | self.requant_lanes << 24
             | (self.requant_steps.trailing_zeros() as usize) << 29) as u32

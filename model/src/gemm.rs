@@ -41,8 +41,9 @@ pub fn matmul_program_cycles(cfg: &TileConfig, m: u64, tiles: u64) -> u64 {
     let i = cfg.install_cycles() as u64;
     let p = m.max(i);
     // first run issues at cycle I; the last at I + (tiles - 1) * P; its last
-    // accumulator write lands at + M + 6; the count is that cycle + 1.
-    i + (tiles - 1) * p + m + 7
+    // accumulator write lands at + M + 6 + f (the array's feed stages); the count is
+    // that cycle + 1.
+    i + (tiles - 1) * p + m + 7 + cfg.array_feed_delay()
 }
 
 /// Compile `A [m, k] · B [k, n]` (requantized with `rq` = per-column parameters and

@@ -29,11 +29,12 @@
 //!   checked), `BUSY` (issue cycle `<` the unit's busy-until; `mxu.load` and `mxu.run`
 //!   are separate units, `mxu.run ... load w` needs both free (MXU-run is checked
 //!   first, for the message), the sequencer is never busy).
-//! - Busy-until and last effect per instruction: `mxu.load` `t+I` / `t+I+1`; `mxu.run`
-//!   `t+R` / `t+R+6` (with `load w`: MXU-load busy until `t+I` too, last effect
-//!   `max(t+R+6, t+I+1)`); `rq.param` `t+pw` / `t+pw+1`; `rq.run` `t+R*beats` /
+//! - Busy-until and last effect per instruction: `mxu.load` `t+I` / `t+I+1+f`; `mxu.run`
+//!   `t+R` / `t+R+6+f` (with `load w`: MXU-load busy until `t+I` too, last effect
+//!   `max(t+R+6+f, t+I+1+f)`); `rq.param` `t+pw` / `t+pw+1`; `rq.run` `t+R*beats` /
 //!   `t+R*beats+8`; `v.add/max/relu/copy` `t+V` / `t+V+d-1`; `v.argmax` `t+V+2` /
-//!   `t+V+d+1` (`d` = [`TileConfig::vector_write_delay`], 5 or 4); sequencer instructions have their last effect at `t`.
+//!   `t+V+d+1` (`d` = [`TileConfig::vector_write_delay`], 5 or 4; `f` =
+//!   [`TileConfig::array_feed_delay`], 0 to 2); sequencer instructions have their last effect at `t`.
 //! - `loop n, end` at pc `p` pushes `{n, start p+1, end}`; after the instruction at pc
 //!   `end-1` issues (and its wait has elapsed) the next pc is `start` while iterations
 //!   remain, else `end` (pop). The jump back costs no cycle. Only the innermost loop can
@@ -188,16 +189,17 @@ pub fn timing(cfg: &TileConfig, instr: &Instr, vlen: u16) -> Timing {
     let beats = cfg.requant_beats() as u64;
     let pw = param_words(cfg) as u64;
     let vd = cfg.vector_write_delay();
+    let fd = cfg.array_feed_delay();
     let (busy, last_effect) = match *instr {
-        Instr::MxuLoad { .. } => (i, i + 1),
+        Instr::MxuLoad { .. } => (i, i + 1 + fd),
         Instr::MxuRun { rows, load, .. } => {
             let r = rows as u64;
             (
                 r,
                 if load.is_some() {
-                    (r + 6).max(i + 1)
+                    (r + 6 + fd).max(i + 1 + fd)
                 } else {
-                    r + 6
+                    r + 6 + fd
                 },
             )
         }

@@ -87,6 +87,8 @@ pub struct TileInfo {
     pub banks: usize,
     /// The vector unit's operand stage (`v.*` one cycle longer).
     pub vector_operand_stage: bool,
+    /// Register stages in front of the matmul array (`mxu.*` that many cycles longer).
+    pub array_feed_stages: usize,
     /// Requantizer lanes.
     pub requant_lanes: usize,
     /// Cycles per requantizer column group (`requant_steps`).
@@ -101,6 +103,7 @@ impl TileInfo {
             cols: (w >> 8 & 0xff) as usize,
             banks: (w >> 16 & 0x1f) as usize,
             vector_operand_stage: w >> 23 & 1 == 1,
+            array_feed_stages: (w >> 21 & 3) as usize,
             requant_lanes: (w >> 24 & 0x1f) as usize,
             requant_steps: 1 << (w >> 29),
         }
@@ -113,6 +116,7 @@ impl TileInfo {
             cols: cfg.cols,
             banks: cfg.banks,
             vector_operand_stage: cfg.vector_operand_stage,
+            array_feed_stages: cfg.array_feed_stages,
             requant_lanes: cfg.requant_lanes,
             requant_steps: cfg.requant_steps,
         }
@@ -123,7 +127,7 @@ impl std::fmt::Display for TileInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps, {}",
+            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps, {}, {} array feed stage{}",
             self.lanes,
             self.cols,
             self.banks,
@@ -133,7 +137,9 @@ impl std::fmt::Display for TileInfo {
                 "a vector operand stage"
             } else {
                 "no vector operand stage"
-            }
+            },
+            self.array_feed_stages,
+            if self.array_feed_stages == 1 { "" } else { "s" }
         )
     }
 }
@@ -488,6 +494,8 @@ mod tests {
         );
         assert!(i.vector_operand_stage);
         assert!(!TileInfo::from_word(4 | 4 << 8 | 3 << 16).vector_operand_stage);
+        assert_eq!(i.array_feed_stages, 0);
+        assert_eq!(TileInfo::from_word(2 << 21).array_feed_stages, 2);
         for name in minilpu_model::config::PRESET_NAMES {
             let cfg = minilpu_model::TileConfig::preset(name).unwrap();
             assert_eq!(

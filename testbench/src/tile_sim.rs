@@ -66,6 +66,11 @@ pub enum Flavour {
     /// what goes onto the board, so that a synthesis pass that changes behaviour fails
     /// here. Synthesis takes about a minute.
     Ice40Netlist,
+    /// With the define `ECP5`: the forms the ECP5 flow synthesizes (the `Lut`
+    /// multipliers' `CCU2C` carry chains, the `TRELLIS_FF` activation registers and
+    /// array feed copies), simulated with yosys's own models of those cells
+    /// (`<yosys share>/ecp5/cells_sim.v`).
+    Ecp5Cells,
 }
 
 /// Where yosys keeps the simulation models of `family` (`ice40`, `ecp5`):
@@ -205,6 +210,12 @@ impl TileSim {
             Flavour::Ice40Cells => {
                 verilog += &yosys_cell_models("ice40", &["SB_MAC16", "SB_SPRAM256KA"])?;
                 extra_args.push("-DICE40".into());
+            }
+            Flavour::Ecp5Cells => {
+                verilog += &yosys_cell_models("ecp5", &["CCU2C", "LUT4", "LUT2", "TRELLIS_FF"])?;
+                extra_args.push("-DECP5".into());
+                // yosys's TRELLIS_FF model leaves pins the tile's instances leave open.
+                extra_args.push("-Wno-PINMISSING".into());
             }
             Flavour::Ice40Netlist => {
                 verilog = synthesized_netlist(

@@ -170,6 +170,16 @@ fn random_programs_serial_requantizers() {
     }
 }
 
+/// One array feed stage (the `ulx3s-85f` preset has two, so `random_programs_ulx3s_85f`
+/// covers that): every array event one cycle later, the bank reads unchanged.
+#[test]
+fn random_programs_one_array_feed_stage() {
+    let mut cfg = TileConfig::preset("sim-small").unwrap();
+    cfg.array_feed_stages = 1;
+    cfg.validate().expect("valid feed stage config");
+    random_programs_with("sim-small feed 1", cfg, 8, 120);
+}
+
 /// Every hardware error stops the RTL exactly where the model says, with the same
 /// state and cycle count.
 #[test]

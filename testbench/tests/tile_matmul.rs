@@ -21,7 +21,11 @@ fn rand_vec(rng: &mut impl Rng, n: usize, edge: bool) -> Vec<i8> {
 }
 
 fn check_preset(name: &str, seed: u64, flavour: Flavour) {
-    let cfg = TileConfig::preset(name).unwrap();
+    check_config(name, &TileConfig::preset(name).unwrap(), seed, flavour);
+}
+
+fn check_config(name: &str, cfg: &TileConfig, seed: u64, flavour: Flavour) {
+    let cfg = cfg.clone();
     let mut sim = TileSim::build_flavour(&cfg, false, flavour).expect("build the verilated tile");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let (l, c) = (cfg.lanes, cfg.cols);
@@ -138,6 +142,18 @@ fn icebreaker_with_ice40_primitives_matches_model() {
 #[test]
 fn icebreaker_synthesized_netlist_matches_model() {
     check_preset("icebreaker", 5, Flavour::Ice40Netlist);
+}
+
+/// The ECP5 forms of the array (the `ulx3s-85f` preset's: every multiplier a pair of
+/// `CCU2C` carry chains with `TRELLIS_FF` activation registers, two array feed stages
+/// whose last is `TRELLIS_FF` copies) in yosys's own cell models, on a 4 x 4 array.
+#[test]
+fn ecp5_array_forms_match_model() {
+    let mut cfg = TileConfig::preset("sim-small").unwrap();
+    cfg.name = "sim-small-ecp5".into();
+    (cfg.array_dsp_mults, cfg.array_feed_stages) = (0, 2);
+    cfg.validate().unwrap();
+    check_config("sim-small-ecp5", &cfg, 6, Flavour::Ecp5Cells);
 }
 
 #[test]

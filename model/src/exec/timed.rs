@@ -2,7 +2,8 @@
 //! of `docs/isa.md` places it ([`crate::schedule::events`]): at each cycle every read
 //! samples the state left by the writes of earlier cycles, then that cycle's writes
 //! land (ties between writes in program order). A row's products use the active
-//! weights at `t+3+r` (the array's product stage; `swap` lands at the end of `t+2`).
+//! weights at `t+3+f+r` (the array's product stage; `swap` lands at the end of `t+2+f`;
+//! `f` is [`TileConfig::array_feed_delay`]).
 //! `rq.param` applies word `k`'s fields at the end of `t+2+k` (the RTL shifts all the
 //! bytes along instead; the intermediate values differ, but no program the checker
 //! accepts can observe them, since the checker treats every field as written at every
@@ -124,7 +125,7 @@ fn install_steps(cfg: &TileConfig, t: u64, w: u16, p: &mut Plan) {
             }),
         );
         p.at(
-            t + 2 + k as u64,
+            t + 2 + cfg.array_feed_delay() + k as u64,
             true,
             Box::new(move |m, s| {
                 for &c in &group {
@@ -151,9 +152,16 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             accumulate,
             load,
         } => {
+            // The array's events come `fd` cycles later (its feed stages); the bank
+            // reads do not.
+            let fd = cfg.array_feed_delay();
             if swap {
-                p.at(t + 2, false, Box::new(|m, s| s.swap = m.shadow.clone()));
-                p.at(t + 2, true, Box::new(|m, s| m.active = s.swap.clone()));
+                p.at(
+                    t + 2 + fd,
+                    false,
+                    Box::new(|m, s| s.swap = m.shadow.clone()),
+                );
+                p.at(t + 2 + fd, true, Box::new(|m, s| m.active = s.swap.clone()));
             }
             if let Some(w) = load {
                 install_steps(cfg, t, w, p);
@@ -173,20 +181,20 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                 p.at(t + 1 + ru, false, Box::new(move |m, s| s.words[r] = x(m)));
                 let c1 = cfg.clone();
                 p.at(
-                    t + 3 + ru,
+                    t + 3 + fd + ru,
                     false,
                     Box::new(move |m, s| s.rows[r] = row_dot(&c1, &s.words[r], &m.active)),
                 );
                 let row = acc as usize + r;
                 if accumulate {
                     p.at(
-                        t + 6 + ru,
+                        t + 6 + fd + ru,
                         false,
                         Box::new(move |m, s| s.rows[rows + r] = m.acc[row].clone()),
                     );
                 }
                 p.at(
-                    t + 7 + ru,
+                    t + 7 + fd + ru,
                     true,
                     Box::new(move |m, s| {
                         let dot = &s.rows[r];

@@ -9,8 +9,8 @@
 //!
 //! | instruction | ports | data |
 //! |---|---|---|
-//! | `mxu.load w` | read port of **every** weight bank at `t+1+k`, `k < I` | reads `b(1+j):w+k` for the columns `k*wb+j < cols`; writes shadow column `k*wb+j` at `t+2+k` |
-//! | `mxu.run` | bank 0 read `t+1+r`; acc read `t+6+r` (always); acc write `t+7+r`; with `load w` those of `mxu.load w` | `swap`: reads every shadow column at `t+2` (before the install's writes, the first of which lands on the same edge); reads `b0:a+r` at `t+1+r`; reads acc row `acc+r` at `t+6+r` only with `accumulate`; writes it at `t+7+r` |
+//! | `mxu.load w` | read port of **every** weight bank at `t+1+k`, `k < I` | reads `b(1+j):w+k` for the columns `k*wb+j < cols`; writes shadow column `k*wb+j` at `t+2+f+k` |
+//! | `mxu.run` | bank 0 read `t+1+r`; acc read `t+6+f+r` (always); acc write `t+7+f+r`; with `load w` those of `mxu.load w` | `swap`: reads every shadow column at `t+2+f` (before the install's writes, the first of which lands on the same edge); reads `b0:a+r` at `t+1+r`; reads acc row `acc+r` at `t+6+f+r` only with `accumulate`; writes it at `t+7+f+r` |
 //! | `rq.param` | bank(src) read `t+1+k`, `k < pw` | reads `src+k` at `t+1+k`; **every** parameter field is written at each of `t+2 .. t+pw+1` (the RTL shifts the bytes in as the words arrive, so all of them are in flux until the end of `t+pw+1`) |
 //! | `rq.run` | acc read `X = t+1+r*beats+g` (beat `g`); bank(dst) write `t+(r+1)*beats+8` | reads acc row `acc+r` at `X` for the first beat of each column group (`g` a multiple of `requant_steps`; the other beats' reads are unused); the bias, multiplier and shift of that group's columns (`g / requant_steps`) at `X+1` (they travel with the value into the lanes); writes `dst+r` |
 //! | `v.add`, `v.max` | bank(a), bank(b) read `t+1+i`; bank(dst) write `t+d+i` | likewise |
@@ -20,14 +20,15 @@
 //! | `recv` | link check `t+j*T+1`; bank(dst) write `t+j*T+3+i`, `i < P_j`, for the frames it moves (a failed check ends it) | writes `dst+j*P+i` |
 //!
 //! `d` is [`TileConfig::vector_write_delay`]: 5 with the vector operand stage, 4 without.
+//! `f` is [`TileConfig::array_feed_delay`]: the array's feed stages (0 in most presets).
 //!
 //! Ports are listed as the ISA names them (one read, one write port per bank); the
 //! checker merges a weight bank's two into one when the banks are single-ported SPRAM.
 //!
-//! The active weights are not listed: `swap` writes them at the end of `t+2` and row `r`
-//! uses them at `t+3+r`; since `mxu.run`s are serialized by `BUSY` (`t' >= t+R`), a
-//! later swap (`t'+2 >= t+R+2`) never lands before an earlier run's last use
-//! (`t+R+2`, same edge: the old value is used), so they cannot carry a hazard.
+//! The active weights are not listed: `swap` writes them at the end of `t+2+f` and row
+//! `r` uses them at `t+3+f+r`; since `mxu.run`s are serialized by `BUSY` (`t' >= t+R`), a
+//! later swap (`t'+2+f >= t+R+2+f`) never lands before an earlier run's last use
+//! (`t+R+2+f`, same edge: the old value is used), so they cannot carry a hazard.
 
 use super::{param_words, Issue};
 use crate::isa::{Instr, VUnOp};
@@ -125,9 +126,10 @@ pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
             accumulate,
             load,
         } => {
+            let fd = cfg.array_feed_delay();
             if swap {
                 for col in 0..cfg.cols {
-                    f(rd(Loc::Shadow(col), t + 2));
+                    f(rd(Loc::Shadow(col), t + 2 + fd));
                 }
             }
             if let Some(w) = load {
@@ -137,12 +139,12 @@ pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
                 let row = acc as usize + r as usize;
                 f(port(Port::BankRead(0), t + 1 + r));
                 f(rd(bw(0, a as usize + r as usize), t + 1 + r));
-                f(port(Port::AccRead, t + 6 + r));
+                f(port(Port::AccRead, t + 6 + fd + r));
                 if accumulate {
-                    f(rd(Loc::Acc(row), t + 6 + r));
+                    f(rd(Loc::Acc(row), t + 6 + fd + r));
                 }
-                f(port(Port::AccWrite, t + 7 + r));
-                f(wr(Loc::Acc(row), t + 7 + r));
+                f(port(Port::AccWrite, t + 7 + fd + r));
+                f(wr(Loc::Acc(row), t + 7 + fd + r));
             }
         }
         Instr::RqParam { src } => {
@@ -262,7 +264,7 @@ fn install(cfg: &TileConfig, t: u64, w: u16, f: &mut impl FnMut(Event)) {
                 });
                 f(Event::Write {
                     loc: Loc::Shadow(k * wb + j),
-                    cycle: c + 1,
+                    cycle: c + 1 + cfg.array_feed_delay(),
                 });
             }
         }

@@ -111,6 +111,47 @@ fn run_with_load_installs_behind_the_swap() {
 }
 
 #[test]
+fn array_feed_stages_delay_the_array_not_the_banks() {
+    // With f feed stages every array event is f cycles later: the program above ends
+    // f cycles later, and an mxu.load then an mxu.run that swaps it in still needs the
+    // same spacing (the swap and the install's writes move together).
+    let mut r = run(0, 1, 0, true, false);
+    if let Instr::MxuRun { load, .. } = &mut r {
+        *load = Some(2);
+    }
+    let p = [Instr::MxuLoad { w: 0 }, Instr::Nop, r, Instr::Halt];
+    let tight = [
+        Instr::MxuLoad { w: 0 },
+        run(0, 1, 0, true, false),
+        Instr::Halt,
+    ];
+    for f in 0..=crate::config::ARRAY_FEED_STAGES_MAX {
+        let mut c = small();
+        c.array_feed_stages = f;
+        c.validate().unwrap();
+        assert_eq!(check(&c, &p).unwrap().end.predicted_cycles, 10 + f as u64);
+        assert!(check(&c, &tight).is_err(), "f = {f}");
+        // The accumulator write of row 0 of the run at 2 lands at 2 + 7 + f.
+        let s = check(&c, &p).unwrap();
+        let mut writes = Vec::new();
+        crate::schedule::events(&c, &s.issues[2], |e| {
+            if let crate::schedule::Event::Write {
+                loc: crate::schedule::Loc::Acc(0),
+                cycle,
+            } = e
+            {
+                writes.push(cycle)
+            }
+        });
+        assert_eq!(writes, [9 + f as u64]);
+    }
+    let mut c = small();
+    c.array_feed_stages = 3;
+    let e = c.validate().unwrap_err();
+    assert_eq!((e.param, e.value.as_str()), ("array_feed_stages", "3"));
+}
+
+#[test]
 fn requantize_timing_on_icebreaker() {
     // icebreaker: requant_lanes = 1, requant_steps = 4, beats = 4 * 4 = 16, pw = 7.
     // rq.param at 0: busy until 7, parameters written at the ends of 2..=8. wait 5 at 1
