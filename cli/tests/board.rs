@@ -80,7 +80,7 @@ fn emit_only_reports_pll_and_uart() {
     assert!(v.contains("SB_PLL40_PAD") && v.contains("module top("));
 
     for (board, kind, divisor) in [
-        ("ulx3s-85f", "EHXPLLL", 40),
+        ("ulx3s-85f", "EHXPLLL", 50),
         ("ulx3s-25f", "EHXPLLL", 50),
         ("orangecrab", "none", 48),
     ] {
@@ -186,7 +186,7 @@ fn synth(args: &[&str], limit: Duration) -> (Option<i32>, Value, f64) {
 /// in its JSON (`tile_source`, `requested_mhz`): the 85F board top (EHXPLLL, pins, UART
 /// bridge) with the small 4x4 tile (`--preset sim-small`) at 20 MHz (`--clock-mhz 20`),
 /// a clock that tile meets. The board's own policy (the 256-MAC `ulx3s-85f` tile at
-/// 40 MHz) takes about half an hour with the WebAssembly nextpnr
+/// 50 MHz) takes about half an hour with the WebAssembly nextpnr
 /// (`full_ulx3s_85f_bitstream`, docs/boards.md).
 #[test]
 #[ignore = "minutes: yosys + nextpnr (scripts/board-test.sh)"]
@@ -204,7 +204,7 @@ fn board_bitstreams_ci() {
     );
     eprintln!("icebreaker: exit {code:?} in {secs:.0} s: {j}");
     // The board top fits the UP5K (with a few cells to spare: this guards the fit) and
-    // meets the board's 27 MHz clock. At 5270 of 5280 logic cells its router needs ~8 to
+    // meets the board's 27 MHz clock. At ~5260 of 5280 logic cells its router needs ~8 to
     // 20 minutes on these 2-core machines (more with other jobs on the second core), hence
     // the 25-minute bound: a limit against a hang, not a performance figure.
     assert_eq!(
@@ -251,9 +251,10 @@ fn board_bitstreams_ci() {
 }
 
 /// The full ULX3S-85F tile (256 MACs) to a bitstream: about half an hour with the
-/// WebAssembly nextpnr-ecp5 (yosys ~8 min, the static placer and router2 ~20 min; router1
-/// is slower on this design), docs/boards.md. It meets the board's 40 MHz (45.91 MHz
-/// routed in the eighth session) and exits 0 with the bitstream. Whether router2 converges depends on
+/// WebAssembly nextpnr-ecp5 (yosys ~6 to 12 min, the static placer and router2 ~16 to
+/// 30 min; router1 is slower on this design), docs/boards.md. It meets the board's 50 MHz
+/// (50.06 MHz routed at seed 1 in the ninth session, with two array feed stages) and
+/// exits 0 with the bitstream. Whether router2 converges depends on
 /// the placement: after HeAP placement the seventh session's netlist routed at none of
 /// seeds 1-5; after the static placer (the variant's `nextpnr_args` since the eighth
 /// session) both of that session's netlists routed at seed 1.
