@@ -105,11 +105,6 @@ impl ArrayFeed {
         }
     }
 
-    /// The group (copy of the last stage) that feeds column `col`.
-    pub fn group_of(col: usize) -> usize {
-        col / ARRAY_FEED_GROUP
-    }
-
     fn drive(&mut self, w: &Word) {
         let n = self._lanes;
         for g in 0..self._groups {
@@ -128,25 +123,28 @@ impl ArrayFeed {
 
 impl Logic for ArrayFeed {
     fn update(&mut self) {
-        let now = Word {
-            act: self.act.iter().map(|a| a.val()).collect(),
-            swap: self.swap.val(),
-            wvalid: self.wvalid.val(),
-            wsel: self.wsel.val(),
-            wdata: self.wdata.iter().map(|a| a.val()).collect(),
-        };
-        if self._stages == 0 {
-            self.drive(&now);
-            self.pending.next = false;
-            return;
-        }
-        if self.clock.pos_edge() {
+        // The inputs are sampled only where they are used: every update without stages,
+        // at the clock edge with them.
+        if self._stages == 0 || self.clock.pos_edge() {
+            let now = Word {
+                act: self.act.iter().map(|a| a.val()).collect(),
+                swap: self.swap.val(),
+                wvalid: self.wvalid.val(),
+                wsel: self.wsel.val(),
+                wdata: self.wdata.iter().map(|a| a.val()).collect(),
+            };
+            if self._stages == 0 {
+                self.drive(&now);
+                self.pending.next = false;
+                return;
+            }
             self._pipe.rotate_right(1);
             self._pipe[0] = now;
         }
-        self.pending.next = self._pipe.iter().any(|w| w.wvalid);
-        let last = self._pipe[self._stages - 1].clone();
-        self.drive(&last);
+        let pipe = std::mem::take(&mut self._pipe);
+        self.pending.next = pipe.iter().any(|w| w.wvalid);
+        self.drive(&pipe[self._stages - 1]);
+        self._pipe = pipe;
     }
     fn connect(&mut self) {
         for s in self

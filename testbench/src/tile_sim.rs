@@ -73,6 +73,10 @@ pub enum Flavour {
     Ecp5Cells,
 }
 
+/// The ECP5 cells the `ECP5` forms of the LUT multipliers and the array's registers
+/// instantiate (`CCU2C`'s model is built from `LUT4` and `LUT2`).
+pub const ECP5_LUT_FORM_CELLS: &[&str] = &["CCU2C", "LUT4", "LUT2", "TRELLIS_FF"];
+
 /// Where yosys keeps the simulation models of `family` (`ice40`, `ecp5`):
 /// `$MINILPU_YOSYS_SHARE/<family>/cells_sim.v`, by default under `/usr/share/yosys`.
 fn cells_path(family: &str) -> std::path::PathBuf {
@@ -212,7 +216,7 @@ impl TileSim {
                 extra_args.push("-DICE40".into());
             }
             Flavour::Ecp5Cells => {
-                verilog += &yosys_cell_models("ecp5", &["CCU2C", "LUT4", "LUT2", "TRELLIS_FF"])?;
+                verilog += &yosys_cell_models("ecp5", ECP5_LUT_FORM_CELLS)?;
                 extra_args.push("-DECP5".into());
                 // yosys's TRELLIS_FF model leaves pins the tile's instances leave open.
                 extra_args.push("-Wno-PINMISSING".into());

@@ -17,7 +17,9 @@
 
 use minilpu_hdl::{mul8x2_verilog, MulImpl};
 use minilpu_synth::Family;
-use minilpu_testbench::tile_sim::{netlist_sim_args, synthesized_netlist, yosys_cell_models};
+use minilpu_testbench::tile_sim::{
+    netlist_sim_args, synthesized_netlist, yosys_cell_models, ECP5_LUT_FORM_CELLS,
+};
 use minilpu_testbench::verilated::{BuildOptions, VerilatedModel};
 use rand::{Rng, SeedableRng};
 
@@ -129,10 +131,7 @@ fn shift_and_add_pair_multiplies_every_int8_pair() {
 
 #[test]
 fn ecp5_carry_chain_pair_multiplies_every_int8_pair() {
-    check(
-        MulImpl::Lut,
-        Some(("ECP5", "ecp5", &["CCU2C", "LUT4", "LUT2", "TRELLIS_FF"])),
-    );
+    check(MulImpl::Lut, Some(("ECP5", "ecp5", ECP5_LUT_FORM_CELLS)));
 }
 
 #[test]
