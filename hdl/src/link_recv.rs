@@ -314,8 +314,10 @@ impl Logic for LinkRecv {
             self.on.d.next = false;
         }
         self.ready.next = !self.e_on.val();
-        self.active.next = (self.e_on.val()
-            & !(self.last_r.q.val() & !self.p1.val() & self.pastw.q.val()))
+        // From flip-flops and the strobe alone (at an issue `p1` is set): the issue does
+        // not run through `e_on` into the tile's activity.
+        self.active.next = self.issue.val()
+            | (self.on.q.val() & !(self.last_r.q.val() & !self.p1_r.q.val() & self.pastw.q.val()))
             | self.wv_d.q.val();
     }
 }

@@ -74,6 +74,8 @@ pub struct LinkSend {
     last_r: DFF<Bit>,
     p1_r: DFF<Bit>,
     rdwin: DFF<Bit>,
+    // `ph > P + 2`: this frame is posted (set after the post, cleared at the frame's end).
+    posted: DFF<Bit>,
     p1: Signal<Local, Bit>,
     pj: Signal<Local, Bits<16>>,
     phw: Signal<Local, Bits<16>>,
@@ -135,6 +137,7 @@ impl LinkSend {
             last_r: Default::default(),
             p1_r: Default::default(),
             rdwin: Default::default(),
+            posted: Default::default(),
             p1: Default::default(),
             pj: Default::default(),
             phw: Default::default(),
@@ -179,7 +182,9 @@ impl LinkSend {
 impl Logic for LinkSend {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, on, ph, rem, fj, sbank, saddr, slot, rv_d, last_r, p1_r, rdwin);
+        dff_setup!(
+            self, clock, on, ph, rem, fj, sbank, saddr, slot, rv_d, last_r, p1_r, rdwin, posted
+        );
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_on.next = self.on.q.val();
         self.e_ph.next = self.ph.q.val() & self.k_phmask.val();
@@ -273,7 +278,14 @@ impl Logic for LinkSend {
             self.on.d.next = false;
         }
         self.ready.next = !self.e_on.val();
+        // `posted` is `ph > P + 2` (the frame's post is behind it), made a cycle ahead
+        // from the post's and the frame end's compares (`T - 1 >= P + 2`). The activity
+        // comes from it and the strobe (an issue's `ph` = 1 is never past the post), so
+        // the issue does not run through `e_ph` into the tile's activity.
+        self.posted.d.next = self.e_on.val()
+            & (self.e_ph.val() != self.k_tlast.val())
+            & ((self.e_ph.val() == self.k_p.val() + 2) | self.posted.q.val());
         self.active.next =
-            self.e_on.val() & !(self.last_r.q.val() & (self.e_ph.val() > self.k_p.val() + 2));
+            self.issue.val() | (self.on.q.val() & !(self.last_r.q.val() & self.posted.q.val()));
     }
 }

@@ -98,11 +98,13 @@ impl Logic for MxuLoad {
         self.left.d.next = self.e_left.val() & self.left_mask.val();
         self.waddr.d.next = self.e_waddr.val() & self.w_mask.val();
         self.k.d.next = self.e_k.val() & self.k_mask.val();
-        self.re.next = self.e_left.val() != 0;
+        // An issue always reads (`install` >= 1): the read enable and the activity come
+        // from the strobe and flip-flops, not through `e_left`'s multiplexer.
+        self.re.next = self.issue.val() | (self.left.q.val() != 0);
         self.addr.next = self.e_waddr.val();
         self.wsel.next = self.e_k.val();
         self.ready.next = self.e_left.val() <= 1;
-        self.active.next = (self.e_left.val() != 0) | self.tail.q.val();
+        self.active.next = self.re.val() | self.tail.q.val();
         self.tail.d.next = self.e_left.val() == 1;
         if self.e_left.val() != 0 {
             self.left.d.next = (self.e_left.val() - 1) & self.left_mask.val();

@@ -58,6 +58,8 @@ pub struct MxuRun {
     r_swap: DFF<Bit>,
     r_first: DFF<Bit>,
     tail: DFF<Bits<4>>,
+    /// `left != 0`, from `ready`'s compare a cycle ahead.
+    lnz: DFF<Bit>,
     e_left: Signal<Local, Bits<16>>,
     e_raddr: Signal<Local, Bits<16>>,
     e_arow: Signal<Local, Bits<16>>,
@@ -94,6 +96,7 @@ impl MxuRun {
             r_swap: Default::default(),
             r_first: Default::default(),
             tail: Default::default(),
+            lnz: Default::default(),
             e_left: Default::default(),
             e_raddr: Default::default(),
             e_arow: Default::default(),
@@ -114,7 +117,7 @@ impl MxuRun {
 impl Logic for MxuRun {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, left, raddr, arow, r_swap, r_first, tail);
+        dff_setup!(self, clock, left, raddr, arow, r_swap, r_first, tail, lnz);
         // The issue arrives registered: this cycle's state is the issue's.
         self.e_left.next = self.left.q.val();
         self.e_raddr.next = self.raddr.q.val();
@@ -136,13 +139,17 @@ impl Logic for MxuRun {
         self.tail.d.next = self.tail.q.val() & self.tail_mask.val();
         self.r_swap.d.next = self.e_swap.val();
         self.r_first.d.next = self.e_first.val();
-        self.re.next = self.e_left.val() != 0;
+        // An issued run has `rows` >= 1 (RANGE refuses the others): the read enable and
+        // the activity come from the strobe and `lnz` (`left != 0`, set from `ready`'s
+        // compare: `e_left > 1` leaves `left = e_left - 1 != 0`), not through `e_left`.
+        self.re.next = self.issue.val() | self.lnz.q.val();
         self.addr.next = self.e_raddr.val();
         self.swap.next = self.e_swap.val();
         self.first.next = self.e_first.val();
         self.acc_addr.next = self.e_arow.val();
         self.ready.next = self.e_left.val() <= 1;
-        self.active.next = (self.e_left.val() != 0) | (self.tail.q.val() != 0);
+        self.lnz.d.next = !self.ready.val();
+        self.active.next = self.re.val() | (self.tail.q.val() != 0);
         if self.tail.q.val() != 0 {
             self.tail.d.next = (self.tail.q.val() - 1) & self.tail_mask.val();
         }

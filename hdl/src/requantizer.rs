@@ -511,7 +511,13 @@ impl Logic for Requantizer {
         self.run_ready.next = !(self.e_run.val() & self.e_issuing.val())
             | (self.last_beat.val() & (self.e_left.val() == 1));
         self.ready.next = ((self.e_pleft.val() >> 1) == 0) & self.run_ready.val();
-        self.active.next = (self.e_pleft.val() != 0) | self.ptail.q.val() | self.e_run.val();
+        // From the strobes and flip-flops (an issued load has `pw` >= 1 words), not
+        // through the `e_*` multiplexers.
+        self.active.next = self.issue_param.val()
+            | self.issue_run.val()
+            | (self.pleft.q.val() != 0)
+            | self.ptail.q.val()
+            | self.run.q.val();
         self.acc_re.next = self.e_run.val() & self.e_issuing.val();
         self.acc_raddr.next = self.e_raddr.val() & self.acc_mask.val();
         // Tags: the beat meets its data one clock after the read, and its results

@@ -437,7 +437,10 @@ impl Logic for Vxu {
                 self.w_data[l].next = self.y_r[l].q.val() | self.bidx.q.val().get_bits::<8>(8 * l);
             }
         }
-        self.active.next = (self.e_left.val() != 0)
+        // From the strobe and flip-flops (an issued instruction has `vlen` >= 1; `lnz`
+        // is `left != 0`), not through `e_left`'s multiplexer.
+        self.active.next = self.issue.val()
+            | self.lnz.q.val()
             | self.v_d.q.val()
             | (self.v_a.q.val() & self.k_stage.val())
             | self.wv.q.val()
