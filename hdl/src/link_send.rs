@@ -29,6 +29,11 @@ pub struct LinkSend {
     /// A `send` was issued in the previous cycle `t` (when `ready`; the sequencer's
     /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
+    /// The issue strobe before a refusal withdraws it (see `Sequencer::pre_*`): it
+    /// switches only the read address and bank multiplexers, and only while the unit
+    /// is idle (a withdrawn issue there loads registers that the next issue reloads,
+    /// and reads nothing), so that `fault_r` stays off the bank address paths.
+    pub pre: Signal<In, Bit>,
     /// Source bank; valid with `issue`.
     pub bank: Signal<In, Bits<8>>,
     /// First source word; valid with `issue`.
@@ -109,6 +114,7 @@ impl LinkSend {
         Self {
             clock: Default::default(),
             issue: Default::default(),
+            pre: Default::default(),
             bank: Default::default(),
             word: Default::default(),
             len: Default::default(),
@@ -197,6 +203,10 @@ impl Logic for LinkSend {
             self.e_ph.next = 1.into();
             self.e_rem.next = self.len.val();
             self.e_fj.next = 0.into();
+        }
+        // The read address and bank switch on `pre` (a legal issue finds the unit off),
+        // so that `fault_r` is not on the bank address path.
+        if self.pre.val() & !self.on.q.val() {
             self.e_sbank.next = self.bank.val() & self.k_bmask.val();
             self.e_saddr.next = self.word.val() & self.k_amask.val();
         }

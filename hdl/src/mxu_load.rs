@@ -24,6 +24,11 @@ pub struct MxuLoad {
     /// An install was issued in the previous cycle `t` (when `ready`; the sequencer's
     /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
+    /// The issue strobe before a refusal withdraws it (see `Sequencer::pre_*`): it
+    /// switches only the read address and bank multiplexers, and only while the unit
+    /// is idle (a withdrawn issue there loads registers that the next issue reloads,
+    /// and reads nothing), so that `fault_r` stays off the bank address paths.
+    pub pre: Signal<In, Bit>,
     /// First weight word of the tile; valid with `issue`.
     pub w: Signal<In, Bits<16>>,
     /// Can accept an `issue` this cycle.
@@ -56,6 +61,7 @@ impl MxuLoad {
         Self {
             clock: Default::default(),
             issue: Default::default(),
+            pre: Default::default(),
             w: Default::default(),
             ready: Default::default(),
             active: Default::default(),
@@ -90,8 +96,12 @@ impl Logic for MxuLoad {
         self.e_k.next = self.k.q.val();
         if self.issue.val() {
             self.e_left.next = self.install.val();
-            self.e_waddr.next = self.w.val() & self.w_mask.val();
             self.e_k.next = 0.into();
+        }
+        // The read address switches on `pre` (a legal issue finds `left` = 0), so that
+        // `fault_r` is not on the weight banks' address path.
+        if self.pre.val() & (self.left.q.val() == 0) {
+            self.e_waddr.next = self.w.val() & self.w_mask.val();
         }
         // Every value a masked register takes is masked, its hold value too: only then
         // does synthesis see constant upper flip-flops.

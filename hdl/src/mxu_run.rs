@@ -28,6 +28,11 @@ pub struct MxuRun {
     /// A run was issued in the previous cycle `t` (when `ready`; the sequencer's registered
     /// strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
+    /// The issue strobe before a refusal withdraws it (see `Sequencer::pre_*`): it
+    /// switches only the read address and bank multiplexers, and only while the unit
+    /// is idle (a withdrawn issue there loads registers that the next issue reloads,
+    /// and reads nothing), so that `fault_r` stays off the bank address paths.
+    pub pre: Signal<In, Bit>,
     /// First bank-0 word; valid with `issue`.
     pub a: Signal<In, Bits<16>>,
     /// Rows (>= 1); valid with `issue`.
@@ -78,6 +83,7 @@ impl MxuRun {
         Self {
             clock: Default::default(),
             issue: Default::default(),
+            pre: Default::default(),
             a: Default::default(),
             rows: Default::default(),
             acc: Default::default(),
@@ -126,10 +132,14 @@ impl Logic for MxuRun {
         self.e_first.next = self.r_first.q.val();
         if self.issue.val() {
             self.e_left.next = self.rows.val() & self.rows_mask.val();
-            self.e_raddr.next = self.a.val() & self.a_mask.val();
             self.e_arow.next = self.acc.val() & self.acc_mask.val();
             self.e_swap.next = self.swap_in.val();
             self.e_first.next = !self.accumulate.val();
+        }
+        // The read address switches on `pre` (a legal issue finds `left` = 0; `lnz` is
+        // `left != 0`), so that `fault_r` is not on the bank address path.
+        if self.pre.val() & !self.lnz.q.val() {
+            self.e_raddr.next = self.a.val() & self.a_mask.val();
         }
         // Every value a masked register takes is masked, its hold value too: only then
         // does synthesis see constant upper flip-flops.

@@ -51,6 +51,11 @@ pub struct Requantizer {
     /// `rq.param` was issued in the previous cycle `t` (when `ready`; the sequencer's
     /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue_param: Signal<In, Bit>,
+    /// `issue_param`'s strobe before a refusal withdraws it (see `Sequencer::pre_*`): it
+    /// switches only the read address and bank multiplexers, and only while the unit
+    /// is idle (a withdrawn issue there loads registers that the next issue reloads,
+    /// and reads nothing), so that `fault_r` stays off the bank address paths.
+    pub pre_param: Signal<In, Bit>,
     /// `rq.run` was issued in the previous cycle (as `issue_param`).
     pub issue_run: Signal<In, Bit>,
     /// Bank of the parameter words / destination bank; valid with an issue.
@@ -211,6 +216,7 @@ impl Requantizer {
         Self {
             clock: Default::default(),
             issue_param: Default::default(),
+            pre_param: Default::default(),
             issue_run: Default::default(),
             bank: Default::default(),
             word: Default::default(),
@@ -363,6 +369,10 @@ impl Logic for Requantizer {
         self.e_wrow.next = self.wrow.q.val();
         if self.issue_param.val() {
             self.e_pleft.next = self.pwords.val();
+        }
+        // The parameter read address and bank switch on `pre_param` (a legal issue finds
+        // `pleft` = 0), so that `fault_r` is not on the bank address path.
+        if self.pre_param.val() & (self.pleft.q.val() == 0) {
             self.e_pword.next = self.word.val();
             self.e_pbank_r.next = self.bank.val();
         }

@@ -91,6 +91,20 @@ pub struct Sequencer {
     pub iss_send: Signal<Out, Bit>,
     /// `recv` was issued last cycle (address on `d_bank` / `d_word`).
     pub iss_recv: Signal<Out, Bit>,
+    /// The strobes `iss_mxl`, `iss_mxr`, `iss_rqp`, `iss_vx` and `iss_send` before a
+    /// refusal withdraws them (`fault_r`): straight from flip-flops, for the units'
+    /// read address multiplexers only. A strobe here without its `iss_*` is a refused
+    /// instruction's: its unit must not act on it, except by loading address registers
+    /// while idle (a legal issue always finds its unit idle in this cycle: `ready`).
+    pub pre_mxl: Signal<Out, Bit>,
+    /// See `pre_mxl`.
+    pub pre_mxr: Signal<Out, Bit>,
+    /// See `pre_mxl`.
+    pub pre_rqp: Signal<Out, Bit>,
+    /// See `pre_mxl`.
+    pub pre_vx: Signal<Out, Bit>,
+    /// See `pre_mxl`.
+    pub pre_send: Signal<Out, Bit>,
     /// Decoded fields of the instruction issued last cycle, registered with the strobes
     /// (see [`Decoder`]); valid only with an `iss_*` strobe. Banks, words, rows and
     /// accumulator rows are masked to the bits the configuration can use (a legal
@@ -253,6 +267,11 @@ impl Sequencer {
             iss_rqr: Default::default(),
             iss_vx: Default::default(),
             iss_send: Default::default(),
+            pre_mxl: Default::default(),
+            pre_mxr: Default::default(),
+            pre_rqp: Default::default(),
+            pre_vx: Default::default(),
+            pre_send: Default::default(),
             iss_recv: Default::default(),
             w: Default::default(),
             a: Default::default(),
@@ -539,6 +558,11 @@ impl Logic for Sequencer {
         self.iss_vx.next = self.i_vx.q.val() & !self.fault_r.q.val();
         self.iss_send.next = self.i_send.q.val() & !self.fault_r.q.val();
         self.iss_recv.next = self.i_recv.q.val() & !self.fault_r.q.val();
+        self.pre_mxl.next = self.i_mxl.q.val();
+        self.pre_mxr.next = self.i_mxr.q.val();
+        self.pre_rqp.next = self.i_rqp.q.val();
+        self.pre_vx.next = self.i_vx.q.val();
+        self.pre_send.next = self.i_send.q.val();
         // The fields are used only with an issue strobe, i.e. for a legal instruction
         // whose banks are < banks and whose words, rows and accumulator rows passed the
         // RANGE checks: masked to those ranges, every unit register that copies them

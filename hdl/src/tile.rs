@@ -365,14 +365,17 @@ impl Logic for Tile {
         }
         // Unit issue.
         self.mxl.issue.next = self.seq.iss_mxl.val();
+        self.mxl.pre.next = self.seq.pre_mxl.val();
         self.mxl.w.next = self.seq.w.val();
         self.mxr.issue.next = self.seq.iss_mxr.val();
+        self.mxr.pre.next = self.seq.pre_mxr.val();
         self.mxr.a.next = self.seq.a.val();
         self.mxr.rows.next = self.seq.rows.val();
         self.mxr.acc.next = self.seq.acc.val();
         self.mxr.swap_in.next = self.seq.swap.val();
         self.mxr.accumulate.next = self.seq.accumulate.val();
         self.rq.issue_param.next = self.seq.iss_rqp.val();
+        self.rq.pre_param.next = self.seq.pre_rqp.val();
         self.rq.issue_run.next = self.seq.iss_rqr.val();
         self.rq.bank.next = self.seq.d_bank.val();
         self.rq.word.next = self.seq.d_word.val();
@@ -380,6 +383,7 @@ impl Logic for Tile {
         self.rq.rows.next = self.seq.rows.val();
         self.rq.relu.next = self.seq.relu.val();
         self.vxu.issue.next = self.seq.iss_vx.val();
+        self.vxu.pre.next = self.seq.pre_vx.val();
         self.vxu.op.next = self.seq.vop.val();
         self.vxu.len.next = self.seq.vlen.val();
         self.vxu.dst_bank.next = self.seq.d_bank.val();
@@ -389,6 +393,7 @@ impl Logic for Tile {
         self.vxu.b_bank.next = self.seq.b_bank.val();
         self.vxu.b_word.next = self.seq.b_word.val();
         self.lsend.issue.next = self.seq.iss_send.val();
+        self.lsend.pre.next = self.seq.pre_send.val();
         self.lsend.bank.next = self.seq.d_bank.val();
         self.lsend.word.next = self.seq.d_word.val();
         self.lsend.len.next = self.seq.vlen.val();

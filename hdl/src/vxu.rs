@@ -43,6 +43,11 @@ pub struct Vxu {
     /// An instruction was issued in the previous cycle `t` (when `ready`; the sequencer's
     /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
+    /// The issue strobe before a refusal withdraws it (see `Sequencer::pre_*`): it
+    /// switches only the read address and bank multiplexers, and only while the unit
+    /// is idle (a withdrawn issue there loads registers that the next issue reloads,
+    /// and reads nothing), so that `fault_r` stays off the bank address paths.
+    pub pre: Signal<In, Bit>,
     /// Operation ([`vop`]); valid with `issue`.
     pub op: Signal<In, Bits<3>>,
     /// Words (`vlen`, >= 1); valid with `issue`.
@@ -166,6 +171,7 @@ impl Vxu {
         Self {
             clock: Default::default(),
             issue: Default::default(),
+            pre: Default::default(),
             op: Default::default(),
             len: Default::default(),
             dst_bank: Default::default(),
@@ -279,6 +285,10 @@ impl Logic for Vxu {
         if self.issue.val() {
             self.e_left.next = self.len.val() & self.len_mask.val();
             self.e_r_op.next = self.op.val();
+        }
+        // The read addresses and banks switch on `pre` (a legal issue finds `left` = 0;
+        // `lnz` is `left != 0`), so that `fault_r` is not on the bank address paths.
+        if self.pre.val() & !self.lnz.q.val() {
             self.e_aaddr.next = self.a_word.val() & self.addr_mask.val();
             self.e_baddr.next = self.b_word.val() & self.addr_mask.val();
             self.e_abank.next = self.a_bank.val() & self.bank_mask.val();
