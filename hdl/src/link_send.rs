@@ -243,7 +243,12 @@ impl Logic for LinkSend {
         // The read window `1 <= ph <= pj` is decided a cycle ahead, into `rdwin` for
         // `2 <= ph <= pj` (a frame has at least one word, so `ph` = 1 always reads): the
         // read enable, and so the bank's address, is a LUT or two off flip-flops.
-        self.re.next = self.e_on.val() & (self.p1.val() | self.rdwin.q.val()) & !self.err.val();
+        // As `e_on & (p1 | rdwin) & !err`, split on the issue (which finds the unit off):
+        // the strobe meets only `miss` in front of the bank ports.
+        self.re.next = (self.issue.val() & !self.miss.val())
+            | (self.on.q.val()
+                & (self.p1_r.q.val() | self.rdwin.q.val())
+                & !(self.p1_r.q.val() & self.miss.val()));
         self.rdwin.d.next = (self.e_ph.val() != 0)
             // `ph < pj` as a compare of the low bits (`pj <= P`).
             & ((self.e_ph.val() & self.k_phhi.val()) == 0)
