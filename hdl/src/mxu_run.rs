@@ -28,10 +28,8 @@ pub struct MxuRun {
     /// A run was issued in the previous cycle `t` (when `ready`; the sequencer's registered
     /// strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
-    /// The issue strobe before a refusal withdraws it (see `Sequencer::pre_*`): it
-    /// switches only the read address and bank multiplexers, and only while the unit
-    /// is idle (a withdrawn issue there loads registers that the next issue reloads,
-    /// and reads nothing), so that `fault_r` stays off the bank address paths.
+    /// The issue strobe before a refusal withdraws it: for the read address and bank
+    /// multiplexers only, while idle (the contract is at [`crate::Sequencer::pre_mxl`]).
     pub pre: Signal<In, Bit>,
     /// First bank-0 word; valid with `issue`.
     pub a: Signal<In, Bits<16>>,
@@ -63,7 +61,7 @@ pub struct MxuRun {
     r_swap: DFF<Bit>,
     r_first: DFF<Bit>,
     tail: DFF<Bits<4>>,
-    /// `left != 0`, from `ready`'s compare a cycle ahead.
+    // `left != 0`, from `ready`'s compare a cycle ahead.
     lnz: DFF<Bit>,
     e_left: Signal<Local, Bits<16>>,
     e_raddr: Signal<Local, Bits<16>>,

@@ -51,10 +51,8 @@ pub struct Requantizer {
     /// `rq.param` was issued in the previous cycle `t` (when `ready`; the sequencer's
     /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue_param: Signal<In, Bit>,
-    /// `issue_param`'s strobe before a refusal withdraws it (see `Sequencer::pre_*`): it
-    /// switches only the read address and bank multiplexers, and only while the unit
-    /// is idle (a withdrawn issue there loads registers that the next issue reloads,
-    /// and reads nothing), so that `fault_r` stays off the bank address paths.
+    /// `issue_param`'s strobe before a refusal withdraws it: for the read address and bank
+    /// multiplexers only, while idle (the contract is at [`crate::Sequencer::pre_mxl`]).
     pub pre_param: Signal<In, Bit>,
     /// `rq.run` was issued in the previous cycle (as `issue_param`).
     pub issue_run: Signal<In, Bit>,

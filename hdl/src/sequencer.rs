@@ -95,7 +95,9 @@ pub struct Sequencer {
     /// refusal withdraws them (`fault_r`): straight from flip-flops, for the units'
     /// read address multiplexers only. A strobe here without its `iss_*` is a refused
     /// instruction's: its unit must not act on it, except by loading address registers
-    /// while idle (a legal issue always finds its unit idle in this cycle: `ready`).
+    /// while idle, which the next issue reloads; its read enables still follow `iss_*`,
+    /// so it reads nothing (a legal issue always finds its unit idle in this cycle:
+    /// `ready`). This keeps `fault_r` off the bank address paths.
     pub pre_mxl: Signal<Out, Bit>,
     /// See `pre_mxl`.
     pub pre_mxr: Signal<Out, Bit>,

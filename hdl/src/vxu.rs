@@ -43,10 +43,8 @@ pub struct Vxu {
     /// An instruction was issued in the previous cycle `t` (when `ready`; the sequencer's
     /// registered strobe): this cycle, `t+1`, runs as if it had been latched at the end of `t`.
     pub issue: Signal<In, Bit>,
-    /// The issue strobe before a refusal withdraws it (see `Sequencer::pre_*`): it
-    /// switches only the read address and bank multiplexers, and only while the unit
-    /// is idle (a withdrawn issue there loads registers that the next issue reloads,
-    /// and reads nothing), so that `fault_r` stays off the bank address paths.
+    /// The issue strobe before a refusal withdraws it: for the read address and bank
+    /// multiplexers only, while idle (the contract is at [`crate::Sequencer::pre_mxl`]).
     pub pre: Signal<In, Bit>,
     /// Operation ([`vop`]); valid with `issue`.
     pub op: Signal<In, Bits<3>>,
