@@ -19,8 +19,9 @@
 //! | 0x002 | CYCLES | R | cycles of the current / last run |
 //! | 0x003 | INFO | R | lanes, cols (bits 15..8), banks (20..16), array feed stages (22..21), vector operand stage (bit 23), requant lanes (28..24), log2 requant steps (31..29) |
 //! | 0x004 | SEL | R/W | target: bits 31..30 space (0 bank, 1 instruction memory, 2 accumulator), bits 28..24 bank (accumulator: the piece of the row), bits 15..0 word / row |
-//! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready 2 cycles later); 3: LINK_FLUSH, empty the link receive queue and clear the link fault |
+//! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready `2 + b` cycles later, `b` = bank read stages); 3: LINK_FLUSH, empty the link receive queue and clear the link fault |
 //! | 0x006 | TIME | R | free-running cycle counter (counts every clock since power-up, wraps) |
+//! | 0x007 | INFO2 | R | bits 1..0 bank read stages (`TileConfig::info2_word`); reads 0 on a tile without them |
 //! | 0x008 | LINK_STATUS | R | bit 0 link locked, bit 1 link fault, bits 4..2 frames in the receive queue, bits 15..8 next expected sequence number |
 //! | 0x009 | TX_FRAMES | R | link data frames sent |
 //! | 0x00A | RX_FRAMES | R | link data frames delivered |
@@ -99,13 +100,17 @@ pub struct HostPort {
     pub mword: Signal<Out, Bits<16>>,
     /// The staging buffer's bytes.
     pub sbytes: Vec<Signal<Out, Bits<8>>>,
-    /// The loaded word as bytes, valid the cycle after `ld`.
+    /// The loaded word as bytes, valid the cycle after `ld` (after its last cycle, with
+    /// a bank read stage).
     pub ld_data: Vec<Signal<In, Bits<8>>>,
     buf: Vec<DFF<Bits<8>>>,
     sel: DFF<Bits<32>>,
     st_r: DFF<Bit>,
     ld_r: DFF<Bit>,
     ld_d: DFF<Bit>,
+    // With a bank read stage (`_b` = 1): `ld` is held a second cycle and the buffer
+    // takes the word a cycle later, when a bank's data arrives.
+    ld_p: Vec<DFF<Bit>>,
     flush_r: DFF<Bit>,
     rdata: DFF<Bits<32>>,
     uptime: DFF<Bits<32>>,
@@ -114,16 +119,21 @@ pub struct HostPort {
     buf_hit: Signal<Local, Bit>,
     rreg: Signal<Local, Bits<32>>,
     info: Constant<Bits<32>>,
+    // INFO2, only on a tile with the features it reports (`_b` entries).
+    info2: Vec<Constant<Bits<32>>>,
     link_status_mask: Constant<Bits<32>>,
     buf_hi: Constant<Bits<8>>,
     _bytes: usize,
     _words: usize,
+    _b: usize,
 }
 
 impl HostPort {
-    /// A port with a staging buffer of `bytes` bytes (a multiple of 4) and the
-    /// configuration word `info`.
-    pub fn new(bytes: usize, info: u32) -> Self {
+    /// A port with a staging buffer of `bytes` bytes (a multiple of 4), the
+    /// configuration words `info` and `info2`, for a tile with `b` bank read stages
+    /// (0 or 1).
+    pub fn new(bytes: usize, info: u32, info2: u32, b: usize) -> Self {
+        assert!(b <= 1, "bank read stages {b}");
         Self {
             clock: Default::default(),
             bus_we: Default::default(),
@@ -157,6 +167,7 @@ impl HostPort {
             st_r: Default::default(),
             ld_r: Default::default(),
             ld_d: Default::default(),
+            ld_p: crate::vec_of(b),
             flush_r: Default::default(),
             rdata: Default::default(),
             uptime: Default::default(),
@@ -165,6 +176,9 @@ impl HostPort {
             buf_hit: Default::default(),
             rreg: Default::default(),
             info: Constant::new((info as u64).to_bits()),
+            info2: (0..b)
+                .map(|_| Constant::new((info2 as u64).to_bits()))
+                .collect(),
             // The LINK_STATUS bits the register map defines (0..=4, 8..=15); the others
             // read 0.
             link_status_mask: Constant::new(0xFF1Fu64.to_bits()),
@@ -173,6 +187,7 @@ impl HostPort {
             buf_hi: Constant::new((0xFF & !((bytes / 4).next_power_of_two() as u64 - 1)).to_bits()),
             _bytes: bytes,
             _words: bytes / 4,
+            _b: b,
         }
     }
 }
@@ -213,6 +228,12 @@ impl Logic for HostPort {
         self.ld_d.d.next = self.ld_r.q.val();
         self.st.next = self.st_r.q.val();
         self.ld.next = self.ld_r.q.val();
+        for k in 0..self._b {
+            self.ld_p[k].clock.next = self.clock.val();
+            self.ld_p[k].d.next = self.ld_r.q.val();
+            self.ld_d.d.next = self.ld_p[k].q.val();
+            self.ld.next = self.ld_r.q.val() | self.ld_p[k].q.val();
+        }
         self.space.next = self.sel.q.val().get_bits::<2>(30);
         self.mbank.next = bit_cast::<8, 5>(self.sel.q.val().get_bits::<5>(24));
         self.mword.next = self.sel.q.val().get_bits::<16>(0);
@@ -282,6 +303,13 @@ impl Logic for HostPort {
                 self.rreg.next = self.lk_missing.val();
             }
             _ => {}
+        }
+        // INFO2 (0x007) exists only on a tile with the features it reports; elsewhere it
+        // reads 0, which is what `info2_word` gives for such a tile.
+        for k in 0..self._b {
+            if self.bus_addr.val().get_bits::<4>(0) == 7 {
+                self.rreg.next = self.info2[k].val();
+            }
         }
         if self.bus_re.val() {
             self.rdata.d.next = 0.into();

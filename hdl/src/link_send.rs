@@ -15,8 +15,11 @@
 //!   is posted with tag `j mod 128` in `b_j+2+P`. `slot` is the transmitter's
 //!   `next_slot` in `b_j+1`; if that slot is `busy` then, `err` is high in that cycle and
 //!   the instruction ends (nothing more is written or posted).
+//! - **Bank read stages** (`b`, `TileConfig::bank_read_stages`, set with
+//!   [`LinkSend::read_stages`]): the reads stay where they are, the words arrive `b`
+//!   cycles later, and so the buffer writes (`b_j+2+b+i`) and the post (`b_j+2+b+P`).
 //! - **Throughput**: one instruction at a time; `ready` again at `t + n*T`
-//!   (`n = ceil(V/P)`); `active` until the last post, `t + (n-1)*T + P + 2`.
+//!   (`n = ceil(V/P)`); `active` until the last post, `t + (n-1)*T + P + 2 + b`.
 //! - **Reset**: none; idle at power-up.
 
 use rust_hdl::prelude::*;
@@ -79,6 +82,9 @@ pub struct LinkSend {
     rdwin: DFF<Bit>,
     // `ph > P + 2`: this frame is posted (set after the post, cleared at the frame's end).
     posted: DFF<Bit>,
+    // With a bank read stage (`_b` = 1; one entry) the words arrive a cycle later:
+    // `rv_d` waits a cycle more, and the buffer writes and the post come a cycle later.
+    rv_p: Vec<DFF<Bit>>,
     p1: Signal<Local, Bit>,
     pj: Signal<Local, Bits<16>>,
     phw: Signal<Local, Bits<16>>,
@@ -100,6 +106,9 @@ pub struct LinkSend {
     k_bmask: Constant<Bits<8>>,
     k_amask: Constant<Bits<16>>,
     _lanes: usize,
+    _b: usize,
+    _p: usize,
+    _t: u64,
 }
 
 impl LinkSend {
@@ -142,6 +151,7 @@ impl LinkSend {
             p1_r: Default::default(),
             rdwin: Default::default(),
             posted: Default::default(),
+            rv_p: Vec::new(),
             p1: Default::default(),
             pj: Default::default(),
             phw: Default::default(),
@@ -169,6 +179,9 @@ impl LinkSend {
             k_bmask: Constant::new(0xFF_u64.to_bits()),
             k_amask: Constant::new(0xFFFF_u64.to_bits()),
             _lanes: lanes,
+            _b: 0,
+            _p: p,
+            _t: frame_cycles,
         }
     }
 
@@ -179,6 +192,22 @@ impl LinkSend {
     pub fn bounds(mut self, banks: usize, depth: usize) -> Self {
         self.k_bmask = crate::range_mask(banks);
         self.k_amask = crate::range_mask(depth);
+        self
+    }
+
+    /// The same unit in a tile with `b` bank read stages (0 or 1): its words arrive `b`
+    /// cycles later, so its buffer writes and posts come `b` cycles later (`docs/isa.md`).
+    /// The post must still come before the frame's last cycle: `T > P + 2 + b`.
+    pub fn read_stages(mut self, b: usize) -> Self {
+        assert!(b <= 1, "bank read stages {b}");
+        assert!(
+            self._t > (self._p + 2 + b) as u64,
+            "frame cycles {} must exceed P + 2 + b = {}",
+            self._t,
+            self._p + 2 + b
+        );
+        self._b = b;
+        self.rv_p = crate::vec_of(b);
         self
     }
 }
@@ -258,6 +287,11 @@ impl Logic for LinkSend {
             self.saddr.d.next = (self.e_saddr.val() + 1) & self.k_amask.val();
         }
         self.rv_d.d.next = self.re.val();
+        for k in 0..self._b {
+            self.rv_p[k].clock.next = self.clock.val();
+            self.rv_p[k].d.next = self.re.val();
+            self.rv_d.d.next = self.rv_p[k].q.val();
+        }
         // Buffer writes in b_j+2 .. b_j+P+1, the post in b_j+P+2.
         // `phw` = ph - 2: only its low bits are used (the word in the slot); the write
         // window 2 <= ph < P + 2 by compares, without a 16-bit carry chain.
@@ -265,6 +299,12 @@ impl Logic for LinkSend {
         self.tx_we.next = self.e_on.val()
             & ((self.e_ph.val() >> 1) != 0)
             & (self.e_ph.val() < self.k_p.val() + 2);
+        // With a bank read stage: 3 <= ph < P + 3, word ph - 3.
+        for _k in 0..self._b {
+            self.phw.next = self.e_ph.val() - 3;
+            self.tx_we.next =
+                self.e_on.val() & (self.e_ph.val() > 2) & (self.e_ph.val() < self.k_p.val() + 3);
+        }
         self.tx_waddr.next = (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val())
             | (self.phw.val() & self.k_wmask.val());
         for l in 0..self._lanes {
@@ -274,6 +314,9 @@ impl Logic for LinkSend {
             }
         }
         self.tx_post.next = self.e_on.val() & (self.e_ph.val() == self.k_p.val() + 2);
+        for _k in 0..self._b {
+            self.tx_post.next = self.e_on.val() & (self.e_ph.val() == self.k_p.val() + 3);
+        }
         self.tx_tag.next = self.e_fj.val() & 0x7F;
         // Frame pacing: ph counts 0..T-1 within a frame.
         if self.e_on.val() {
@@ -298,6 +341,11 @@ impl Logic for LinkSend {
         self.posted.d.next = self.e_on.val()
             & (self.e_ph.val() != self.k_tlast.val())
             & ((self.e_ph.val() == self.k_p.val() + 2) | self.posted.q.val());
+        for _k in 0..self._b {
+            self.posted.d.next = self.e_on.val()
+                & (self.e_ph.val() != self.k_tlast.val())
+                & ((self.e_ph.val() == self.k_p.val() + 3) | self.posted.q.val());
+        }
         self.active.next =
             self.issue.val() | (self.on.q.val() & !(self.last_r.q.val() & self.posted.q.val()));
     }

@@ -7,10 +7,12 @@
 //! ```
 //! Issued at cycle `t`, it reads install word `k` at weight-bank word `w + k` in cycle
 //! `t+1+k` for `k < I`; the array latches it into the shadow weights at the end of
-//! `t+2+f+k` (`f`: `TileConfig::array_feed_stages`).
+//! `t+2+b+f+k` (`f`: `TileConfig::array_feed_stages`; `b`: `TileConfig::bank_read_stages`,
+//! the tile's register on the banks' read address).
 //! - **Occupancy**: `ready` is high from cycle `t+I` on (a new install may issue then).
 //! - **Activity**: `active` is high in `t+1 ..= t+I+1` (until the last shadow write
-//!   when `f = 0`; the array's `feed_pending` covers the `f` cycles after).
+//!   when `b = f = 0`; the tile counts the `b` cycles after, the array's `feed_pending`
+//!   the `f` cycles after those).
 //! - **Reset**: none; idle at power-up.
 
 use minilpu_model::TileConfig;

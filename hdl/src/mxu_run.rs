@@ -8,16 +8,18 @@
 //! Issued at cycle `t`, it reads bank-0 word `a + r` in cycle `t+1+r` for `r < rows`,
 //! with the tags that travel beside the row: `swap` (first row only, when asked),
 //! `first` (= not `accumulate`) and the accumulator row `acc + r`. The accumulator is
-//! written at the end of `t+7+f+r` (`f`: `TileConfig::array_feed_stages`).
+//! written at the end of `t+7+b+f+r` (`f`: `TileConfig::array_feed_stages`; `b`:
+//! `TileConfig::bank_read_stages`, the tile's register on the bank's read address, so
+//! the row reaches the block RAM in `t+1+b+r`).
 //! - **Occupancy**: `ready` from cycle `t+rows` on.
-//! - **Activity**: `active` in `t+1 ..= t+rows+6+f` (until the last accumulator write).
+//! - **Activity**: `active` in `t+1 ..= t+rows+6+b+f` (until the last accumulator write).
 //! - **Reset**: none; idle at power-up.
 
 use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
 
 /// Cycles from the last row's read to its accumulator write, inclusive, without array
-/// feed stages (each adds one).
+/// feed stages or bank read stages (each adds one).
 pub const MXU_RUN_TAIL: usize = 6;
 
 /// The activation stream sequencer.
@@ -106,8 +108,12 @@ impl MxuRun {
             e_arow: Default::default(),
             e_swap: Default::default(),
             e_first: Default::default(),
-            tail_len: Constant::new(((MXU_RUN_TAIL + cfg.array_feed_stages) as u64).to_bits()),
-            tail_mask: crate::range_mask(MXU_RUN_TAIL + cfg.array_feed_stages + 1),
+            tail_len: Constant::new(
+                ((MXU_RUN_TAIL + cfg.array_feed_stages + cfg.bank_read_stages) as u64).to_bits(),
+            ),
+            tail_mask: crate::range_mask(
+                MXU_RUN_TAIL + cfg.array_feed_stages + cfg.bank_read_stages + 1,
+            ),
             // The issue checks (docs/isa.md, RANGE) guarantee a + rows <= act_depth and
             // acc + rows <= acc_depth: the masks let synthesis drop the constant upper
             // bits of the counters.

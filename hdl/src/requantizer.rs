@@ -26,7 +26,8 @@
 //! row's last group group `g` sits at columns `g*rql ..`) that is written out after the
 //! last beat. Lanes `cols..lanes` are 0.
 //! - **Timing** (issue at `t`): `rq.param` reads `t+1 .. t+pw`, the parameters are in
-//!   place at the end of `t+pw+1`; `rq.run` reads the accumulator `t+1 .. t+R*beats` and
+//!   place at the end of `t+pw+1+b` (`b`: `TileConfig::bank_read_stages`, the tile's
+//!   register on the banks' read address); `rq.run` reads the accumulator `t+1 .. t+R*beats` and
 //!   writes row `r` at `t+(r+1)*beats+7` (drives the bank write port then; the tile's
 //!   registered bank port lands it a cycle later, `docs/isa.md`).
 //! - **Occupancy**: `ready` from `t+pw` (param) or `t+R*beats` (run).
@@ -102,6 +103,12 @@ pub struct Requantizer {
     pbank_r: DFF<Bits<8>>,
     pvalid: DFF<Bit>,
     ptail: DFF<Bit>,
+    // With a bank read stage (`_b` = 1; one entry each) the parameter words arrive a
+    // cycle later: `pvalid`, `ptail` and the issue that restarts `pk` wait a cycle more.
+    pvalid_p: Vec<DFF<Bit>>,
+    ptail_p: Vec<DFF<Bit>>,
+    piss_p: Vec<DFF<Bit>>,
+    piss: Signal<Local, Bit>,
     v_in: DFF<Bit>,
     rot: Signal<Local, Bit>,
     unused_rot: Signal<Local, Bit>,
@@ -168,6 +175,7 @@ pub struct Requantizer {
     _rqf: usize,
     _prl: usize,
     _pd: usize,
+    _b: usize,
     _bq: usize,
     _mh: usize,
     _sl: usize,
@@ -250,6 +258,10 @@ impl Requantizer {
             pbank_r: Default::default(),
             pvalid: Default::default(),
             ptail: Default::default(),
+            pvalid_p: crate::vec_of(cfg.bank_read_stages),
+            ptail_p: crate::vec_of(cfg.bank_read_stages),
+            piss_p: crate::vec_of(cfg.bank_read_stages),
+            piss: Default::default(),
             v_in: Default::default(),
             rot: Default::default(),
             unused_rot: Default::default(),
@@ -326,6 +338,7 @@ impl Requantizer {
             _rqf: if pram { 0 } else { rql },
             _prl: if pram { lanes } else { 1 },
             _pd: pram as usize,
+            _b: cfg.bank_read_stages,
             _bq: if pram { lanes / 4 } else { 0 },
             _mh: if pram { lanes / 2 } else { 0 },
             _sl: if pram { lanes } else { 0 },
@@ -408,6 +421,18 @@ impl Logic for Requantizer {
         self.paddr.next = self.e_pword.val() & self.addr_mask.val();
         self.pvalid.d.next = self.e_pleft.val() != 0;
         self.ptail.d.next = self.e_pleft.val() == 1;
+        self.piss.next = self.issue_param.val();
+        for k in 0..self._b {
+            self.pvalid_p[k].clock.next = self.clock.val();
+            self.ptail_p[k].clock.next = self.clock.val();
+            self.piss_p[k].clock.next = self.clock.val();
+            self.pvalid_p[k].d.next = self.e_pleft.val() != 0;
+            self.ptail_p[k].d.next = self.e_pleft.val() == 1;
+            self.piss_p[k].d.next = self.issue_param.val();
+            self.pvalid.d.next = self.pvalid_p[k].q.val();
+            self.ptail.d.next = self.ptail_p[k].q.val();
+            self.piss.next = self.piss_p[k].q.val();
+        }
         if self.e_pleft.val() != 0 {
             self.pleft.d.next = (self.e_pleft.val() - 1) & self.pleft_mask.val();
             self.pword.d.next = (self.e_pword.val() + 1) & self.addr_mask.val();
@@ -451,7 +476,7 @@ impl Logic for Requantizer {
         if self.pvalid.q.val() {
             self.pk.d.next = (self.pk.q.val() + 1) & self.pk_mask.val();
         }
-        if self.issue_param.val() {
+        if self.piss.val() {
             self.pk.d.next = 0.into();
         }
         self.pram_addr.next = bit_cast::<16, 8>(self.e_beat.val() >> self.bw_sh.val());
@@ -526,6 +551,9 @@ impl Logic for Requantizer {
             | (self.pleft.q.val() != 0)
             | self.ptail.q.val()
             | self.run.q.val();
+        for k in 0..self._b {
+            self.active.next = self.active.val() | self.ptail_p[k].q.val();
+        }
         self.acc_re.next = self.e_run.val() & self.e_issuing.val();
         self.acc_raddr.next = self.e_raddr.val() & self.acc_mask.val();
         // Tags: the beat meets its data one clock after the read, and its results

@@ -24,7 +24,10 @@
 //! **Ports.** Each bank has one read and one write port; whoever uses a port in a cycle
 //! drives it (the program's schedule guarantees at most one user: the checker enforces
 //! it, the hardware does not arbitrate). Read data is routed back to the unit that asked,
-//! one cycle later, by the bank number it registered. The write ports are registered
+//! one cycle later, by the bank number it registered. With a bank read stage
+//! (`bank_read_stages` = `b` = 1) each read port's address is registered after its
+//! multiplexer, the data comes back `1 + b` cycles after the unit's read, and every
+//! unit delays what meets its words by `b` (`docs/isa.md`). The write ports are registered
 //! after their multiplexers: a write a unit drives in cycle `c` lands at the end of
 //! `c+1` (the cycles `docs/isa.md` gives; host stores likewise).
 //! - **Timing**: `docs/isa.md` (every unit's latency is fixed).
@@ -135,6 +138,20 @@ pub struct Tile {
     ww_addr: Vec<DFF<Bits<16>>>,
     ww_data: Vec<DFF<Bits<8>>>,
     uw_pend: DFF<Bit>,
+    // Bank read stages (`bank_read_stages` = b, 0 or 1; each vector below has b
+    // entries): the read ports' addresses registered after their multiplexers, so that
+    // a read reaches the block RAM a cycle later (docs/isa.md); the tags that travel
+    // with a read (the bank to route the data back from, the array's swap and install
+    // strobes) wait the extra cycle in front of their registers.
+    ar0_r: Vec<DFF<Bits<16>>>,
+    wra_r: Vec<DFF<Bits<16>>>,
+    pbank_p: Vec<DFF<Bits<8>>>,
+    rabank_p: Vec<DFF<Bits<8>>>,
+    rbbank_p: Vec<DFF<Bits<8>>>,
+    sbank_p: Vec<DFF<Bits<8>>>,
+    swap_p: Vec<DFF<Bit>>,
+    wvalid_p: Vec<DFF<Bit>>,
+    wsel_p: Vec<DFF<Bits<8>>>,
     a_re: Signal<Local, Bit>,
     a_bank: Signal<Local, Bits<8>>,
     a_addr: Signal<Local, Bits<16>>,
@@ -157,6 +174,7 @@ pub struct Tile {
     _bytes: usize,
     _piece: usize,
     _pieces: usize,
+    _b: usize,
 }
 
 impl Tile {
@@ -170,7 +188,8 @@ impl Tile {
         let info = cfg.info_word() as usize;
         // The accumulator-row tags wait for the bank read, the array's feed stages and
         // the array itself.
-        let tag_delay = 1 + cfg.array_feed_stages + ARRAY_LATENCY;
+        let b = cfg.bank_read_stages;
+        let tag_delay = 1 + b + cfg.array_feed_stages + ARRAY_LATENCY;
         Self {
             clock: Default::default(),
             bus_we: Default::default(),
@@ -199,7 +218,7 @@ impl Tile {
             lk_align_lost: Default::default(),
             lk_overflows: Default::default(),
             lk_missing: Default::default(),
-            host: HostPort::new(bytes, info as u32),
+            host: HostPort::new(bytes, info as u32, cfg.info2_word(), b),
             seq: Sequencer::new(cfg),
             predec: Predecoder::new(cfg),
             // The tile's block RAMs read on every clock (no read enable), so their read
@@ -244,7 +263,8 @@ impl Tile {
             rq: Requantizer::new(cfg),
             vxu: Vxu::new(cfg),
             lsend: LinkSend::new(cfg.lanes, cfg.link_frame_cycles())
-                .bounds(cfg.banks, cfg.act_depth.max(cfg.bank_depth)),
+                .bounds(cfg.banks, cfg.act_depth.max(cfg.bank_depth))
+                .read_stages(b),
             lrecv: LinkRecv::new(cfg.lanes, cfg.link_frame_cycles())
                 .bounds(cfg.banks, cfg.act_depth.max(cfg.bank_depth)),
             swap_d: Default::default(),
@@ -273,6 +293,15 @@ impl Tile {
             ww_addr: crate::vec_of(wb),
             ww_data: crate::vec_of(wb * cfg.lanes),
             uw_pend: Default::default(),
+            ar0_r: crate::vec_of(b),
+            wra_r: crate::vec_of(b * wb),
+            pbank_p: crate::vec_of(b),
+            rabank_p: crate::vec_of(b),
+            rbbank_p: crate::vec_of(b),
+            sbank_p: crate::vec_of(b),
+            swap_p: crate::vec_of(b),
+            wvalid_p: crate::vec_of(b),
+            wsel_p: crate::vec_of(b),
             a_re: Default::default(),
             a_bank: Default::default(),
             a_addr: Default::default(),
@@ -298,6 +327,7 @@ impl Tile {
             _bytes: bytes,
             _piece: piece,
             _pieces: cfg.cols / piece,
+            _b: b,
         }
     }
 }
@@ -343,6 +373,11 @@ impl Logic for Tile {
             | self.lsend.active.val()
             | self.lrecv.active.val()
             | self.uw_pend.q.val();
+        // With a bank read stage an install's last shadow write comes a cycle after
+        // `mxu.load`'s tail (`wvalid_d`); every other unit counts its own extra cycle.
+        for _k in 0..self._b {
+            self.seq.units_active.next = self.seq.units_active.val() | self.wvalid_d.q.val();
+        }
         // Instruction memory: the sequencer reads; the host loads and stores when idle.
         self.imem.raddr[0].next = self.seq.imem_raddr.val();
         if self.host.ld.val() & (self.host.space.val() == 1) {
@@ -437,6 +472,17 @@ impl Logic for Tile {
         self.swap_d.d.next = self.mxr.re.val() & self.mxr.swap.val();
         self.wvalid_d.d.next = self.mxl.re.val();
         self.wsel_d.d.next = self.mxl.wsel.val();
+        for k in 0..self._b {
+            self.swap_p[k].clock.next = self.clock.val();
+            self.wvalid_p[k].clock.next = self.clock.val();
+            self.wsel_p[k].clock.next = self.clock.val();
+            self.swap_p[k].d.next = self.mxr.re.val() & self.mxr.swap.val();
+            self.wvalid_p[k].d.next = self.mxl.re.val();
+            self.wsel_p[k].d.next = self.mxl.wsel.val();
+            self.swap_d.d.next = self.swap_p[k].q.val();
+            self.wvalid_d.d.next = self.wvalid_p[k].q.val();
+            self.wsel_d.d.next = self.wsel_p[k].q.val();
+        }
         self.tag_valid.d.next = self.mxr.re.val().into();
         self.tag_first.d.next = self.mxr.first.val().into();
         self.tag_addr.d.next = self.mxr.acc_addr.val() & self.acc_mask.val();
@@ -480,6 +526,20 @@ impl Logic for Tile {
         self.hbank_d.d.next = self.host.mbank.val();
         self.hspace_d.d.next = self.host.space.val();
         self.sbank_d.d.next = self.lsend.r_bank.val() & self.bank_mask.val();
+        for k in 0..self._b {
+            self.pbank_p[k].clock.next = self.clock.val();
+            self.rabank_p[k].clock.next = self.clock.val();
+            self.rbbank_p[k].clock.next = self.clock.val();
+            self.sbank_p[k].clock.next = self.clock.val();
+            self.pbank_p[k].d.next = self.rq.pbank.val() & self.bank_mask.val();
+            self.rabank_p[k].d.next = self.a_bank.val() & self.bank_mask.val();
+            self.rbbank_p[k].d.next = self.vxu.rb_bank.val() & self.bank_mask.val();
+            self.sbank_p[k].d.next = self.lsend.r_bank.val() & self.bank_mask.val();
+            self.pbank_d.d.next = self.pbank_p[k].q.val();
+            self.rabank_d.d.next = self.rabank_p[k].q.val();
+            self.rbbank_d.d.next = self.rbbank_p[k].q.val();
+            self.sbank_d.d.next = self.sbank_p[k].q.val();
+        }
         // Bank ports. A port's address and data are the OR of its users' values, each
         // gated by that user's enable: at most one user drives a port in a cycle (the
         // checker's port-conflict rule; the host only while the tile is not busy), and
@@ -503,6 +563,11 @@ impl Logic for Tile {
             self.ar0.next = self.ar0.val() | self.lsend.r_addr.val();
         }
         self.act_bank.raddr[0].next = self.ar0.val();
+        for k in 0..self._b {
+            self.ar0_r[k].clock.next = self.clock.val();
+            self.ar0_r[k].d.next = self.ar0.val();
+            self.act_bank.raddr[0].next = self.ar0_r[k].q.val();
+        }
         self.a_we.next = false;
         self.aw0.next = 0.into();
         for l in 0..self._lanes {
@@ -572,6 +637,11 @@ impl Logic for Tile {
                     self.wra[b].next = self.wra[b].val() | self.lsend.r_addr.val();
                 }
                 self.wbank.raddr[b].next = self.wra[b].val();
+                for _k in 0..self._b {
+                    self.wra_r[b].clock.next = self.clock.val();
+                    self.wra_r[b].d.next = self.wra[b].val();
+                    self.wbank.raddr[b].next = self.wra_r[b].q.val();
+                }
                 self.wwa[b].next = 0.into();
                 for l in 0..self._lanes {
                     self.array.wdata[b * nl + l].next = self.wbank.rdata[b * nl + l].val();

@@ -24,10 +24,14 @@
 //! in `t+4+i` the second half finishes the word's maximum and index into registers; in
 //! `t+5+i` they are compared with the running best; the index is written in `t+V+5`.
 //! - **Latency**: 3 cycles from a word's read to its write port (`t+1+i` -> `t+4+i`),
-//!   2 without the operand stage.
+//!   2 without the operand stage; `b` more with `b` bank read stages
+//!   (`TileConfig::bank_read_stages`: the tile registers the read address, so every
+//!   word arrives, and everything after it happens, `b` cycles later; the read side and
+//!   `ready` do not move).
 //! - **Throughput**: one word per cycle; back-to-back instructions without a gap.
 //! - **Occupancy**: `ready` from `t+V` (`t+V+2` for argmax).
-//! - **Activity**: until `t+V+3` (`t+V+5` for argmax); a cycle less without the stage.
+//! - **Activity**: until `t+V+3+b` (`t+V+5+b` for argmax); a cycle less without the
+//!   stage.
 //! - **Reset**: none; idle at power-up.
 
 use crate::vec_alu::{vop, VecAlu};
@@ -133,6 +137,24 @@ pub struct Vxu {
     wv: DFF<Bit>,
     addr_w: DFF<Bits<16>>,
     bank_w: DFF<Bits<8>>,
+    // With a bank read stage (`_b` = 1; each vector has `_b` entries) the words arrive a
+    // cycle later: the write side's inputs (`wi_*`) wait a cycle in `w_*_p`, so that the
+    // whole write side runs a cycle later; the read side keeps its own copy of the
+    // operation (`r_op`) and of "an argmax's last word was read" (`am_last`).
+    w_iss_p: Vec<DFF<Bit>>,
+    w_op_p: Vec<DFF<Bits<3>>>,
+    w_dw_p: Vec<DFF<Bits<16>>>,
+    w_db_p: Vec<DFF<Bits<8>>>,
+    w_v_p: Vec<DFF<Bit>>,
+    w_last_p: Vec<DFF<Bit>>,
+    r_op: Vec<DFF<Bits<3>>>,
+    am_last: Vec<DFF<Bit>>,
+    wi_issue: Signal<Local, Bit>,
+    wi_op: Signal<Local, Bits<3>>,
+    wi_dw: Signal<Local, Bits<16>>,
+    wi_db: Signal<Local, Bits<8>>,
+    wi_v: Signal<Local, Bit>,
+    wi_last: Signal<Local, Bit>,
     is_am: Signal<Local, Bit>,
     e_left: Signal<Local, Bits<16>>,
     e_r_op: Signal<Local, Bits<3>>,
@@ -160,12 +182,14 @@ pub struct Vxu {
     k_argmax: Constant<Bits<3>>,
     _lanes: usize,
     _n1: usize,
+    _b: usize,
 }
 
 impl Vxu {
     /// A vector unit for the tile `cfg` (`lanes`-wide words, `banks` banks).
     pub fn new(cfg: &TileConfig) -> Self {
         let lanes = cfg.lanes;
+        let b = cfg.bank_read_stages;
         Self {
             clock: Default::default(),
             issue: Default::default(),
@@ -231,6 +255,20 @@ impl Vxu {
             wv: Default::default(),
             addr_w: Default::default(),
             bank_w: Default::default(),
+            w_iss_p: crate::vec_of(b),
+            w_op_p: crate::vec_of(b),
+            w_dw_p: crate::vec_of(b),
+            w_db_p: crate::vec_of(b),
+            w_v_p: crate::vec_of(b),
+            w_last_p: crate::vec_of(b),
+            r_op: crate::vec_of(b),
+            am_last: crate::vec_of(b),
+            wi_issue: Default::default(),
+            wi_op: Default::default(),
+            wi_dw: Default::default(),
+            wi_db: Default::default(),
+            wi_v: Default::default(),
+            wi_last: Default::default(),
             is_am: Default::default(),
             e_left: Default::default(),
             e_r_op: Default::default(),
@@ -260,6 +298,7 @@ impl Vxu {
             k_argmax: Constant::new(vop::ARGMAX.to_bits()),
             _lanes: lanes,
             _n1: VecAlu::partial_width(lanes),
+            _b: b,
         }
     }
 }
@@ -276,6 +315,9 @@ impl Logic for Vxu {
         // takes its operation from the write side's copy, latched at the issue.
         self.e_left.next = self.left.q.val();
         self.e_r_op.next = self.op_d.q.val();
+        for k in 0..self._b {
+            self.e_r_op.next = self.r_op[k].q.val();
+        }
         self.e_aaddr.next = self.aaddr.q.val();
         self.e_baddr.next = self.baddr.q.val();
         self.e_abank.next = self.abank.q.val();
@@ -312,15 +354,51 @@ impl Logic for Vxu {
         self.rb_addr.next = self.e_baddr.val();
         self.is_am.next = self.e_r_op.val() == self.k_argmax.val();
         // An argmax's last word arrives in `t+V+1`: the unit frees up a cycle later, so
-        // that its result write (`t+V+5`, or `t+V+4`) still finds its destination.
+        // that its result write (`t+V+5`, or `t+V+4`) still finds its destination. With
+        // a bank read stage the same cycle comes from the read side's own flip-flop.
         self.am_tail.next =
             self.v_d.q.val() & self.last_d.q.val() & (self.op_d.q.val() == self.k_argmax.val());
+        for k in 0..self._b {
+            self.r_op[k].clock.next = self.clock.val();
+            self.am_last[k].clock.next = self.clock.val();
+            self.r_op[k].d.next = self.e_r_op.val();
+            self.am_last[k].d.next = (self.e_left.val() == 1) & self.is_am.val();
+            self.am_tail.next = self.am_last[k].q.val();
+        }
         self.ready.next = ((self.e_left.val() == 0) & !self.am_tail.val())
             | ((self.e_left.val() == 1) & !self.is_am.val());
-        self.v_d.d.next = self.e_left.val() != 0;
-        self.last_d.d.next = self.e_left.val() == 1;
+        // The write side's inputs: the issue and its destination, and whether a word
+        // is read (and is the last) this cycle; a cycle later with a bank read stage.
+        self.wi_issue.next = self.issue.val();
+        self.wi_op.next = self.op.val();
+        self.wi_dw.next = self.dst_word.val() & self.addr_mask.val();
+        self.wi_db.next = self.dst_bank.val() & self.bank_mask.val();
+        self.wi_v.next = self.e_left.val() != 0;
+        self.wi_last.next = self.e_left.val() == 1;
+        for k in 0..self._b {
+            self.w_iss_p[k].clock.next = self.clock.val();
+            self.w_op_p[k].clock.next = self.clock.val();
+            self.w_dw_p[k].clock.next = self.clock.val();
+            self.w_db_p[k].clock.next = self.clock.val();
+            self.w_v_p[k].clock.next = self.clock.val();
+            self.w_last_p[k].clock.next = self.clock.val();
+            self.w_iss_p[k].d.next = self.issue.val();
+            self.w_op_p[k].d.next = self.op.val();
+            self.w_dw_p[k].d.next = self.dst_word.val() & self.addr_mask.val();
+            self.w_db_p[k].d.next = self.dst_bank.val() & self.bank_mask.val();
+            self.w_v_p[k].d.next = self.e_left.val() != 0;
+            self.w_last_p[k].d.next = self.e_left.val() == 1;
+            self.wi_issue.next = self.w_iss_p[k].q.val();
+            self.wi_op.next = self.w_op_p[k].q.val();
+            self.wi_dw.next = self.w_dw_p[k].q.val();
+            self.wi_db.next = self.w_db_p[k].q.val();
+            self.wi_v.next = self.w_v_p[k].q.val();
+            self.wi_last.next = self.w_last_p[k].q.val();
+        }
+        self.v_d.d.next = self.wi_v.val();
+        self.last_d.d.next = self.wi_last.val();
         // The first word of an instruction is read in the cycle `issue` is high.
-        self.first_d.d.next = self.issue.val();
+        self.first_d.d.next = self.wi_issue.val();
         if self.e_left.val() != 0 {
             self.left.d.next = (self.e_left.val() - 1) & self.len_mask.val();
             self.aaddr.d.next = (self.e_aaddr.val() + 1) & self.addr_mask.val();
@@ -338,10 +416,10 @@ impl Logic for Vxu {
         if self.v_d.q.val() & (self.op_d.q.val() != self.k_argmax.val()) {
             self.addr_d.d.next = (self.addr_d.q.val() + 1) & self.addr_mask.val();
         }
-        if self.issue.val() {
-            self.op_d.d.next = self.op.val();
-            self.addr_d.d.next = self.dst_word.val() & self.addr_mask.val();
-            self.bank_d.d.next = self.dst_bank.val() & self.bank_mask.val();
+        if self.wi_issue.val() {
+            self.op_d.d.next = self.wi_op.val();
+            self.addr_d.d.next = self.wi_dw.val() & self.addr_mask.val();
+            self.bank_d.d.next = self.wi_db.val() & self.bank_mask.val();
         }
         // Operand stage (with `vector_operand_stage`): the words read last cycle
         // (`t+2+i`) go into registers, and the write side's state follows them a cycle
@@ -455,5 +533,8 @@ impl Logic for Vxu {
             | self.p_v.q.val()
             | self.q_v.q.val()
             | self.am_we.q.val();
+        for k in 0..self._b {
+            self.active.next = self.active.val() | self.w_v_p[k].q.val();
+        }
     }
 }

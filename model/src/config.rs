@@ -100,6 +100,17 @@ pub struct TileConfig {
     /// to every column is otherwise one long route. Defaults to 0.
     #[serde(default)]
     pub array_feed_stages: usize,
+    /// Register stages after each bank read port's address multiplexer (0..=1, see
+    /// [`BANK_READ_STAGES_MAX`]): with 1 every bank read reaches the SRAM one cycle
+    /// later and its data arrives one cycle later, so that on a large die the read
+    /// address need not cross it in one cycle. Every instruction that reads a bank
+    /// (`mxu.load`, `mxu.run`, `rq.param`, `v.*`, `send`) has **all** its effects
+    /// (port uses, reads, writes, swap, shadow, accumulator and parameter writes, the
+    /// link post) `b` cycles later ([`TileConfig::bank_read_delay`]); its occupancy
+    /// (when the next instruction to its unit may issue) is unchanged. `rq.run` and
+    /// `recv` read no bank and do not move. Defaults to 0.
+    #[serde(default)]
+    pub bank_read_stages: usize,
     /// Clock the board flow is asked to meet (MHz).
     pub target_mhz: f64,
     /// Serial data lanes of each chip-to-chip link (1..=4, plus a forwarded clock).
@@ -130,6 +141,10 @@ pub fn host_acc_columns_per_load(lanes: usize, cols: usize) -> usize {
 /// Most register stages between the banks and the array
 /// ([`TileConfig::array_feed_stages`]).
 pub const ARRAY_FEED_STAGES_MAX: usize = 2;
+
+/// Most register stages after a bank read port's address multiplexer
+/// ([`TileConfig::bank_read_stages`]).
+pub const BANK_READ_STAGES_MAX: usize = 1;
 
 /// Columns that share one copy of the last array feed stage.
 pub const ARRAY_FEED_GROUP: usize = 4;
@@ -195,6 +210,7 @@ impl TileConfig {
                 requant_steps: 1,
                 vector_operand_stage: true,
                 array_feed_stages: 0,
+                bank_read_stages: 0,
                 target_mhz: 50.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
@@ -228,6 +244,7 @@ impl TileConfig {
                 // (docs/boards.md).
                 vector_operand_stage: false,
                 array_feed_stages: 0,
+                bank_read_stages: 0,
                 target_mhz: 40.0,
                 link_lanes: 1,
                 link_frames_per_superframe: 8,
@@ -262,6 +279,7 @@ impl TileConfig {
                 // array: a register next to the bank, then one per four columns
                 // (docs/boards.md).
                 array_feed_stages: 2,
+                bank_read_stages: 0,
                 target_mhz: 100.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
@@ -424,6 +442,13 @@ impl TileConfig {
                 format!("0..={ARRAY_FEED_STAGES_MAX} register stages"),
             ));
         }
+        if self.bank_read_stages > BANK_READ_STAGES_MAX {
+            return Err(err(
+                "bank_read_stages",
+                self.bank_read_stages.to_string(),
+                format!("0..={BANK_READ_STAGES_MAX} register stages"),
+            ));
+        }
         if !(self.target_mhz > 0.0 && self.target_mhz <= 1000.0) {
             return Err(err(
                 "target_mhz",
@@ -520,6 +545,16 @@ impl TileConfig {
         self.array_feed_stages as u64
     }
 
+    /// Cycles every effect of an instruction that reads a bank (`mxu.load`, `mxu.run`,
+    /// `rq.param`, `v.*`, `send`) comes later than in a tile without
+    /// [`TileConfig::bank_read_stages`]: its bank reads, and with them everything that
+    /// follows from them (writes, swap, shadow, accumulator and parameter writes, the
+    /// link post). The unit's busy window does not move; `rq.run` and `recv` are not
+    /// delayed. See [`crate::schedule::bank_read_shift`].
+    pub fn bank_read_delay(&self) -> u64 {
+        self.bank_read_stages as u64
+    }
+
     /// The host port's `INFO` register for this tile (`hdl/src/host_port.rs`): lanes
     /// (bits 7..0), cols (15..8), banks (20..16), the array feed stages (22..21), the
     /// vector operand stage (bit 23), requant_lanes (28..24) and log2(requant_steps)
@@ -533,6 +568,14 @@ impl TileConfig {
             | (self.vector_operand_stage as usize) << 23
             | self.requant_lanes << 24
             | (self.requant_steps.trailing_zeros() as usize) << 29) as u32
+    }
+
+    /// The host port's `INFO2` register (address 0x007; added by the RTL side, since
+    /// `INFO`'s 32 bits are full): the bank read stages (bits 1..0), every other bit 0,
+    /// so that a host can tell tiles apart whose bank-reading instructions' timing
+    /// differs ([`TileConfig::bank_read_stages`]).
+    pub fn info2_word(&self) -> u32 {
+        (self.bank_read_stages & 0b11) as u32
     }
 
     /// Upper bound on array utilization at batch 1 (GEMV): every MAC needs its own

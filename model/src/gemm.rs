@@ -12,7 +12,9 @@
 //! with `swap` while it installs the next tile (`load`), followed by `wait P - 1` where
 //! `P = max(M, I)`; `halt` right after the last run. So the matmul program is busy for
 //! exactly [`matmul_program_cycles`] cycles. The requantization, if any, is a second
-//! program: per N tile `rq.param` then `rq.run`, back to back.
+//! program: per N tile `rq.param` then `rq.run`, back to back (with bank read stages,
+//! [`TileConfig::bank_read_stages`], the `rq.run` waits `b` more cycles for the
+//! parameters, which land `b` cycles later).
 
 use crate::arith::Requant;
 use crate::exec::encode_params;
@@ -41,9 +43,9 @@ pub fn matmul_program_cycles(cfg: &TileConfig, m: u64, tiles: u64) -> u64 {
     let i = cfg.install_cycles() as u64;
     let p = m.max(i);
     // first run issues at cycle I; the last at I + (tiles - 1) * P; its last
-    // accumulator write lands at + M + 6 + f (the array's feed stages); the count is
-    // that cycle + 1.
-    i + (tiles - 1) * p + m + 7 + cfg.array_feed_delay()
+    // accumulator write lands at + M + 6 + f + b (the array's feed stages and the bank
+    // read stages); the count is that cycle + 1.
+    i + (tiles - 1) * p + m + 7 + cfg.array_feed_delay() + cfg.bank_read_delay()
 }
 
 /// Compile `A [m, k] · B [k, n]` (requantized with `rq` = per-column parameters and
@@ -166,8 +168,12 @@ pub fn compile(
                     word: base as u16,
                 },
             });
-            if pw > 1 {
-                p.push(Instr::Wait(pw as u32 - 2));
+            // rq.run issues when RQU is free (pw cycles after rq.param) and takes the
+            // parameters at t + 2; with bank read stages the parameters land b cycles
+            // later (rq.run reads no bank and does not move), so it waits b more.
+            let gap = pw as u64 + cfg.bank_read_delay();
+            if gap > 1 {
+                p.push(Instr::Wait(gap as u32 - 2));
             }
             p.push(Instr::RqRun {
                 acc: (ni * m) as u16,
@@ -193,4 +199,77 @@ pub fn compile(
         image,
         y_base,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arith::{matmul, requantize};
+    use crate::exec::{run, timed::run_timed, Machine};
+    use crate::randprog::Rng;
+    use crate::schedule::check;
+
+    /// Compiled matmul and requantization programs on every preset, with and without
+    /// bank read stages: checker-clean, the predicted cycle count, the arithmetic
+    /// contract, and the same result in program order and in time.
+    #[test]
+    fn compiled_programs_hold_with_bank_read_stages() {
+        for p in crate::config::PRESET_NAMES {
+            let mut per_b = Vec::new();
+            for b in 0..=1 {
+                let mut cfg = TileConfig::preset(p).unwrap();
+                cfg.bank_read_stages = b;
+                cfg.validate().unwrap();
+                let (m, k, n) = (5, 2 * cfg.rows, 2 * cfg.cols - 1);
+                let mut rng = Rng::new(17 + b as u64);
+                let a: Vec<i8> = (0..m * k).map(|_| rng.i8()).collect();
+                let w: Vec<i8> = (0..k * n).map(|_| rng.i8()).collect();
+                let q: Vec<Requant> = (0..n)
+                    .map(|j| Requant {
+                        bias: 37 * j as i32 - 300,
+                        m: 1000 + 300 * j as u16,
+                        s: 12,
+                    })
+                    .collect();
+                let g = compile(&cfg, &a, &w, (m, k, n), Some((&q, true))).unwrap();
+                let ctx = format!("{p} b = {b}");
+                let s = check(&cfg, &g.matmul).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
+                let tiles = g.plan.tiles() as u64;
+                let want = matmul_program_cycles(&cfg, m as u64, tiles);
+                assert_eq!(s.end.predicted_cycles, want, "{ctx}");
+                let rq = g.requant.clone().unwrap();
+                check(&cfg, &rq).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
+                let mut mach = Machine::new(&cfg);
+                for (at, word) in &g.image {
+                    mach.word_mut(*at).copy_from_slice(word);
+                }
+                let mut timed = mach.clone();
+                for prog in [&g.matmul, &rq] {
+                    let r = run(&cfg, prog, &mut mach);
+                    assert_eq!(r.cycles, r.predicted_cycles, "{ctx}");
+                    assert_eq!(run_timed(&cfg, prog, &mut timed), r, "{ctx}");
+                    assert!(timed == mach, "{ctx}: timed execution differs");
+                }
+                let c = matmul(&a, &w, m, k, n);
+                let rows: Vec<Vec<i8>> = (0..g.plan.nt * m)
+                    .map(|r| mach.banks[0][g.y_base + r].clone())
+                    .collect();
+                let y = g.plan.unpack(&cfg, &rows);
+                for i in 0..m * n {
+                    assert_eq!(y[i], requantize(c[i], q[i % n], true), "{ctx}: Y {i}");
+                }
+                per_b.push((cfg, g, want));
+            }
+            let [(c0, g0, n0), (c1, g1, n1)] = &per_b[..] else {
+                unreachable!()
+            };
+            // The matmul program is the same; it ends b cycles later. The requantization
+            // waits b more for its parameters: the b = 0 one is a hazard with b = 1.
+            assert_eq!(g0.matmul, g1.matmul, "{p}");
+            assert_eq!(*n1, n0 + 1, "{p}");
+            let (r0, r1) = (g0.requant.as_ref().unwrap(), g1.requant.as_ref().unwrap());
+            assert_eq!(r1.len(), r0.len(), "{p}");
+            assert!(check(c0, r0).is_ok() && check(c1, r0).is_err(), "{p}");
+        }
+    }
 }

@@ -15,7 +15,7 @@
 use crate::exec::{Machine, RunResult};
 use crate::isa::{Instr, Status};
 use crate::link::budget::{windows, BudgetParams, Window};
-use crate::schedule::{events, link_frame_len, Issue, LinkIn, Walker};
+use crate::schedule::{events, link_frame_len, Event, Issue, LinkIn, Port, Walker};
 use crate::TileConfig;
 
 /// A reason the hardware could stop with `LINK` (or lose data) that the model found.
@@ -65,14 +65,26 @@ fn walk_all(
         .collect()
 }
 
-/// Post cycles of every frame a card's `send`s post.
+/// Post cycles of every frame a card's `send`s post: `t + j*T + 2 + P + b` (`b` the
+/// bank read stages, [`TileConfig::bank_read_delay`]: a `send` reads a bank, so its
+/// post comes `b` cycles later), taken from the schedule's events ([`events`]).
 fn posts_of(cfg: &TileConfig, issues: &[Issue]) -> Vec<u64> {
-    let (tt, p) = (cfg.link_frame_cycles(), cfg.link_frame_words() as u64);
-    issues
+    let mut posts = Vec::new();
+    for i in issues
         .iter()
         .filter(|i| matches!(i.instr, Instr::Send { .. }))
-        .flat_map(|i| (0..i.frames as u64).map(move |j| i.cycle + j * tt + 2 + p))
-        .collect()
+    {
+        events(cfg, i, |e| {
+            if let Event::Port {
+                port: Port::LinkPost,
+                cycle,
+            } = e
+            {
+                posts.push(cycle);
+            }
+        });
+    }
+    posts
 }
 
 /// Run `progs` (one per card, `n >= 2`) on `machines` (their initial states) as a
@@ -86,14 +98,18 @@ pub fn run_ring(
     let n = progs.len();
     assert!(n >= 2 && machines.len() == n, "a ring of n >= 2 cards");
     let link = cfg.link_config();
-    let pw = cfg.link_frame_words() as u64;
+    // A send checks its buffer slot in b_j + 1 = post - (P + b) - 1: the bank read
+    // stages (b) delay its post, not the check (`windows` checks at post - p_words - 1).
+    let check_back = cfg.link_frame_words() as u64 + cfg.bank_read_delay();
     // Iterate to a fixed point: posts -> arrival bounds -> schedules (a recv that
     // fails stops its card, which may then post fewer frames).
     let bounds = |walks: &[(Vec<Issue>, crate::schedule::End)]| {
         let posts: Vec<Vec<u64>> = walks.iter().map(|(is, _)| posts_of(cfg, is)).collect();
         // Card c receives what its west neighbour posted; sender s's slot check.
-        let per_sender: Vec<(Vec<Window>, Vec<bool>)> =
-            posts.iter().map(|p| windows(&link, p, pw, bp)).collect();
+        let per_sender: Vec<(Vec<Window>, Vec<bool>)> = posts
+            .iter()
+            .map(|p| windows(&link, p, check_back, bp))
+            .collect();
         let wins: Vec<Vec<Window>> = (0..n)
             .map(|c| per_sender[(c + n - 1) % n].0.clone())
             .collect();

@@ -35,6 +35,10 @@
 //!   `t+R*beats+8`; `v.add/max/relu/copy` `t+V` / `t+V+d-1`; `v.argmax` `t+V+2` /
 //!   `t+V+d+1` (`d` = [`TileConfig::vector_write_delay`], 5 or 4; `f` =
 //!   [`TileConfig::array_feed_delay`], 0 to 2); sequencer instructions have their last effect at `t`.
+//!   With `b` = [`TileConfig::bank_read_delay`] (0 or 1), every instruction that reads a
+//!   bank ([`reads_bank`]: `mxu.load`, `mxu.run`, `rq.param`, `v.*`, `send`) has its
+//!   last effect (and every other event, [`events`]) `b` cycles later; its busy-until
+//!   does not move. `rq.run` and `recv` do not change.
 //! - `loop n, end` at pc `p` pushes `{n, start p+1, end}`; after the instruction at pc
 //!   `end-1` issues (and its wait has elapsed) the next pc is `start` while iterations
 //!   remain, else `end` (pop). The jump back costs no cycle. Only the innermost loop can
@@ -52,10 +56,10 @@ mod check;
 #[cfg(test)]
 mod check_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod walker;
 
-pub use access::{events, Event, Loc, ParamField, Port};
+pub use access::{bank_read_shift, events, reads_bank, Event, Loc, ParamField, Port};
 pub use check::{check, check_summary, CheckError, CheckKind, Checker, HazardKind, MAX_ERRORS};
 pub use walker::Walker;
 
@@ -156,7 +160,8 @@ pub struct Timing {
     /// sequencer). For `mxu.run ... load w` this is MXU-run's; MXU-load is busy for
     /// [`TileConfig::install_cycles`].
     pub busy: u64,
-    /// Cycle of the last effect, `t + last_effect`.
+    /// Cycle of the last effect, `t + last_effect` (including the bank read stages'
+    /// delay, [`bank_read_shift`]).
     pub last_effect: u64,
     /// The next instruction issues at `t + advance` (`1 + n` for `wait n`, else 1).
     pub advance: u64,
@@ -221,6 +226,9 @@ pub fn timing(cfg: &TileConfig, instr: &Instr, vlen: u16) -> Timing {
         }
         _ => (0, 0),
     };
+    // The bank read stages delay every effect of a bank-reading instruction, not its
+    // occupancy.
+    let last_effect = last_effect + bank_read_shift(cfg, instr);
     let advance = match *instr {
         Instr::Wait(n) => 1 + n as u64,
         _ => 1,

@@ -93,11 +93,14 @@ pub struct TileInfo {
     pub requant_lanes: usize,
     /// Cycles per requantizer column group (`requant_steps`).
     pub requant_steps: usize,
+    /// Registers on the banks' read addresses (`INFO2`; every bank read's effects that
+    /// many cycles later).
+    pub bank_read_stages: usize,
 }
 
 impl TileInfo {
-    /// Decode the `INFO` register.
-    pub fn from_word(w: u32) -> Self {
+    /// Decode the `INFO` and `INFO2` registers (a tile without `INFO2` reads 0 there).
+    pub fn from_words(w: u32, w2: u32) -> Self {
         Self {
             lanes: (w & 0xff) as usize,
             cols: (w >> 8 & 0xff) as usize,
@@ -106,6 +109,7 @@ impl TileInfo {
             array_feed_stages: (w >> 21 & 3) as usize,
             requant_lanes: (w >> 24 & 0x1f) as usize,
             requant_steps: 1 << (w >> 29),
+            bank_read_stages: (w2 & 3) as usize,
         }
     }
 
@@ -119,6 +123,7 @@ impl TileInfo {
             array_feed_stages: cfg.array_feed_stages,
             requant_lanes: cfg.requant_lanes,
             requant_steps: cfg.requant_steps,
+            bank_read_stages: cfg.bank_read_stages,
         }
     }
 }
@@ -127,7 +132,7 @@ impl std::fmt::Display for TileInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps, {}, {} array feed stage{}",
+            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps, {}, {} array feed stage{}, {} bank read stage{}",
             self.lanes,
             self.cols,
             self.banks,
@@ -139,7 +144,9 @@ impl std::fmt::Display for TileInfo {
                 "no vector operand stage"
             },
             self.array_feed_stages,
-            if self.array_feed_stages == 1 { "" } else { "s" }
+            if self.array_feed_stages == 1 { "" } else { "s" },
+            self.bank_read_stages,
+            if self.bank_read_stages == 1 { "" } else { "s" }
         )
     }
 }
@@ -199,7 +206,8 @@ impl<S: Read + Write> HostLink<S> {
                 proto::VERSION
             )));
         }
-        let info = TileInfo::from_word(link.bus_read(reg::INFO)?);
+        let w = link.bus_read(reg::INFO)?;
+        let info = TileInfo::from_words(w, link.bus_read(reg::INFO2)?);
         if info.lanes == 0 || info.cols == 0 {
             return Err(LinkError::Tile(format!("INFO register reads {info:?}")));
         }
@@ -364,7 +372,8 @@ impl<S: Read + Write> HostLink<S> {
     }
 
     fn load(&mut self, n: usize) -> Result<Vec<u8>, LinkError> {
-        // The buffer is ready 2 cycles after CMD; the next frame is far later.
+        // The buffer is ready 2 + b cycles after CMD (b bank read stages, at most 1);
+        // the next frame is far later.
         self.bus_write(reg::CMD, 2)?;
         let mut out: Vec<u8> = self
             .bus_read_burst(reg::BUF, n.div_ceil(4))?
@@ -487,22 +496,27 @@ mod tests {
 
     #[test]
     fn info_word() {
-        let i = TileInfo::from_word(4 | 4 << 8 | 3 << 16 | 1 << 23 | 4 << 24);
+        let i = TileInfo::from_words(4 | 4 << 8 | 3 << 16 | 1 << 23 | 4 << 24, 0);
         assert_eq!(
             (i.lanes, i.cols, i.banks, i.requant_lanes, i.requant_steps),
             (4, 4, 3, 4, 1)
         );
         assert!(i.vector_operand_stage);
-        assert!(!TileInfo::from_word(4 | 4 << 8 | 3 << 16).vector_operand_stage);
+        assert!(!TileInfo::from_words(4 | 4 << 8 | 3 << 16, 0).vector_operand_stage);
         assert_eq!(i.array_feed_stages, 0);
-        assert_eq!(TileInfo::from_word(2 << 21).array_feed_stages, 2);
+        assert_eq!(TileInfo::from_words(2 << 21, 0).array_feed_stages, 2);
+        assert_eq!(i.bank_read_stages, 0);
+        assert_eq!(TileInfo::from_words(0, 1).bank_read_stages, 1);
         for name in minilpu_model::config::PRESET_NAMES {
-            let cfg = minilpu_model::TileConfig::preset(name).unwrap();
-            assert_eq!(
-                TileInfo::from_word(cfg.info_word()),
-                TileInfo::of(&cfg),
-                "{name}"
-            );
+            let mut cfg = minilpu_model::TileConfig::preset(name).unwrap();
+            for b in [0, 1] {
+                cfg.bank_read_stages = b;
+                assert_eq!(
+                    TileInfo::from_words(cfg.info_word(), cfg.info2_word()),
+                    TileInfo::of(&cfg),
+                    "{name} b {b}"
+                );
+            }
         }
     }
 }

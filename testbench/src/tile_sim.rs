@@ -43,6 +43,8 @@ pub mod reg {
     pub const CMD: u16 = 0x005;
     /// Free-running cycle counter.
     pub const TIME: u16 = 0x006;
+    /// Second configuration word (bank read stages).
+    pub const INFO2: u16 = 0x007;
     /// Staging buffer word 0.
     pub const BUF: u16 = 0x100;
 }
@@ -253,13 +255,17 @@ impl TileSim {
         };
         sim.model.eval();
         sim.model.tick();
-        let info = sim.bus_read(reg::INFO);
-        let want = cfg.info_word();
-        if info != want {
-            return Err(SimError::Protocol(format!(
-                "INFO register reads {info:#x}, expected {want:#x} for config `{}`",
-                cfg.name
-            )));
+        for (name, r, want) in [
+            ("INFO", reg::INFO, cfg.info_word()),
+            ("INFO2", reg::INFO2, cfg.info2_word()),
+        ] {
+            let got = sim.bus_read(r);
+            if got != want {
+                return Err(SimError::Protocol(format!(
+                    "{name} register reads {got:#x}, expected {want:#x} for config `{}`",
+                    cfg.name
+                )));
+            }
         }
         Ok(sim)
     }
@@ -320,8 +326,10 @@ impl TileSim {
 
     fn load(&mut self, n: usize) -> Vec<u8> {
         self.bus_write(reg::CMD, 2);
-        self.model.tick();
-        self.model.tick();
+        // The buffer holds the word `2 + b` cycles after CMD (`b`: bank read stages).
+        for _ in 0..2 + self.cfg.bank_read_stages {
+            self.model.tick();
+        }
         let mut out = Vec::with_capacity(n);
         for k in 0..n.div_ceil(4) {
             out.extend(self.bus_read(reg::BUF + k as u16).to_le_bytes());

@@ -42,6 +42,7 @@ fn bad_parameters_name_themselves() {
         ("link_counter_bits", Box::new(|c| c.link_counter_bits = 15)),
         ("link_counter_bits", Box::new(|c| c.link_counter_bits = 33)),
         ("name", Box::new(|c| c.name = "a b".into())),
+        ("bank_read_stages", Box::new(|c| c.bank_read_stages = 2)),
     ];
     for (param, f) in cases {
         let mut c = base.clone();
@@ -88,4 +89,48 @@ fn derived_figures() {
     let s = TileConfig::preset("sim-small").unwrap();
     assert_eq!(s.install_cycles(), 2);
     assert!((s.gemv_utilization_bound() - 0.5).abs() < 1e-12);
+}
+
+#[test]
+fn bank_read_stages_default_validate_and_show_in_info2() {
+    for p in PRESET_NAMES {
+        let c = TileConfig::preset(p).unwrap();
+        assert_eq!(
+            (c.bank_read_stages, c.bank_read_delay(), c.info2_word()),
+            (0, 0, 0)
+        );
+    }
+    let mut c = TileConfig::preset("sim-small").unwrap();
+    let info = c.info_word();
+    c.bank_read_stages = BANK_READ_STAGES_MAX;
+    assert_eq!(BANK_READ_STAGES_MAX, 1);
+    c.validate().unwrap();
+    assert_eq!(c.bank_read_delay(), 1);
+    // INFO2 bits 1..0; INFO does not change.
+    assert_eq!(c.info2_word(), 0b01);
+    assert_eq!(c.info_word(), info);
+    c.bank_read_stages = 2;
+    let e = c.validate().unwrap_err();
+    assert_eq!((e.param, e.value.as_str()), ("bank_read_stages", "2"));
+    let msg = e.to_string();
+    assert!(
+        msg.contains("bank_read_stages") && msg.contains("0..=1"),
+        "{msg}"
+    );
+    // Older TOML files without the field: 0. With it: round trip.
+    let mut u = TileConfig::preset("ulx3s-85f").unwrap();
+    u.bank_read_stages = 1;
+    let text = toml::to_string(&u).unwrap();
+    assert!(text.contains("bank_read_stages = 1"), "{text}");
+    assert_eq!(toml::from_str::<TileConfig>(&text).unwrap(), u);
+    let old: String = text
+        .lines()
+        .filter(|l| !l.starts_with("bank_read_stages"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(old, text);
+    assert_eq!(
+        toml::from_str::<TileConfig>(&old).unwrap().bank_read_stages,
+        0
+    );
 }

@@ -338,3 +338,50 @@ fn timed_execution_shows_what_a_hazard_does() {
     assert_eq!(m.banks[2][0], vec![1; 4]);
     assert_eq!(t.banks[2][0], vec![0; 4]);
 }
+
+#[test]
+fn timed_execution_with_bank_read_stages() {
+    // rq.param b0:100 at 0, mxu.load 0 at 1, mxu.run 0, 1, 0, swap at 9 (one row of
+    // ones times ones: 4 in every column), rq.run of that row at 9 + gap into b1:50
+    // (bias 0, m 1, shift 0: the value itself). With b = 1 every effect of the mxu.run
+    // is a cycle later, the rq.run's are not: at the b = 0 spacing (gap 7) it reads the
+    // row on the edge it is written and gets the old 0; at gap 8 it is in order.
+    let prog = crate::schedule::tests::run_then_requant;
+    let cfg0 = small();
+    let mut cfg1 = small();
+    cfg1.bank_read_stages = 1;
+    let mut m0 = Machine::new(&cfg0);
+    m0.banks[0][0] = vec![1; 4];
+    for b in 1..=2 {
+        for w in 0..2 {
+            m0.banks[b][w] = vec![1; 4];
+        }
+    }
+    let q = Requant {
+        bias: 0,
+        m: 1,
+        s: 0,
+    };
+    for (i, w) in encode_params(&cfg0, &[q; 4]).into_iter().enumerate() {
+        m0.banks[0][100 + i] = w;
+    }
+    for (cfg, gap, clean, timed_value, cycles) in [
+        (&cfg0, 7, true, 4, 26),
+        (&cfg1, 7, false, 0, 26),
+        (&cfg1, 8, true, 4, 27),
+    ] {
+        let p = prog(gap);
+        let ctx = format!("b = {} gap {gap}", cfg.bank_read_stages);
+        assert_eq!(check(cfg, &p).is_ok(), clean, "{ctx}");
+        let (mut m, mut t) = (m0.clone(), m0.clone());
+        let r = run(cfg, &p, &mut m);
+        assert_eq!(run_timed(cfg, &p, &mut t), r, "{ctx}");
+        assert_eq!(
+            (r.status, r.cycles, r.predicted_cycles),
+            (Status::Ok, cycles, cycles)
+        );
+        assert_eq!(m.banks[1][50], vec![4; 4], "{ctx}");
+        assert_eq!(t.banks[1][50], vec![timed_value; 4], "{ctx}");
+        assert_eq!(t == m, clean, "{ctx}");
+    }
+}

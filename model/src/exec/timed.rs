@@ -4,6 +4,8 @@
 //! land (ties between writes in program order). A row's products use the active
 //! weights at `t+3+f+r` (the array's product stage; `swap` lands at the end of `t+2+f`;
 //! `f` is [`TileConfig::array_feed_delay`]).
+//! With bank read stages ([`TileConfig::bank_read_delay`] = `b`) every step of an
+//! instruction that reads a bank ([`crate::schedule::reads_bank`]) is `b` cycles later.
 //! `rq.param` applies word `k`'s fields at the end of `t+2+k` (the RTL shifts all the
 //! bytes along instead; the intermediate values differ, but no program the checker
 //! accepts can observe them, since the checker treats every field as written at every
@@ -17,7 +19,7 @@ use super::ops::{apply_param_word, argmax_word, bin, requant_row, row_dot, un};
 use super::{Machine, RunResult};
 use crate::arith::Requant;
 use crate::isa::{Instr, VAddr, VUnOp};
-use crate::schedule::{link_frame_len, param_words, Issue, LinkIn, Walker};
+use crate::schedule::{bank_read_shift, link_frame_len, param_words, Issue, LinkIn, Walker};
 use crate::TileConfig;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -46,6 +48,8 @@ struct Step {
 struct Plan {
     steps: Vec<Step>,
     scratch: Vec<Rc<RefCell<Scratch>>>,
+    /// Cycles every step of the current instruction is delayed (the bank read stages).
+    shift: u64,
 }
 
 impl Plan {
@@ -53,7 +57,7 @@ impl Plan {
         let seq = self.steps.len() as u64;
         let inst = self.scratch.len() - 1;
         self.steps.push(Step {
-            cycle,
+            cycle: cycle + self.shift,
             write,
             seq,
             inst,
@@ -80,15 +84,19 @@ pub fn run_timed_linked(
     let mut plan = Plan {
         steps: Vec::new(),
         scratch: Vec::new(),
+        shift: 0,
     };
     for issue in walker.by_ref() {
         plan.scratch.push(Rc::default());
         if let Instr::Vlen(n) = issue.instr {
             machine.vlen = n;
         }
+        plan.shift = bank_read_shift(cfg, &issue.instr);
         schedule_steps(cfg, &issue, &mut plan);
     }
-    let Plan { mut steps, scratch } = plan;
+    let Plan {
+        mut steps, scratch, ..
+    } = plan;
     steps.sort_by_key(|s| (s.cycle, s.write, s.seq));
     let mut last = 0;
     for s in steps {

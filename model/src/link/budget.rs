@@ -88,7 +88,8 @@ impl Grid {
 /// The arrival window of every frame posted at `posts` (sender's program cycles,
 /// ascending), the maximum and minimum over every grid phase; and, per frame, whether
 /// its transmit buffer slot can still be busy when the `send` checks it in cycle
-/// `post - P - 1` (`p_words` = `P`).
+/// `post - p_words - 1`: pass `p_words = P`, or `P + b` for a tile with `b` bank read
+/// stages, whose post is `b` cycles later while the check stays in `b_j + 1`.
 pub fn windows(
     cfg: &LinkConfig,
     posts: &[u64],
@@ -141,7 +142,9 @@ pub fn windows(
 
 /// The one-frame budget: cycles from a `send`'s issue to the first cycle a `recv` on
 /// the neighbour (started together) may look for its first frame, for a link that
-/// carries nothing else.
+/// carries nothing else, in a tile without bank read stages (the post at `P + 2`; with
+/// [`crate::TileConfig::bank_read_stages`] the post, and so the budget, is that many
+/// cycles later).
 pub fn budget(cfg: &LinkConfig, p_words: u64, bp: &BudgetParams) -> u64 {
     let post = p_words + 2;
     let (w, _) = windows(cfg, &[post], p_words, bp);

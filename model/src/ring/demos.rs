@@ -186,11 +186,12 @@ pub fn allgather(cfg: &TileConfig, n: usize, vlen: usize, seed: u64) -> Result<R
             expect,
         })
     };
+    // (`budget` is for a send without bank read stages; with them its post is later.)
     let from = budget(
         &cfg.link_config(),
         cfg.link_frame_words() as u64,
         &BudgetParams::default(),
-    );
+    ) + cfg.bank_read_delay();
     tightest(cfg, from.saturating_sub(64) / 8 * 8, make)
 }
 
@@ -316,6 +317,11 @@ pub fn mlp2(cfg: &TileConfig, batches: usize, seed: u64) -> Result<RingDemo, Str
     }
     // One batch per period of T cycles on both cards (the link moves one frame per T).
     let period = cfg.link_frame_cycles();
+    // With bank read stages every effect of an mxu.run comes `rd` cycles later, its
+    // accumulator reads and writes too, while an rq.run's do not: each rq.run waits `rd`
+    // more cycles after the mxu.run whose rows it reads (and the wait after it is `rd`
+    // shorter, so a batch still takes `period` cycles).
+    let rd = cfg.bank_read_delay();
     let make = |wait: u64| -> Result<RingDemo, String> {
         // Card 0: layer 1 as in mlp.s, then send H_b; exactly `period` cycles per batch.
         let mut c0 =
@@ -324,9 +330,11 @@ pub fn mlp2(cfg: &TileConfig, batches: usize, seed: u64) -> Result<RingDemo, Str
             let (ab, h) = (16 * b, hb + 8 * b);
             c0 += &format!(
                 "; batch {b}\n    vlen 1\n    mxu.load 0\n    wait 0\n    mxu.run {ab}, 8, 0, swap, load 2\n    wait 6\n\
-                 \x20   mxu.run {}, 8, 0, swap, acc\n    wait 0\n    rq.param b1:6\n    wait 9\n\
-                 \x20   rq.run 0, 8, b0:{h}, relu\n    wait 14\n    vlen 8\n    send b0:{h}\n    wait {}\n",
+                 \x20   mxu.run {}, 8, 0, swap, acc\n    wait 0\n    rq.param b1:6\n    wait {}\n\
+                 \x20   rq.run 0, 8, b0:{h}, relu\n    wait {}\n    vlen 8\n    send b0:{h}\n    wait {}\n",
                 ab + 8,
+                9 + rd,
+                14 - rd,
                 period - 43
             );
         }
@@ -341,9 +349,10 @@ pub fn mlp2(cfg: &TileConfig, batches: usize, seed: u64) -> Result<RingDemo, Str
             let (h, y) = (hb + 8 * b, yb + 8 * b);
             let swap = if b == 0 { ", swap" } else { "" };
             c1 += &format!(
-                "; batch {b}\n    vlen 8\n    recv b0:{h}\n    wait 10\n    mxu.run {h}, 8, 8{swap}\n    wait 11\n\
+                "; batch {b}\n    vlen 8\n    recv b0:{h}\n    wait 10\n    mxu.run {h}, 8, 8{swap}\n    wait {}\n\
                  \x20   rq.run 8, 8, b0:{y}\n    wait {}\n",
-                period - 28
+                11 + rd,
+                period - 28 - rd
             );
         }
         c1 += "    halt\n";

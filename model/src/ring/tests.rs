@@ -3,6 +3,7 @@ use super::*;
 use crate::asm::assemble;
 use crate::exec::{run_linked, timed::run_timed_linked};
 use crate::isa::VAddr;
+use crate::schedule::check;
 
 fn small() -> TileConfig {
     TileConfig::preset("sim-small").unwrap()
@@ -196,4 +197,59 @@ fn bad_demo_parameters_name_themselves() {
         .unwrap_err()
         .contains("vlen = 1000"));
     assert!(mlp2(&cfg, 0, 0).unwrap_err().contains("batches = 0"));
+}
+
+#[test]
+fn bank_read_stages_delay_the_posts_and_the_demos_still_hold() {
+    // A send reads a bank: with b = 1 every post is one cycle later (t + j*T + 2 + P + 1);
+    // the recv does not move.
+    let c0 = small();
+    let mut c1 = small();
+    c1.bank_read_stages = 1;
+    let (tt, p) = (c0.link_frame_cycles(), c0.link_frame_words() as u64);
+    let progs = |cfg: &TileConfig| {
+        vec![
+            prog(cfg, "vlen 40\nsend b0:0\nhalt\n"),
+            prog(cfg, "wait 2000\nvlen 40\nrecv b1:0\nhalt\n"),
+        ]
+    };
+    let m = || {
+        let mut ms = vec![Machine::new(&c0); 2];
+        for i in 0..40u16 {
+            ms[0]
+                .word_mut(VAddr { bank: 0, word: i })
+                .fill(i as i8 - 20);
+        }
+        ms
+    };
+    let r0 = run_ring(&c0, &progs(&c0), m(), &BudgetParams::default());
+    let r1 = run_ring(&c1, &progs(&c1), m(), &BudgetParams::default());
+    assert_eq!(r0.posts[0], [1 + 2 + p, 1 + tt + 2 + p]);
+    assert_eq!(r1.posts[0], [1 + 2 + p + 1, 1 + tt + 2 + p + 1]);
+    assert!(r0.findings.is_empty() && r1.findings.is_empty());
+    // The sender's run ends with its last post, the receiver's when it did.
+    assert_eq!(r1.results[0].cycles, r0.results[0].cycles + 1);
+    assert_eq!(r1.results[1].cycles, r0.results[1].cycles);
+    assert_eq!(r1.machines[1].banks[1], r0.machines[1].banks[1]);
+    assert_eq!(r1.machines[1].word(VAddr { bank: 1, word: 39 }), &[19; 4]);
+    // The demos, generated for b = 1, run as modelled.
+    let d = allgather(&c1, 3, 33, 5).unwrap();
+    let r = run_ring(&c1, &d.progs, d.machines(&c1), &BudgetParams::default());
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert!(d.mismatches(&r).is_empty(), "{:?}", d.mismatches(&r));
+    for batches in [1, 3] {
+        let d = mlp2(&c1, batches, 3).unwrap();
+        let r = run_ring(&c1, &d.progs, d.machines(&c1), &BudgetParams::default());
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        assert!(d.mismatches(&r).is_empty(), "{:?}", d.mismatches(&r));
+        for res in &r.results {
+            assert_eq!(res.status, Status::Ok);
+            assert_eq!(res.cycles, res.predicted_cycles);
+        }
+        // The b = 0 MLP does not hold with b = 1: its rq.runs follow their mxu.runs at
+        // the b = 0 spacing.
+        let d0 = mlp2(&c0, batches, 3).unwrap();
+        assert_ne!(d0.sources, d.sources);
+        assert!(d0.progs.iter().any(|p| check(&c1, p).is_err()));
+    }
 }

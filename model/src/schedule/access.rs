@@ -22,13 +22,22 @@
 //! `d` is [`TileConfig::vector_write_delay`]: 5 with the vector operand stage, 4 without.
 //! `f` is [`TileConfig::array_feed_delay`]: the array's feed stages (0 in most presets).
 //!
+//! **Bank read stages** (`b` = [`TileConfig::bank_read_delay`], 0 or 1): every event in
+//! the table of an instruction that reads a bank ([`reads_bank`]: `mxu.load`,
+//! `mxu.run`, `rq.param`, `v.add`, `v.max`, `v.relu`, `v.copy`, `v.argmax`, `send`) comes
+//! `b` cycles later than listed: its bank reads reach the SRAM `b` cycles later, and so
+//! does everything that follows from them (bank, shadow, accumulator and parameter
+//! writes, the swap, the accumulator reads, the link post). `rq.run` and `recv` read no
+//! bank and do not move. The units' occupancy (busy-until) does not move either.
+//!
 //! Ports are listed as the ISA names them (one read, one write port per bank); the
 //! checker merges a weight bank's two into one when the banks are single-ported SPRAM.
 //!
 //! The active weights are not listed: `swap` writes them at the end of `t+2+f` and row
 //! `r` uses them at `t+3+f+r`; since `mxu.run`s are serialized by `BUSY` (`t' >= t+R`), a
 //! later swap (`t'+2+f >= t+R+2+f`) never lands before an earlier run's last use
-//! (`t+R+2+f`, same edge: the old value is used), so they cannot carry a hazard.
+//! (`t+R+2+f`, same edge: the old value is used), so they cannot carry a hazard (with
+//! bank read stages both move by `b`).
 
 use super::{param_words, Issue};
 use crate::isa::{Instr, VUnOp};
@@ -106,9 +115,42 @@ pub enum Event {
     },
 }
 
+/// Whether `instr` reads a bank (and so is delayed by the bank read stages,
+/// [`TileConfig::bank_read_stages`]): `mxu.load`, `mxu.run`, `rq.param`, every `v.*`
+/// and `send`. `rq.run` (it reads the accumulator), `recv` (the link's receive queue)
+/// and the sequencer instructions do not.
+pub fn reads_bank(instr: &Instr) -> bool {
+    matches!(
+        instr,
+        Instr::MxuLoad { .. }
+            | Instr::MxuRun { .. }
+            | Instr::RqParam { .. }
+            | Instr::VBin { .. }
+            | Instr::VUn { .. }
+            | Instr::Send { .. }
+    )
+}
+
+/// Cycles every event of `instr` comes later because of the bank read stages:
+/// [`TileConfig::bank_read_delay`] for an instruction that [`reads_bank`], else 0.
+pub fn bank_read_shift(cfg: &TileConfig, instr: &Instr) -> u64 {
+    if reads_bank(instr) {
+        cfg.bank_read_delay()
+    } else {
+        0
+    }
+}
+
 /// Call `f` with every port use and data access of `issue`, in sequential-semantics
-/// order (see the module table). Sequencer instructions have none.
+/// order (see the module table; every event of a bank-reading instruction
+/// [`bank_read_shift`] cycles later). Sequencer instructions have none.
 pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
+    let b = bank_read_shift(cfg, &issue.instr);
+    events_unshifted(cfg, issue, |e| f(e.later(b)));
+}
+
+/// The events of the module table, without the bank read stages' delay.
+fn events_unshifted(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
     let t = issue.cycle;
     let v = issue.vlen as u64;
     let vd = cfg.vector_write_delay();
@@ -272,6 +314,24 @@ fn install(cfg: &TileConfig, t: u64, w: u16, f: &mut impl FnMut(Event)) {
 }
 
 impl Event {
+    /// The same event `d` cycles later.
+    pub fn later(self, d: u64) -> Event {
+        match self {
+            Event::Port { port, cycle } => Event::Port {
+                port,
+                cycle: cycle + d,
+            },
+            Event::Read { loc, cycle } => Event::Read {
+                loc,
+                cycle: cycle + d,
+            },
+            Event::Write { loc, cycle } => Event::Write {
+                loc,
+                cycle: cycle + d,
+            },
+        }
+    }
+
     /// The cycle of the event.
     pub fn cycle(&self) -> u64 {
         match *self {

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::isa::{VAddr, VBinOp};
+use std::collections::BTreeSet;
 
 pub(crate) fn small() -> TileConfig {
     TileConfig::preset("sim-small").unwrap()
@@ -474,4 +475,246 @@ fn requantize_timing_with_serial_lanes() {
     cfg.requant_steps = 1;
     let s = check(&cfg, &[run(0), Instr::Halt]).unwrap();
     assert_eq!(s.end.predicted_cycles, 3 * 2 + 8 + 1);
+}
+
+/// Every instruction kind once, issued at cycle `t` on `cfg` (send / recv with all
+/// their frames).
+fn every_kind(cfg: &TileConfig, t: u64) -> Vec<Issue> {
+    let mut load = run(0, 3, 5, true, true);
+    if let Instr::MxuRun { load: l, .. } = &mut load {
+        *l = Some(2);
+    }
+    let bin = |op| Instr::VBin {
+        op,
+        dst: va(0, 40),
+        a: va(1, 0),
+        b: va(2, 0),
+    };
+    let un = |op| Instr::VUn {
+        op,
+        dst: va(1, 40),
+        a: va(0, 0),
+    };
+    let instrs = [
+        (Instr::MxuLoad { w: 0 }, 3),
+        (load, 3),
+        (run(0, 2, 0, false, false), 3),
+        (Instr::RqParam { src: va(1, 0) }, 3),
+        (
+            Instr::RqRun {
+                acc: 0,
+                rows: 2,
+                dst: va(0, 10),
+                relu: false,
+            },
+            3,
+        ),
+        (bin(VBinOp::Add), 3),
+        (bin(VBinOp::Max), 3),
+        (un(VUnOp::Relu), 3),
+        (un(VUnOp::Copy), 3),
+        (un(VUnOp::Argmax), 3),
+        (Instr::Send { src: va(0, 0) }, 40),
+        (Instr::Recv { dst: va(1, 0) }, 40),
+        (Instr::Nop, 3),
+        (Instr::Wait(4), 3),
+        (Instr::Vlen(7), 3),
+        (Instr::Loop { n: 2, end: 9 }, 3),
+        (Instr::Halt, 3),
+    ];
+    instrs
+        .into_iter()
+        .enumerate()
+        .map(|(k, (instr, vlen))| Issue {
+            index: k as u64,
+            pc: k,
+            cycle: t,
+            vlen,
+            instr,
+            frames: match instr {
+                Instr::Send { .. } | Instr::Recv { .. } => link_frames(cfg, vlen),
+                _ => 0,
+            },
+        })
+        .collect()
+}
+
+fn events_of(cfg: &TileConfig, is: &Issue) -> Vec<Event> {
+    let mut v = Vec::new();
+    events(cfg, is, |e| v.push(e));
+    v
+}
+
+#[test]
+fn bank_read_stages_delay_every_event_of_a_bank_reader_and_not_its_occupancy() {
+    // With b = 1 every event of mxu.load, mxu.run, rq.param, v.* and send is exactly one
+    // cycle later than with b = 0, in the same order; rq.run, recv and the sequencer
+    // do not change. Busy-until does not move; the last effect moves with the events.
+    let readers = [
+        "mxu.load", "mxu.run", "rq.param", "v.add", "v.max", "v.relu", "v.copy", "v.argmax", "send",
+    ];
+    let mut ice = TileConfig::preset("icebreaker").unwrap();
+    ice.requant_steps = 2;
+    let mut ulx = TileConfig::preset("ulx3s-85f").unwrap();
+    ulx.array_feed_stages = 2;
+    for base in [small(), ice, ulx] {
+        let mut c1 = base.clone();
+        c1.bank_read_stages = 1;
+        c1.validate().unwrap();
+        assert_eq!((base.bank_read_delay(), c1.bank_read_delay()), (0, 1));
+        let mut moved = BTreeSet::new();
+        for is in every_kind(&base, 10) {
+            let name = mnemonic(&is.instr);
+            let reader = readers.contains(&name);
+            assert_eq!(reads_bank(&is.instr), reader, "{name}");
+            assert_eq!(bank_read_shift(&c1, &is.instr), reader as u64, "{name}");
+            assert_eq!(bank_read_shift(&base, &is.instr), 0, "{name}");
+            let (e0, e1) = (events_of(&base, &is), events_of(&c1, &is));
+            let d = reader as u64;
+            let want: Vec<Event> = e0.iter().map(|e| e.later(d)).collect();
+            assert_eq!(e1, want, "{} {name}", base.name);
+            if reader {
+                assert!(!e0.is_empty(), "{name}");
+                moved.insert(name);
+            }
+            let (t0, t1) = (
+                timing(&base, &is.instr, is.vlen),
+                timing(&c1, &is.instr, is.vlen),
+            );
+            assert_eq!(t1.busy, t0.busy, "{} {name}: occupancy", base.name);
+            assert_eq!(t1.advance, t0.advance, "{name}");
+            assert_eq!(t1.last_effect, t0.last_effect + d, "{} {name}", base.name);
+            // The timing table's last effect is the last event.
+            if let Some(last) = e1.iter().map(Event::cycle).max() {
+                assert_eq!(is.cycle + t1.last_effect, last, "{} {name}", base.name);
+            }
+        }
+        assert_eq!(moved.len(), readers.len(), "{moved:?}");
+    }
+    // Concretely (sim-small, b = 1): v.copy at 10 reads word 0 at 12 and writes it at
+    // 10 + 5 + 1 = 16; mxu.run's accumulator write of row 0 is at 10 + 7 + 1 = 18.
+    let mut c1 = small();
+    c1.bank_read_stages = 1;
+    let all = every_kind(&c1, 10);
+    let copy = events_of(&c1, &all[8]);
+    assert_eq!(mnemonic(&all[8].instr), "v.copy");
+    assert_eq!(
+        copy[0],
+        Event::Port {
+            port: Port::BankRead(0),
+            cycle: 12
+        }
+    );
+    assert!(copy.contains(&Event::Write {
+        loc: Loc::Bank { bank: 1, word: 40 },
+        cycle: 16
+    }));
+    let acc_writes: Vec<u64> = events_of(&c1, &all[2])
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Write {
+                loc: Loc::Acc(0),
+                cycle,
+            } => Some(cycle),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(acc_writes, [18]);
+}
+
+#[test]
+fn bank_read_stages_keep_issue_cycles_and_move_the_end() {
+    // Back to back on every unit: the same issue cycles with b = 0 and b = 1 (no
+    // BUSY), the run ends one cycle later when its last effect is a bank reader's.
+    // vlen 3 at 0; mxu.load at 1 (MXU-load busy until 3); v.copy at 2 (VXU busy until
+    // 5); mxu.load at 3; nop; v.copy at 5, writing its word 2 at 5 + 2 + 5 (+ b).
+    let p = [
+        Instr::Vlen(3),
+        Instr::MxuLoad { w: 0 },
+        copy(va(1, 100), va(0, 0)),
+        Instr::MxuLoad { w: 2 },
+        Instr::Nop,
+        copy(va(1, 108), va(0, 8)),
+        Instr::Halt,
+    ];
+    let mut c1 = small();
+    c1.bank_read_stages = 1;
+    let (s0, s1) = (check(&small(), &p).unwrap(), check(&c1, &p).unwrap());
+    assert_eq!(cycles_of(&s0), cycles_of(&s1));
+    assert_eq!(cycles_of(&s1)[3..6], [(3, 3), (4, 4), (5, 5)]);
+    assert_eq!(s0.end.predicted_cycles, 1 + 5 + 2 + 5);
+    assert_eq!(s1.end.predicted_cycles, s0.end.predicted_cycles + 1);
+    // A run that ends with an rq.run (no bank read) ends when it did.
+    let rq = [
+        Instr::RqRun {
+            acc: 0,
+            rows: 2,
+            dst: va(0, 0),
+            relu: false,
+        },
+        Instr::Halt,
+    ];
+    assert_eq!(
+        summarize(&c1, &rq).predicted_cycles,
+        summarize(&small(), &rq).predicted_cycles
+    );
+}
+
+/// `rq.param b0:100`, `mxu.load 0`, `mxu.run 0, 1, 0, swap` at 9, then `rq.run` of its
+/// accumulator row `gap` cycles after the run.
+pub(crate) fn run_then_requant(gap: u32) -> Vec<Instr> {
+    vec![
+        Instr::RqParam { src: va(0, 100) },
+        Instr::MxuLoad { w: 0 },
+        Instr::Wait(6),
+        run(0, 1, 0, true, false),
+        Instr::Wait(gap - 2),
+        Instr::RqRun {
+            acc: 0,
+            rows: 1,
+            dst: va(1, 50),
+            relu: false,
+        },
+        Instr::Halt,
+    ]
+}
+
+#[test]
+fn bank_read_stages_make_an_mxu_run_to_rq_run_spacing_a_hazard() {
+    // mxu.run at 9 writes accumulator row 0 at 9 + 7 (+ b); rq.run (which reads no bank
+    // and does not move) at 9 + g reads it at 9 + g + 1. With b = 0 the minimum spacing
+    // is g = 7; with b = 1 the write lands on the edge of that read: a RAW hazard, and
+    // g = 8 is needed.
+    let mut c1 = small();
+    c1.bank_read_stages = 1;
+    assert!(check(&small(), &run_then_requant(6)).is_err());
+    let s0 = check(&small(), &run_then_requant(7)).unwrap();
+    assert_eq!(s0.issues[5].cycle, 16);
+    let e = check(&c1, &run_then_requant(7)).unwrap_err();
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(
+        (e[0].kind, e[0].pc, e[0].other_pc, e[0].cycle),
+        (CheckKind::Hazard(HazardKind::Raw), 5, Some(3), 17)
+    );
+    assert!(
+        e[0].message.contains("accumulator row 0") && e[0].message.contains("pc 3 (mxu.run)"),
+        "{}",
+        e[0]
+    );
+    let s1 = check(&c1, &run_then_requant(8)).unwrap();
+    // rq.run at 17: its bank write (not delayed) at 17 + 1 + 8 = 26 is the last effect.
+    assert_eq!(s1.end.predicted_cycles, 27);
+    // Four rows at the b = 0 minimum spacing (the accumulator read port decides it):
+    // with b = 1 the two instructions' accumulator reads collide.
+    let mut p = run_then_requant(9);
+    p[3] = run(0, 4, 0, true, false);
+    if let Instr::RqRun { rows, .. } = &mut p[5] {
+        *rows = 4;
+    }
+    assert!(check(&small(), &p).is_ok());
+    let mut q = p.clone();
+    q[4] = Instr::Wait(6);
+    assert!(check(&small(), &q).is_err());
+    let e = check(&c1, &p).unwrap_err();
+    assert!(e.iter().any(|e| e.kind == CheckKind::Port), "{e:#?}");
 }
