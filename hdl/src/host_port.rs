@@ -108,9 +108,13 @@ pub struct HostPort {
     st_r: DFF<Bit>,
     ld_r: DFF<Bit>,
     ld_d: DFF<Bit>,
-    // With a bank read stage (`_b` = 1): `ld` is held a second cycle and the buffer
-    // takes the word a cycle later, when a bank's data arrives.
-    ld_p: Vec<DFF<Bit>>,
+    // With `b` bank read stages (one entry each when `b` > 0): `ld` is held `b` more
+    // cycles (`ld_sh` shifts the strobe along, `k_bm` keeps `b` bits) and the buffer
+    // takes the word `b` cycles later (bit `b - 1`, `k_bsel`), when a bank's data
+    // arrives; the instruction memory and the accumulator keep their address meanwhile.
+    ld_sh: Vec<DFF<Bits<2>>>,
+    k_bm: Vec<Constant<Bits<2>>>,
+    k_bsel: Vec<Constant<Bits<2>>>,
     flush_r: DFF<Bit>,
     rdata: DFF<Bits<32>>,
     uptime: DFF<Bits<32>>,
@@ -131,9 +135,10 @@ pub struct HostPort {
 impl HostPort {
     /// A port with a staging buffer of `bytes` bytes (a multiple of 4), the
     /// configuration words `info` and `info2`, for a tile with `b` bank read stages
-    /// (0 or 1).
+    /// (0 to 2).
     pub fn new(bytes: usize, info: u32, info2: u32, b: usize) -> Self {
-        assert!(b <= 1, "bank read stages {b}");
+        assert!(b <= 2, "bank read stages {b}");
+        let ba = b.min(1);
         Self {
             clock: Default::default(),
             bus_we: Default::default(),
@@ -167,7 +172,13 @@ impl HostPort {
             st_r: Default::default(),
             ld_r: Default::default(),
             ld_d: Default::default(),
-            ld_p: crate::vec_of(b),
+            ld_sh: crate::vec_of(ba),
+            k_bm: (0..ba)
+                .map(|_| Constant::new(((1u64 << b) - 1).to_bits()))
+                .collect(),
+            k_bsel: (0..ba)
+                .map(|_| Constant::new((1u64 << (b.max(1) - 1)).to_bits()))
+                .collect(),
             flush_r: Default::default(),
             rdata: Default::default(),
             uptime: Default::default(),
@@ -176,7 +187,7 @@ impl HostPort {
             buf_hit: Default::default(),
             rreg: Default::default(),
             info: Constant::new((info as u64).to_bits()),
-            info2: (0..b)
+            info2: (0..ba)
                 .map(|_| Constant::new((info2 as u64).to_bits()))
                 .collect(),
             // The LINK_STATUS bits the register map defines (0..=4, 8..=15); the others
@@ -187,7 +198,7 @@ impl HostPort {
             buf_hi: Constant::new((0xFF & !((bytes / 4).next_power_of_two() as u64 - 1)).to_bits()),
             _bytes: bytes,
             _words: bytes / 4,
-            _b: b,
+            _b: ba,
         }
     }
 }
@@ -229,10 +240,13 @@ impl Logic for HostPort {
         self.st.next = self.st_r.q.val();
         self.ld.next = self.ld_r.q.val();
         for k in 0..self._b {
-            self.ld_p[k].clock.next = self.clock.val();
-            self.ld_p[k].d.next = self.ld_r.q.val();
-            self.ld_d.d.next = self.ld_p[k].q.val();
-            self.ld.next = self.ld_r.q.val() | self.ld_p[k].q.val();
+            self.ld_sh[k].clock.next = self.clock.val();
+            self.ld_sh[k].d.next = (self.ld_sh[k].q.val() << 1) & self.k_bm[k].val();
+            if self.ld_r.q.val() {
+                self.ld_sh[k].d.next = ((self.ld_sh[k].q.val() << 1) | 1) & self.k_bm[k].val();
+            }
+            self.ld_d.d.next = (self.ld_sh[k].q.val() & self.k_bsel[k].val()) != 0;
+            self.ld.next = self.ld_r.q.val() | (self.ld_sh[k].q.val() != 0);
         }
         self.space.next = self.sel.q.val().get_bits::<2>(30);
         self.mbank.next = bit_cast::<8, 5>(self.sel.q.val().get_bits::<5>(24));

@@ -48,6 +48,7 @@ pub mod mxu_run;
 pub mod pe;
 pub mod pll;
 pub mod predecoder;
+pub mod read_tail;
 pub mod requant_lanes;
 pub mod requantizer;
 pub mod ring;
@@ -89,6 +90,7 @@ pub use mxu_run::MxuRun;
 pub use pe::Pe;
 pub use pll::{Pll, PllSetting};
 pub use predecoder::Predecoder;
+pub use read_tail::ReadTail;
 pub use requant_lanes::{requant_lanes_verilog, RequantLanes};
 pub use requantizer::Requantizer;
 pub use ring::{ring_verilog, Ring};
@@ -131,4 +133,11 @@ pub(crate) fn one_more(n: usize) -> usize {
 /// `n` default-constructed blocks or signals (the lanes of a vector port).
 pub(crate) fn vec_of<T: Default>(n: usize) -> Vec<T> {
     (0..n).map(|_| T::default()).collect()
+}
+
+/// A `b`-clock delay line as a vector of one (none for `b = 0`), for the tags that wait
+/// for the bank read stages (`TileConfig::bank_read_stages`); a loop over the vector
+/// leaves a `b = 0` block's Verilog as it was.
+pub(crate) fn delays<const W: usize>(b: usize) -> Vec<Delay<W>> {
+    (0..b.min(1)).map(|_| Delay::new(b)).collect()
 }

@@ -22,6 +22,7 @@
 //!   (`n = ceil(V/P)`); `active` until the last post, `t + (n-1)*T + P + 2 + b`.
 //! - **Reset**: none; idle at power-up.
 
+use crate::Delay;
 use rust_hdl::prelude::*;
 
 /// The `send` unit.
@@ -82,9 +83,12 @@ pub struct LinkSend {
     rdwin: DFF<Bit>,
     // `ph > P + 2`: this frame is posted (set after the post, cleared at the frame's end).
     posted: DFF<Bit>,
-    // With a bank read stage (`_b` = 1; one entry) the words arrive a cycle later:
-    // `rv_d` waits a cycle more, and the buffer writes and the post come a cycle later.
-    rv_p: Vec<DFF<Bit>>,
+    // With `b` bank read stages (one entry when `b` > 0) the words arrive `b` cycles
+    // later: `rv_d` waits `b` cycles more, and the buffer writes (`k_lo <= ph < k_hi`,
+    // word `ph - k_lo`) and the post (`ph = k_hi`) come `b` cycles later.
+    rv_p: Vec<Delay<1>>,
+    k_lo: Vec<Constant<Bits<16>>>,
+    k_hi: Vec<Constant<Bits<16>>>,
     p1: Signal<Local, Bit>,
     pj: Signal<Local, Bits<16>>,
     phw: Signal<Local, Bits<16>>,
@@ -152,6 +156,8 @@ impl LinkSend {
             rdwin: Default::default(),
             posted: Default::default(),
             rv_p: Vec::new(),
+            k_lo: Vec::new(),
+            k_hi: Vec::new(),
             p1: Default::default(),
             pj: Default::default(),
             phw: Default::default(),
@@ -195,19 +201,25 @@ impl LinkSend {
         self
     }
 
-    /// The same unit in a tile with `b` bank read stages (0 or 1): its words arrive `b`
+    /// The same unit in a tile with `b` bank read stages (0 to 2): its words arrive `b`
     /// cycles later, so its buffer writes and posts come `b` cycles later (`docs/isa.md`).
     /// The post must still come before the frame's last cycle: `T > P + 2 + b`.
     pub fn read_stages(mut self, b: usize) -> Self {
-        assert!(b <= 1, "bank read stages {b}");
+        assert!(b <= 2, "bank read stages {b}");
         assert!(
             self._t > (self._p + 2 + b) as u64,
             "frame cycles {} must exceed P + 2 + b = {}",
             self._t,
             self._p + 2 + b
         );
-        self._b = b;
-        self.rv_p = crate::vec_of(b);
+        self._b = b.min(1);
+        self.rv_p = crate::delays(b);
+        self.k_lo = (0..self._b)
+            .map(|_| Constant::new((2 + b as u64).to_bits()))
+            .collect();
+        self.k_hi = (0..self._b)
+            .map(|_| Constant::new(((self._p + 2 + b) as u64).to_bits()))
+            .collect();
         self
     }
 }
@@ -289,8 +301,8 @@ impl Logic for LinkSend {
         self.rv_d.d.next = self.re.val();
         for k in 0..self._b {
             self.rv_p[k].clock.next = self.clock.val();
-            self.rv_p[k].d.next = self.re.val();
-            self.rv_d.d.next = self.rv_p[k].q.val();
+            self.rv_p[k].d.next = self.re.val().into();
+            self.rv_d.d.next = self.rv_p[k].q.val().any();
         }
         // Buffer writes in b_j+2 .. b_j+P+1, the post in b_j+P+2.
         // `phw` = ph - 2: only its low bits are used (the word in the slot); the write
@@ -299,11 +311,12 @@ impl Logic for LinkSend {
         self.tx_we.next = self.e_on.val()
             & ((self.e_ph.val() >> 1) != 0)
             & (self.e_ph.val() < self.k_p.val() + 2);
-        // With a bank read stage: 3 <= ph < P + 3, word ph - 3.
-        for _k in 0..self._b {
-            self.phw.next = self.e_ph.val() - 3;
-            self.tx_we.next =
-                self.e_on.val() & (self.e_ph.val() > 2) & (self.e_ph.val() < self.k_p.val() + 3);
+        // With bank read stages: 2 + b <= ph < P + 2 + b, word ph - 2 - b.
+        for k in 0..self._b {
+            self.phw.next = self.e_ph.val() - self.k_lo[k].val();
+            self.tx_we.next = self.e_on.val()
+                & (self.e_ph.val() >= self.k_lo[k].val())
+                & (self.e_ph.val() < self.k_hi[k].val());
         }
         self.tx_waddr.next = (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val())
             | (self.phw.val() & self.k_wmask.val());
@@ -314,8 +327,8 @@ impl Logic for LinkSend {
             }
         }
         self.tx_post.next = self.e_on.val() & (self.e_ph.val() == self.k_p.val() + 2);
-        for _k in 0..self._b {
-            self.tx_post.next = self.e_on.val() & (self.e_ph.val() == self.k_p.val() + 3);
+        for k in 0..self._b {
+            self.tx_post.next = self.e_on.val() & (self.e_ph.val() == self.k_hi[k].val());
         }
         self.tx_tag.next = self.e_fj.val() & 0x7F;
         // Frame pacing: ph counts 0..T-1 within a frame.
@@ -341,10 +354,10 @@ impl Logic for LinkSend {
         self.posted.d.next = self.e_on.val()
             & (self.e_ph.val() != self.k_tlast.val())
             & ((self.e_ph.val() == self.k_p.val() + 2) | self.posted.q.val());
-        for _k in 0..self._b {
+        for k in 0..self._b {
             self.posted.d.next = self.e_on.val()
                 & (self.e_ph.val() != self.k_tlast.val())
-                & ((self.e_ph.val() == self.k_p.val() + 3) | self.posted.q.val());
+                & ((self.e_ph.val() == self.k_hi[k].val()) | self.posted.q.val());
         }
         self.active.next =
             self.issue.val() | (self.on.q.val() & !(self.last_r.q.val() & self.posted.q.val()));

@@ -37,6 +37,7 @@ use crate::delay::Delay;
 use crate::one_more;
 use crate::requant_lanes::{requant_lane_latency, RequantLanes, REQUANT_LANE_LATENCY};
 use crate::sram_bank::SramBank;
+use crate::ReadTail;
 use minilpu_model::schedule::param_sections;
 use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
@@ -103,11 +104,14 @@ pub struct Requantizer {
     pbank_r: DFF<Bits<8>>,
     pvalid: DFF<Bit>,
     ptail: DFF<Bit>,
-    // With a bank read stage (`_b` = 1; one entry each) the parameter words arrive a
-    // cycle later: `pvalid`, `ptail` and the issue that restarts `pk` wait a cycle more.
-    pvalid_p: Vec<DFF<Bit>>,
-    ptail_p: Vec<DFF<Bit>>,
-    piss_p: Vec<DFF<Bit>>,
+    // With `b` bank read stages (one entry each when `b` > 0) the parameter words
+    // arrive `b` cycles later: `pvalid`, `ptail` and the issue that restarts `pk` wait
+    // `b` cycles more, and `pbt` keeps the unit active in those cycles after its last
+    // read.
+    pvalid_p: Vec<Delay<1>>,
+    ptail_p: Vec<Delay<1>>,
+    piss_p: Vec<Delay<1>>,
+    pbt: Vec<ReadTail>,
     piss: Signal<Local, Bit>,
     v_in: DFF<Bit>,
     rot: Signal<Local, Bit>,
@@ -258,9 +262,10 @@ impl Requantizer {
             pbank_r: Default::default(),
             pvalid: Default::default(),
             ptail: Default::default(),
-            pvalid_p: crate::vec_of(cfg.bank_read_stages),
-            ptail_p: crate::vec_of(cfg.bank_read_stages),
-            piss_p: crate::vec_of(cfg.bank_read_stages),
+            pvalid_p: crate::delays(cfg.bank_read_stages),
+            ptail_p: crate::delays(cfg.bank_read_stages),
+            piss_p: crate::delays(cfg.bank_read_stages),
+            pbt: crate::read_tail::read_tails(cfg.bank_read_stages),
             piss: Default::default(),
             v_in: Default::default(),
             rot: Default::default(),
@@ -338,7 +343,7 @@ impl Requantizer {
             _rqf: if pram { 0 } else { rql },
             _prl: if pram { lanes } else { 1 },
             _pd: pram as usize,
-            _b: cfg.bank_read_stages,
+            _b: cfg.bank_read_stages.min(1),
             _bq: if pram { lanes / 4 } else { 0 },
             _mh: if pram { lanes / 2 } else { 0 },
             _sl: if pram { lanes } else { 0 },
@@ -426,12 +431,14 @@ impl Logic for Requantizer {
             self.pvalid_p[k].clock.next = self.clock.val();
             self.ptail_p[k].clock.next = self.clock.val();
             self.piss_p[k].clock.next = self.clock.val();
-            self.pvalid_p[k].d.next = self.e_pleft.val() != 0;
-            self.ptail_p[k].d.next = self.e_pleft.val() == 1;
-            self.piss_p[k].d.next = self.issue_param.val();
-            self.pvalid.d.next = self.pvalid_p[k].q.val();
-            self.ptail.d.next = self.ptail_p[k].q.val();
-            self.piss.next = self.piss_p[k].q.val();
+            self.pbt[k].clock.next = self.clock.val();
+            self.pvalid_p[k].d.next = (self.e_pleft.val() != 0).into();
+            self.ptail_p[k].d.next = (self.e_pleft.val() == 1).into();
+            self.piss_p[k].d.next = self.issue_param.val().into();
+            self.pvalid.d.next = self.pvalid_p[k].q.val().any();
+            self.ptail.d.next = self.ptail_p[k].q.val().any();
+            self.piss.next = self.piss_p[k].q.val().any();
+            self.pbt[k].read.next = self.e_pleft.val() != 0;
         }
         if self.e_pleft.val() != 0 {
             self.pleft.d.next = (self.e_pleft.val() - 1) & self.pleft_mask.val();
@@ -552,7 +559,7 @@ impl Logic for Requantizer {
             | self.ptail.q.val()
             | self.run.q.val();
         for k in 0..self._b {
-            self.active.next = self.active.val() | self.ptail_p[k].q.val();
+            self.active.next = self.active.val() | self.pbt[k].busy.val();
         }
         self.acc_re.next = self.e_run.val() & self.e_issuing.val();
         self.acc_raddr.next = self.e_raddr.val() & self.acc_mask.val();

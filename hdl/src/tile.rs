@@ -24,10 +24,11 @@
 //! **Ports.** Each bank has one read and one write port; whoever uses a port in a cycle
 //! drives it (the program's schedule guarantees at most one user: the checker enforces
 //! it, the hardware does not arbitrate). Read data is routed back to the unit that asked,
-//! one cycle later, by the bank number it registered. With a bank read stage
-//! (`bank_read_stages` = `b` = 1) each read port's address is registered after its
-//! multiplexer, the data comes back `1 + b` cycles after the unit's read, and every
-//! unit delays what meets its words by `b` (`docs/isa.md`). The write ports are registered
+//! one cycle later, by the bank number it registered. With bank read stages
+//! (`bank_read_stages` = `b`, 1 or 2) each read port's address is registered after its
+//! multiplexer (and with 2 the data after the route-back multiplexers), the data comes
+//! back `1 + b` cycles after the unit's read, and every unit delays what meets its
+//! words by `b` (`docs/isa.md`). The write ports are registered
 //! after their multiplexers: a write a unit drives in cycle `c` lands at the end of
 //! `c+1` (the cycles `docs/isa.md` gives; host stores likewise).
 //! - **Timing**: `docs/isa.md` (every unit's latency is fixed).
@@ -37,7 +38,7 @@ use crate::matmul_array::ARRAY_LATENCY;
 use crate::one_more;
 use crate::{
     Accumulator, Delay, HostPort, LinkRecv, LinkSend, MatmulArray, MulImpl, MxuLoad, MxuRun,
-    Predecoder, Requantizer, Sequencer, SramBank, Vxu,
+    Predecoder, ReadTail, Requantizer, Sequencer, SramBank, Vxu,
 };
 use minilpu_model::{config, BankKind, DspStyle, TileConfig};
 use rust_hdl::prelude::*;
@@ -138,20 +139,36 @@ pub struct Tile {
     ww_addr: Vec<DFF<Bits<16>>>,
     ww_data: Vec<DFF<Bits<8>>>,
     uw_pend: DFF<Bit>,
-    // Bank read stages (`bank_read_stages` = b, 0 or 1; each vector below has b
-    // entries): the read ports' addresses registered after their multiplexers, so that
-    // a read reaches the block RAM a cycle later (docs/isa.md); the tags that travel
-    // with a read (the bank to route the data back from, the array's swap and install
-    // strobes) wait the extra cycle in front of their registers.
+    // Bank read stages (`bank_read_stages` = b, 0 to 2; docs/isa.md). The first: the
+    // read ports' addresses registered after their multiplexers (`ar0_r`, `wra_r`), so
+    // that a read reaches the block RAM a cycle later, and the banks to route the data
+    // back from wait a cycle more (`*bank_p`). The second: the data registered after
+    // the route-back multiplexers (`ret_*`), in front of each reader. The array's swap
+    // and install strobes wait `b` cycles (`swap_p`, `wvalid_p`, `wsel_p`), and
+    // `mxl_bt` keeps the tile active in the `b` cycles after an install's last read. Each vector has an entry per lane, bank or lane of a bank for each
+    // stage it belongs to, none for `b = 0`.
     ar0_r: Vec<DFF<Bits<16>>>,
     wra_r: Vec<DFF<Bits<16>>>,
     pbank_p: Vec<DFF<Bits<8>>>,
     rabank_p: Vec<DFF<Bits<8>>>,
     rbbank_p: Vec<DFF<Bits<8>>>,
     sbank_p: Vec<DFF<Bits<8>>>,
-    swap_p: Vec<DFF<Bit>>,
-    wvalid_p: Vec<DFF<Bit>>,
-    wsel_p: Vec<DFF<Bits<8>>>,
+    swap_p: Vec<Delay<1>>,
+    wvalid_p: Vec<Delay<1>>,
+    wsel_p: Vec<Delay<8>>,
+    mxl_bt: Vec<ReadTail>,
+    ret_act: Vec<DFF<Bits<8>>>,
+    ret_w: Vec<DFF<Bits<8>>>,
+    ret_p: Vec<DFF<Bits<8>>>,
+    ret_a: Vec<DFF<Bits<8>>>,
+    ret_b: Vec<DFF<Bits<8>>>,
+    ret_s: Vec<DFF<Bits<8>>>,
+    // The read data routed back (before the second stage) and the first source's word
+    // as its readers take it (after it).
+    m_p: Vec<Signal<Local, Bits<8>>>,
+    m_b: Vec<Signal<Local, Bits<8>>>,
+    m_s: Vec<Signal<Local, Bits<8>>>,
+    r_a: Vec<Signal<Local, Bits<8>>>,
     a_re: Signal<Local, Bit>,
     a_bank: Signal<Local, Bits<8>>,
     a_addr: Signal<Local, Bits<16>>,
@@ -175,6 +192,7 @@ pub struct Tile {
     _piece: usize,
     _pieces: usize,
     _b: usize,
+    _br: usize,
 }
 
 impl Tile {
@@ -189,6 +207,9 @@ impl Tile {
         // The accumulator-row tags wait for the bank read, the array's feed stages and
         // the array itself.
         let b = cfg.bank_read_stages;
+        assert!(b <= 2, "bank read stages {b}");
+        // The address stage, and the return stage.
+        let (ba, br) = (b.min(1), b.saturating_sub(1));
         let tag_delay = 1 + b + cfg.array_feed_stages + ARRAY_LATENCY;
         Self {
             clock: Default::default(),
@@ -293,15 +314,26 @@ impl Tile {
             ww_addr: crate::vec_of(wb),
             ww_data: crate::vec_of(wb * cfg.lanes),
             uw_pend: Default::default(),
-            ar0_r: crate::vec_of(b),
-            wra_r: crate::vec_of(b * wb),
-            pbank_p: crate::vec_of(b),
-            rabank_p: crate::vec_of(b),
-            rbbank_p: crate::vec_of(b),
-            sbank_p: crate::vec_of(b),
-            swap_p: crate::vec_of(b),
-            wvalid_p: crate::vec_of(b),
-            wsel_p: crate::vec_of(b),
+            ar0_r: crate::vec_of(ba),
+            wra_r: crate::vec_of(ba * wb),
+            pbank_p: crate::vec_of(ba),
+            rabank_p: crate::vec_of(ba),
+            rbbank_p: crate::vec_of(ba),
+            sbank_p: crate::vec_of(ba),
+            swap_p: crate::delays(b),
+            wvalid_p: crate::delays(b),
+            wsel_p: crate::delays(b),
+            mxl_bt: crate::read_tail::read_tails(b),
+            ret_act: crate::vec_of(br * cfg.lanes),
+            ret_w: crate::vec_of(br * wb * cfg.lanes),
+            ret_p: crate::vec_of(br * cfg.lanes),
+            ret_a: crate::vec_of(br * cfg.lanes),
+            ret_b: crate::vec_of(br * cfg.lanes),
+            ret_s: crate::vec_of(br * cfg.lanes),
+            m_p: crate::vec_of(cfg.lanes),
+            m_b: crate::vec_of(cfg.lanes),
+            m_s: crate::vec_of(cfg.lanes),
+            r_a: crate::vec_of(cfg.lanes),
             a_re: Default::default(),
             a_bank: Default::default(),
             a_addr: Default::default(),
@@ -327,7 +359,8 @@ impl Tile {
             _bytes: bytes,
             _piece: piece,
             _pieces: cfg.cols / piece,
-            _b: b,
+            _b: ba,
+            _br: br,
         }
     }
 }
@@ -373,10 +406,14 @@ impl Logic for Tile {
             | self.lsend.active.val()
             | self.lrecv.active.val()
             | self.uw_pend.q.val();
-        // With a bank read stage an install's last shadow write comes a cycle after
-        // `mxu.load`'s tail (`wvalid_d`); every other unit counts its own extra cycle.
-        for _k in 0..self._b {
-            self.seq.units_active.next = self.seq.units_active.val() | self.wvalid_d.q.val();
+        // With bank read stages an install's last shadow write comes `b` cycles after
+        // `mxu.load`'s tail: `mxl_bt` counts them, then `wvalid_d` (every other unit
+        // counts its own).
+        for k in 0..self._b {
+            self.mxl_bt[k].clock.next = self.clock.val();
+            self.mxl_bt[k].read.next = self.mxl.re.val();
+            self.seq.units_active.next =
+                self.seq.units_active.val() | self.mxl_bt[k].busy.val() | self.wvalid_d.q.val();
         }
         // Instruction memory: the sequencer reads; the host loads and stores when idle.
         self.imem.raddr[0].next = self.seq.imem_raddr.val();
@@ -476,11 +513,11 @@ impl Logic for Tile {
             self.swap_p[k].clock.next = self.clock.val();
             self.wvalid_p[k].clock.next = self.clock.val();
             self.wsel_p[k].clock.next = self.clock.val();
-            self.swap_p[k].d.next = self.mxr.re.val() & self.mxr.swap.val();
-            self.wvalid_p[k].d.next = self.mxl.re.val();
+            self.swap_p[k].d.next = (self.mxr.re.val() & self.mxr.swap.val()).into();
+            self.wvalid_p[k].d.next = self.mxl.re.val().into();
             self.wsel_p[k].d.next = self.mxl.wsel.val();
-            self.swap_d.d.next = self.swap_p[k].q.val();
-            self.wvalid_d.d.next = self.wvalid_p[k].q.val();
+            self.swap_d.d.next = self.swap_p[k].q.val().any();
+            self.wvalid_d.d.next = self.wvalid_p[k].q.val().any();
             self.wsel_d.d.next = self.wsel_p[k].q.val();
         }
         self.tag_valid.d.next = self.mxr.re.val().into();
@@ -574,6 +611,13 @@ impl Logic for Tile {
             self.awd[l].next = 0.into();
             self.array.act[l].next = self.act_bank.rdata[l].val();
         }
+        for _r in 0..self._br {
+            for l in 0..self._lanes {
+                self.ret_act[l].clock.next = self.clock.val();
+                self.ret_act[l].d.next = self.act_bank.rdata[l].val();
+                self.array.act[l].next = self.ret_act[l].q.val();
+            }
+        }
         if self.rq.out_we.val() & (self.rq.out_bank.val() == 0) {
             self.a_we.next = true;
             self.aw0.next = self.aw0.val() | self.rq.out_addr.val();
@@ -647,6 +691,13 @@ impl Logic for Tile {
                     self.array.wdata[b * nl + l].next = self.wbank.rdata[b * nl + l].val();
                     self.wwd[b * nl + l].next = 0.into();
                 }
+                for _r in 0..self._br {
+                    for l in 0..self._lanes {
+                        self.ret_w[b * nl + l].clock.next = self.clock.val();
+                        self.ret_w[b * nl + l].d.next = self.wbank.rdata[b * nl + l].val();
+                        self.array.wdata[b * nl + l].next = self.ret_w[b * nl + l].q.val();
+                    }
+                }
                 if self.rq.out_we.val() & (self.rq.out_bank.val().index() == b + 1) {
                     self.wbank_we.next = self.wbank_we.val() | (1 << b);
                     self.wwa[b].next = self.wwa[b].val() | self.rq.out_addr.val();
@@ -693,31 +744,54 @@ impl Logic for Tile {
         self.wbank.we.next = self.ww_we.q.val();
         // Read data back to whoever asked: bank 0, then the weight banks.
         for l in 0..self._lanes {
-            self.rq.prdata[l].next = self.act_bank.rdata[l].val();
+            self.m_p[l].next = self.act_bank.rdata[l].val();
             self.a_ret[l].next = self.act_bank.rdata[l].val();
-            self.vxu.rb[l].next = self.act_bank.rdata[l].val();
-            self.lsend.rdata[l].next = self.act_bank.rdata[l].val();
+            self.m_b[l].next = self.act_bank.rdata[l].val();
+            self.m_s[l].next = self.act_bank.rdata[l].val();
         }
         for nl in self._lanes..one_more(self._lanes) {
             for b in 0..self._wb {
                 for l in 0..self._lanes {
                     if self.pbank_d.q.val().index() == b + 1 {
-                        self.rq.prdata[l].next = self.wbank.rdata[b * nl + l].val();
+                        self.m_p[l].next = self.wbank.rdata[b * nl + l].val();
                     }
                     if self.rabank_d.q.val().index() == b + 1 {
                         self.a_ret[l].next = self.wbank.rdata[b * nl + l].val();
                     }
                     if self.rbbank_d.q.val().index() == b + 1 {
-                        self.vxu.rb[l].next = self.wbank.rdata[b * nl + l].val();
+                        self.m_b[l].next = self.wbank.rdata[b * nl + l].val();
                     }
                     if self.sbank_d.q.val().index() == b + 1 {
-                        self.lsend.rdata[l].next = self.wbank.rdata[b * nl + l].val();
+                        self.m_s[l].next = self.wbank.rdata[b * nl + l].val();
                     }
                 }
             }
         }
         for l in 0..self._lanes {
-            self.vxu.ra[l].next = self.a_ret[l].val();
+            self.rq.prdata[l].next = self.m_p[l].val();
+            self.r_a[l].next = self.a_ret[l].val();
+            self.vxu.rb[l].next = self.m_b[l].val();
+            self.lsend.rdata[l].next = self.m_s[l].val();
+        }
+        // The second bank read stage: the words registered on their way to the readers.
+        for _r in 0..self._br {
+            for l in 0..self._lanes {
+                self.ret_p[l].clock.next = self.clock.val();
+                self.ret_a[l].clock.next = self.clock.val();
+                self.ret_b[l].clock.next = self.clock.val();
+                self.ret_s[l].clock.next = self.clock.val();
+                self.ret_p[l].d.next = self.m_p[l].val();
+                self.ret_a[l].d.next = self.a_ret[l].val();
+                self.ret_b[l].d.next = self.m_b[l].val();
+                self.ret_s[l].d.next = self.m_s[l].val();
+                self.rq.prdata[l].next = self.ret_p[l].q.val();
+                self.r_a[l].next = self.ret_a[l].q.val();
+                self.vxu.rb[l].next = self.ret_b[l].q.val();
+                self.lsend.rdata[l].next = self.ret_s[l].q.val();
+            }
+        }
+        for l in 0..self._lanes {
+            self.vxu.ra[l].next = self.r_a[l].val();
         }
         // Host loads: a bank word, an instruction, or an accumulator row, as bytes.
         for k in 0..self._bytes {
@@ -725,7 +799,7 @@ impl Logic for Tile {
         }
         if self.hspace_d.q.val() == 0 {
             for l in 0..self._lanes {
-                self.host.ld_data[l].next = self.a_ret[l].val();
+                self.host.ld_data[l].next = self.r_a[l].val();
             }
         }
         if self.hspace_d.q.val() == 1 {

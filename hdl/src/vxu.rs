@@ -35,6 +35,7 @@
 //! - **Reset**: none; idle at power-up.
 
 use crate::vec_alu::{vop, VecAlu};
+use crate::{Delay, ReadTail};
 use minilpu_model::isa::MAX_DEPTH;
 use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
@@ -137,16 +138,19 @@ pub struct Vxu {
     wv: DFF<Bit>,
     addr_w: DFF<Bits<16>>,
     bank_w: DFF<Bits<8>>,
-    // With a bank read stage (`_b` = 1; each vector has `_b` entries) the words arrive a
-    // cycle later: the write side's inputs (`wi_*`) wait a cycle in `w_*_p`, so that the
-    // whole write side runs a cycle later; the read side keeps its own copy of the
-    // operation (`r_op`) and of "an argmax's last word was read" (`am_last`).
-    w_iss_p: Vec<DFF<Bit>>,
-    w_op_p: Vec<DFF<Bits<3>>>,
-    w_dw_p: Vec<DFF<Bits<16>>>,
-    w_db_p: Vec<DFF<Bits<8>>>,
-    w_v_p: Vec<DFF<Bit>>,
-    w_last_p: Vec<DFF<Bit>>,
+    // With `b` bank read stages (each vector has one entry when `b` > 0) the words
+    // arrive `b` cycles later: the write side's inputs (`wi_*`) wait `b` cycles in
+    // `w_*_p`, so that the whole write side runs `b` cycles later, and `w_bt` keeps the
+    // unit active in those cycles after its last read. The read side keeps
+    // its own copy of the operation (`r_op`) and of "an argmax's last word was read"
+    // (`am_last`).
+    w_iss_p: Vec<Delay<1>>,
+    w_op_p: Vec<Delay<3>>,
+    w_dw_p: Vec<Delay<16>>,
+    w_db_p: Vec<Delay<8>>,
+    w_v_p: Vec<Delay<1>>,
+    w_last_p: Vec<Delay<1>>,
+    w_bt: Vec<ReadTail>,
     r_op: Vec<DFF<Bits<3>>>,
     am_last: Vec<DFF<Bit>>,
     wi_issue: Signal<Local, Bit>,
@@ -190,6 +194,7 @@ impl Vxu {
     pub fn new(cfg: &TileConfig) -> Self {
         let lanes = cfg.lanes;
         let b = cfg.bank_read_stages;
+        let ba = b.min(1);
         Self {
             clock: Default::default(),
             issue: Default::default(),
@@ -255,14 +260,15 @@ impl Vxu {
             wv: Default::default(),
             addr_w: Default::default(),
             bank_w: Default::default(),
-            w_iss_p: crate::vec_of(b),
-            w_op_p: crate::vec_of(b),
-            w_dw_p: crate::vec_of(b),
-            w_db_p: crate::vec_of(b),
-            w_v_p: crate::vec_of(b),
-            w_last_p: crate::vec_of(b),
-            r_op: crate::vec_of(b),
-            am_last: crate::vec_of(b),
+            w_iss_p: crate::delays(b),
+            w_op_p: crate::delays(b),
+            w_dw_p: crate::delays(b),
+            w_db_p: crate::delays(b),
+            w_v_p: crate::delays(b),
+            w_last_p: crate::delays(b),
+            w_bt: crate::read_tail::read_tails(b),
+            r_op: crate::vec_of(ba),
+            am_last: crate::vec_of(ba),
             wi_issue: Default::default(),
             wi_op: Default::default(),
             wi_dw: Default::default(),
@@ -298,7 +304,7 @@ impl Vxu {
             k_argmax: Constant::new(vop::ARGMAX.to_bits()),
             _lanes: lanes,
             _n1: VecAlu::partial_width(lanes),
-            _b: b,
+            _b: ba,
         }
     }
 }
@@ -368,7 +374,7 @@ impl Logic for Vxu {
         self.ready.next = ((self.e_left.val() == 0) & !self.am_tail.val())
             | ((self.e_left.val() == 1) & !self.is_am.val());
         // The write side's inputs: the issue and its destination, and whether a word
-        // is read (and is the last) this cycle; a cycle later with a bank read stage.
+        // is read (and is the last) this cycle; `b` cycles later with bank read stages.
         self.wi_issue.next = self.issue.val();
         self.wi_op.next = self.op.val();
         self.wi_dw.next = self.dst_word.val() & self.addr_mask.val();
@@ -382,18 +388,20 @@ impl Logic for Vxu {
             self.w_db_p[k].clock.next = self.clock.val();
             self.w_v_p[k].clock.next = self.clock.val();
             self.w_last_p[k].clock.next = self.clock.val();
-            self.w_iss_p[k].d.next = self.issue.val();
+            self.w_bt[k].clock.next = self.clock.val();
+            self.w_iss_p[k].d.next = self.issue.val().into();
             self.w_op_p[k].d.next = self.op.val();
             self.w_dw_p[k].d.next = self.dst_word.val() & self.addr_mask.val();
             self.w_db_p[k].d.next = self.dst_bank.val() & self.bank_mask.val();
-            self.w_v_p[k].d.next = self.e_left.val() != 0;
-            self.w_last_p[k].d.next = self.e_left.val() == 1;
-            self.wi_issue.next = self.w_iss_p[k].q.val();
+            self.w_v_p[k].d.next = (self.e_left.val() != 0).into();
+            self.w_last_p[k].d.next = (self.e_left.val() == 1).into();
+            self.wi_issue.next = self.w_iss_p[k].q.val().any();
             self.wi_op.next = self.w_op_p[k].q.val();
             self.wi_dw.next = self.w_dw_p[k].q.val();
             self.wi_db.next = self.w_db_p[k].q.val();
-            self.wi_v.next = self.w_v_p[k].q.val();
-            self.wi_last.next = self.w_last_p[k].q.val();
+            self.wi_v.next = self.w_v_p[k].q.val().any();
+            self.wi_last.next = self.w_last_p[k].q.val().any();
+            self.w_bt[k].read.next = self.e_left.val() != 0;
         }
         self.v_d.d.next = self.wi_v.val();
         self.last_d.d.next = self.wi_last.val();
@@ -534,7 +542,7 @@ impl Logic for Vxu {
             | self.q_v.q.val()
             | self.am_we.q.val();
         for k in 0..self._b {
-            self.active.next = self.active.val() | self.w_v_p[k].q.val();
+            self.active.next = self.active.val() | self.w_bt[k].busy.val();
         }
     }
 }

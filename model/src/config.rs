@@ -100,15 +100,17 @@ pub struct TileConfig {
     /// to every column is otherwise one long route. Defaults to 0.
     #[serde(default)]
     pub array_feed_stages: usize,
-    /// Register stages after each bank read port's address multiplexer (0..=1, see
-    /// [`BANK_READ_STAGES_MAX`]): with 1 every bank read reaches the SRAM one cycle
-    /// later and its data arrives one cycle later, so that on a large die the read
-    /// address need not cross it in one cycle. Every instruction that reads a bank
-    /// (`mxu.load`, `mxu.run`, `rq.param`, `v.*`, `send`) has **all** its effects
-    /// (port uses, reads, writes, swap, shadow, accumulator and parameter writes, the
-    /// link post) `b` cycles later ([`TileConfig::bank_read_delay`]); its occupancy
-    /// (when the next instruction to its unit may issue) is unchanged. `rq.run` and
-    /// `recv` read no bank and do not move. Defaults to 0.
+    /// Register stages on the tile's bank reads (0..=2, see [`BANK_READ_STAGES_MAX`]),
+    /// so that on a large die neither a read address nor the read data need cross it in
+    /// one cycle. The first registers each bank read port's address after its
+    /// multiplexer: the read reaches the SRAM a cycle later
+    /// ([`TileConfig::bank_address_delay`]). The second registers the data after the
+    /// multiplexers that route it back to its reader. Every instruction that reads a
+    /// bank (`mxu.load`, `mxu.run`, `rq.param`, `v.*`, `send`) has all its other effects
+    /// (writes, swap, shadow, accumulator and parameter writes, the link post) `b`
+    /// cycles later ([`TileConfig::bank_read_delay`]); its occupancy (when the next
+    /// instruction to its unit may issue) is unchanged. `rq.run` and `recv` read no bank
+    /// and do not move. Defaults to 0.
     #[serde(default)]
     pub bank_read_stages: usize,
     /// Clock the board flow is asked to meet (MHz).
@@ -144,7 +146,7 @@ pub const ARRAY_FEED_STAGES_MAX: usize = 2;
 
 /// Most register stages after a bank read port's address multiplexer
 /// ([`TileConfig::bank_read_stages`]).
-pub const BANK_READ_STAGES_MAX: usize = 1;
+pub const BANK_READ_STAGES_MAX: usize = 2;
 
 /// Columns that share one copy of the last array feed stage.
 pub const ARRAY_FEED_GROUP: usize = 4;
@@ -553,6 +555,13 @@ impl TileConfig {
     /// delayed. See [`crate::schedule::bank_read_shift`].
     pub fn bank_read_delay(&self) -> u64 {
         self.bank_read_stages as u64
+    }
+
+    /// Cycles a bank read itself (the SRAM access, its read port use) comes later than
+    /// in a tile without [`TileConfig::bank_read_stages`]: 1 with the address stage
+    /// (`bank_read_stages` >= 1), else 0. The return stage delays only the data.
+    pub fn bank_address_delay(&self) -> u64 {
+        self.bank_read_stages.min(1) as u64
     }
 
     /// The host port's `INFO` register for this tile (`hdl/src/host_port.rs`): lanes

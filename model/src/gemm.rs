@@ -216,7 +216,7 @@ mod tests {
     fn compiled_programs_hold_with_bank_read_stages() {
         for p in crate::config::PRESET_NAMES {
             let mut per_b = Vec::new();
-            for b in 0..=1 {
+            for b in 0..=2 {
                 let mut cfg = TileConfig::preset(p).unwrap();
                 cfg.bank_read_stages = b;
                 cfg.validate().unwrap();
@@ -260,7 +260,7 @@ mod tests {
                 }
                 per_b.push((cfg, g, want));
             }
-            let [(c0, g0, n0), (c1, g1, n1)] = &per_b[..] else {
+            let [(c0, g0, n0), (c1, g1, n1), ..] = &per_b[..] else {
                 unreachable!()
             };
             // The matmul program is the same; it ends b cycles later. The requantization

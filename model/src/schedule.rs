@@ -35,10 +35,10 @@
 //!   `t+R*beats+8`; `v.add/max/relu/copy` `t+V` / `t+V+d-1`; `v.argmax` `t+V+2` /
 //!   `t+V+d+1` (`d` = [`TileConfig::vector_write_delay`], 5 or 4; `f` =
 //!   [`TileConfig::array_feed_delay`], 0 to 2); sequencer instructions have their last effect at `t`.
-//!   With `b` = [`TileConfig::bank_read_delay`] (0 or 1), every instruction that reads a
+//!   With `b` = [`TileConfig::bank_read_delay`] (0 to 2), every instruction that reads a
 //!   bank ([`reads_bank`]: `mxu.load`, `mxu.run`, `rq.param`, `v.*`, `send`) has its
-//!   last effect (and every other event, [`events`]) `b` cycles later; its busy-until
-//!   does not move. `rq.run` and `recv` do not change.
+//!   last effect (and every event but its bank reads, [`events`]) `b` cycles later; its
+//!   busy-until does not move. `rq.run` and `recv` do not change.
 //! - `loop n, end` at pc `p` pushes `{n, start p+1, end}`; after the instruction at pc
 //!   `end-1` issues (and its wait has elapsed) the next pc is `start` while iterations
 //!   remain, else `end` (pop). The jump back costs no cycle. Only the innermost loop can

@@ -180,18 +180,21 @@ fn random_programs_one_array_feed_stage() {
     random_programs_with("sim-small feed 1", cfg, 8, 120);
 }
 
-/// One bank read stage: every bank read reaches the block RAM a cycle later, and
-/// everything that follows from it (writes, the array, the parameters, posts) too; the
-/// units' occupancy does not change. Block-RAM banks with the vector operand stage
-/// (`sim-small`), SPRAM weights, the parameter RAM and no operand stage (`icebreaker`),
-/// and with two array feed stages (`ulx3s-85f`).
+/// Bank read stages: with one every bank read reaches the block RAM a cycle later, and
+/// everything that follows from it (writes, the array, the parameters, posts) too; with
+/// two the data takes one more cycle back. The units' occupancy does not change.
+/// Block-RAM banks with the vector operand stage (`sim-small`), SPRAM weights, the
+/// parameter RAM and no operand stage (`icebreaker`), and with two array feed stages
+/// (`ulx3s-85f`).
 #[test]
-fn random_programs_one_bank_read_stage() {
-    for (preset, count) in [("sim-small", 12), ("icebreaker", 6), ("ulx3s-85f", 3)] {
-        let mut cfg = TileConfig::preset(preset).unwrap();
-        cfg.bank_read_stages = 1;
-        cfg.validate().expect("valid bank read stage config");
-        random_programs_with(&format!("{preset} read stage 1"), cfg, count, 120);
+fn random_programs_bank_read_stages() {
+    for b in [1, 2] {
+        for (preset, count) in [("sim-small", 10), ("icebreaker", 4), ("ulx3s-85f", 2)] {
+            let mut cfg = TileConfig::preset(preset).unwrap();
+            cfg.bank_read_stages = b;
+            cfg.validate().expect("valid bank read stage config");
+            random_programs_with(&format!("{preset} read stages {b}"), cfg, count, 120);
+        }
     }
 }
 
@@ -201,8 +204,8 @@ fn random_programs_one_bank_read_stage() {
 fn hardware_errors_match_the_model() {
     let mut cfg = TileConfig::preset("sim-small").unwrap();
     cfg.imem_depth = 64; // small, so that PC errors are reachable
-                         // Without and with a bank read stage (which moves `send`'s posts, not its checks).
-    for b in [0, 1] {
+                         // Without and with bank read stages (which move `send`'s posts, not its checks).
+    for b in [0, 1, 2] {
         cfg.bank_read_stages = b;
         let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
         let mut state = Machine::new(&cfg);

@@ -5,7 +5,9 @@
 //! weights at `t+3+f+r` (the array's product stage; `swap` lands at the end of `t+2+f`;
 //! `f` is [`TileConfig::array_feed_delay`]).
 //! With bank read stages ([`TileConfig::bank_read_delay`] = `b`) every step of an
-//! instruction that reads a bank ([`crate::schedule::reads_bank`]) is `b` cycles later.
+//! instruction that reads a bank ([`crate::schedule::reads_bank`]) is `b` cycles later,
+//! except its bank reads themselves, which only the address stage delays
+//! ([`TileConfig::bank_address_delay`], `min(b, 1)`).
 //! `rq.param` applies word `k`'s fields at the end of `t+2+k` (the RTL shifts all the
 //! bytes along instead; the intermediate values differ, but no program the checker
 //! accepts can observe them, since the checker treats every field as written at every
@@ -50,6 +52,8 @@ struct Plan {
     scratch: Vec<Rc<RefCell<Scratch>>>,
     /// Cycles every step of the current instruction is delayed (the bank read stages).
     shift: u64,
+    /// Cycles its bank reads themselves are delayed (the address stage only).
+    bank_shift: u64,
 }
 
 impl Plan {
@@ -63,6 +67,14 @@ impl Plan {
             inst,
             action,
         });
+    }
+
+    /// A step that reads a bank (the SRAM access): only the address stage delays it.
+    fn at_bank(&mut self, cycle: u64, action: Action) {
+        let shift = self.shift;
+        self.shift = self.bank_shift;
+        self.at(cycle, false, action);
+        self.shift = shift;
     }
 }
 
@@ -85,6 +97,7 @@ pub fn run_timed_linked(
         steps: Vec::new(),
         scratch: Vec::new(),
         shift: 0,
+        bank_shift: 0,
     };
     for issue in walker.by_ref() {
         plan.scratch.push(Rc::default());
@@ -92,6 +105,7 @@ pub fn run_timed_linked(
             machine.vlen = n;
         }
         plan.shift = bank_read_shift(cfg, &issue.instr);
+        plan.bank_shift = plan.shift.min(cfg.bank_address_delay());
         schedule_steps(cfg, &issue, &mut plan);
     }
     let Plan {
@@ -123,9 +137,8 @@ fn install_steps(cfg: &TileConfig, t: u64, w: u16, p: &mut Plan) {
     for k in 0..cfg.install_cycles() {
         let group: Vec<usize> = (k * wb..((k + 1) * wb).min(cols)).collect();
         let g2 = group.clone();
-        p.at(
+        p.at_bank(
             t + 1 + k as u64,
-            false,
             Box::new(move |m, s| {
                 for &c in &g2 {
                     s.tile[c] = m.banks[1 + c % wb][w as usize + k].clone();
@@ -186,7 +199,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             for r in 0..rows {
                 let ru = r as u64;
                 let x = word(VAddr { bank: 0, word: a }, r);
-                p.at(t + 1 + ru, false, Box::new(move |m, s| s.words[r] = x(m)));
+                p.at_bank(t + 1 + ru, Box::new(move |m, s| s.words[r] = x(m)));
                 let c1 = cfg.clone();
                 p.at(
                     t + 3 + fd + ru,
@@ -228,11 +241,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             );
             for k in 0..pw {
                 let x = word(src, k);
-                p.at(
-                    t + 1 + k as u64,
-                    false,
-                    Box::new(move |m, s| s.words[k] = x(m)),
-                );
+                p.at_bank(t + 1 + k as u64, Box::new(move |m, s| s.words[k] = x(m)));
                 let c1 = cfg.clone();
                 p.at(
                     t + 2 + k as u64,
@@ -316,9 +325,8 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             for i in 0..v {
                 let (xa, xb) = (word(a, i), word(b, i));
                 let c = t + 1 + i as u64;
-                p.at(
+                p.at_bank(
                     c,
-                    false,
                     Box::new(move |m, s| {
                         s.words[2 * i] = xa(m);
                         s.words[2 * i + 1] = xb(m);
@@ -343,7 +351,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             for i in 0..v {
                 let xa = word(a, i);
                 let c = t + 1 + i as u64;
-                p.at(c, false, Box::new(move |m, s| s.words[i] = xa(m)));
+                p.at_bank(c, Box::new(move |m, s| s.words[i] = xa(m)));
                 if op != VUnOp::Argmax {
                     p.at(
                         c + cfg.vector_write_delay() - 1,
@@ -376,11 +384,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                 p.at(b, false, Box::new(|_, s| s.words.clear()));
                 for i in 0..len {
                     let x = word(src, j as usize * pw + i);
-                    p.at(
-                        b + 1 + i as u64,
-                        false,
-                        Box::new(move |m, s| s.words.push(x(m))),
-                    );
+                    p.at_bank(b + 1 + i as u64, Box::new(move |m, s| s.words.push(x(m))));
                 }
                 p.at(
                     b + 2 + pw as u64,

@@ -268,7 +268,7 @@ fn random_programs_with_serial_requant_lanes() {
     assert!(n > 10, "only {n} rq.run");
 }
 
-/// Bank read stages (`bank_read_stages = 1`) on every preset: random programs stay
+/// Bank read stages (`bank_read_stages` 1 and 2) on every preset: random programs stay
 /// checker-clean, halt in the predicted cycle, agree between program order and time,
 /// and still put every unit at its minimum spacing; programs with shortened waits that
 /// the checker accepts agree too, and some it rejects really differ in time.
@@ -276,12 +276,12 @@ fn random_programs_with_serial_requant_lanes() {
 fn random_programs_with_bank_read_stages() {
     let mut cov = Coverage::default();
     let (mut clean, mut differs) = (0, 0);
-    for mut cfg in presets() {
-        cfg.bank_read_stages = 1;
+    for (mut cfg, b) in presets().into_iter().flat_map(|c| [(c.clone(), 1), (c, 2)]) {
+        cfg.bank_read_stages = b;
         cfg.validate().unwrap();
         for seed in 0..8 {
             let (prog, m0) = random_program(&cfg, 900 + seed, 100);
-            let ctx = format!("{} b = 1 seed {seed}", cfg.name);
+            let ctx = format!("{} b = {b} seed {seed}", cfg.name);
             let s = check(&cfg, &prog).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
             cover(&cfg, &prog, &s, &mut cov);
             let mut m = m0.clone();

@@ -22,13 +22,15 @@
 //! `d` is [`TileConfig::vector_write_delay`]: 5 with the vector operand stage, 4 without.
 //! `f` is [`TileConfig::array_feed_delay`]: the array's feed stages (0 in most presets).
 //!
-//! **Bank read stages** (`b` = [`TileConfig::bank_read_delay`], 0 or 1): every event in
+//! **Bank read stages** (`b` = [`TileConfig::bank_read_delay`], 0 to 2): every event in
 //! the table of an instruction that reads a bank ([`reads_bank`]: `mxu.load`,
 //! `mxu.run`, `rq.param`, `v.add`, `v.max`, `v.relu`, `v.copy`, `v.argmax`, `send`) comes
-//! `b` cycles later than listed: its bank reads reach the SRAM `b` cycles later, and so
-//! does everything that follows from them (bank, shadow, accumulator and parameter
-//! writes, the swap, the accumulator reads, the link post). `rq.run` and `recv` read no
-//! bank and do not move. The units' occupancy (busy-until) does not move either.
+//! `b` cycles later than listed (bank, shadow, accumulator and parameter writes, the
+//! swap, the accumulator reads, the link post), except its bank reads (the read port
+//! use and the bank word read), which reach the SRAM `a` =
+//! [`TileConfig::bank_address_delay`] = `min(b, 1)` cycles later: the first stage
+//! registers the address, the second the data on its way back. `rq.run` and `recv` read
+//! no bank and do not move. The units' occupancy (busy-until) does not move either.
 //!
 //! Ports are listed as the ISA names them (one read, one write port per bank); the
 //! checker merges a weight bank's two into one when the banks are single-ported SPRAM.
@@ -146,7 +148,21 @@ pub fn bank_read_shift(cfg: &TileConfig, instr: &Instr) -> u64 {
 /// [`bank_read_shift`] cycles later). Sequencer instructions have none.
 pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
     let b = bank_read_shift(cfg, &issue.instr);
-    events_unshifted(cfg, issue, |e| f(e.later(b)));
+    let a = b.min(cfg.bank_address_delay());
+    events_unshifted(cfg, issue, |e| {
+        f(match e {
+            // The SRAM access itself: only the address stage delays it.
+            Event::Port {
+                port: Port::BankRead(_),
+                ..
+            }
+            | Event::Read {
+                loc: Loc::Bank { .. },
+                ..
+            } => e.later(a),
+            _ => e.later(b),
+        })
+    });
 }
 
 /// The events of the module table, without the bank read stages' delay.
