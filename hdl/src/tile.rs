@@ -120,11 +120,11 @@ pub struct Tile {
     tag_valid: Delay<1>,
     tag_first: Delay<1>,
     tag_addr: Delay<16>,
-    pbank_d: DFF<Bits<16>>,
-    rabank_d: DFF<Bits<16>>,
-    rbbank_d: DFF<Bits<16>>,
+    pbank_d: DFF<Bits<8>>,
+    rabank_d: DFF<Bits<8>>,
+    rbbank_d: DFF<Bits<8>>,
     hbank_d: DFF<Bits<8>>,
-    sbank_d: DFF<Bits<16>>,
+    sbank_d: DFF<Bits<8>>,
     hspace_d: DFF<Bits<2>>,
     wbank_we: Signal<Local, Bits<16>>,
     a_we: Signal<Local, Bit>,
@@ -149,10 +149,10 @@ pub struct Tile {
     // stage it belongs to, none for `b = 0`.
     ar0_r: Vec<DFF<Bits<16>>>,
     wra_r: Vec<DFF<Bits<16>>>,
-    pbank_p: Vec<DFF<Bits<16>>>,
-    rabank_p: Vec<DFF<Bits<16>>>,
-    rbbank_p: Vec<DFF<Bits<16>>>,
-    sbank_p: Vec<DFF<Bits<16>>>,
+    pbank_p: Vec<DFF<Bits<8>>>,
+    rabank_p: Vec<DFF<Bits<8>>>,
+    rbbank_p: Vec<DFF<Bits<8>>>,
+    sbank_p: Vec<DFF<Bits<8>>>,
     swap_p: Vec<Delay<1>>,
     wvalid_p: Vec<Delay<1>>,
     wsel_p: Vec<Delay<8>>,
@@ -166,11 +166,6 @@ pub struct Tile {
     // The read data routed back (before the second stage) and the first source's word
     // as its readers take it (after it).
     m_p: Vec<Signal<Local, Bits<8>>>,
-    // The banks of this cycle's reads, one-hot (bit `k`: bank `k`), for the route back.
-    pdec: Signal<Local, Bits<16>>,
-    radec: Signal<Local, Bits<16>>,
-    rbdec: Signal<Local, Bits<16>>,
-    sdec: Signal<Local, Bits<16>>,
     m_b: Vec<Signal<Local, Bits<8>>>,
     m_s: Vec<Signal<Local, Bits<8>>>,
     r_a: Vec<Signal<Local, Bits<8>>>,
@@ -188,6 +183,7 @@ pub struct Tile {
     wra: Vec<Signal<Local, Bits<16>>>,
     wwa: Vec<Signal<Local, Bits<16>>>,
     wwd: Vec<Signal<Local, Bits<8>>>,
+    bank_mask: Constant<Bits<8>>,
     acc_mask: Constant<Bits<16>>,
     _lanes: usize,
     _cols: usize,
@@ -197,7 +193,6 @@ pub struct Tile {
     _pieces: usize,
     _b: usize,
     _br: usize,
-    _banks: usize,
 }
 
 impl Tile {
@@ -336,10 +331,6 @@ impl Tile {
             ret_b: crate::vec_of(br * cfg.lanes),
             ret_s: crate::vec_of(br * cfg.lanes),
             m_p: crate::vec_of(cfg.lanes),
-            pdec: Default::default(),
-            radec: Default::default(),
-            rbdec: Default::default(),
-            sdec: Default::default(),
             m_b: crate::vec_of(cfg.lanes),
             m_s: crate::vec_of(cfg.lanes),
             r_a: crate::vec_of(cfg.lanes),
@@ -357,8 +348,10 @@ impl Tile {
             wra: crate::vec_of(wb),
             wwa: crate::vec_of(wb),
             wwd: crate::vec_of(wb * cfg.lanes),
-            // Accumulator rows are < acc_depth (RANGE): masking the tags with it lets
-            // synthesis drop the registers' constant upper bits.
+            // The units' bank numbers are < banks (ILLEGAL) and accumulator rows
+            // < acc_depth (RANGE): masking the tags with these lets synthesis drop the
+            // registers' constant upper bits.
+            bank_mask: crate::range_mask(cfg.banks),
             acc_mask: crate::range_mask(cfg.acc_depth),
             _lanes: cfg.lanes,
             _cols: cfg.cols,
@@ -368,7 +361,6 @@ impl Tile {
             _pieces: cfg.cols / piece,
             _b: ba,
             _br: br,
-            _banks: cfg.banks,
         }
     }
 }
@@ -565,41 +557,21 @@ impl Logic for Tile {
             self.hs_data[l].next = self.host.sbytes[l].val();
         }
         // Bank numbers of last cycle's reads, to route the data back.
-        // One-hot, so that the data comes back through an AND-OR of the banks, not a
-        // chain of compares.
-        self.pdec.next = 0.into();
-        self.radec.next = 0.into();
-        self.rbdec.next = 0.into();
-        self.sdec.next = 0.into();
-        for k in 0..self._banks {
-            if self.rq.pbank.val().index() == k {
-                self.pdec.next = self.pdec.val() | (1 << k);
-            }
-            if self.a_bank.val().index() == k {
-                self.radec.next = self.radec.val() | (1 << k);
-            }
-            if self.vxu.rb_bank.val().index() == k {
-                self.rbdec.next = self.rbdec.val() | (1 << k);
-            }
-            if self.lsend.r_bank.val().index() == k {
-                self.sdec.next = self.sdec.val() | (1 << k);
-            }
-        }
-        self.pbank_d.d.next = self.pdec.val();
-        self.rabank_d.d.next = self.radec.val();
-        self.rbbank_d.d.next = self.rbdec.val();
+        self.pbank_d.d.next = self.rq.pbank.val() & self.bank_mask.val();
+        self.rabank_d.d.next = self.a_bank.val() & self.bank_mask.val();
+        self.rbbank_d.d.next = self.vxu.rb_bank.val() & self.bank_mask.val();
         self.hbank_d.d.next = self.host.mbank.val();
         self.hspace_d.d.next = self.host.space.val();
-        self.sbank_d.d.next = self.sdec.val();
+        self.sbank_d.d.next = self.lsend.r_bank.val() & self.bank_mask.val();
         for k in 0..self._b {
             self.pbank_p[k].clock.next = self.clock.val();
             self.rabank_p[k].clock.next = self.clock.val();
             self.rbbank_p[k].clock.next = self.clock.val();
             self.sbank_p[k].clock.next = self.clock.val();
-            self.pbank_p[k].d.next = self.pdec.val();
-            self.rabank_p[k].d.next = self.radec.val();
-            self.rbbank_p[k].d.next = self.rbdec.val();
-            self.sbank_p[k].d.next = self.sdec.val();
+            self.pbank_p[k].d.next = self.rq.pbank.val() & self.bank_mask.val();
+            self.rabank_p[k].d.next = self.a_bank.val() & self.bank_mask.val();
+            self.rbbank_p[k].d.next = self.vxu.rb_bank.val() & self.bank_mask.val();
+            self.sbank_p[k].d.next = self.lsend.r_bank.val() & self.bank_mask.val();
             self.pbank_d.d.next = self.pbank_p[k].q.val();
             self.rabank_d.d.next = self.rabank_p[k].q.val();
             self.rbbank_d.d.next = self.rbbank_p[k].q.val();
@@ -771,41 +743,26 @@ impl Logic for Tile {
         self.ww_we.d.next = self.wbank_we.val();
         self.wbank.we.next = self.ww_we.q.val();
         // Read data back to whoever asked: bank 0, then the weight banks.
-        // An AND-OR over the banks with the one-hot tags (a word nobody asked for reads
-        // 0).
         for l in 0..self._lanes {
-            self.m_p[l].next = 0.into();
-            self.a_ret[l].next = 0.into();
-            self.m_b[l].next = 0.into();
-            self.m_s[l].next = 0.into();
-            if self.pbank_d.q.val().get_bit(0) {
-                self.m_p[l].next = self.act_bank.rdata[l].val();
-            }
-            if self.rabank_d.q.val().get_bit(0) {
-                self.a_ret[l].next = self.act_bank.rdata[l].val();
-            }
-            if self.rbbank_d.q.val().get_bit(0) {
-                self.m_b[l].next = self.act_bank.rdata[l].val();
-            }
-            if self.sbank_d.q.val().get_bit(0) {
-                self.m_s[l].next = self.act_bank.rdata[l].val();
-            }
+            self.m_p[l].next = self.act_bank.rdata[l].val();
+            self.a_ret[l].next = self.act_bank.rdata[l].val();
+            self.m_b[l].next = self.act_bank.rdata[l].val();
+            self.m_s[l].next = self.act_bank.rdata[l].val();
         }
         for nl in self._lanes..one_more(self._lanes) {
             for b in 0..self._wb {
                 for l in 0..self._lanes {
-                    if self.pbank_d.q.val().get_bit(b + 1) {
-                        self.m_p[l].next = self.m_p[l].val() | self.wbank.rdata[b * nl + l].val();
+                    if self.pbank_d.q.val().index() == b + 1 {
+                        self.m_p[l].next = self.wbank.rdata[b * nl + l].val();
                     }
-                    if self.rabank_d.q.val().get_bit(b + 1) {
-                        self.a_ret[l].next =
-                            self.a_ret[l].val() | self.wbank.rdata[b * nl + l].val();
+                    if self.rabank_d.q.val().index() == b + 1 {
+                        self.a_ret[l].next = self.wbank.rdata[b * nl + l].val();
                     }
-                    if self.rbbank_d.q.val().get_bit(b + 1) {
-                        self.m_b[l].next = self.m_b[l].val() | self.wbank.rdata[b * nl + l].val();
+                    if self.rbbank_d.q.val().index() == b + 1 {
+                        self.m_b[l].next = self.wbank.rdata[b * nl + l].val();
                     }
-                    if self.sbank_d.q.val().get_bit(b + 1) {
-                        self.m_s[l].next = self.m_s[l].val() | self.wbank.rdata[b * nl + l].val();
+                    if self.sbank_d.q.val().index() == b + 1 {
+                        self.m_s[l].next = self.wbank.rdata[b * nl + l].val();
                     }
                 }
             }
