@@ -42,6 +42,7 @@
 //! - **Reset**: none; powers up idle with an empty buffer.
 
 use crate::byte_gather::ByteGather;
+use crate::{Delay, ReadTail};
 use rust_hdl::prelude::*;
 
 /// The host bus port.
@@ -109,12 +110,11 @@ pub struct HostPort {
     ld_r: DFF<Bit>,
     ld_d: DFF<Bit>,
     // With `b` bank read stages (one entry each when `b` > 0): `ld` is held `b` more
-    // cycles (`ld_sh` shifts the strobe along, `k_bm` keeps `b` bits) and the buffer
-    // takes the word `b` cycles later (bit `b - 1`, `k_bsel`), when a bank's data
-    // arrives; the instruction memory and the accumulator keep their address meanwhile.
-    ld_sh: Vec<DFF<Bits<2>>>,
-    k_bm: Vec<Constant<Bits<2>>>,
-    k_bsel: Vec<Constant<Bits<2>>>,
+    // cycles (`ld_hold`) and the buffer takes the word `b` cycles later (`ld_p`), when a
+    // bank's data arrives; the instruction memory and the accumulator keep their
+    // address meanwhile.
+    ld_hold: Vec<ReadTail>,
+    ld_p: Vec<Delay<1>>,
     flush_r: DFF<Bit>,
     rdata: DFF<Bits<32>>,
     uptime: DFF<Bits<32>>,
@@ -172,13 +172,8 @@ impl HostPort {
             st_r: Default::default(),
             ld_r: Default::default(),
             ld_d: Default::default(),
-            ld_sh: crate::vec_of(ba),
-            k_bm: (0..ba)
-                .map(|_| Constant::new(((1u64 << b) - 1).to_bits()))
-                .collect(),
-            k_bsel: (0..ba)
-                .map(|_| Constant::new((1u64 << (b.max(1) - 1)).to_bits()))
-                .collect(),
+            ld_hold: crate::read_tail::read_tails(b),
+            ld_p: crate::delays(b),
             flush_r: Default::default(),
             rdata: Default::default(),
             uptime: Default::default(),
@@ -240,13 +235,12 @@ impl Logic for HostPort {
         self.st.next = self.st_r.q.val();
         self.ld.next = self.ld_r.q.val();
         for k in 0..self._b {
-            self.ld_sh[k].clock.next = self.clock.val();
-            self.ld_sh[k].d.next = (self.ld_sh[k].q.val() << 1) & self.k_bm[k].val();
-            if self.ld_r.q.val() {
-                self.ld_sh[k].d.next = ((self.ld_sh[k].q.val() << 1) | 1) & self.k_bm[k].val();
-            }
-            self.ld_d.d.next = (self.ld_sh[k].q.val() & self.k_bsel[k].val()) != 0;
-            self.ld.next = self.ld_r.q.val() | (self.ld_sh[k].q.val() != 0);
+            self.ld_hold[k].clock.next = self.clock.val();
+            self.ld_p[k].clock.next = self.clock.val();
+            self.ld_hold[k].read.next = self.ld_r.q.val();
+            self.ld_p[k].d.next = self.ld_r.q.val().into();
+            self.ld_d.d.next = self.ld_p[k].q.val().any();
+            self.ld.next = self.ld_r.q.val() | self.ld_hold[k].busy.val();
         }
         self.space.next = self.sel.q.val().get_bits::<2>(30);
         self.mbank.next = bit_cast::<8, 5>(self.sel.q.val().get_bits::<5>(24));

@@ -1,5 +1,6 @@
 //! `ReadTail`: a unit's activity in the `b` cycles after its last bank read, while its
-//! words are still in the tile's bank read stages (`TileConfig::bank_read_stages`).
+//! words are still in the tile's bank read stages (`TileConfig::bank_read_stages`); the
+//! host port holds its load strobe with one.
 //!
 //! ```text
 //!   read --> [count: b, b-1, .., 1, 0] --> busy

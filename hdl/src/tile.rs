@@ -145,8 +145,9 @@ pub struct Tile {
     // back from wait a cycle more (`*bank_p`). The second: the data registered after
     // the route-back multiplexers (`ret_*`), in front of each reader. The array's swap
     // and install strobes wait `b` cycles (`swap_p`, `wvalid_p`, `wsel_p`), and
-    // `mxl_bt` keeps the tile active in the `b` cycles after an install's last read. Each vector has an entry per lane, bank or lane of a bank for each
-    // stage it belongs to, none for `b = 0`.
+    // `mxl_bt` keeps the tile active in the `b` cycles after an install's last read.
+    // Each vector has an entry per lane, bank or lane of a bank for each stage it
+    // belongs to, none for `b = 0`.
     ar0_r: Vec<DFF<Bits<16>>>,
     wra_r: Vec<DFF<Bits<16>>>,
     pbank_p: Vec<DFF<Bits<8>>>,

@@ -59,7 +59,9 @@ mod check_tests;
 pub(crate) mod tests;
 mod walker;
 
-pub use access::{bank_read_shift, events, reads_bank, Event, Loc, ParamField, Port};
+pub use access::{
+    bank_address_shift, bank_read_shift, events, reads_bank, Event, Loc, ParamField, Port,
+};
 pub use check::{check, check_summary, CheckError, CheckKind, Checker, HazardKind, MAX_ERRORS};
 pub use walker::Walker;
 

@@ -21,7 +21,9 @@ use super::ops::{apply_param_word, argmax_word, bin, requant_row, row_dot, un};
 use super::{Machine, RunResult};
 use crate::arith::Requant;
 use crate::isa::{Instr, VAddr, VUnOp};
-use crate::schedule::{bank_read_shift, link_frame_len, param_words, Issue, LinkIn, Walker};
+use crate::schedule::{
+    bank_address_shift, bank_read_shift, link_frame_len, param_words, Issue, LinkIn, Walker,
+};
 use crate::TileConfig;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -105,7 +107,7 @@ pub fn run_timed_linked(
             machine.vlen = n;
         }
         plan.shift = bank_read_shift(cfg, &issue.instr);
-        plan.bank_shift = plan.shift.min(cfg.bank_address_delay());
+        plan.bank_shift = bank_address_shift(cfg, &issue.instr);
         schedule_steps(cfg, &issue, &mut plan);
     }
     let Plan {

@@ -143,12 +143,23 @@ pub fn bank_read_shift(cfg: &TileConfig, instr: &Instr) -> u64 {
     }
 }
 
+/// Cycles the bank reads themselves (the SRAM access, its read port use) of `instr`
+/// come later because of the bank read stages: [`TileConfig::bank_address_delay`] for
+/// an instruction that [`reads_bank`], else 0.
+pub fn bank_address_shift(cfg: &TileConfig, instr: &Instr) -> u64 {
+    if reads_bank(instr) {
+        cfg.bank_address_delay()
+    } else {
+        0
+    }
+}
+
 /// Call `f` with every port use and data access of `issue`, in sequential-semantics
 /// order (see the module table; every event of a bank-reading instruction
 /// [`bank_read_shift`] cycles later). Sequencer instructions have none.
 pub fn events(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
     let b = bank_read_shift(cfg, &issue.instr);
-    let a = b.min(cfg.bank_address_delay());
+    let a = bank_address_shift(cfg, &issue.instr);
     events_unshifted(cfg, issue, |e| {
         f(match e {
             // The SRAM access itself: only the address stage delays it.
