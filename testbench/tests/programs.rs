@@ -303,7 +303,7 @@ fn loops_ending_too_early_stop_with_illegal() {
 /// during a load; this is where the two meet).
 #[test]
 fn rq_param_and_run_at_minimum_spacing_match_the_model() {
-    use minilpu_model::schedule::{param_sections, param_words};
+    use minilpu_model::schedule::{check, param_sections, param_words};
     for preset in ["sim-small", "icebreaker", "ulx3s-85f"] {
         let cfg = TileConfig::preset(preset).unwrap();
         let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
@@ -319,9 +319,11 @@ fn rq_param_and_run_at_minimum_spacing_match_the_model() {
             word: word as u16,
         };
         let d = |word: u16| VAddr { bank: 0, word };
+        // With bank read stages the parameters land `b` cycles after the unit frees.
+        let pw_b = pw + cfg.bank_read_delay() as usize;
         let prog = vec![
             Instr::RqParam { src: p(0) },
-            gap(pw),
+            gap(pw_b),
             Instr::RqRun {
                 acc: 0,
                 rows,
@@ -330,7 +332,7 @@ fn rq_param_and_run_at_minimum_spacing_match_the_model() {
             },
             gap(rows as usize * cfg.requant_beats()),
             Instr::RqParam { src: p(pw) },
-            gap(pw),
+            gap(pw_b),
             Instr::RqRun {
                 acc: 0,
                 rows,
@@ -358,6 +360,11 @@ fn rq_param_and_run_at_minimum_spacing_match_the_model() {
                 }
             }
         }
+        // The minimum: the checker takes the program, and refuses it a cycle tighter.
+        check(&cfg, &prog).unwrap_or_else(|e| panic!("{preset}: {e:?}"));
+        let mut tight = prog.clone();
+        tight[1] = gap(pw_b - 1);
+        assert!(check(&cfg, &tight).is_err(), "{preset}: one cycle tighter");
         let o = compare(&cfg, &mut sim, &mut state, &prog, &init, preset);
         assert_eq!(
             o.status,
