@@ -154,7 +154,7 @@ pub struct Tile {
     // early, so they travel one-hot (bit `k`: bank `k`; decoded in `*dec`, registered
     // in `*bank_p`, then `*oh_d`) and the data comes back through an AND-OR over the
     // banks instead of a chain of compares: a word nobody asked for reads 0. On the 85F
-    // with two stages that is 15,508 LUT4 instead of 20,907 (docs/boards.md).
+    // with two stages that is 16,662 LUT4 instead of 20,907 (docs/boards.md).
     pdec: Vec<Signal<Local, Bits<16>>>,
     radec: Vec<Signal<Local, Bits<16>>>,
     rbdec: Vec<Signal<Local, Bits<16>>>,
