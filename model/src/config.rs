@@ -281,7 +281,9 @@ impl TileConfig {
                 // array: a register next to the bank, then one per four columns
                 // (docs/boards.md).
                 array_feed_stages: 2,
-                bank_read_stages: 0,
+                // Every bank read address and read word registered on its way across
+                // the die (docs/isa.md, docs/boards.md "Bank read stages").
+                bank_read_stages: 2,
                 target_mhz: 100.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,

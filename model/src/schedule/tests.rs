@@ -557,6 +557,7 @@ fn bank_read_stages_delay_every_event_of_a_bank_reader_and_not_its_occupancy() {
     ice.requant_steps = 2;
     let mut ulx = TileConfig::preset("ulx3s-85f").unwrap();
     ulx.array_feed_stages = 2;
+    ulx.bank_read_stages = 0;
     for (base, b) in [small(), ice, ulx]
         .into_iter()
         .flat_map(|c| [(c.clone(), 1), (c, 2)])
