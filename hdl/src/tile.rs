@@ -153,8 +153,10 @@ pub struct Tile {
     // With the first stage the banks to route the data back from are known a cycle
     // early, so they travel one-hot (bit `k`: bank `k`; decoded in `*dec`, registered
     // in `*bank_p`, then `*oh_d`) and the data comes back through an AND-OR over the
-    // banks instead of a chain of compares: a word nobody asked for reads 0. On the 85F
-    // with two stages that is 16,662 LUT4 instead of 20,907 (docs/boards.md).
+    // banks instead of a chain of compares: a word nobody asked for reads 0 (the
+    // compare chain's tags, `pbank_d` and its siblings, then drive nothing and synthesis
+    // drops them). On the 85F with two stages that is 16,662 LUT4 instead of 20,907
+    // (docs/boards.md).
     pdec: Vec<Signal<Local, Bits<16>>>,
     radec: Vec<Signal<Local, Bits<16>>>,
     rbdec: Vec<Signal<Local, Bits<16>>>,
