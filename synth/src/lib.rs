@@ -17,6 +17,7 @@ mod device;
 mod error;
 mod lint;
 mod pnr;
+mod pnr_watch;
 mod run;
 mod stat;
 mod yosys;
@@ -32,6 +33,7 @@ pub use pnr::{
     board_flow, parse_utilisation_log, BoardReport, ClockReport, FlowOptions, ResourceLine,
     StepTimes,
 };
+pub use pnr_watch::{PnrPhase, PnrWatch, RouterIter};
 pub use run::ToolOptions;
 pub use stat::{parse_stat_json, parse_stat_text};
 pub use yosys::{yosys_synth, yosys_synth_with, CellReport, Ecp5Cells, Ice40Cells, SynthFiles};

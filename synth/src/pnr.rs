@@ -30,7 +30,8 @@ use crate::board::BoardTarget;
 use crate::critical_path::{critical_paths, CriticalPath};
 use crate::device::Family;
 use crate::error::SynthError;
-use crate::run::{run_tool, tail, ToolOptions};
+use crate::pnr_watch::{PnrPhase, PnrWatch};
+use crate::run::{run_tool_watched, tail, Output, ToolOptions};
 use crate::yosys::{yosys_synth_with, CellReport};
 
 /// Time limits and knobs of one board flow.
@@ -44,6 +45,18 @@ pub struct FlowOptions {
     pub seed: u32,
     /// Extra nextpnr arguments (e.g. `--no-tmdriv`).
     pub nextpnr_args: Vec<String>,
+    /// Stop nextpnr when router2 has gone this many iterations without a new lowest count
+    /// of overused wires (0: never; see [`PnrWatch::verdict`]).
+    pub router_patience: u32,
+    /// Print nextpnr's phase and router progress on stderr while it runs.
+    pub progress: bool,
+}
+
+impl FlowOptions {
+    /// Default [`Self::router_patience`]: the 85F runs that stopped converging went on
+    /// rising for 20 to 50 iterations after their lowest count without a new one, and the
+    /// runs that converged found a new lowest count every few iterations.
+    pub const ROUTER_PATIENCE: u32 = 25;
 }
 
 impl Default for FlowOptions {
@@ -53,6 +66,8 @@ impl Default for FlowOptions {
             nextpnr_timeout: Duration::from_secs(60 * 60),
             seed: 1,
             nextpnr_args: Vec::new(),
+            router_patience: Self::ROUTER_PATIENCE,
+            progress: false,
         }
     }
 }
@@ -127,6 +142,15 @@ pub struct BoardReport {
     pub clocks: Vec<ClockReport>,
     /// Every clock meets its constraint.
     pub meets_timing: bool,
+    /// nextpnr routed the design (false when it stopped or was stopped before the end).
+    #[serde(default)]
+    pub routed: bool,
+    /// Why the design was not routed (the router's state when it was stopped).
+    #[serde(default)]
+    pub route_failure: Option<String>,
+    /// The slowest clock's estimate after placement, before routing (MHz).
+    #[serde(default)]
+    pub placed_fmax_mhz: Option<f64>,
     /// The bitstream (None when the design does not fit).
     pub bitstream: Option<PathBuf>,
     /// yosys's cell counts (synthesis level).
@@ -201,6 +225,11 @@ impl BoardReport {
                 .map(|r| format!("{} {}/{} ({})", r.resource, r.used, r.available, r.cell))
                 .collect();
             s += &format!("  DOES NOT FIT: {}\n", over.join(", "));
+        } else if let Some(why) = &self.route_failure {
+            if let Some(f) = self.placed_fmax_mhz {
+                s += &format!("  estimate after placement: {f:.2} MHz\n");
+            }
+            s += &format!("  NOT ROUTED: {why}\n");
         } else if !self.meets_timing {
             s += &format!(
                 "  MISSES TIMING: {:.2} MHz < {:.2} MHz target\n",
@@ -265,7 +294,8 @@ fn run_in(
     args: Vec<OsString>,
     dir: &Path,
     timeout: Duration,
-) -> Result<crate::run::Output, SynthError> {
+    watch: &mut dyn FnMut() -> Option<String>,
+) -> Result<Output, SynthError> {
     let yowasp = prog
         .file_name()
         .is_some_and(|n| n.to_string_lossy().starts_with("yowasp-"));
@@ -283,7 +313,117 @@ fn run_in(
         (prog.as_os_str().to_owned(), args)
     };
     let opts = ToolOptions { program, timeout };
-    run_tool(tool, &opts, &args, Some(dir))
+    run_tool_watched(tool, &opts, &args, Some(dir), watch)
+}
+
+/// How nextpnr's run ended.
+struct NextpnrRun {
+    /// The command line.
+    command: String,
+    /// Its output (None when it ran out of time).
+    out: Option<Output>,
+    /// What its log said.
+    watch: PnrWatch,
+    /// Why it did not route: stopped by the watch, or out of time while routing.
+    unrouted: Option<String>,
+}
+
+/// Run nextpnr with `args` in `dir`, following its log `log` (progress on stderr when
+/// `opts.progress`) and stopping it when [`PnrWatch::verdict`] says so. A run out of
+/// time while routing is an unrouted design; out of time before routing, an error.
+fn run_nextpnr(
+    prog: &Path,
+    args: Vec<OsString>,
+    dir: &Path,
+    log: &str,
+    opts: &FlowOptions,
+) -> Result<NextpnrRun, SynthError> {
+    let mut watch = PnrWatch::new(opts.router_patience);
+    let mut reader = LogReader::new(dir.join(log));
+    let start = Instant::now();
+    let mut shown = (PnrPhase::Starting, String::new(), start);
+    let result = run_in(
+        "nextpnr",
+        prog,
+        args,
+        dir,
+        opts.nextpnr_timeout,
+        &mut || {
+            watch.feed(&reader.read_new());
+            if opts.progress {
+                let status = watch.status();
+                let due = shown.2.elapsed() >= Duration::from_secs(60) && status != shown.1;
+                if watch.phase() != shown.0 || due {
+                    eprintln!(
+                        "minilpu: nextpnr, {:.0} min: {status}",
+                        start.elapsed().as_secs_f64() / 60.0
+                    );
+                    shown = (watch.phase(), status, Instant::now());
+                }
+            }
+            watch.verdict()
+        },
+    );
+    watch.feed(&reader.read_new());
+    watch.feed("\n");
+    match result {
+        Ok(out) => Ok(NextpnrRun {
+            command: out.command.clone(),
+            unrouted: out.stopped.clone(),
+            out: Some(out),
+            watch,
+        }),
+        Err(SynthError::Timeout { command, limit, .. }) if watch.phase() == PnrPhase::Routing => {
+            Ok(NextpnrRun {
+                command,
+                out: None,
+                unrouted: Some(format!(
+                    "nextpnr ran out of its time limit ({}) while routing ({}); \
+                     a longer --timeout-min, another --seed or a lower --clock-mhz may route",
+                    if limit.as_secs() >= 60 {
+                        format!("{} min", limit.as_secs() / 60)
+                    } else {
+                        format!("{:.1} s", limit.as_secs_f64())
+                    },
+                    watch.status()
+                )),
+                watch,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads what has been appended to a file since the last read.
+struct LogReader {
+    path: PathBuf,
+    offset: u64,
+}
+
+impl LogReader {
+    fn new(path: PathBuf) -> Self {
+        Self { path, offset: 0 }
+    }
+
+    /// The new text (empty when the file does not exist yet).
+    fn read_new(&mut self) -> String {
+        use std::io::{Read, Seek, SeekFrom};
+        let Ok(mut f) = fs::File::open(&self.path) else {
+            return String::new();
+        };
+        let mut buf = Vec::new();
+        if f.seek(SeekFrom::Start(self.offset)).is_err() || f.read_to_end(&mut buf).is_err() {
+            return String::new();
+        }
+        // Keep a partial UTF-8 character for the next read.
+        let keep = match std::str::from_utf8(&buf) {
+            Ok(_) => buf.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => buf.len(),
+        };
+        self.offset += keep as u64;
+        String::from_utf8_lossy(&buf[..keep]).into_owned()
+    }
 }
 
 /// nextpnr's "Device utilisation" block from its log: (cell, used, available).
@@ -450,7 +590,7 @@ pub fn board_flow(
         )?,
     };
     let t = Instant::now();
-    let out = run_in("nextpnr", &nextpnr, args, &out_dir, opts.nextpnr_timeout)?;
+    let run = run_nextpnr(&nextpnr, args, &out_dir, &log, opts)?;
     times.nextpnr_s = t.elapsed().as_secs_f64();
     let log_text = fs::read_to_string(out_dir.join(&log)).unwrap_or_default();
     let util = parse_utilisation_log(&log_text);
@@ -466,9 +606,12 @@ pub fn board_flow(
         fmax_mhz: None,
         clocks: Vec::new(),
         meets_timing: false,
+        routed: false,
+        route_failure: None,
+        placed_fmax_mhz: run.watch.placed_fmax_mhz(),
         bitstream: None,
         synth,
-        nextpnr_command: out.command.clone(),
+        nextpnr_command: run.command.clone(),
         nextpnr_log: out_dir.join(&log),
         times,
     };
@@ -493,6 +636,15 @@ pub fn board_flow(
         write_report(&report, &out_dir, top)?;
         return Ok(report);
     }
+    let out = match (run.unrouted, run.out) {
+        (None, Some(out)) => out,
+        (why, _) => {
+            report.route_failure =
+                Some(why.unwrap_or_else(|| "nextpnr stopped before routing".into()));
+            write_report(&report, &out_dir, top)?;
+            return Ok(report);
+        }
+    };
     if !out.status.success() {
         return Err(SynthError::ToolFailed {
             tool: "nextpnr".into(),
@@ -508,6 +660,7 @@ pub fn board_flow(
             ),
         });
     }
+    report.routed = true;
     let rpath = out_dir.join(&report_json);
     let parse_err = |d: String| SynthError::Parse {
         tool: "nextpnr".into(),
@@ -574,7 +727,14 @@ pub fn board_flow(
             vec!["--compress".into(), routed.into(), bitstream.clone().into()],
         ),
     };
-    let out = run_in("pack", &pack, pack_args, &out_dir, Duration::from_secs(600))?;
+    let out = run_in(
+        "pack",
+        &pack,
+        pack_args,
+        &out_dir,
+        Duration::from_secs(600),
+        &mut || None,
+    )?;
     report.times.pack_s = t.elapsed().as_secs_f64();
     if !out.status.success() || !out_dir.join(&bitstream).is_file() {
         return Err(SynthError::ToolFailed {
@@ -599,6 +759,125 @@ fn write_report(report: &BoardReport, out_dir: &Path, top: &str) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pnr_watch::RouterIter;
+
+    const PLACED: &str = "\
+echo 'Info: Packing IOs..' >> $LOG
+echo 'Info: Running Static placer...' >> $LOG
+echo \"Info: Max frequency for clock '\\$glbnet\\$act.clock': 54.51 MHz (PASS at 50.00 MHz)\" >> $LOG
+echo 'Info: Running router2...' >> $LOG
+";
+
+    /// Run a fake nextpnr (`sh` with `script`, which writes to `$LOG`) through
+    /// [`run_nextpnr`] with `patience` and `timeout`.
+    fn fake_nextpnr(
+        case: &str,
+        script: &str,
+        patience: u32,
+        timeout: Duration,
+    ) -> (Result<NextpnrRun, SynthError>, Duration) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/test-scratch/pnr")
+            .join(case);
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let opts = FlowOptions {
+            nextpnr_timeout: timeout,
+            router_patience: patience,
+            ..Default::default()
+        };
+        let script = format!("LOG=top.nextpnr.log\n{script}");
+        let start = Instant::now();
+        let run = run_nextpnr(
+            Path::new("sh"),
+            vec!["-c".into(), script.into()],
+            &dir,
+            "top.nextpnr.log",
+            &opts,
+        );
+        (run, start.elapsed())
+    }
+
+    /// Shell lines that log router2 iterations with `overused` counts, 20 ms apart.
+    fn iterations(from: u32, counts: &[u64]) -> String {
+        counts
+            .iter()
+            .zip(from..)
+            .map(|(o, i)| {
+                format!(
+                    "echo 'Info:     iter={i} wires=900 overused={o} overuse={o} archfail=NA' >> $LOG; sleep 0.02\n"
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_diverging_router_is_stopped_with_its_counts() {
+        // Falls to 40 at iteration 3, then rises for good (the script would run for minutes).
+        let script = format!(
+            "{PLACED}{}i=10; while true; do echo \"Info:     iter=$i wires=900 overused=$((50+i)) overuse=1 archfail=NA\" >> $LOG; i=$((i+1)); sleep 0.02; done\n",
+            iterations(0, &[900, 300, 100, 40, 60, 70, 80, 90, 95, 99])
+        );
+        let (run, took) = fake_nextpnr("diverging", &script, 12, Duration::from_secs(120));
+        let run = run.expect("a stopped router is a report, not an error");
+        assert!(took < Duration::from_secs(60), "{took:?}");
+        let why = run.unrouted.expect("stopped");
+        assert!(
+            why.contains("was 40 at iteration 3") && why.contains("12 iterations"),
+            "{why}"
+        );
+        let (best, last) = run.watch.router2().unwrap();
+        assert_eq!(
+            best,
+            RouterIter {
+                iter: 3,
+                overused: 40
+            }
+        );
+        assert!(last.iter >= 15, "{last:?}");
+        assert_eq!(run.watch.placed_fmax_mhz(), Some(54.51));
+        assert!(run.out.is_some_and(|o| o.stopped.is_some()));
+    }
+
+    #[test]
+    fn a_converging_router_runs_to_its_end() {
+        // Plateaus for 5 iterations (less than the patience), then reaches 0; 200 ms per
+        // iteration, so that the watch looks at the log several times meanwhile.
+        let script = format!(
+            "{PLACED}{}echo 'Info: Program finished normally.' >> $LOG\n",
+            iterations(0, &[900, 300, 100, 120, 110, 105, 101, 100, 50, 0])
+                .replace("sleep 0.02", "sleep 0.2")
+        );
+        let (run, _) = fake_nextpnr("converging", &script, 6, Duration::from_secs(120));
+        let run = run.unwrap();
+        assert_eq!(run.unrouted, None);
+        assert!(run.out.as_ref().is_some_and(|o| o.status.success()));
+        assert_eq!(run.watch.router2().unwrap().1.overused, 0);
+    }
+
+    #[test]
+    fn out_of_time_while_routing_is_unrouted_and_before_it_an_error() {
+        let forever = "while true; do sleep 0.05; done\n";
+        let (run, _) = fake_nextpnr(
+            "timeout-routing",
+            &format!("{PLACED}{}{forever}", iterations(0, &[900, 800])),
+            0,
+            Duration::from_millis(1500),
+        );
+        let why = run.unwrap().unrouted.expect("unrouted");
+        assert!(
+            why.contains("time limit (1.5 s) while routing")
+                && why.contains("iteration 1, 800 overused"),
+            "{why}"
+        );
+        let (run, _) = fake_nextpnr(
+            "timeout-placing",
+            &format!("echo 'Info: Running Static placer...' >> $LOG\n{forever}"),
+            0,
+            Duration::from_millis(1500),
+        );
+        assert!(matches!(run, Err(SynthError::Timeout { .. })));
+    }
 
     #[test]
     fn utilisation_block() {

@@ -59,6 +59,8 @@ pub(crate) struct Output {
     pub stderr: String,
     pub command: String,
     pub elapsed: Duration,
+    /// Why the watch stopped the tool (None when it ran to its end).
+    pub stopped: Option<String>,
 }
 
 impl Output {
@@ -127,6 +129,22 @@ pub(crate) fn run_tool(
     args: &[OsString],
     cwd: Option<&Path>,
 ) -> Result<Output, SynthError> {
+    run_tool_watched(tool, opts, args, cwd, &mut || None)
+}
+
+/// How often [`run_tool_watched`] calls its watch.
+pub(crate) const WATCH_PERIOD: Duration = Duration::from_millis(500);
+
+/// [`run_tool`], calling `watch` every [`WATCH_PERIOD`] while the tool runs. When `watch`
+/// returns a reason, the tool (and its process group) is killed and the output comes back
+/// as Ok with [`Output::stopped`] set.
+pub(crate) fn run_tool_watched(
+    tool: &str,
+    opts: &ToolOptions,
+    args: &[OsString],
+    cwd: Option<&Path>,
+    watch: &mut dyn FnMut() -> Option<String>,
+) -> Result<Output, SynthError> {
     let command = command_line(&opts.program, args, cwd);
     let mut cmd = Command::new(&opts.program);
     cmd.args(args)
@@ -166,6 +184,8 @@ pub(crate) fn run_tool(
     let stdout = reader(child.stdout.take());
     let stderr = reader(child.stderr.take());
     let mut timed_out = false;
+    let mut stopped = None;
+    let mut next_watch = start + WATCH_PERIOD;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -178,6 +198,19 @@ pub(crate) fn run_tool(
                     status: format!("could not wait for the killed process: {e}"),
                     tail: String::new(),
                 })?;
+            }
+            Ok(None) if Instant::now() >= next_watch => {
+                next_watch += WATCH_PERIOD;
+                if let Some(why) = watch() {
+                    stopped = Some(why);
+                    kill_tree(&mut child);
+                    break child.wait().map_err(|e| SynthError::ToolFailed {
+                        tool: tool.to_string(),
+                        command: command.clone(),
+                        status: format!("could not wait for the stopped process: {e}"),
+                        tail: String::new(),
+                    })?;
+                }
             }
             Ok(None) => thread::sleep(Duration::from_millis(10)),
             Err(e) => {
@@ -197,6 +230,7 @@ pub(crate) fn run_tool(
         stderr: stderr.join().unwrap_or_default(),
         command,
         elapsed: start.elapsed(),
+        stopped,
     };
     if timed_out {
         return Err(SynthError::Timeout {
