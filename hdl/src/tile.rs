@@ -153,9 +153,9 @@ pub struct Tile {
     // With the first stage the banks to route the data back from are known a cycle
     // early, so they travel one-hot (bit `k`: bank `k`; decoded in `*dec`, registered
     // in `*bank_p`, then `*oh_d`) and the data comes back through an AND-OR over the
-    // banks instead of a chain of compares: a word nobody asked for reads 0. The
-    // compare chain is then not emitted (`_cmp`); its tags, `pbank_d` and its siblings,
-    // are still registered but drive nothing, and synthesis drops them. On the 85F with two stages that is 16,662 LUT4 instead of 20,907
+    // banks instead of a chain of compares: a word nobody asked for reads 0 (the
+    // compare chain's tags, `pbank_d` and its siblings, then drive nothing and synthesis
+    // drops them). On the 85F with two stages that is 16,662 LUT4 instead of 20,907
     // (docs/boards.md).
     pdec: Vec<Signal<Local, Bits<16>>>,
     radec: Vec<Signal<Local, Bits<16>>>,
@@ -210,8 +210,6 @@ pub struct Tile {
     _b: usize,
     _br: usize,
     _banks: usize,
-    /// 1 without bank read stages (the compare chain routes the data back), else 0.
-    _cmp: usize,
 }
 
 impl Tile {
@@ -389,7 +387,6 @@ impl Tile {
             _b: ba,
             _br: br,
             _banks: cfg.banks,
-            _cmp: 1 - ba,
         }
     }
 }
@@ -793,30 +790,27 @@ impl Logic for Tile {
         }
         self.ww_we.d.next = self.wbank_we.val();
         self.wbank.we.next = self.ww_we.q.val();
-        // Read data back to whoever asked. Without bank read stages (only then: `_cmp`):
-        // bank 0, then the weight banks, by a chain of compares on the bank tags.
-        for _c in 0..self._cmp {
-            for l in 0..self._lanes {
-                self.m_p[l].next = self.act_bank.rdata[l].val();
-                self.a_ret[l].next = self.act_bank.rdata[l].val();
-                self.m_b[l].next = self.act_bank.rdata[l].val();
-                self.m_s[l].next = self.act_bank.rdata[l].val();
-            }
-            for nl in self._lanes..one_more(self._lanes) {
-                for b in 0..self._wb {
-                    for l in 0..self._lanes {
-                        if self.pbank_d.q.val().index() == b + 1 {
-                            self.m_p[l].next = self.wbank.rdata[b * nl + l].val();
-                        }
-                        if self.rabank_d.q.val().index() == b + 1 {
-                            self.a_ret[l].next = self.wbank.rdata[b * nl + l].val();
-                        }
-                        if self.rbbank_d.q.val().index() == b + 1 {
-                            self.m_b[l].next = self.wbank.rdata[b * nl + l].val();
-                        }
-                        if self.sbank_d.q.val().index() == b + 1 {
-                            self.m_s[l].next = self.wbank.rdata[b * nl + l].val();
-                        }
+        // Read data back to whoever asked: bank 0, then the weight banks.
+        for l in 0..self._lanes {
+            self.m_p[l].next = self.act_bank.rdata[l].val();
+            self.a_ret[l].next = self.act_bank.rdata[l].val();
+            self.m_b[l].next = self.act_bank.rdata[l].val();
+            self.m_s[l].next = self.act_bank.rdata[l].val();
+        }
+        for nl in self._lanes..one_more(self._lanes) {
+            for b in 0..self._wb {
+                for l in 0..self._lanes {
+                    if self.pbank_d.q.val().index() == b + 1 {
+                        self.m_p[l].next = self.wbank.rdata[b * nl + l].val();
+                    }
+                    if self.rabank_d.q.val().index() == b + 1 {
+                        self.a_ret[l].next = self.wbank.rdata[b * nl + l].val();
+                    }
+                    if self.rbbank_d.q.val().index() == b + 1 {
+                        self.m_b[l].next = self.wbank.rdata[b * nl + l].val();
+                    }
+                    if self.sbank_d.q.val().index() == b + 1 {
+                        self.m_s[l].next = self.wbank.rdata[b * nl + l].val();
                     }
                 }
             }
