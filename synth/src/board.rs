@@ -345,14 +345,11 @@ mod tests {
     #[test]
     fn nextpnr_args_merge() {
         let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        // The 85F routes only with router2 (docs/boards.md), the smaller variants with
-        // nextpnr's defaults.
+        // The 85F places with the static placer (docs/boards.md), the smaller variants
+        // with nextpnr's defaults.
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fpga");
         let t = find_board(&dir, "ulx3s-85f", None).unwrap();
-        assert_eq!(
-            t.variant.nextpnr_args,
-            v(&["--router", "router2", "--placer", "static"])
-        );
+        assert_eq!(t.variant.nextpnr_args, v(&["--placer", "static"]));
         assert!(find_board(&dir, "ulx3s-25f", None)
             .unwrap()
             .variant
