@@ -251,11 +251,11 @@ fn board_bitstreams_ci() {
 }
 
 /// The full ULX3S-85F tile (256 MACs) through the flow: yosys ~5 to 12 min, the static
-/// placer ~8 min, then router2 (docs/boards.md). The ninth session's netlist routed at
-/// 50.06 MHz (seed 1) and met the board's 50 MHz; since the tenth session's, router2 has
-/// stopped converging on every 85F placement, and the flow then stops it
-/// (`--router-patience`) and reports the design as not routed (exit 1, no bitstream).
-/// This test checks that the report is one of the two, consistently.
+/// placer ~8 to 10 min, then router1 ~30 min (docs/boards.md, "router1 routes the 85F":
+/// 69.06 MHz at seed 1, exit 0). A build that does not route (out of time while
+/// routing, or a router2 stopped by `--router-patience`) is reported as not routed
+/// (exit 1, no bitstream). This test checks that the report is one of the two,
+/// consistently.
 #[test]
 #[ignore = "half an hour: full ulx3s-85f place and route"]
 fn full_ulx3s_85f_bitstream() {
