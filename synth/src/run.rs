@@ -189,30 +189,24 @@ pub(crate) fn run_tool_watched(
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() >= opts.timeout => {
-                timed_out = true;
-                kill_tree(&mut child);
-                break child.wait().map_err(|e| SynthError::ToolFailed {
-                    tool: tool.to_string(),
-                    command: command.clone(),
-                    status: format!("could not wait for the killed process: {e}"),
-                    tail: String::new(),
-                })?;
-            }
-            Ok(None) if Instant::now() >= next_watch => {
-                next_watch += WATCH_PERIOD;
-                if let Some(why) = watch() {
-                    stopped = Some(why);
+            Ok(None) => {
+                if start.elapsed() >= opts.timeout {
+                    timed_out = true;
+                } else if Instant::now() >= next_watch {
+                    next_watch += WATCH_PERIOD;
+                    stopped = watch();
+                }
+                if timed_out || stopped.is_some() {
                     kill_tree(&mut child);
                     break child.wait().map_err(|e| SynthError::ToolFailed {
                         tool: tool.to_string(),
                         command: command.clone(),
-                        status: format!("could not wait for the stopped process: {e}"),
+                        status: format!("could not wait for the killed process: {e}"),
                         tail: String::new(),
                     })?;
                 }
+                thread::sleep(Duration::from_millis(10));
             }
-            Ok(None) => thread::sleep(Duration::from_millis(10)),
             Err(e) => {
                 kill_tree(&mut child);
                 return Err(SynthError::ToolFailed {
