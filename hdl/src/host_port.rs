@@ -21,7 +21,7 @@
 //! | 0x004 | SEL | R/W | target: bits 31..30 space (0 bank, 1 instruction memory, 2 accumulator), bits 28..24 bank (accumulator: the piece of the row), bits 15..0 word / row |
 //! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready `2 + b` cycles later, `b` = bank read stages); 3: LINK_FLUSH, empty the link receive queue and clear the link fault |
 //! | 0x006 | TIME | R | free-running cycle counter (counts every clock since power-up, wraps) |
-//! | 0x007 | INFO2 | R | bits 1..0 bank read stages (`TileConfig::info2_word`); reads 0 on a tile without them |
+//! | 0x007 | INFO2 | R | bits 1..0 bank read stages, bit 2 the accumulator read stage (`TileConfig::info2_word`); reads 0 on a tile without them |
 //! | 0x008 | LINK_STATUS | R | bit 0 link locked, bit 1 link fault, bits 4..2 frames in the receive queue, bits 15..8 next expected sequence number |
 //! | 0x009 | TX_FRAMES | R | link data frames sent |
 //! | 0x00A | RX_FRAMES | R | link data frames delivered |
@@ -123,13 +123,14 @@ pub struct HostPort {
     buf_hit: Signal<Local, Bit>,
     rreg: Signal<Local, Bits<32>>,
     info: Constant<Bits<32>>,
-    // INFO2, only on a tile with the features it reports (`_b` entries).
+    // INFO2, only on a tile with the features it reports (`_i2` entries).
     info2: Vec<Constant<Bits<32>>>,
     link_status_mask: Constant<Bits<32>>,
     buf_hi: Constant<Bits<8>>,
     _bytes: usize,
     _words: usize,
     _b: usize,
+    _i2: usize,
 }
 
 impl HostPort {
@@ -139,6 +140,8 @@ impl HostPort {
     pub fn new(bytes: usize, info: u32, info2: u32, b: usize) -> Self {
         assert!(b <= 2, "bank read stages {b}");
         let ba = b.min(1);
+        // INFO2 exists on a tile with any feature it reports.
+        let i2 = (info2 != 0) as usize;
         Self {
             clock: Default::default(),
             bus_we: Default::default(),
@@ -182,7 +185,7 @@ impl HostPort {
             buf_hit: Default::default(),
             rreg: Default::default(),
             info: Constant::new((info as u64).to_bits()),
-            info2: (0..ba)
+            info2: (0..i2)
                 .map(|_| Constant::new((info2 as u64).to_bits()))
                 .collect(),
             // The LINK_STATUS bits the register map defines (0..=4, 8..=15); the others
@@ -194,6 +197,7 @@ impl HostPort {
             _bytes: bytes,
             _words: bytes / 4,
             _b: ba,
+            _i2: i2,
         }
     }
 }
@@ -314,7 +318,7 @@ impl Logic for HostPort {
         }
         // INFO2 (0x007) exists only on a tile with the features it reports; elsewhere it
         // reads 0, which is what `info2_word` gives for such a tile.
-        for k in 0..self._b {
+        for k in 0..self._i2 {
             if self.bus_addr.val().get_bits::<4>(0) == 7 {
                 self.rreg.next = self.info2[k].val();
             }

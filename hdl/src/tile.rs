@@ -228,6 +228,7 @@ impl Tile {
         // The address stage, and the return stage.
         let (ba, br) = (b.min(1), b.saturating_sub(1));
         let tag_delay = 1 + b + cfg.array_feed_stages + ARRAY_LATENCY;
+        let e = cfg.acc_read_stage as usize;
         Self {
             clock: Default::default(),
             bus_we: Default::default(),
@@ -297,7 +298,7 @@ impl Tile {
                 cfg.array_dsp_mults,
                 cfg.array_feed_stages,
             ),
-            acc: Accumulator::new(cfg.cols, cfg.acc_depth),
+            acc: Accumulator::new(cfg.cols, cfg.acc_depth).read_stage(cfg.acc_read_stage),
             rq: Requantizer::new(cfg),
             vxu: Vxu::new(cfg),
             lsend: LinkSend::new(cfg.lanes, cfg.link_frame_cycles())
@@ -308,13 +309,15 @@ impl Tile {
             swap_d: Default::default(),
             wvalid_d: Default::default(),
             wsel_d: Default::default(),
-            tag_valid: Delay::new(tag_delay),
+            // With the accumulator's read stage its row and valid bit are due a cycle
+            // before the sums (`Accumulator::read_stage`).
+            tag_valid: Delay::new(tag_delay - e),
             tag_first: Delay::new(tag_delay),
             // On the UP5K (SPRAM weight banks) logic cells are scarcer than block RAM:
             // the accumulator-row tags travel in one, their valid bits in flip-flops.
             tag_addr: match cfg.weight_bank_kind {
-                BankKind::Spram => Delay::new(tag_delay).in_block_ram(),
-                BankKind::Bram => Delay::new(tag_delay),
+                BankKind::Spram => Delay::new(tag_delay - e).in_block_ram(),
+                BankKind::Bram => Delay::new(tag_delay - e),
             },
             pbank_d: Default::default(),
             rabank_d: Default::default(),

@@ -113,6 +113,16 @@ pub struct TileConfig {
     /// and do not move. Defaults to 0.
     #[serde(default)]
     pub bank_read_stages: usize,
+    /// The accumulator registers the row `mxu.run` adds into before its adder (the
+    /// accumulator read stage): `mxu.run` reads row `acc + r` a cycle earlier, at
+    /// `t+5+f+r` instead of `t+6+f+r` ([`TileConfig::acc_read_delay`]), and still adds
+    /// and writes it at `t+7+f+r`. The stage takes the block RAM's clock-to-out (5.8 ns
+    /// on the ECP5's DP16KD) out of the read-add-write cycle, the slowest path of the
+    /// ECP5 builds; it costs `32 * cols` flip-flops, and an update of a row must now
+    /// read it at least one cycle after the previous update's write (the checker's
+    /// rule, `docs/isa.md`). Defaults to false.
+    #[serde(default)]
+    pub acc_read_stage: bool,
     /// Clock the board flow is asked to meet (MHz).
     pub target_mhz: f64,
     /// Serial data lanes of each chip-to-chip link (1..=4, plus a forwarded clock).
@@ -213,6 +223,7 @@ impl TileConfig {
                 vector_operand_stage: true,
                 array_feed_stages: 0,
                 bank_read_stages: 0,
+                acc_read_stage: false,
                 target_mhz: 50.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
@@ -247,6 +258,7 @@ impl TileConfig {
                 vector_operand_stage: false,
                 array_feed_stages: 0,
                 bank_read_stages: 0,
+                acc_read_stage: false,
                 target_mhz: 40.0,
                 link_lanes: 1,
                 link_frames_per_superframe: 8,
@@ -284,6 +296,7 @@ impl TileConfig {
                 // Every bank read address and read word registered on its way across
                 // the die (docs/isa.md, docs/boards.md "Bank read stages").
                 bank_read_stages: 2,
+                acc_read_stage: false,
                 target_mhz: 100.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,
@@ -549,6 +562,13 @@ impl TileConfig {
         self.array_feed_stages as u64
     }
 
+    /// Cycles `mxu.run`'s accumulator reads come earlier than in a tile without
+    /// [`TileConfig::acc_read_stage`]: 1 with the stage (row `acc + r` read at
+    /// `t+5+f+r`), else 0. Its writes do not move.
+    pub fn acc_read_delay(&self) -> u64 {
+        self.acc_read_stage as u64
+    }
+
     /// Cycles every effect of an instruction that reads a bank (`mxu.load`, `mxu.run`,
     /// `rq.param`, `v.*`, `send`) comes later than in a tile without
     /// [`TileConfig::bank_read_stages`]: its bank reads, and with them everything that
@@ -582,11 +602,12 @@ impl TileConfig {
     }
 
     /// The host port's `INFO2` register (address 0x007; added by the RTL side, since
-    /// `INFO`'s 32 bits are full): the bank read stages (bits 1..0), every other bit 0,
-    /// so that a host can tell tiles apart whose bank-reading instructions' timing
-    /// differs ([`TileConfig::bank_read_stages`]).
+    /// `INFO`'s 32 bits are full): the bank read stages (bits 1..0) and the accumulator
+    /// read stage (bit 2), every other bit 0, so that a host can tell tiles apart whose
+    /// bank-reading instructions' or `mxu.run`'s timing differs
+    /// ([`TileConfig::bank_read_stages`], [`TileConfig::acc_read_stage`]).
     pub fn info2_word(&self) -> u32 {
-        (self.bank_read_stages & 0b11) as u32
+        (self.bank_read_stages & 0b11) as u32 | (self.acc_read_stage as u32) << 2
     }
 
     /// Upper bound on array utilization at batch 1 (GEMV): every MAC needs its own

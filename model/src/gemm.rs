@@ -270,6 +270,13 @@ mod tests {
             let (r0, r1) = (g0.requant.as_ref().unwrap(), g1.requant.as_ref().unwrap());
             assert_eq!(r1.len(), r0.len(), "{p}");
             assert!(check(c0, r0).is_ok() && check(c1, r0).is_err(), "{p}");
+            // With the accumulator read stage the same programs hold, at the same cycle
+            // counts (the accumulator writes do not move).
+            let mut ce = c0.clone();
+            ce.acc_read_stage = true;
+            let se = check(&ce, &g0.matmul).unwrap_or_else(|e| panic!("{p} acc stage: {e:#?}"));
+            assert_eq!(se.end.predicted_cycles, *n0, "{p}");
+            check(&ce, r0).unwrap_or_else(|e| panic!("{p} acc stage: {e:#?}"));
         }
     }
 }

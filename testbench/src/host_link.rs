@@ -96,6 +96,9 @@ pub struct TileInfo {
     /// Registers on the banks' read addresses (`INFO2`; every bank read's effects that
     /// many cycles later).
     pub bank_read_stages: usize,
+    /// The accumulator read stage (`INFO2` bit 2; `mxu.run` reads accumulator rows a
+    /// cycle earlier).
+    pub acc_read_stage: bool,
 }
 
 impl TileInfo {
@@ -110,6 +113,7 @@ impl TileInfo {
             requant_lanes: (w >> 24 & 0x1f) as usize,
             requant_steps: 1 << (w >> 29),
             bank_read_stages: (w2 & 3) as usize,
+            acc_read_stage: w2 >> 2 & 1 == 1,
         }
     }
 
@@ -124,6 +128,7 @@ impl TileInfo {
             requant_lanes: cfg.requant_lanes,
             requant_steps: cfg.requant_steps,
             bank_read_stages: cfg.bank_read_stages,
+            acc_read_stage: cfg.acc_read_stage,
         }
     }
 }
@@ -132,7 +137,7 @@ impl std::fmt::Display for TileInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps, {}, {} array feed stage{}, {} bank read stage{}",
+            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps, {}, {} array feed stage{}, {} bank read stage{}, {}",
             self.lanes,
             self.cols,
             self.banks,
@@ -146,7 +151,12 @@ impl std::fmt::Display for TileInfo {
             self.array_feed_stages,
             if self.array_feed_stages == 1 { "" } else { "s" },
             self.bank_read_stages,
-            if self.bank_read_stages == 1 { "" } else { "s" }
+            if self.bank_read_stages == 1 { "" } else { "s" },
+            if self.acc_read_stage {
+                "an accumulator read stage"
+            } else {
+                "no accumulator read stage"
+            }
         )
     }
 }
@@ -507,14 +517,18 @@ mod tests {
         assert_eq!(TileInfo::from_words(2 << 21, 0).array_feed_stages, 2);
         assert_eq!(i.bank_read_stages, 0);
         assert_eq!(TileInfo::from_words(0, 1).bank_read_stages, 1);
+        assert!(!i.acc_read_stage);
+        assert!(TileInfo::from_words(0, 4).acc_read_stage);
+        assert_eq!(TileInfo::from_words(0, 4).bank_read_stages, 0);
         for name in minilpu_model::config::PRESET_NAMES {
             let mut cfg = minilpu_model::TileConfig::preset(name).unwrap();
-            for b in [0, 1] {
+            for (b, e) in [(0, false), (1, false), (0, true), (2, true)] {
                 cfg.bank_read_stages = b;
+                cfg.acc_read_stage = e;
                 assert_eq!(
                     TileInfo::from_words(cfg.info_word(), cfg.info2_word()),
                     TileInfo::of(&cfg),
-                    "{name} b {b}"
+                    "{name} b {b} acc stage {e}"
                 );
             }
         }

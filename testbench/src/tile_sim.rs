@@ -43,7 +43,7 @@ pub mod reg {
     pub const CMD: u16 = 0x005;
     /// Free-running cycle counter.
     pub const TIME: u16 = 0x006;
-    /// Second configuration word (bank read stages).
+    /// Second configuration word (bank read stages, accumulator read stage).
     pub const INFO2: u16 = 0x007;
     /// Staging buffer word 0.
     pub const BUF: u16 = 0x100;

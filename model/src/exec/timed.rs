@@ -211,7 +211,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                 let row = acc as usize + r;
                 if accumulate {
                     p.at(
-                        t + 6 + fd + ru,
+                        t + 6 + fd + ru - cfg.acc_read_delay(),
                         false,
                         Box::new(move |m, s| s.rows[rows + r] = m.acc[row].clone()),
                     );

@@ -268,20 +268,25 @@ fn random_programs_with_serial_requant_lanes() {
     assert!(n > 10, "only {n} rq.run");
 }
 
-/// Bank read stages (`bank_read_stages` 1 and 2) on every preset: random programs stay
-/// checker-clean, halt in the predicted cycle, agree between program order and time,
-/// and still put every unit at its minimum spacing; programs with shortened waits that
-/// the checker accepts agree too, and some it rejects really differ in time.
+/// Bank read stages (`bank_read_stages` 1 and 2) and the accumulator read stage on every
+/// preset: random programs stay checker-clean, halt in the predicted cycle, agree
+/// between program order and time, and still put every unit at its minimum spacing;
+/// programs with shortened waits that the checker accepts agree too, and some it rejects
+/// really differ in time.
 #[test]
-fn random_programs_with_bank_read_stages() {
+fn random_programs_with_read_stages() {
     let mut cov = Coverage::default();
     let (mut clean, mut differs) = (0, 0);
-    for (mut cfg, b) in presets().into_iter().flat_map(|c| [(c.clone(), 1), (c, 2)]) {
+    let variants = presets()
+        .into_iter()
+        .flat_map(|c| [(c.clone(), 1, false), (c.clone(), 2, false), (c, 0, true)]);
+    for (mut cfg, b, e) in variants {
         cfg.bank_read_stages = b;
+        cfg.acc_read_stage = e;
         cfg.validate().unwrap();
         for seed in 0..8 {
             let (prog, m0) = random_program(&cfg, 900 + seed, 100);
-            let ctx = format!("{} b = {b} seed {seed}", cfg.name);
+            let ctx = format!("{} b = {b} acc stage {e} seed {seed}", cfg.name);
             let s = check(&cfg, &prog).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
             cover(&cfg, &prog, &s, &mut cov);
             let mut m = m0.clone();

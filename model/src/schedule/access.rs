@@ -32,6 +32,10 @@
 //! registers the address, the second the data on its way back. `rq.run` and `recv` read
 //! no bank and do not move. The units' occupancy (busy-until) does not move either.
 //!
+//! **Accumulator read stage** ([`TileConfig::acc_read_stage`]): `mxu.run`'s accumulator
+//! reads (the read port use and the row read) come one cycle earlier than listed,
+//! `t+5+f+r` ([`TileConfig::acc_read_delay`]); its accumulator writes do not move.
+//!
 //! Ports are listed as the ISA names them (one read, one write port per bank); the
 //! checker merges a weight bank's two into one when the banks are single-ported SPRAM.
 //!
@@ -208,9 +212,11 @@ fn events_unshifted(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
                 let row = acc as usize + r as usize;
                 f(port(Port::BankRead(0), t + 1 + r));
                 f(rd(bw(0, a as usize + r as usize), t + 1 + r));
-                f(port(Port::AccRead, t + 6 + fd + r));
+                // With the accumulator read stage the row is read a cycle earlier.
+                let ar = t + 6 + fd + r - cfg.acc_read_delay();
+                f(port(Port::AccRead, ar));
                 if accumulate {
-                    f(rd(Loc::Acc(row), t + 6 + fd + r));
+                    f(rd(Loc::Acc(row), ar));
                 }
                 f(port(Port::AccWrite, t + 7 + fd + r));
                 f(wr(Loc::Acc(row), t + 7 + fd + r));

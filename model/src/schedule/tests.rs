@@ -744,3 +744,72 @@ fn bank_read_stages_make_an_mxu_run_to_rq_run_spacing_a_hazard() {
     let e = check(&c1, &p).unwrap_err();
     assert!(e.iter().any(|e| e.kind == CheckKind::Port), "{e:#?}");
 }
+
+/// `mxu.load 0`, then two one-row `mxu.run`s into accumulator row 0, the second adding
+/// to the first `gap` cycles later.
+fn two_updates_of_a_row(gap: u32) -> Vec<Instr> {
+    let mut p = vec![
+        Instr::MxuLoad { w: 0 },
+        Instr::Wait(6),
+        run(0, 1, 0, true, false),
+    ];
+    if gap > 1 {
+        p.push(Instr::Wait(gap - 2));
+    }
+    p.push(run(1, 1, 0, false, true));
+    p.push(Instr::Halt);
+    p
+}
+
+#[test]
+fn acc_read_stage_reads_a_cycle_earlier_and_spaces_updates_of_a_row_by_three() {
+    // The first run (at 8) writes row 0 at 8 + 7; the second, `gap` cycles later, reads
+    // it at 8 + gap + 6, or + 5 with the read stage: a read on the edge of the write (or
+    // before it) is a RAW hazard, so the minimum gap is 2 without the stage, 3 with it.
+    let mut st = small();
+    st.acc_read_stage = true;
+    st.validate().unwrap();
+    assert_eq!((small().acc_read_delay(), st.acc_read_delay()), (0, 1));
+    assert!(check(&small(), &two_updates_of_a_row(1)).is_err());
+    let s0 = check(&small(), &two_updates_of_a_row(2)).unwrap();
+    let e = check(&st, &two_updates_of_a_row(2)).unwrap_err();
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(
+        (e[0].kind, e[0].pc, e[0].other_pc, e[0].cycle),
+        (CheckKind::Hazard(HazardKind::Raw), 4, Some(2), 15)
+    );
+    assert!(e[0].message.contains("accumulator row 0"), "{}", e[0]);
+    let s1 = check(&st, &two_updates_of_a_row(3)).unwrap();
+    // The writes do not move: the stage changes no instruction's last effect.
+    let s0_3 = check(&small(), &two_updates_of_a_row(3)).unwrap();
+    assert_eq!(s1.end.predicted_cycles, s0_3.end.predicted_cycles);
+    assert_eq!(s0.end.predicted_cycles + 1, s1.end.predicted_cycles);
+    // Only mxu.run's accumulator reads move (rq.run's do not); every other event of
+    // every kind of instruction is where it was.
+    let mut moved = 0;
+    for (x, y) in every_kind(&small(), 20).iter().zip(every_kind(&st, 20)) {
+        let (a, b) = (events_of(&small(), x), events_of(&st, &y));
+        assert_eq!(a.len(), b.len(), "{:?}", x.instr);
+        for (ea, eb) in a.into_iter().zip(b) {
+            let acc_read = matches!(
+                ea,
+                Event::Port {
+                    port: Port::AccRead,
+                    ..
+                } | Event::Read {
+                    loc: Loc::Acc(_),
+                    ..
+                }
+            );
+            if acc_read && matches!(x.instr, Instr::MxuRun { .. }) {
+                assert_eq!(ea, eb.later(1), "{:?}", x.instr);
+                moved += 1;
+            } else {
+                assert_eq!(ea, eb, "{:?}", x.instr);
+            }
+        }
+    }
+    assert!(moved > 0);
+    // The host sees the stage in INFO2 bit 2.
+    assert_eq!((small().info2_word(), st.info2_word()), (0, 0b100));
+}
