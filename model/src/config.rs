@@ -296,6 +296,9 @@ impl TileConfig {
                 // Every bank read address and read word registered on its way across
                 // the die (docs/isa.md, docs/boards.md "Bank read stages").
                 bank_read_stages: 2,
+                // Measured with the stage (docs/boards.md, "The accumulator read
+                // stage"): it routes at 69.51 MHz, but with today's compiler a
+                // batch-1 matmul over several K tiles would take 1.5x the cycles.
                 acc_read_stage: false,
                 target_mhz: 100.0,
                 link_lanes: 4,

@@ -9,8 +9,9 @@
 //!
 //! **Schedule** (the one the cycle model of Step 1 described, now as instructions): the
 //! first tile installs with `mxu.load`; then one `mxu.run` per tile streams the `M` rows
-//! with `swap` while it installs the next tile (`load`), followed by `wait P - 1` where
-//! `P = max(M, I)`; `halt` right after the last run. So the matmul program is busy for
+//! with `swap` while it installs the next tile (`load`), followed by `wait P - 2` where
+//! `P = max(M, I, 2)` ([`run_period`]; 3 instead of 2 with the accumulator read
+//! stage); `halt` right after the last run. So the matmul program is busy for
 //! exactly [`matmul_program_cycles`] cycles. The requantization, if any, is a second
 //! program: per N tile `rq.param` then `rq.run`, back to back (with bank read stages,
 //! [`TileConfig::bank_read_stages`], the `rq.run` waits `b` more cycles for the
@@ -38,10 +39,20 @@ pub struct GemmProgram {
     pub y_base: usize,
 }
 
+/// Cycles from one `mxu.run` of the matmul to the next, `P`: the run's `m` rows, the
+/// next tile's install (`I` cycles), and at least the accumulator's spacing between two
+/// updates of one row (consecutive runs are K tiles of the same rows): 2 cycles, 3 with
+/// the accumulator read stage ([`TileConfig::acc_read_stage`]), which reads the row a
+/// cycle earlier.
+pub fn run_period(cfg: &TileConfig, m: u64) -> u64 {
+    m.max(cfg.install_cycles() as u64)
+        .max(2 + cfg.acc_read_delay())
+}
+
 /// Busy cycles of the matmul program for `m` rows and `tiles` weight tiles.
 pub fn matmul_program_cycles(cfg: &TileConfig, m: u64, tiles: u64) -> u64 {
     let i = cfg.install_cycles() as u64;
-    let p = m.max(i);
+    let p = run_period(cfg, m);
     // first run issues at cycle I; the last at I + (tiles - 1) * P; its last
     // accumulator write lands at + M + 6 + f + b (the array's feed stages and the bank
     // read stages); the count is that cycle + 1.
@@ -119,7 +130,7 @@ pub fn compile(
         }
     }
     // The matmul: install tile 0, then one run per tile that installs the next.
-    let period = m.max(inst);
+    let period = run_period(cfg, m as u64) as usize;
     let mut prog = vec![Instr::MxuLoad { w: 0 }];
     if inst > 1 {
         prog.push(Instr::Wait(inst as u32 - 2));
@@ -277,6 +288,44 @@ mod tests {
             let se = check(&ce, &g0.matmul).unwrap_or_else(|e| panic!("{p} acc stage: {e:#?}"));
             assert_eq!(se.end.predicted_cycles, *n0, "{p}");
             check(&ce, r0).unwrap_or_else(|e| panic!("{p} acc stage: {e:#?}"));
+        }
+    }
+
+    /// One and two rows over several K tiles: consecutive runs add into the same
+    /// accumulator rows, so they must stay 3 cycles apart with the accumulator read
+    /// stage (2 without), whatever the install time.
+    #[test]
+    fn short_matmuls_space_their_runs_for_the_accumulator() {
+        for p in crate::config::PRESET_NAMES {
+            for e in [false, true] {
+                let mut cfg = TileConfig::preset(p).unwrap();
+                cfg.acc_read_stage = e;
+                for m in [1, 2, 3] {
+                    let (k, n) = (3 * cfg.rows, cfg.cols);
+                    let a = vec![1i8; m * k];
+                    let w = vec![-1i8; k * n];
+                    let g = compile(&cfg, &a, &w, (m, k, n), None).unwrap();
+                    let ctx = format!("{p} stage {e} m {m}");
+                    let s = check(&cfg, &g.matmul).unwrap_or_else(|er| panic!("{ctx}: {er:#?}"));
+                    let tiles = g.plan.tiles() as u64;
+                    assert_eq!(
+                        s.end.predicted_cycles,
+                        matmul_program_cycles(&cfg, m as u64, tiles),
+                        "{ctx}"
+                    );
+                    let period = run_period(&cfg, m as u64);
+                    assert!(period >= 2 + e as u64 && period >= m as u64, "{ctx}");
+                    let mut mach = Machine::new(&cfg);
+                    for (at, word) in &g.image {
+                        mach.word_mut(*at).copy_from_slice(word);
+                    }
+                    let mut timed = mach.clone();
+                    let r = run(&cfg, &g.matmul, &mut mach);
+                    assert_eq!(run_timed(&cfg, &g.matmul, &mut timed), r, "{ctx}");
+                    assert!(timed == mach, "{ctx}: timed execution differs");
+                    assert_eq!(mach.acc[0][0], -(k as i32), "{ctx}");
+                }
+            }
         }
     }
 }

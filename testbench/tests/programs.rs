@@ -199,16 +199,35 @@ fn random_programs_bank_read_stages() {
 }
 
 /// The accumulator read stage (`acc_read_stage`): `mxu.run` reads each accumulator row a
-/// cycle earlier into a register, adds and writes it when it did. Block-RAM banks with
-/// and without bank read stages and array feed stages (`sim-small`, `ulx3s-85f`), and
-/// SPRAM weights with the tags in a block RAM (`icebreaker`).
+/// cycle earlier into a register, adds and writes it when it did. Block-RAM banks
+/// without bank read stages (`sim-small`, and the 16x16 `ulx3s-85f` with its array feed
+/// stages but none of its bank read stages; the preset itself, with both and the
+/// stage, is `random_programs_ulx3s_85f`), and SPRAM weights with the tags in a block
+/// RAM (`icebreaker`).
 #[test]
 fn random_programs_acc_read_stage() {
     for (preset, count) in [("sim-small", 10), ("icebreaker", 4), ("ulx3s-85f", 2)] {
         let mut cfg = TileConfig::preset(preset).unwrap();
         cfg.acc_read_stage = true;
+        cfg.bank_read_stages = 0;
         cfg.validate().expect("valid accumulator read stage config");
         random_programs_with(&format!("{preset} acc read stage"), cfg, count, 120);
+    }
+}
+
+/// The ECP5 boards' own tiles (`fpga/*/tile-*.toml`: the 4x4 of the ULX3S 12F/25F and the
+/// OrangeCrab, the 8x8 of the ULX3S 45F, whose 48 array multipliers in DSPs no preset
+/// has), as the board flows build them.
+#[test]
+fn random_programs_board_tiles() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (file, count) in [
+        ("fpga/ulx3s/tile-25f.toml", 4),
+        ("fpga/ulx3s/tile-45f.toml", 3),
+        ("fpga/orangecrab/tile-25f.toml", 2),
+    ] {
+        let cfg = TileConfig::from_toml_file(&root.join(file)).unwrap_or_else(|e| panic!("{e}"));
+        random_programs_with(file, cfg, count, 120);
     }
 }
 

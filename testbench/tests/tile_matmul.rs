@@ -120,6 +120,23 @@ fn sim_small_matches_model() {
     check_preset("sim-small", 1, Flavour::Behavioural);
 }
 
+/// The accumulator read stage on the small tile, without and with bank read stages:
+/// every K tile after the first adds into the rows the one before wrote.
+#[test]
+fn sim_small_with_acc_read_stage_matches_model() {
+    for b in [0, 2] {
+        let mut cfg = TileConfig::preset("sim-small").unwrap();
+        cfg.acc_read_stage = true;
+        cfg.bank_read_stages = b;
+        check_config(
+            &format!("sim-small acc stage b {b}"),
+            &cfg,
+            3,
+            Flavour::Behavioural,
+        );
+    }
+}
+
 #[test]
 fn icebreaker_matches_model() {
     check_preset("icebreaker", 2, Flavour::Behavioural);

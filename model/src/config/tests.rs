@@ -101,6 +101,8 @@ fn bank_read_stages_default_validate_and_show_in_info2() {
             (c.bank_read_stages, c.bank_read_delay(), c.info2_word()),
             (b, b as u64, b as u32)
         );
+        // No preset has the accumulator read stage (docs/boards.md).
+        assert_eq!(c.acc_read_delay(), 0, "{p}");
     }
     let mut c = TileConfig::preset("sim-small").unwrap();
     let info = c.info_word();
@@ -124,17 +126,33 @@ fn bank_read_stages_default_validate_and_show_in_info2() {
     // Older TOML files without the field: 0. With it: round trip.
     let mut u = TileConfig::preset("ulx3s-85f").unwrap();
     u.bank_read_stages = 1;
-    let text = toml::to_string(&u).unwrap();
-    assert!(text.contains("bank_read_stages = 1"), "{text}");
-    assert_eq!(toml::from_str::<TileConfig>(&text).unwrap(), u);
+    let old = round_trip_and_drop(&u, "bank_read_stages = 1");
+    assert_eq!(old.bank_read_stages, 0);
+}
+
+/// `cfg` through TOML and back (the text must contain `line`), then the same text
+/// without `line`'s field: what a file written before the field existed loads as.
+fn round_trip_and_drop(cfg: &TileConfig, line: &str) -> TileConfig {
+    let text = toml::to_string(cfg).unwrap();
+    assert!(text.contains(line), "{text}");
+    assert_eq!(&toml::from_str::<TileConfig>(&text).unwrap(), cfg);
+    let field = line.split(' ').next().unwrap();
     let old: String = text
         .lines()
-        .filter(|l| !l.starts_with("bank_read_stages"))
+        .filter(|l| !l.starts_with(field))
         .map(|l| format!("{l}\n"))
         .collect();
     assert_ne!(old, text);
-    assert_eq!(
-        toml::from_str::<TileConfig>(&old).unwrap().bank_read_stages,
-        0
-    );
+    toml::from_str::<TileConfig>(&old).unwrap()
+}
+
+#[test]
+fn acc_read_stage_defaults_to_off_and_round_trips() {
+    // Off unless set: a TOML file without the field (written before it existed) gets
+    // the timing it was written for.
+    let mut u = TileConfig::preset("sim-small").unwrap();
+    assert!(!u.acc_read_stage);
+    u.acc_read_stage = true;
+    assert!(!round_trip_and_drop(&u, "acc_read_stage = true").acc_read_stage);
+    assert_eq!((u.acc_read_delay(), u.info2_word()), (1, 0b100));
 }
