@@ -29,19 +29,25 @@ import argparse
 import collections
 import json
 import re
+import signal
 import sys
 
 
 def register_of(cell: str) -> str:
-    """A cell's register or memory name: the bit, slice and packing suffixes dropped."""
+    """A cell's register or memory name: the bit, slice and packing suffixes dropped
+    (ECP5 `TRELLIS_FF`/`DP16KD` and iCE40 `SB_*` cell names)."""
     name = re.sub(r"\$.*$", "", cell)
     name = re.sub(r"\.(q|d)_TRELLIS_FF_Q(_\d+)?.*$", "", name)
     name = re.sub(r"_TRELLIS_FF_Q(_\d+)?.*$", "", name)
-    name = re.sub(r"\.mem\d+\.\d+\.\d+$", "", name)
+    name = re.sub(r"\.mem\d+\.\d+\.\d+(_RAM)?$", "", name)
+    name = re.sub(r"\.spram_\d+_\d+_RAM$", "", name)
+    # iCE40: logic cells are named after the LUT or flip-flop they hold.
+    name = re.sub(r"(\.[qd])?_SB_.*$", "", name)
     return name
 
 
 def main() -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under `| head`
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("report", help="nextpnr --report file written with --detailed-timing-report")
     ap.add_argument("--period-ns", type=float, default=10.0, help="count arrivals longer than this (default 10: 100 MHz)")

@@ -43,6 +43,10 @@ fn counts_endpoints_over_the_period_by_block_and_register() {
             endpoint("card.tile.seq.waitc.q_TRELLIS_FF_Q_3", "DI", clk, 12.5),
             endpoint("card.tile.seq.waitc.q_TRELLIS_FF_Q_4", "DI", clk, 9.5),
             endpoint("card.tile.acc.mem.mem0.0.2", "DIA3", clk, 11.0),
+            // An iCE40 logic cell, named after its LUT: not a separate register.
+            endpoint("card.tile.seq.waitc.q_SB_DFFE_Q_9_D_SB_LUT4_O_LC", "I1", clk, 10.2),
+            // iCE40 block RAMs: one memory however many slices.
+            endpoint("card.tile.acc.mem.mem0.0.4_RAM", "WDATA_3", clk, 10.9),
             endpoint("card.rx.align.d2_TRELLIS_FF_Q", "DI", "$glbnet$link_rx_clk", 14.0),
         ]},
         // The same pin again through another net: its worst arrival counts once.
@@ -54,8 +58,8 @@ fn counts_endpoints_over_the_period_by_block_and_register() {
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["clock"], clk, "the clock with the most endpoints");
-    assert_eq!(v["endpoints"], 4);
-    assert_eq!(v["over_period"], 4);
+    assert_eq!(v["endpoints"], 6);
+    assert_eq!(v["over_period"], 6);
     assert_eq!(v["worst_arrival_ns"], 13.2);
     let blocks: Vec<(String, u64)> = v["blocks"]
         .as_array()
@@ -70,7 +74,7 @@ fn counts_endpoints_over_the_period_by_block_and_register() {
         .collect();
     assert_eq!(
         blocks,
-        [("card.tile.seq".into(), 3), ("card.tile.acc".into(), 1)]
+        [("card.tile.seq".into(), 4), ("card.tile.acc".into(), 2)]
     );
     let regs: Vec<(String, u64)> = v["registers"]
         .as_array()
@@ -87,8 +91,8 @@ fn counts_endpoints_over_the_period_by_block_and_register() {
         regs,
         [
             ("card.tile.seq.fault_r".into(), 1),
-            ("card.tile.seq.waitc".into(), 2),
-            ("card.tile.acc.mem".into(), 1)
+            ("card.tile.seq.waitc".into(), 3),
+            ("card.tile.acc.mem".into(), 2)
         ]
     );
     // At 12 ns only two are over; the other clock on request.
