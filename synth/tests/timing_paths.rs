@@ -34,6 +34,21 @@ fn run(report: &serde_json::Value, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// The `(name, endpoints)` pairs of the report's list `list`, named by `key`.
+fn counts(v: &serde_json::Value, list: &str, key: &str) -> Vec<(String, u64)> {
+    v[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b[key].as_str().unwrap().into(),
+                b["endpoints"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn counts_endpoints_over_the_period_by_block_and_register() {
     let clk = "$glbnet$act.clock";
@@ -61,32 +76,12 @@ fn counts_endpoints_over_the_period_by_block_and_register() {
     assert_eq!(v["endpoints"], 6);
     assert_eq!(v["over_period"], 6);
     assert_eq!(v["worst_arrival_ns"], 13.2);
-    let blocks: Vec<(String, u64)> = v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| {
-            (
-                b["block"].as_str().unwrap().into(),
-                b["endpoints"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let blocks = counts(&v, "blocks", "block");
     assert_eq!(
         blocks,
         [("card.tile.seq".into(), 4), ("card.tile.acc".into(), 2)]
     );
-    let regs: Vec<(String, u64)> = v["registers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| {
-            (
-                b["register"].as_str().unwrap().into(),
-                b["endpoints"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let regs = counts(&v, "registers", "register");
     assert_eq!(
         regs,
         [
