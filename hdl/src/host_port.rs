@@ -21,7 +21,7 @@
 //! | 0x004 | SEL | R/W | target: bits 31..30 space (0 bank, 1 instruction memory, 2 accumulator), bits 28..24 bank (accumulator: the piece of the row), bits 15..0 word / row |
 //! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready `2 + b` cycles later, `b` = bank read stages); 3: LINK_FLUSH, empty the link receive queue and clear the link fault |
 //! | 0x006 | TIME | R | free-running cycle counter (counts every clock since power-up, wraps) |
-//! | 0x007 | INFO2 | R | bits 1..0 bank read stages, bit 2 the accumulator read stage (`TileConfig::info2_word`); reads 0 on a tile without them |
+//! | 0x007 | INFO2 | R | bits 1..0 bank read stages, bit 2 the accumulator read stage, bit 3 the fetch stage (`TileConfig::info2_word`); reads 0 on a tile without them |
 //! | 0x008 | LINK_STATUS | R | bit 0 link locked, bit 1 link fault, bits 4..2 frames in the receive queue, bits 15..8 next expected sequence number |
 //! | 0x009 | TX_FRAMES | R | link data frames sent |
 //! | 0x00A | RX_FRAMES | R | link data frames delivered |

@@ -9,9 +9,10 @@
 //!   unit ready/active --> BUSY check, busy, cycles
 //!   recv_err, send_err -> stop with LINK at the last recv's / send's pc
 //! ```
-//! - **Timing**: instruction 0 issues in the cycle after the `start` edge. Each cycle
-//!   the sequencer either issues the instruction in `imem_rdata` (fetched at the
-//!   address it presented the cycle before), counts down a `wait`, or is stopped.
+//! - **Timing**: instruction 0 issues in the cycle after the `start` edge (two with the
+//!   fetch stage). Each cycle the sequencer either issues the instruction in
+//!   `imem_rdata` (fetched at the address it presented the cycle before; with the fetch
+//!   stage, the one in `ir`), counts down a `wait`, or is stopped.
 //! - **Issue to the units**: the strobes `iss_*` and the fields are registered: an
 //!   instruction issued in cycle `t` reaches its unit in `t+1`, and the unit's state in
 //!   `t+1` is what it would have latched at the end of `t` (each unit's `e_*` signals),
@@ -34,6 +35,14 @@
 //!   status is kept.
 //! - **cycles**: cleared by `start`; counts every cycle in which the sequencer runs or a
 //!   unit has effects pending, so it ends at `1 +` the last busy cycle.
+//! - **Fetch stage** (`TileConfig::fetch_stage`; absent without it): the decoder reads an
+//!   instruction word register `ir` (the word at `pc`), loaded from `imem_rdata` (the
+//!   word at `fa`, the instruction up next) when an instruction leaves; the memory is
+//!   read at the address two ahead (`fnext`: the successor of `fa` under the loop stack
+//!   as this cycle's instruction leaves it). `start` begins with one fetch cycle
+//!   (`boot`: instruction 0 enters `ir` while instruction 1 is read), so instruction 0
+//!   issues two cycles after the `start` edge and `busy` is high one clock longer; the
+//!   run's cycles, and every instruction's timing, are the same.
 //! - **Reset**: none; idle at power-up with status 0. pc is 0 whenever the sequencer is
 //!   stopped (power-up value, and every stop clears it), so the fetch needs no `run` term.
 //!   The wait counter holds `!remaining`: its power-up 0 reads as a long wait, but
@@ -238,7 +247,18 @@ pub struct Sequencer {
     c_busy: Constant<Bits<3>>,
     c_link: Constant<Bits<3>>,
     c_pc: Constant<Bits<3>>,
+    // The fetch stage (`TileConfig::fetch_stage`; every entry below is absent without
+    // it): the instruction word register, the address of the word in `imem_rdata` (the
+    // instruction up next), the start's fetch cycle, and the fetch address two ahead.
+    ir: Vec<DFF<Bits<8>>>,
+    fa: Vec<DFF<Bits<16>>>,
+    boot: Vec<DFF<Bit>>,
+    fa1: Vec<Signal<Local, Bits<16>>>,
+    fnext: Vec<Signal<Local, Bits<16>>>,
+    more2: Vec<Signal<Local, Bit>>,
+    more1: Vec<Signal<Local, Bit>>,
     _depth: usize,
+    _fs: usize,
 }
 
 impl Sequencer {
@@ -249,6 +269,7 @@ impl Sequencer {
             cfg.imem_depth.is_power_of_two(),
             "the PC check needs a power-of-two imem_depth"
         );
+        let fs = cfg.fetch_stage as usize;
         Self {
             clock: Default::default(),
             start: Default::default(),
@@ -382,7 +403,15 @@ impl Sequencer {
             c_busy: k(Status::Busy),
             c_link: k(Status::Link),
             c_pc: k(Status::Pc),
+            ir: crate::vec_of(9 * fs),
+            fa: crate::vec_of(fs),
+            boot: crate::vec_of(fs),
+            fa1: crate::vec_of(fs),
+            fnext: crate::vec_of(fs),
+            more2: crate::vec_of(fs),
+            more1: crate::vec_of(fs),
             _depth: MAX_LOOP_DEPTH,
+            _fs: fs,
         }
     }
 }
@@ -422,6 +451,20 @@ impl Logic for Sequencer {
         self.vm1.d.next = self.vm1.q.val() & self.m_vm1.val();
         for i in 0..9 {
             self.dec.ib[i].next = self.imem_rdata[i].val();
+        }
+        // The fetch stage: the decoder reads the instruction word register, which loads
+        // the word in `imem_rdata` (at `fa`) when the instruction up leaves (`live`) and
+        // in the start's fetch cycle (`boot`), and holds it otherwise (a `wait`).
+        for f in 0..self._fs {
+            for i in 0..9 {
+                self.ir[i].clock.next = self.clock.val();
+                self.ir[i].d.next = self.ir[i].q.val();
+                self.dec.ib[i].next = self.ir[i].q.val();
+            }
+            self.fa[f].clock.next = self.clock.val();
+            self.fa[f].d.next = self.fa[f].q.val();
+            self.boot[f].clock.next = self.clock.val();
+            self.boot[f].d.next = false;
         }
         self.dec.vm1.next = self.vm1.q.val() & self.m_vm1.val();
         // The loop stack shifts: level 0 is the innermost loop (valid when `sp != 0`), a
@@ -604,11 +647,66 @@ impl Logic for Sequencer {
         if !self.dec.is_loop.val() & self.at_end.val() & self.more.val() {
             self.next_pc.next = self.top_start.val();
         }
+        // The fetch stage's address two ahead: the successor of `fa` (the instruction up
+        // next) under the loop stack as this cycle's instruction leaves it. Only a loop's
+        // last body word has another successor than `fa + 1`, and `fa` is never a `loop`
+        // that matters here (a `loop` at a body's last word is ILLEGAL: its body would
+        // not end strictly inside the enclosing one). Every compare is between flip-flops;
+        // the instruction word only picks the case.
+        for f in 0..self._fs {
+            self.fa1[f].next = (self.fa[f].q.val() + 1) & self.pc_mask.val();
+            // The innermost count > 2 (`!count` is not one of the three highest values).
+            self.more2[f].next = ((self.top_count.val() | 3) != self.ones24.val())
+                | (self.top_count.val().get_bits::<2>(0) == 0);
+            for k in 1..2 {
+                self.more1[f].next = (self.lcount[k].q.val() | 1) != self.ones24.val();
+            }
+            self.fnext[f].next = self.fa1[f].val();
+            if self.dec.is_loop.val() {
+                // A `loop` pushes a body starting at `fa` (its pc + 1): a one-word body
+                // with n > 1 runs `fa` again.
+                if (self.end_in.val() == self.fa1[f].val())
+                    & self.dec.n.val().get_bits::<23>(1).any()
+                {
+                    self.fnext[f].next = self.fa[f].q.val();
+                }
+            } else if self.at_end.val() {
+                if self.more.val() {
+                    // Jumping back to the body's start `fa`: a one-word body with more
+                    // than one iteration left after this one runs it again.
+                    if (self.top_end.val() == self.top_start.val()) & self.more2[f].val() {
+                        self.fnext[f].next = self.fa[f].q.val();
+                    }
+                } else {
+                    // The last iteration pops: the next level decides.
+                    for k in 1..2 {
+                        if self.sp.q.val().get_bits::<2>(1).any()
+                            & (self.lend[k].q.val() == self.fa[f].q.val())
+                            & self.more1[f].val()
+                        {
+                            self.fnext[f].next = self.lstart[k].q.val();
+                        }
+                    }
+                }
+            } else if (self.sp.q.val() != 0)
+                & (self.top_end.val() == self.fa[f].q.val())
+                & self.more.val()
+            {
+                self.fnext[f].next = self.top_start.val();
+            }
+        }
         // The sequencer's own state advances whenever an instruction is up (`live`), not
         // only when it issues (`go`): if it faults, the run stops and `start` resets what
         // matters (pc, wait, vlen, loop depth), so only the units wait for the checks.
         if self.live.val() {
             self.pc.d.next = self.next_pc.val();
+            for f in 0..self._fs {
+                self.pc.d.next = self.fa[f].q.val();
+                self.fa[f].d.next = self.fnext[f].val();
+                for i in 0..9 {
+                    self.ir[i].d.next = self.imem_rdata[i].val();
+                }
+            }
             // The pc of the instruction up: the stop pc if this is a `halt` or the
             // instruction is refused (held in `t+1`, when `live` is low or `fault_r` set).
             if !self.fault_r.q.val() {
@@ -622,6 +720,9 @@ impl Logic for Sequencer {
             if self.dec.is_halt.val() {
                 self.run.d.next = false;
                 self.pc.d.next = 0.into();
+                for f in 0..self._fs {
+                    self.fa[f].d.next = 0.into();
+                }
             }
             if self.dec.is_recv.val() {
                 self.lpc.d.next = self.pc.q.val();
@@ -678,6 +779,9 @@ impl Logic for Sequencer {
         if self.fault_r.q.val() {
             self.run.d.next = false;
             self.pc.d.next = 0.into();
+            for f in 0..self._fs {
+                self.fa[f].d.next = 0.into();
+            }
             self.code.d.next = self.fcode_r.q.val();
         }
         if self.wx.val() | (self.run.q.val() & !self.wzero.val()) {
@@ -690,6 +794,9 @@ impl Logic for Sequencer {
         if self.lstop.val() {
             self.run.d.next = false;
             self.pc.d.next = 0.into();
+            for f in 0..self._fs {
+                self.fa[f].d.next = 0.into();
+            }
             self.waitc.d.next = self.ones32.val();
             self.wz.d.next = true;
             self.code.d.next = self.c_link.val();
@@ -706,6 +813,14 @@ impl Logic for Sequencer {
         if self.live.val() {
             self.imem_raddr.next = self.next_pc.val();
         }
+        // With the fetch stage: the word two ahead while an instruction leaves, else the
+        // word up next again (`fa`: 0 while stopped, 1 in the start's fetch cycle).
+        for f in 0..self._fs {
+            self.imem_raddr.next = self.fa[f].q.val();
+            if self.live.val() {
+                self.imem_raddr.next = self.fnext[f].val();
+            }
+        }
         // Status and cycle counter.
         self.running.next = self.run.q.val();
         // `act_r`: the tile was busy last cycle (running or a unit active). The units'
@@ -718,6 +833,17 @@ impl Logic for Sequencer {
         // ended with `t`.)
         self.act_r.d.next = (self.run.q.val() & !self.fault_r.q.val()) | self.units_active.val();
         self.busy.next = self.run.q.val() | self.act_r.q.val();
+        for f in 0..self._fs {
+            self.busy.next = self.run.q.val() | self.act_r.q.val() | self.boot[f].q.val();
+            // The start's fetch cycle loads instruction 0 into the word register; the
+            // run begins after it.
+            if self.boot[f].q.val() {
+                self.run.d.next = true;
+                for i in 0..9 {
+                    self.ir[i].d.next = self.imem_rdata[i].val();
+                }
+            }
+        }
         self.err.next = self.code.q.val();
         self.err_pc.next = self.cpc.q.val();
         self.cycles.next = self.cyc.q.val();
@@ -737,6 +863,14 @@ impl Logic for Sequencer {
             self.spc.d.next = 0.into();
             self.sp.d.next = 0.into();
             self.cyc.d.next = 0.into();
+            // With the fetch stage, one fetch cycle first (`boot`): instruction 0 is read
+            // in this cycle and enters the word register in the next, while instruction
+            // 1 is read.
+            for f in 0..self._fs {
+                self.run.d.next = false;
+                self.boot[f].d.next = true;
+                self.fa[f].d.next = 1.into();
+            }
         }
     }
 }

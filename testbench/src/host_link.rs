@@ -99,6 +99,8 @@ pub struct TileInfo {
     /// The accumulator read stage (`INFO2` bit 2; `mxu.run` reads accumulator rows a
     /// cycle earlier).
     pub acc_read_stage: bool,
+    /// The sequencer's fetch stage (`INFO2` bit 3; one fetch cycle after `start`).
+    pub fetch_stage: bool,
 }
 
 impl TileInfo {
@@ -114,6 +116,7 @@ impl TileInfo {
             requant_steps: 1 << (w >> 29),
             bank_read_stages: (w2 & 3) as usize,
             acc_read_stage: w2 >> 2 & 1 == 1,
+            fetch_stage: w2 >> 3 & 1 == 1,
         }
     }
 
@@ -129,6 +132,7 @@ impl TileInfo {
             requant_steps: cfg.requant_steps,
             bank_read_stages: cfg.bank_read_stages,
             acc_read_stage: cfg.acc_read_stage,
+            fetch_stage: cfg.fetch_stage,
         }
     }
 }
@@ -137,7 +141,7 @@ impl std::fmt::Display for TileInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps, {}, {} array feed stage{}, {} bank read stage{}, {}",
+            "{} lanes, {} columns, {} banks, {} requantizer lanes of {} steps, {}, {} array feed stage{}, {} bank read stage{}, {}, {}",
             self.lanes,
             self.cols,
             self.banks,
@@ -156,6 +160,11 @@ impl std::fmt::Display for TileInfo {
                 "an accumulator read stage"
             } else {
                 "no accumulator read stage"
+            },
+            if self.fetch_stage {
+                "a fetch stage"
+            } else {
+                "no fetch stage"
             }
         )
     }
@@ -520,15 +529,25 @@ mod tests {
         assert!(!i.acc_read_stage);
         assert!(TileInfo::from_words(0, 4).acc_read_stage);
         assert_eq!(TileInfo::from_words(0, 4).bank_read_stages, 0);
+        assert!(!i.fetch_stage);
+        assert!(TileInfo::from_words(0, 8).fetch_stage);
+        assert!(!TileInfo::from_words(0, 8).acc_read_stage);
         for name in minilpu_model::config::PRESET_NAMES {
             let mut cfg = minilpu_model::TileConfig::preset(name).unwrap();
-            for (b, e) in [(0, false), (1, false), (0, true), (2, true)] {
+            for (b, e, fs) in [
+                (0, false, false),
+                (1, false, true),
+                (0, true, false),
+                (2, true, true),
+                (0, false, true),
+            ] {
                 cfg.bank_read_stages = b;
                 cfg.acc_read_stage = e;
+                cfg.fetch_stage = fs;
                 assert_eq!(
                     TileInfo::from_words(cfg.info_word(), cfg.info2_word()),
                     TileInfo::of(&cfg),
-                    "{name} b {b} acc stage {e}"
+                    "{name} b {b} acc stage {e} fetch stage {fs}"
                 );
             }
         }

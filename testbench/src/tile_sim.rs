@@ -392,7 +392,8 @@ impl TileSim {
     }
 
     /// Start the loaded program and clock until the tile is idle; checks that the
-    /// tile's cycle counter is one less than the clocks `busy` was high for.
+    /// tile's cycle counter is `TileConfig::start_cycles` less than the clocks `busy`
+    /// was high for.
     pub fn run(&mut self) -> Result<RunStatus, SimError> {
         self.bus_write(reg::CTRL, 1);
         self.model.eval();
@@ -418,8 +419,9 @@ impl TileSim {
             )));
         }
         // `busy` falls one clock after the run's last cycle (the sequencer registers the
-        // units' activity), so it is high for `cycles + 1` clocks after the start.
-        if cycles + 1 != n {
+        // units' activity), so it is high for `cycles + 1` clocks after the start, one
+        // more with the fetch stage (its fetch cycle before instruction 0).
+        if cycles + self.cfg.start_cycles() != n {
             return Err(SimError::Protocol(format!(
                 "tile cycle counter says {cycles}, testbench counted {n}"
             )));

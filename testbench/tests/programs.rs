@@ -318,9 +318,11 @@ fn acc_updates_of_one_row_at_minimum_spacing_match_the_model() {
 fn hardware_errors_match_the_model() {
     let mut cfg = TileConfig::preset("sim-small").unwrap();
     cfg.imem_depth = 64; // small, so that PC errors are reachable
-                         // Without and with bank read stages (which move `send`'s posts, not its checks).
-    for b in [0, 1, 2] {
+                         // Without and with bank read stages (which move `send`'s posts, not its checks), and
+                         // with the fetch stage (the checks then read the instruction word register).
+    for (b, fs) in [(0, false), (1, false), (2, false), (0, true)] {
         cfg.bank_read_stages = b;
+        cfg.fetch_stage = fs;
         let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
         let mut state = Machine::new(&cfg);
         for status in [
@@ -332,7 +334,11 @@ fn hardware_errors_match_the_model() {
         ] {
             for seed in 0..6 {
                 let case = random_illegal(&cfg, seed, status);
-                let what = format!("b {b}: {} seed {seed} ({})", status.name(), case.what);
+                let what = format!(
+                    "b {b} fetch stage {fs}: {} seed {seed} ({})",
+                    status.name(),
+                    case.what
+                );
                 let o = compare(&cfg, &mut sim, &mut state, &case.prog, &case.machine, &what);
                 assert_eq!((o.status, o.pc), (case.status, case.pc), "{what}");
             }
@@ -487,5 +493,91 @@ fn rq_param_and_run_at_minimum_spacing_match_the_model() {
         );
         // The two runs used different parameters: their first rows differ.
         assert_ne!(state.banks[0][100], state.banks[0][200], "{preset}");
+    }
+}
+
+/// The sequencer's fetch stage (`fetch_stage`): the instruction word from a register, the
+/// fetch address two ahead. No ISA timing changes, so the same random programs must match
+/// the model cycle for cycle: block-RAM banks (`sim-small`), SPRAM weights (`icebreaker`)
+/// and the 16x16 tile with its bank read stages (`ulx3s-85f`).
+#[test]
+fn random_programs_fetch_stage() {
+    for (preset, count) in [("sim-small", 12), ("icebreaker", 4), ("ulx3s-85f", 2)] {
+        let mut cfg = TileConfig::preset(preset).unwrap();
+        cfg.fetch_stage = true;
+        cfg.validate().expect("valid fetch stage config");
+        random_programs_with(&format!("{preset} fetch stage"), cfg, count, 120);
+    }
+}
+
+/// Append a random nest of loops around waits (`wait 0` included) to `out`, for the
+/// loop-end cases of the fetch address: one-word bodies, counts 1 to 4, inner loops
+/// whose last word is right before the enclosing loop's last word, pops down several
+/// levels in a row. At most `room` more words.
+fn loop_nest(out: &mut Vec<Instr>, rng: &mut u64, depth: usize, room: &mut usize) {
+    fn next(rng: &mut u64, n: u64) -> u64 {
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        *rng % n
+    }
+    let items = 1 + next(rng, 3);
+    let first = out.len();
+    for _ in 0..items {
+        if *room == 0 {
+            break;
+        }
+        if depth < 4 && next(rng, 2) == 0 && *room >= 3 {
+            let n = 1 + next(rng, 4) as u32;
+            *room -= 2;
+            let at = out.len();
+            out.push(Instr::Nop);
+            loop_nest(out, rng, depth + 1, room);
+            // The loop's end is the word after its body: a wait of the enclosing body,
+            // so the inner loop ends strictly before the enclosing one.
+            let end = out.len() as u16;
+            out[at] = Instr::Loop { n, end };
+            out.push(Instr::Wait(next(rng, 3) as u32));
+        } else {
+            *room -= 1;
+            out.push(Instr::Wait(next(rng, 4) as u32));
+        }
+    }
+    if out.len() == first {
+        out.push(Instr::Nop);
+    }
+}
+
+/// Loop nests on the tile with and without the fetch stage: status, pc and cycle count
+/// as the model says. A wrong fetch address runs a wrong word, so the count moves.
+#[test]
+fn loop_nests_match_the_model_with_and_without_the_fetch_stage() {
+    for fs in [false, true] {
+        let mut cfg = TileConfig::preset("sim-small").unwrap();
+        cfg.fetch_stage = fs;
+        let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut one_word_bodies = 0;
+        for case in 0..150 {
+            let mut prog = vec![Instr::Vlen(1)];
+            let mut room = 24;
+            loop_nest(&mut prog, &mut rng, 0, &mut room);
+            prog.push(Instr::Halt);
+            for (pc, i) in prog.iter().enumerate() {
+                if let Instr::Loop { end, .. } = i {
+                    one_word_bodies += (*end as usize == pc + 2) as usize;
+                }
+            }
+            let words: Vec<u64> = prog.iter().map(|i| i.encode()).collect();
+            let (model, rtl) = model_and_rtl(&cfg, &mut sim, &words);
+            let what = format!("fetch stage {fs} case {case}: {prog:?}");
+            assert_eq!(model.status, Status::Ok, "{what}");
+            assert_eq!(
+                (rtl.status, rtl.pc, rtl.cycles),
+                (model.status, model.pc, model.cycles),
+                "{what}"
+            );
+        }
+        assert!(one_word_bodies > 20, "{one_word_bodies} one-word bodies");
     }
 }

@@ -156,3 +156,17 @@ fn acc_read_stage_defaults_to_off_and_round_trips() {
     assert!(!round_trip_and_drop(&u, "acc_read_stage = true").acc_read_stage);
     assert_eq!((u.acc_read_delay(), u.info2_word()), (1, 0b100));
 }
+
+#[test]
+fn fetch_stage_defaults_to_off_and_round_trips() {
+    let mut u = TileConfig::preset("sim-small").unwrap();
+    assert!(!u.fetch_stage);
+    assert_eq!(u.start_cycles(), 1);
+    u.fetch_stage = true;
+    assert!(!round_trip_and_drop(&u, "fetch_stage = true").fetch_stage);
+    assert_eq!((u.start_cycles(), u.info2_word()), (2, 0b1000));
+    // No preset sets it: their Verilog stays the one measured in docs/boards.md.
+    for name in crate::config::PRESET_NAMES {
+        assert!(!TileConfig::preset(name).unwrap().fetch_stage, "{name}");
+    }
+}
