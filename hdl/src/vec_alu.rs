@@ -10,6 +10,9 @@
 //! the lowest index wins on ties). Its `ceil(levels / 2)` first levels go from `a` to
 //! `pm`/`pi` (`n1` = [`VecAlu::partial_width`] nodes) and the rest from `qm`/`qi` to
 //! `wmax`/`widx`, so that the vector unit can put a register between the two halves.
+//! A second half of two levels (16 and 32 lanes: four nodes) is one level of six
+//! compares side by side and an AND-OR that picks the first maximum, not two compares
+//! and multiplexers in a row (the same answer; the 16x16 tile's slowest path).
 //! `pm`/`pi` are valid only with op argmax: the first level's compares use the odd
 //! lanes' adders (idle then), which compute `a[l] - a[l-1] - 1`. With op argmax `y` is 0,
 //! so the vector unit can OR the argmax result into the write data.
@@ -107,6 +110,41 @@ wire [7:0] {tag}i{k}_{j} = {tag}gt{k}_{j} ? {ir} : {il};\n"
         nodes = next;
     }
     nodes
+}
+
+/// Verilog for the two levels of the argmax tree over (up to) four `(max, index)` nodes
+/// in one level of compares: node `j` is the first maximum when it is strictly greater
+/// than every node before it and at least every node after it (the tree's answer, with
+/// the lowest index winning ties). Its six compares run side by side, and the winner
+/// picks its node through an AND-OR, instead of two compares and two multiplexers in a
+/// row.
+fn tournament_verilog(v: &mut String, tag: &str, nodes: &[(String, String)]) -> (String, String) {
+    let n = nodes.len();
+    for b in 0..n {
+        for a in 0..b {
+            *v += &format!(
+                "wire {tag}c{a}_{b} = $signed({}) > $signed({});\n",
+                nodes[b].0, nodes[a].0
+            );
+        }
+    }
+    let (mut m, mut i) = (Vec::new(), Vec::new());
+    for j in 0..n {
+        let mut terms: Vec<String> = (0..j).map(|a| format!("{tag}c{a}_{j}")).collect();
+        terms.extend((j + 1..n).map(|b| format!("!{tag}c{j}_{b}")));
+        if terms.is_empty() {
+            terms.push("1'b1".to_string());
+        }
+        *v += &format!("wire {tag}w{j} = {};\n", terms.join(" & "));
+        m.push(format!("({{8{{{tag}w{j}}}}} & {})", nodes[j].0));
+        i.push(format!("({{8{{{tag}w{j}}}}} & {})", nodes[j].1));
+    }
+    *v += &format!(
+        "wire [7:0] {tag}tm = {};\nwire [7:0] {tag}ti = {};\n",
+        m.join(" | "),
+        i.join(" | ")
+    );
+    (format!("{tag}tm"), format!("{tag}ti"))
 }
 
 impl VecAlu {
@@ -233,13 +271,18 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
             .collect();
         let gt0 = |j: usize| format!("!s{}[8]", 2 * j + 1);
         let part = tree_verilog(&mut v, "p", leaves, Self::first_levels(n), Some(&gt0));
-        let qs = (0..part.len())
+        let qs: Vec<(String, String)> = (0..part.len())
             .map(|j| (format!("qm${j}"), format!("qi${j}")))
             .collect();
         let rest = tree_levels(n) - Self::first_levels(n);
-        let (wmax, widx) = tree_verilog(&mut v, "q", qs, rest, None)
-            .pop()
-            .expect("lanes >= 1");
+        // Two levels after the register (16 or 32 lanes) as one level of compares.
+        let (wmax, widx) = if rest == 2 {
+            tournament_verilog(&mut v, "q", &qs)
+        } else {
+            tree_verilog(&mut v, "q", qs, rest, None)
+                .pop()
+                .expect("lanes >= 1")
+        };
         v += "always @(*) begin\n";
         for l in 0..n {
             v += &format!("    y${l} = r{l};\n");

@@ -581,3 +581,63 @@ fn loop_nests_match_the_model_with_and_without_the_fetch_stage() {
         assert!(one_word_bodies > 20, "{one_word_bodies} one-word bodies");
     }
 }
+
+/// `v.argmax` where ties decide: words drawn from a few values (-128, -1, 0, 127, ...),
+/// so that the maximum often sits in several lanes and several words, over one word and
+/// over several, on the 4-lane tile and the 16-lane one (whose second tree half is one
+/// level of compares, `hdl/src/vec_alu.rs`). The first maximum must win everywhere.
+#[test]
+fn argmax_ties_and_edge_values_match_the_model() {
+    use minilpu_model::isa::VUnOp;
+    for preset in ["sim-small", "ulx3s-85f"] {
+        let cfg = TileConfig::preset(preset).unwrap();
+        let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
+        let mut state = Machine::new(&cfg);
+        let mut init = Machine::new(&cfg);
+        let mut x = 0x1234_5678_9abc_def1u64;
+        let vals = [-128i8, -127, -1, 0, 1, 126, 127];
+        let words = 48;
+        for w in 0..words {
+            // A few words with one value everywhere (all -128, all 127, ...).
+            let flat = (w % 8 == 0).then(|| vals[w / 8 % vals.len()]);
+            for l in 0..cfg.lanes {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                init.banks[0][w][l] = flat.unwrap_or(vals[(x % vals.len() as u64) as usize]);
+            }
+        }
+        let argmax = |src: usize, dst: usize| Instr::VUn {
+            op: VUnOp::Argmax,
+            dst: VAddr {
+                bank: 1,
+                word: dst as u16,
+            },
+            a: VAddr {
+                bank: 0,
+                word: src as u16,
+            },
+        };
+        let mut prog = vec![Instr::Vlen(1)];
+        for w in 0..words {
+            prog.push(argmax(w, w));
+            prog.push(Instr::Wait(2));
+        }
+        for (k, v) in [2u16, 3, 5, 8].into_iter().enumerate() {
+            prog.push(Instr::Vlen(v));
+            for s in (0..words - v as usize).step_by(7) {
+                prog.push(argmax(s, words + 16 * k + s / 7));
+                prog.push(Instr::Wait(v as u32 + 1));
+            }
+        }
+        prog.push(Instr::Wait(8));
+        prog.push(Instr::Halt);
+        minilpu_model::schedule::check(&cfg, &prog).unwrap_or_else(|e| panic!("{preset}: {e:?}"));
+        let o = compare(&cfg, &mut sim, &mut state, &prog, &init, preset);
+        assert_eq!(o.status, Status::Ok, "{preset}");
+        // The results are not all alike: ties were really decided.
+        let idx: std::collections::BTreeSet<i8> =
+            (0..words).map(|w| state.banks[1][w][0]).collect();
+        assert!(idx.len() >= cfg.lanes.min(6), "{preset}: indices {idx:?}");
+    }
+}
