@@ -129,15 +129,15 @@ fn tournament_verilog(v: &mut String, tag: &str, nodes: &[(String, String)]) -> 
         }
     }
     let (mut m, mut i) = (Vec::new(), Vec::new());
-    for j in 0..n {
+    for (j, (nm, ni)) in nodes.iter().enumerate() {
         let mut terms: Vec<String> = (0..j).map(|a| format!("{tag}c{a}_{j}")).collect();
         terms.extend((j + 1..n).map(|b| format!("!{tag}c{j}_{b}")));
         if terms.is_empty() {
             terms.push("1'b1".to_string());
         }
         *v += &format!("wire {tag}w{j} = {};\n", terms.join(" & "));
-        m.push(format!("({{8{{{tag}w{j}}}}} & {})", nodes[j].0));
-        i.push(format!("({{8{{{tag}w{j}}}}} & {})", nodes[j].1));
+        m.push(format!("({{8{{{tag}w{j}}}}} & {nm})"));
+        i.push(format!("({{8{{{tag}w{j}}}}} & {ni})"));
     }
     *v += &format!(
         "wire [7:0] {tag}tm = {};\nwire [7:0] {tag}ti = {};\n",
