@@ -10,9 +10,10 @@
 //! the lowest index wins on ties). Its `ceil(levels / 2)` first levels go from `a` to
 //! `pm`/`pi` (`n1` = [`VecAlu::partial_width`] nodes) and the rest from `qm`/`qi` to
 //! `wmax`/`widx`, so that the vector unit can put a register between the two halves.
-//! A second half of two levels (16 and 32 lanes: four nodes) is one level of six
-//! compares side by side and an AND-OR that picks the first maximum, not two compares
-//! and multiplexers in a row (the same answer; the 16x16 tile's slowest path).
+//! A half of two levels (the first with 8 and 16 lanes, the second with 16 and 32: four
+//! nodes each) is one level of six compares side by side and an AND-OR that picks the
+//! first maximum, not two compares and multiplexers in a row (the same answer; the
+//! 16x16 tile's slowest paths).
 //! `pm`/`pi` are valid only with op argmax: the first level's compares use the odd
 //! lanes' adders (idle then), which compute `a[l] - a[l-1] - 1`. With op argmax `y` is 0,
 //! so the vector unit can OR the argmax result into the write data.
@@ -117,15 +118,20 @@ wire [7:0] {tag}i{k}_{j} = {tag}gt{k}_{j} ? {ir} : {il};\n"
 /// than every node before it and at least every node after it (the tree's answer, with
 /// the lowest index winning ties). Its six compares run side by side, and the winner
 /// picks its node through an AND-OR, instead of two compares and two multiplexers in a
-/// row.
-fn tournament_verilog(v: &mut String, tag: &str, nodes: &[(String, String)]) -> (String, String) {
+/// row. `given(a, b)` may name an existing signal for "node `b` strictly greater than
+/// node `a`" (the lane adders' compares).
+fn tournament_verilog(
+    v: &mut String,
+    tag: &str,
+    nodes: &[(String, String)],
+    given: &dyn Fn(usize, usize) -> Option<String>,
+) -> (String, String) {
     let n = nodes.len();
     for b in 0..n {
         for a in 0..b {
-            *v += &format!(
-                "wire {tag}c{a}_{b} = $signed({}) > $signed({});\n",
-                nodes[b].0, nodes[a].0
-            );
+            let gt = given(a, b)
+                .unwrap_or_else(|| format!("$signed({}) > $signed({})", nodes[b].0, nodes[a].0));
+            *v += &format!("wire {tag}c{a}_{b} = {gt};\n");
         }
     }
     let (mut m, mut i) = (Vec::new(), Vec::new());
@@ -270,14 +276,29 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
             .map(|l| (format!("a${l}"), format!("8'd{l}")))
             .collect();
         let gt0 = |j: usize| format!("!s{}[8]", 2 * j + 1);
-        let part = tree_verilog(&mut v, "p", leaves, Self::first_levels(n), Some(&gt0));
+        // Two levels before the register (8 and 16 lanes) as one level of compares per
+        // group of four lanes; the pairs of neighbours keep the adders' compares.
+        let part = if Self::first_levels(n) == 2 {
+            let leaves: Vec<(String, String)> = leaves;
+            leaves
+                .chunks(4)
+                .enumerate()
+                .map(|(g, group)| {
+                    let given =
+                        |a: usize, b: usize| (a % 2 == 0 && b == a + 1).then(|| gt0(2 * g + a / 2));
+                    tournament_verilog(&mut v, &format!("p{g}_"), group, &given)
+                })
+                .collect()
+        } else {
+            tree_verilog(&mut v, "p", leaves, Self::first_levels(n), Some(&gt0))
+        };
         let qs: Vec<(String, String)> = (0..part.len())
             .map(|j| (format!("qm${j}"), format!("qi${j}")))
             .collect();
         let rest = tree_levels(n) - Self::first_levels(n);
         // Two levels after the register (16 or 32 lanes) as one level of compares.
         let (wmax, widx) = if rest == 2 {
-            tournament_verilog(&mut v, "q", &qs)
+            tournament_verilog(&mut v, "q", &qs, &|_, _| None)
         } else {
             tree_verilog(&mut v, "q", qs, rest, None)
                 .pop()

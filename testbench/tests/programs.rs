@@ -584,13 +584,20 @@ fn loop_nests_match_the_model_with_and_without_the_fetch_stage() {
 
 /// `v.argmax` where ties decide: words drawn from a few values (-128, -1, 0, 127, ...),
 /// so that the maximum often sits in several lanes and several words, over one word and
-/// over several, on the 4-lane tile and the 16-lane one (whose second tree half is one
-/// level of compares, `hdl/src/vec_alu.rs`). The first maximum must win everywhere.
+/// over several, on 4, 8 and 16 lanes (the last two with tree halves of two levels done
+/// as one level of compares, `hdl/src/vec_alu.rs`). The first maximum must win
+/// everywhere.
 #[test]
 fn argmax_ties_and_edge_values_match_the_model() {
     use minilpu_model::isa::VUnOp;
-    for preset in ["sim-small", "ulx3s-85f"] {
-        let cfg = TileConfig::preset(preset).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tile45 = "fpga/ulx3s/tile-45f.toml";
+    for preset in ["sim-small", tile45, "ulx3s-85f"] {
+        let cfg = if preset == tile45 {
+            TileConfig::from_toml_file(&root.join(tile45)).unwrap_or_else(|e| panic!("{e}"))
+        } else {
+            TileConfig::preset(preset).unwrap()
+        };
         let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
         let mut state = Machine::new(&cfg);
         let mut init = Machine::new(&cfg);
