@@ -284,8 +284,9 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
                 .chunks(4)
                 .enumerate()
                 .map(|(g, group)| {
-                    let given =
-                        |a: usize, b: usize| (a % 2 == 0 && b == a + 1).then(|| gt0(2 * g + a / 2));
+                    let given = |a: usize, b: usize| {
+                        (a.is_multiple_of(2) && b == a + 1).then(|| gt0(2 * g + a / 2))
+                    };
                     tournament_verilog(&mut v, &format!("p{g}_"), group, &given)
                 })
                 .collect()
