@@ -14,8 +14,10 @@
 //! - **`steps = 1`, parallel**: a value enters every cycle. Latency
 //!   [`REQUANT_LANE_LATENCY`] = 5 clocks from `c` to `y`; parameters travel with their
 //!   value, so every cycle may use different ones (the requantizer time-shares lanes).
-//!   With `dsp` the product is a `*` that yosys maps to DSPs (two MULT18X18D on ECP5);
-//!   without, explicit shift-and-add logic in two stages. Rounding, shift and clamp are
+//!   With `dsp` the product is two `*`s that yosys maps to one MULT18X18D each on ECP5
+//!   (`t`'s low 17 bits and its high 16 bits times `m`), registered, then added in the
+//!   next stage (the adder is not in the multipliers' cycle); without, explicit
+//!   shift-and-add logic in two stages. Rounding, shift and clamp are
 //!   the Booth lanes' (below) in two stages: the shift by 32, 16, 8 then by 4, 2, 1, the
 //!   rounding add and the clamp (no 50-bit rounding adder, barrel shifter or compares).
 //! - **`steps` = 2, 4, 8 or 16, digit-serial** (LUT logic only): a value enters in a cycle

@@ -8,13 +8,20 @@ use super::shift::{round_clamp, shift_chains};
 /// Parallel lane `r` (with its product in DSPs when `dsp`).
 pub(super) fn lane_body(r: usize, dsp: bool) -> String {
     let multiply = if dsp {
+        // Two products that each fit one 18 x 18 multiplier (t's low 17 bits, unsigned,
+        // and its high 16 bits, signed, times m), registered before the fabric adds
+        // them: the adder is not in one cycle with the multipliers.
         format!(
             "\
-reg signed [49:0] p{r};
-initial p{r} = 0;
+reg signed [34:0] plo{r};
+reg signed [32:0] phi{r};
+initial begin
+    plo{r} = 0; phi{r} = 0;
+end
 always @(posedge clock) begin
-    p{r} <= t{r} * $signed({{1'b0, m1_{r}}});
-    p2_{r} <= p{r};
+    plo{r} <= $signed({{1'b0, t{r}[16:0]}}) * $signed({{1'b0, m1_{r}}});
+    phi{r} <= $signed(t{r}[32:17]) * $signed({{1'b0, m1_{r}}});
+    p2_{r} <= {{phi{r}, 17'd0}} + {{15'd0, plo{r}}};
 end
 "
         )
