@@ -98,7 +98,11 @@ fn bank_read_stages_default_validate_and_show_in_info2() {
         let c = TileConfig::preset(p).unwrap();
         let b = if p == "ulx3s-85f" { 2 } else { 0 };
         assert_eq!(
-            (c.bank_read_stages, c.bank_read_delay(), c.info2_word() & 0b11),
+            (
+                c.bank_read_stages,
+                c.bank_read_delay(),
+                c.info2_word() & 0b11
+            ),
             (b, b as u64, b as u32)
         );
         // No preset has the accumulator read stage (docs/boards.md).
