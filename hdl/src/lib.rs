@@ -91,7 +91,7 @@ pub use pe::Pe;
 pub use pll::{Pll, PllSetting};
 pub use predecoder::Predecoder;
 pub use read_tail::ReadTail;
-pub use requant_lanes::{requant_lanes_verilog, RequantLanes};
+pub use requant_lanes::{requant_lanes_verilog, requant_lanes_verilog_with, RequantLanes};
 pub use requantizer::Requantizer;
 pub use ring::{ring_verilog, Ring};
 pub use sequencer::Sequencer;

@@ -110,6 +110,7 @@ pub struct RequantLanes {
     _dsp: bool,
     _steps: usize,
     _late: bool,
+    _split: bool,
     /// Behavioural pipeline: per lane, the value that entered `i` edges ago (if any).
     _pipe: Vec<Vec<Option<LaneInput>>>,
 }
@@ -134,12 +135,20 @@ impl RequantLanes {
             _dsp: dsp,
             _steps: steps,
             _late: false,
+            _split: true,
             _pipe: vec![vec![Some((0, 0, 0, false)); requant_lane_latency(steps)]; n],
         }
     }
 }
 
 impl RequantLanes {
+    /// With `split` false, a DSP lane's product `t * m` is one `*` whose halves are added
+    /// in the multipliers' cycle (`TileConfig::requant_split_product`).
+    pub fn split_product(mut self, split: bool) -> Self {
+        self._split = split;
+        self
+    }
+
     /// The same serial lanes sampling `m` one cycle and the shift two cycles after
     /// `start` (see the module documentation); needs `steps` >= 4.
     pub fn late_params(mut self) -> Self {
@@ -221,7 +230,7 @@ impl Logic for RequantLanes {
             // (`*unused*`) keeps this from being reported.
             "wire unused_start = start;\n".to_string()
                 + &(0..n)
-                    .map(|r| parallel::lane_body(r, self._dsp))
+                    .map(|r| parallel::lane_body(r, self._dsp, self._split))
                     .collect::<String>()
         } else {
             (0..n)
@@ -240,7 +249,13 @@ impl Logic for RequantLanes {
 /// The Verilog of `n` [`RequantLanes`] alone (top module [`crate::TOP_MODULE`], ports
 /// `c$0`, `bias_b$0` .. as in the tile), for lane-level tests.
 pub fn requant_lanes_verilog(n: usize, dsp: bool, steps: usize) -> String {
-    let mut lanes = RequantLanes::new(n, dsp, steps);
+    requant_lanes_verilog_with(n, dsp, steps, true)
+}
+
+/// As [`requant_lanes_verilog`], with the DSP lanes' product split or not
+/// ([`RequantLanes::split_product`]).
+pub fn requant_lanes_verilog_with(n: usize, dsp: bool, steps: usize, split: bool) -> String {
+    let mut lanes = RequantLanes::new(n, dsp, steps).split_product(split);
     lanes.connect_all();
     generate_verilog(&lanes)
 }

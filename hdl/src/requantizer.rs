@@ -221,7 +221,7 @@ impl Requantizer {
         let lanes_unit = if pram {
             RequantLanes::new(rql, dsp, steps).late_params()
         } else {
-            RequantLanes::new(rql, dsp, steps)
+            RequantLanes::new(rql, dsp, steps).split_product(cfg.requant_split_product)
         };
         Self {
             clock: Default::default(),

@@ -63,6 +63,8 @@ pub struct VecAlu {
     pub wmax: Signal<Out, Bits<8>>,
     /// Lowest lane index holding `wmax`.
     pub widx: Signal<Out, Bits<8>>,
+    /// Halves of two levels as one level of compares (`TileConfig::argmax_flat_halves`).
+    _flat: bool,
 }
 
 /// Levels of the argmax tree over `lanes` values.
@@ -167,7 +169,15 @@ impl VecAlu {
             qi: crate::vec_of(Self::partial_width(lanes)),
             wmax: Default::default(),
             widx: Default::default(),
+            _flat: true,
         }
+    }
+
+    /// With `flat` false, every half of the argmax tree is a chain of pairwise levels
+    /// (`TileConfig::argmax_flat_halves`).
+    pub fn flat_halves(mut self, flat: bool) -> Self {
+        self._flat = flat;
+        self
     }
 
     /// Levels of the argmax tree in the first half (from `a` to `pm`).
@@ -278,7 +288,7 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
         let gt0 = |j: usize| format!("!s{}[8]", 2 * j + 1);
         // Two levels before the register (8 and 16 lanes) as one level of compares per
         // group of four lanes; the pairs of neighbours keep the adders' compares.
-        let part = if Self::first_levels(n) == 2 {
+        let part = if self._flat && Self::first_levels(n) == 2 {
             let leaves: Vec<(String, String)> = leaves;
             leaves
                 .chunks(4)
@@ -298,7 +308,7 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
             .collect();
         let rest = tree_levels(n) - Self::first_levels(n);
         // Two levels after the register (16 or 32 lanes) as one level of compares.
-        let (wmax, widx) = if rest == 2 {
+        let (wmax, widx) = if self._flat && rest == 2 {
             tournament_verilog(&mut v, "q", &qs, &|_, _| None)
         } else {
             tree_verilog(&mut v, "q", qs, rest, None)

@@ -221,7 +221,7 @@ impl Vxu {
             w_bank: Default::default(),
             w_addr: Default::default(),
             w_data: crate::vec_of(lanes),
-            alu: VecAlu::new(lanes),
+            alu: VecAlu::new(lanes).flat_halves(cfg.argmax_flat_halves),
             left: Default::default(),
             aaddr: Default::default(),
             baddr: Default::default(),

@@ -499,12 +499,16 @@ fn rq_param_and_run_at_minimum_spacing_match_the_model() {
 /// The sequencer's fetch stage (`fetch_stage`): the instruction word from a register, the
 /// fetch address two ahead. No ISA timing changes, so the same random programs must match
 /// the model cycle for cycle: block-RAM banks (`sim-small`), SPRAM weights (`icebreaker`)
-/// and the 16x16 tile with its bank read stages (`ulx3s-85f`).
+/// and the 16x16 tile with its bank read stages (`ulx3s-85f`, here also with the argmax
+/// tree's flat halves and the requantizer's split products, which its preset leaves
+/// off).
 #[test]
 fn random_programs_fetch_stage() {
     for (preset, count) in [("sim-small", 12), ("icebreaker", 4), ("ulx3s-85f", 2)] {
         let mut cfg = TileConfig::preset(preset).unwrap();
         cfg.fetch_stage = true;
+        cfg.argmax_flat_halves = true;
+        cfg.requant_split_product = true;
         cfg.validate().expect("valid fetch stage config");
         random_programs_with(&format!("{preset} fetch stage"), cfg, count, 120);
     }
@@ -584,17 +588,22 @@ fn loop_nests_match_the_model_with_and_without_the_fetch_stage() {
 
 /// `v.argmax` where ties decide: words drawn from a few values (-128, -1, 0, 127, ...),
 /// so that the maximum often sits in several lanes and several words, over one word and
-/// over several, on 4, 8 and 16 lanes (the last two with tree halves of two levels done
-/// as one level of compares, `hdl/src/vec_alu.rs`). The first maximum must win
-/// everywhere.
+/// over several, on 4, 8 and 16 lanes (8 and 16 with tree halves of two levels done as
+/// one level of compares, `argmax_flat_halves`, `hdl/src/vec_alu.rs`; 16 also without,
+/// as the 85F preset has it). The first maximum must win everywhere.
 #[test]
 fn argmax_ties_and_edge_values_match_the_model() {
     use minilpu_model::isa::VUnOp;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let tile45 = "fpga/ulx3s/tile-45f.toml";
-    for preset in ["sim-small", tile45, "ulx3s-85f"] {
+    let flat85 = "ulx3s-85f flat halves";
+    for preset in ["sim-small", tile45, "ulx3s-85f", flat85] {
         let cfg = if preset == tile45 {
             TileConfig::from_toml_file(&root.join(tile45)).unwrap_or_else(|e| panic!("{e}"))
+        } else if preset == flat85 {
+            let mut c = TileConfig::preset("ulx3s-85f").unwrap();
+            c.argmax_flat_halves = true;
+            c
         } else {
             TileConfig::preset(preset).unwrap()
         };

@@ -6,7 +6,7 @@
 //! lanes with late parameters (`m` one cycle, the shift two cycles after `start`).
 
 use minilpu_hdl::requant_lanes::{requant_lane_latency, requant_lanes_late_verilog};
-use minilpu_hdl::requant_lanes_verilog;
+use minilpu_hdl::requant_lanes_verilog_with;
 use minilpu_model::arith::{requantize, Requant};
 use minilpu_testbench::verilated::{BuildOptions, VerilatedModel};
 use rand::{Rng, SeedableRng};
@@ -65,16 +65,16 @@ fn cases(seed: u64) -> Vec<Case> {
 }
 
 fn check_lane(dsp: bool, steps: usize) {
-    check_lane_with(dsp, steps, false);
+    check_lane_with(dsp, steps, false, true);
 }
 
 /// `late`: the lane samples `m` one cycle and the shift two cycles after `start`
 /// (garbage elsewhere, as for the other inputs).
-fn check_lane_with(dsp: bool, steps: usize, late: bool) {
+fn check_lane_with(dsp: bool, steps: usize, late: bool, split: bool) {
     let verilog = if late {
         requant_lanes_late_verilog(1, steps)
     } else {
-        requant_lanes_verilog(1, dsp, steps)
+        requant_lanes_verilog_with(1, dsp, steps, split)
     } + PROBE;
     let mut sim = VerilatedModel::build(&verilog, "probe", &BuildOptions::default())
         .unwrap_or_else(|e| panic!("steps {steps}: {e}"));
@@ -138,7 +138,7 @@ fn check_lane_with(dsp: bool, steps: usize, late: bool) {
                 let got = sim.get_u64(py) as u8 as i8;
                 assert_eq!(
                     got, want,
-                    "dsp {dsp} steps {steps} late {late}: c {c} bias {bias} m {m} s {s} relu {relu}"
+                    "dsp {dsp} split {split} steps {steps} late {late}: c {c} bias {bias} m {m} s {s} relu {relu}"
                 );
                 checked += 1;
             }
@@ -155,6 +155,8 @@ fn parallel_lut_lane_matches_the_contract() {
 #[test]
 fn parallel_dsp_lane_matches_the_contract() {
     check_lane(true, 1);
+    // The product in one cycle (`requant_split_product = false`, the 85F preset).
+    check_lane_with(true, 1, false, false);
 }
 
 #[test]
@@ -167,6 +169,6 @@ fn serial_lanes_match_the_contract() {
 #[test]
 fn serial_lanes_with_late_parameters_match_the_contract() {
     for steps in [4, 8, 16] {
-        check_lane_with(false, steps, true);
+        check_lane_with(false, steps, true, true);
     }
 }

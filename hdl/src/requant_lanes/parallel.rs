@@ -5,9 +5,21 @@
 use super::param_wires;
 use super::shift::{round_clamp, shift_chains};
 
-/// Parallel lane `r` (with its product in DSPs when `dsp`).
-pub(super) fn lane_body(r: usize, dsp: bool) -> String {
-    let multiply = if dsp {
+/// Parallel lane `r` (with its product in DSPs when `dsp`, as two registered halves when
+/// `split`).
+pub(super) fn lane_body(r: usize, dsp: bool, split: bool) -> String {
+    let multiply = if dsp && !split {
+        format!(
+            "\
+reg signed [49:0] p{r};
+initial p{r} = 0;
+always @(posedge clock) begin
+    p{r} <= t{r} * $signed({{1'b0, m1_{r}}});
+    p2_{r} <= p{r};
+end
+"
+        )
+    } else if dsp {
         // Two products that each fit one 18 x 18 multiplier (t's low 17 bits, unsigned,
         // and its high 16 bits, signed, times m), registered before the fabric adds
         // them: the adder is not in one cycle with the multipliers.
