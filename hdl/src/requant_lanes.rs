@@ -16,8 +16,9 @@
 //!   value, so every cycle may use different ones (the requantizer time-shares lanes).
 //!   With `dsp` the product is two `*`s that yosys maps to one MULT18X18D each on ECP5
 //!   (`t`'s low 17 bits and its high 16 bits times `m`), registered, then added in the
-//!   next stage (the adder is not in the multipliers' cycle); without, explicit
-//!   shift-and-add logic in two stages. Rounding, shift and clamp are
+//!   next stage (the adder is not in the multipliers' cycle; [`RequantLanes::split_product`],
+//!   the default), or one `*` whose halves yosys adds in the multipliers' cycle; without
+//!   `dsp`, explicit shift-and-add logic in two stages. Rounding, shift and clamp are
 //!   the Booth lanes' (below) in two stages: the shift by 32, 16, 8 then by 4, 2, 1, the
 //!   rounding add and the clamp (no 50-bit rounding adder, barrel shifter or compares).
 //! - **`steps` = 2, 4, 8 or 16, digit-serial** (LUT logic only): a value enters in a cycle

@@ -10,10 +10,11 @@
 //! the lowest index wins on ties). Its `ceil(levels / 2)` first levels go from `a` to
 //! `pm`/`pi` (`n1` = [`VecAlu::partial_width`] nodes) and the rest from `qm`/`qi` to
 //! `wmax`/`widx`, so that the vector unit can put a register between the two halves.
-//! A half of two levels (the first with 8 and 16 lanes, the second with 16 and 32: four
-//! nodes each) is one level of six compares side by side and an AND-OR that picks the
-//! first maximum, not two compares and multiplexers in a row (the same answer; the
-//! 16x16 tile's slowest paths).
+//! With [`VecAlu::flat_halves`] (`TileConfig::argmax_flat_halves`, the default) a half
+//! of two levels (the first with 8 and 16 lanes, the second with 16 and 32: four nodes
+//! each) is one level of six compares side by side and an AND-OR that picks the first
+//! maximum, not two compares and multiplexers in a row (the same answer; the 16x16
+//! tile's slowest paths).
 //! `pm`/`pi` are valid only with op argmax: the first level's compares use the odd
 //! lanes' adders (idle then), which compute `a[l] - a[l-1] - 1`. With op argmax `y` is 0,
 //! so the vector unit can OR the argmax result into the write data.
