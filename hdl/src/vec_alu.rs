@@ -283,14 +283,13 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
         }
         // Argmax of one word: the first half of the tree from `a` to `pm`/`pi`, the
         // second from `qm`/`qi` (the caller's register of `pm`/`pi`) to `wmax`/`widx`.
-        let leaves = (0..n)
+        let leaves: Vec<(String, String)> = (0..n)
             .map(|l| (format!("a${l}"), format!("8'd{l}")))
             .collect();
         let gt0 = |j: usize| format!("!s{}[8]", 2 * j + 1);
         // Two levels before the register (8 and 16 lanes) as one level of compares per
         // group of four lanes; the pairs of neighbours keep the adders' compares.
         let part = if self._flat && Self::first_levels(n) == 2 {
-            let leaves: Vec<(String, String)> = leaves;
             leaves
                 .chunks(4)
                 .enumerate()

@@ -13,6 +13,14 @@ use minilpu_testbench::program::{run_program, ProgramOutcome, Region, RegionData
 use minilpu_testbench::runner::Backend;
 use minilpu_testbench::tile_sim::TileSim;
 
+/// The tests' fixed-seed generator (xorshift64): steps `x` and returns it.
+fn xorshift(x: &mut u64) -> u64 {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    *x
+}
+
 /// Every bank word and accumulator row.
 fn everything(cfg: &TileConfig) -> Vec<Region> {
     let mut r: Vec<Region> = (0..cfg.banks)
@@ -270,12 +278,7 @@ fn acc_updates_of_one_row_at_minimum_spacing_match_the_model() {
         };
         let mut init = Machine::new(&cfg);
         let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as i8
-        };
+        let mut next = || xorshift(&mut x) as i8;
         for b in 0..cfg.banks {
             for w in 0..2 * cfg.rows {
                 for l in 0..cfg.lanes {
@@ -468,9 +471,7 @@ fn rq_param_and_run_at_minimum_spacing_match_the_model() {
         for block in 0..2 {
             for w in 0..pw {
                 for l in 0..cfg.lanes {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
+                    xorshift(&mut x);
                     let shift_byte = w >= wb + wm;
                     init.banks[1][block * pw + w][l] = if shift_byte {
                         (20 + x % 16) as i8
@@ -519,12 +520,7 @@ fn random_programs_fetch_stage() {
 /// whose last word is right before the enclosing loop's last word, pops down several
 /// levels in a row. At most `room` more words.
 fn loop_nest(out: &mut Vec<Instr>, rng: &mut u64, depth: usize, room: &mut usize) {
-    fn next(rng: &mut u64, n: u64) -> u64 {
-        *rng ^= *rng << 13;
-        *rng ^= *rng >> 7;
-        *rng ^= *rng << 17;
-        *rng % n
-    }
+    let next = |rng: &mut u64, n: u64| xorshift(rng) % n;
     let items = 1 + next(rng, 3);
     let first = out.len();
     for _ in 0..items {
@@ -596,17 +592,18 @@ fn argmax_ties_and_edge_values_match_the_model() {
     use minilpu_model::isa::VUnOp;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let tile45 = "fpga/ulx3s/tile-45f.toml";
-    let flat85 = "ulx3s-85f flat halves";
-    for preset in ["sim-small", tile45, "ulx3s-85f", flat85] {
-        let cfg = if preset == tile45 {
-            TileConfig::from_toml_file(&root.join(tile45)).unwrap_or_else(|e| panic!("{e}"))
-        } else if preset == flat85 {
-            let mut c = TileConfig::preset("ulx3s-85f").unwrap();
-            c.argmax_flat_halves = true;
-            c
-        } else {
-            TileConfig::preset(preset).unwrap()
-        };
+    let mut flat85 = TileConfig::preset("ulx3s-85f").unwrap();
+    flat85.argmax_flat_halves = true;
+    let tiles = [
+        ("sim-small", TileConfig::preset("sim-small").unwrap()),
+        (
+            tile45,
+            TileConfig::from_toml_file(&root.join(tile45)).unwrap_or_else(|e| panic!("{e}")),
+        ),
+        ("ulx3s-85f", TileConfig::preset("ulx3s-85f").unwrap()),
+        ("ulx3s-85f flat halves", flat85),
+    ];
+    for (preset, cfg) in tiles {
         let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
         let mut state = Machine::new(&cfg);
         let mut init = Machine::new(&cfg);
@@ -617,10 +614,8 @@ fn argmax_ties_and_edge_values_match_the_model() {
             // A few words with one value everywhere (all -128, all 127, ...).
             let flat = (w % 8 == 0).then(|| vals[w / 8 % vals.len()]);
             for l in 0..cfg.lanes {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                init.banks[0][w][l] = flat.unwrap_or(vals[(x % vals.len() as u64) as usize]);
+                let k = (xorshift(&mut x) % vals.len() as u64) as usize;
+                init.banks[0][w][l] = flat.unwrap_or(vals[k]);
             }
         }
         let argmax = |src: usize, dst: usize| Instr::VUn {
