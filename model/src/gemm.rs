@@ -10,9 +10,14 @@
 //! **Schedule** (the one the cycle model of Step 1 described, now as instructions): the
 //! first tile installs with `mxu.load`; then one `mxu.run` per tile streams the `M` rows
 //! with `swap` while it installs the next tile (`load`), followed by `wait P - 2` where
-//! `P = max(M, I, 2)` ([`run_period`]; 3 instead of 2 with the accumulator read
-//! stage); `halt` right after the last run. So the matmul program is busy for
-//! exactly [`matmul_program_cycles`] cycles. The requantization, if any, is a second
+//! `P = max(M, I, 2)` ([`run_period`]); `halt` right after the last run. So the matmul
+//! program is busy for exactly [`matmul_program_cycles`] cycles.
+//!
+//! The runs go **K tile by K tile** ([`run_order`]): every N tile of K tile 0, then every
+//! N tile of K tile 1, and so on. Two updates of one accumulator row are then `nt` runs
+//! apart, not one, so the accumulator's spacing rule (2 cycles between updates of a row,
+//! 3 with [`TileConfig::acc_read_stage`]) costs nothing once there are two N tiles: only
+//! a matmul with one N tile and a period under 3 runs at `P = 3` with the stage. The requantization, if any, is a second
 //! program: per N tile `rq.param` then `rq.run`, back to back (with bank read stages,
 //! [`TileConfig::bank_read_stages`], the `rq.run` waits `b` more cycles for the
 //! parameters, which land `b` cycles later).
@@ -40,19 +45,31 @@ pub struct GemmProgram {
 }
 
 /// Cycles from one `mxu.run` of the matmul to the next, `P`: the run's `m` rows, the
-/// next tile's install (`I` cycles), and at least the accumulator's spacing between two
-/// updates of one row (consecutive runs are K tiles of the same rows): 2 cycles, 3 with
-/// the accumulator read stage ([`TileConfig::acc_read_stage`]), which reads the row a
-/// cycle earlier.
-pub fn run_period(cfg: &TileConfig, m: u64) -> u64 {
+/// next tile's install (`I` cycles), at least 2, and enough that two updates of one
+/// accumulator row, `nt` runs apart in [`run_order`], are at least the accumulator's
+/// spacing apart: 2 cycles, 3 with the accumulator read stage
+/// ([`TileConfig::acc_read_stage`]), which reads the row a cycle earlier. So
+/// `P = max(m, I, 2, ceil(spacing / nt))`.
+pub fn run_period(cfg: &TileConfig, m: u64, nt: u64) -> u64 {
+    let spacing = 2 + cfg.acc_read_delay();
     m.max(cfg.install_cycles() as u64)
-        .max(2 + cfg.acc_read_delay())
+        .max(2)
+        .max(spacing.div_ceil(nt.max(1)))
 }
 
-/// Busy cycles of the matmul program for `m` rows and `tiles` weight tiles.
-pub fn matmul_program_cycles(cfg: &TileConfig, m: u64, tiles: u64) -> u64 {
+/// The order of the matmul's runs as `(ni, ki)` (N tile, K tile): K-major, every N tile
+/// of one K tile before the next K tile. The weight tiles keep their layout
+/// ([`crate::layout`]: tile `ni * kt + ki`); only the order they are installed in follows
+/// this one.
+pub fn run_order(plan: &MatmulPlan) -> impl Iterator<Item = (usize, usize)> + '_ {
+    (0..plan.kt).flat_map(move |ki| (0..plan.nt).map(move |ni| (ni, ki)))
+}
+
+/// Busy cycles of the matmul program for `m` rows, `kt` K tiles and `nt` N tiles.
+pub fn matmul_program_cycles(cfg: &TileConfig, m: u64, kt: u64, nt: u64) -> u64 {
     let i = cfg.install_cycles() as u64;
-    let p = run_period(cfg, m);
+    let p = run_period(cfg, m, nt);
+    let tiles = kt * nt;
     // first run issues at cycle I; the last at I + (tiles - 1) * P; its last
     // accumulator write lands at + M + 6 + f + b (the array's feed stages and the bank
     // read stages); the count is that cycle + 1.
@@ -129,23 +146,24 @@ pub fn compile(
             ));
         }
     }
-    // The matmul: install tile 0, then one run per tile that installs the next.
-    let period = run_period(cfg, m as u64) as usize;
-    let mut prog = vec![Instr::MxuLoad { w: 0 }];
+    // The matmul: install the first tile, then one run per tile that installs the next.
+    let period = run_period(cfg, m as u64, plan.nt as u64) as usize;
+    let order: Vec<(usize, usize)> = run_order(&plan).collect();
+    let at = |(ni, ki): (usize, usize)| ((ni * plan.kt + ki) * inst) as u16;
+    let mut prog = vec![Instr::MxuLoad { w: at(order[0]) }];
     if inst > 1 {
         prog.push(Instr::Wait(inst as u32 - 2));
     }
-    for t in 0..tiles {
-        let (ni, ki) = (t / plan.kt, t % plan.kt);
+    for (s, &(ni, ki)) in order.iter().enumerate() {
         prog.push(Instr::MxuRun {
             a: (ki * m) as u16,
             rows: m as u16,
             acc: (ni * m) as u16,
             swap: true,
             accumulate: ki > 0,
-            load: (t + 1 < tiles).then_some(((t + 1) * inst) as u16),
+            load: order.get(s + 1).map(|&next| at(next)),
         });
-        if t + 1 < tiles && period > 1 {
+        if s + 1 < tiles && period > 1 {
             prog.push(Instr::Wait(period as u32 - 2));
         }
     }
@@ -245,8 +263,8 @@ mod tests {
                 let g = compile(&cfg, &a, &w, (m, k, n), Some((&q, true))).unwrap();
                 let ctx = format!("{p} b = {b}");
                 let s = check(&cfg, &g.matmul).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
-                let tiles = g.plan.tiles() as u64;
-                let want = matmul_program_cycles(&cfg, m as u64, tiles);
+                let (kt, nt) = (g.plan.kt as u64, g.plan.nt as u64);
+                let want = matmul_program_cycles(&cfg, m as u64, kt, nt);
                 assert_eq!(s.end.predicted_cycles, want, "{ctx}");
                 let rq = g.requant.clone().unwrap();
                 check(&cfg, &rq).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
@@ -291,6 +309,47 @@ mod tests {
         }
     }
 
+    /// K-major runs: with two or more N tiles, two updates of one accumulator row are
+    /// `nt` runs apart, so the accumulator read stage costs a batch-1 matmul no cycle
+    /// (the checker refuses the program otherwise); with one N tile and a short period
+    /// it costs one cycle per run. Both give `A · B`.
+    #[test]
+    fn k_major_runs_make_the_accumulator_read_stage_free_with_two_n_tiles() {
+        for p in crate::config::PRESET_NAMES {
+            let base = TileConfig::preset(p).unwrap();
+            let mut st = base.clone();
+            st.acc_read_stage = true;
+            for (m, nts) in [(1, 1), (1, 2), (1, 3), (2, 2), (3, 1)] {
+                let (k, n) = (3 * base.lanes, nts * base.cols);
+                let mut rng = Rng::new(40 + m as u64 * 8 + nts as u64);
+                let a: Vec<i8> = (0..m * k).map(|_| rng.i8()).collect();
+                let w: Vec<i8> = (0..k * n).map(|_| rng.i8()).collect();
+                let ctx = format!("{p} m {m} nt {nts}");
+                let mut cycles = Vec::new();
+                for cfg in [&base, &st] {
+                    let g = compile(cfg, &a, &w, (m, k, n), None).unwrap();
+                    let s = check(cfg, &g.matmul).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
+                    let mut mach = Machine::new(cfg);
+                    for (at, word) in &g.image {
+                        mach.word_mut(*at).copy_from_slice(word);
+                    }
+                    let r = run(cfg, &g.matmul, &mut mach);
+                    assert_eq!(r.cycles, s.end.predicted_cycles, "{ctx}");
+                    let rows: Vec<Vec<i32>> = mach.acc[..g.plan.nt * m].to_vec();
+                    assert_eq!(g.plan.unpack(cfg, &rows), matmul(&a, &w, m, k, n), "{ctx}");
+                    cycles.push(r.cycles);
+                }
+                let short = base.install_cycles().max(m) < 3;
+                if nts >= 2 || !short {
+                    assert_eq!(cycles[1], cycles[0], "{ctx}: the stage costs no cycle");
+                } else {
+                    let tiles = (3 * nts) as u64;
+                    assert_eq!(cycles[1], cycles[0] + tiles - 1, "{ctx}: one per period");
+                }
+            }
+        }
+    }
+
     /// One and two rows over several K tiles: consecutive runs add into the same
     /// accumulator rows, so they must stay 3 cycles apart with the accumulator read
     /// stage (2 without), whatever the install time.
@@ -307,13 +366,13 @@ mod tests {
                     let g = compile(&cfg, &a, &w, (m, k, n), None).unwrap();
                     let ctx = format!("{p} stage {e} m {m}");
                     let s = check(&cfg, &g.matmul).unwrap_or_else(|er| panic!("{ctx}: {er:#?}"));
-                    let tiles = g.plan.tiles() as u64;
+                    let (kt, nt) = (g.plan.kt as u64, g.plan.nt as u64);
                     assert_eq!(
                         s.end.predicted_cycles,
-                        matmul_program_cycles(&cfg, m as u64, tiles),
+                        matmul_program_cycles(&cfg, m as u64, kt, nt),
                         "{ctx}"
                     );
-                    let period = run_period(&cfg, m as u64);
+                    let period = run_period(&cfg, m as u64, g.plan.nt as u64);
                     assert!(period >= 2 + e as u64 && period >= m as u64, "{ctx}");
                     let mut mach = Machine::new(&cfg);
                     for (at, word) in &g.image {

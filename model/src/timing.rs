@@ -26,14 +26,9 @@ mod tests {
         for p in crate::config::PRESET_NAMES {
             let c = TileConfig::preset(p).unwrap();
             let (k, n) = (8 * c.rows, 8 * c.cols);
-            let tiles = 64;
-            let big = utilization(
-                &c,
-                64 * (k * n) as u64,
-                matmul_program_cycles(&c, 64, tiles),
-            );
+            let big = utilization(&c, 64 * (k * n) as u64, matmul_program_cycles(&c, 64, 8, 8));
             assert!(big >= 0.85, "{p}: batch-64 utilization {big}");
-            let one = utilization(&c, (k * n) as u64, matmul_program_cycles(&c, 1, tiles));
+            let one = utilization(&c, (k * n) as u64, matmul_program_cycles(&c, 1, 8, 8));
             assert!(
                 one >= 0.85 * c.gemv_utilization_bound(),
                 "{p}: GEMV utilization {one} vs bound {}",
@@ -46,8 +41,8 @@ mod tests {
     fn small_cases() {
         let c = TileConfig::preset("sim-small").unwrap();
         // I = 2: first run at cycle 2, one row, last accumulator write at 2 + 1 + 6.
-        assert_eq!(matmul_program_cycles(&c, 1, 1), 10);
+        assert_eq!(matmul_program_cycles(&c, 1, 1, 1), 10);
         // M = 5: runs at 2, 7, ..., 2 + 5 * 5; the last drains 5 + 6 cycles later.
-        assert_eq!(matmul_program_cycles(&c, 5, 6), 2 + 5 * 5 + 5 + 7);
+        assert_eq!(matmul_program_cycles(&c, 5, 2, 3), 2 + 5 * 5 + 5 + 7);
     }
 }

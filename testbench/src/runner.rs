@@ -87,7 +87,7 @@ pub fn run_matmul(
     }
     let g = gemm::compile(cfg, a, b, (m, k, n), rq.map(|r| (&r.params[..], r.relu)))?;
     let plan = g.plan.clone();
-    let predicted = gemm::matmul_program_cycles(cfg, m as u64, plan.tiles() as u64);
+    let predicted = gemm::matmul_program_cycles(cfg, m as u64, plan.kt as u64, plan.nt as u64);
     let (acc, cycles, rq_cycles, y_words) = match backend {
         Backend::Model => {
             // The golden model executes the same programs on the same SRAM image.
