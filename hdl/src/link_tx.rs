@@ -8,7 +8,8 @@
 //!   post, post_tag --------->         then the 4 slots' tag words)    |
 //!                   \------> pend/busy per slot                       |
 //!   bitc, pcol, pb (schedule) --> stage 1: kind, raddr --------------> |
-//!                                  stage 2: byte (ALIGN|header|payload|CRC) --> LinkCrc
+//!                                  stage 2: the byte (tag|sequence|payload) --> s3b
+//!                                  stage 3: byte (ALIGN|s3b|CRC) --> LinkCrc
 //!                                           nxt (next column) --> sh (shift) --> lanes
 //! ```
 //! - **Stream**: stream bit `n` is on the lanes during cycle `8 + n` (cycles counted
@@ -43,8 +44,10 @@
 //! precede a frame (ALIGN, CRC low).
 //!
 //! The byte for lane `l` of the next column is fetched in cycle `l` of the current
-//! column (stage 1: kind and buffer address; stage 2: the byte, the CRC update and the
-//! shift into `nxt`); `nxt` moves into the serializer at the column boundary.
+//! column (stage 1: kind and buffer address; stage 2: the buffer's byte, the tag or the
+//! sequence number into `s3b`; stage 3: the CRC update and the shift into `nxt`, in
+//! cycle `l + 2`, at most 5); `nxt` moves into the serializer at the column boundary
+//! (cycle 7). Stage 3 keeps the block RAM's clock-to-out out of the CRC's cycle.
 
 use crate::link_crc::LinkCrc;
 use crate::sram_bank::SramBank;
@@ -94,6 +97,9 @@ pub struct LinkTx {
     s2v: DFF<Bit>,
     s2k: DFF<Bits<3>>,
     s2sel: DFF<Bits<8>>,
+    s3v: DFF<Bit>,
+    s3k: DFF<Bits<3>>,
+    s3b: DFF<Bits<8>>,
     cdata: DFF<Bit>,
     cslot: DFF<Bits<2>>,
     seq: DFF<Bits<8>>,
@@ -173,6 +179,9 @@ impl LinkTx {
             s2v: Default::default(),
             s2k: Default::default(),
             s2sel: Default::default(),
+            s3v: Default::default(),
+            s3k: Default::default(),
+            s3b: Default::default(),
             cdata: Default::default(),
             cslot: Default::default(),
             seq: Default::default(),
@@ -221,8 +230,8 @@ impl Logic for LinkTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, bitc, pcol, pb, sfc, s2v, s2k, s2sel, cdata, cslot, seq, crc, rs, ps, nxt,
-            sh, nframes
+            self, clock, bitc, pcol, pb, sfc, s2v, s2k, s2sel, s3v, s3k, s3b, cdata, cslot, seq,
+            crc, rs, ps, nxt, sh, nframes
         );
         // The frame counter is `counter_bits` wide: every value it takes is masked.
         self.nframes.d.next = self.nframes.q.val() & self.k_cmask.val();
@@ -346,47 +355,52 @@ impl Logic for LinkTx {
                 }
             }
         }
-        // Stage 2: the byte, the CRC, and the next column.
+        // Stage 2: the byte of kinds 2..=4 (0 for the others) into `s3b`.
         self.pay.next = 0.into();
         for j in 0..self._words {
             if self.s2sel.q.val().index() == j {
                 self.pay.next = self.txbuf.rdata[j].val();
             }
         }
-        // `cbyte`: the byte of kinds 2..=6 (the ones the CRC register takes), 0 for ALIGN;
-        // `tbyte` adds the ALIGN bytes (one LUT per bit next to `nxt`'s flip-flop).
-        self.cbyte.next = 0.into();
+        self.s3v.d.next = self.s2v.q.val();
+        self.s3k.d.next = self.s2k.q.val();
+        self.s3b.d.next = 0.into();
         // Header byte 0 (the tag, `pay` by `s2sel`) and payload; idle frames carry 0.
         if ((self.s2k.q.val() == 2) | (self.s2k.q.val() == 4)) & self.cdata.q.val() {
-            self.cbyte.next = self.pay.val();
+            self.s3b.d.next = self.pay.val();
             if self.s2k.q.val() == 2 {
-                self.cbyte.next = self.pay.val() | 0x80;
+                self.s3b.d.next = self.pay.val() | 0x80;
             }
         }
+        // `seq` moves in stage 3 of this byte, a frame before its next use.
         if self.s2k.q.val() == 3 {
-            self.cbyte.next = self.seq.q.val();
+            self.s3b.d.next = self.seq.q.val();
         }
+        // Stage 3: the CRC and the next column. `cbyte`: the byte of kinds 2..=6 (the
+        // ones the CRC register takes), 0 for ALIGN; `tbyte` adds the ALIGN bytes (one LUT
+        // per bit next to `nxt`'s flip-flop).
+        self.cbyte.next = self.s3b.q.val();
         // Both CRC bytes are the register's high byte (see the header).
-        if self.s2k.q.val() >= 5 {
+        if self.s3k.q.val() >= 5 {
             self.cbyte.next = self.crc.q.val().get_bits::<8>(8);
         }
         self.tbyte.next = self.cbyte.val();
-        if self.s2k.q.val() == 0 {
+        if self.s3k.q.val() == 0 {
             self.tbyte.next = self.k_pat_hi.val();
         }
-        if self.s2k.q.val() == 1 {
+        if self.s3k.q.val() == 1 {
             self.tbyte.next = self.k_pat_lo.val();
         }
         self.lcrc.crc_in.next = self.crc.q.val();
         self.lcrc.data.next = self.cbyte.val();
-        if self.s2v.q.val() {
+        if self.s3v.q.val() {
             self.crc.d.next = self.k_crc_init.val();
-            if (self.s2k.q.val() >= 2) & (self.s2k.q.val() <= 5) {
+            if (self.s3k.q.val() >= 2) & (self.s3k.q.val() <= 5) {
                 self.crc.d.next = self.lcrc.crc_out.val();
             }
             // A data frame's number counts after its header byte 1 (idle frames carry
             // the number of the next data frame).
-            if (self.s2k.q.val() == 3) & self.cdata.q.val() {
+            if (self.s3k.q.val() == 3) & self.cdata.q.val() {
                 self.seq.d.next = self.seq.q.val() + 1;
             }
             self.nxt.d.next = (self.nxt.q.val() >> 8)
