@@ -307,16 +307,19 @@ impl Logic for LinkSend {
         // Buffer writes in b_j+2 .. b_j+P+1, the post in b_j+P+2.
         // `phw` = ph - 2: only its low bits are used (the word in the slot); the write
         // window 2 <= ph < P + 2 by compares, without a 16-bit carry chain.
-        self.phw.next = self.e_ph.val() - 2;
-        self.tx_we.next = self.e_on.val()
-            & ((self.e_ph.val() >> 1) != 0)
-            & (self.e_ph.val() < self.k_p.val() + 2);
+        // Writes, post and tag come from flip-flops (`on`, `ph`, `fj`), not from the
+        // issue's `e_*`: an issue finds the unit off and its `ph` = 1 is in neither window,
+        // so the two agree, and the issue strobe stays off the buffer's write port.
+        self.phw.next = self.ph.q.val() - 2;
+        self.tx_we.next = self.on.q.val()
+            & ((self.ph.q.val() >> 1) != 0)
+            & (self.ph.q.val() < self.k_p.val() + 2);
         // With bank read stages: 2 + b <= ph < P + 2 + b, word ph - 2 - b.
         for k in 0..self._b {
-            self.phw.next = self.e_ph.val() - self.k_lo[k].val();
-            self.tx_we.next = self.e_on.val()
-                & (self.e_ph.val() >= self.k_lo[k].val())
-                & (self.e_ph.val() < self.k_hi[k].val());
+            self.phw.next = self.ph.q.val() - self.k_lo[k].val();
+            self.tx_we.next = self.on.q.val()
+                & (self.ph.q.val() >= self.k_lo[k].val())
+                & (self.ph.q.val() < self.k_hi[k].val());
         }
         self.tx_waddr.next = (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val())
             | (self.phw.val() & self.k_wmask.val());
@@ -326,11 +329,11 @@ impl Logic for LinkSend {
                 self.tx_wdata[l].next = self.rdata[l].val();
             }
         }
-        self.tx_post.next = self.e_on.val() & (self.e_ph.val() == self.k_p.val() + 2);
+        self.tx_post.next = self.on.q.val() & (self.ph.q.val() == self.k_p.val() + 2);
         for k in 0..self._b {
-            self.tx_post.next = self.e_on.val() & (self.e_ph.val() == self.k_hi[k].val());
+            self.tx_post.next = self.on.q.val() & (self.ph.q.val() == self.k_hi[k].val());
         }
-        self.tx_tag.next = self.e_fj.val() & 0x7F;
+        self.tx_tag.next = self.fj.q.val() & 0x7F;
         // Frame pacing: ph counts 0..T-1 within a frame.
         if self.e_on.val() {
             self.ph.d.next = self.e_ph.val() + 1;
