@@ -8,7 +8,7 @@
 //!                                       --> start, flush
 //!   link_status, link counters ---------> registers
 //!                                       --> st/ld strobes, space, mbank, mword, sbytes --> memories
-//!   ld_data (memory word, one cycle after `ld`) --> buffer
+//!   ld_data (memory word, one cycle after `ld`) --> ldq (register) --> buffer
 //! ```
 //! **Register map** (32-bit word addresses):
 //!
@@ -19,7 +19,7 @@
 //! | 0x002 | CYCLES | R | cycles of the current / last run |
 //! | 0x003 | INFO | R | lanes, cols (bits 15..8), banks (20..16), array feed stages (22..21), vector operand stage (bit 23), requant lanes (28..24), log2 requant steps (31..29) |
 //! | 0x004 | SEL | R/W | target: bits 31..30 space (0 bank, 1 instruction memory, 2 accumulator), bits 28..24 bank (accumulator: the piece of the row), bits 15..0 word / row |
-//! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready `2 + b` cycles later, `b` = bank read stages); 3: LINK_FLUSH, empty the link receive queue and clear the link fault |
+//! | 0x005 | CMD | W | 1: store the buffer into the target; 2: load the target into the buffer (ready `3 + b` cycles later, `b` = bank read stages); 3: LINK_FLUSH, empty the link receive queue and clear the link fault |
 //! | 0x006 | TIME | R | free-running cycle counter (counts every clock since power-up, wraps) |
 //! | 0x007 | INFO2 | R | bits 1..0 bank read stages, bit 2 the accumulator read stage, bit 3 the fetch stage (`TileConfig::info2_word`); reads 0 on a tile without them |
 //! | 0x008 | LINK_STATUS | R | bit 0 link locked, bit 1 link fault, bits 4..2 frames in the receive queue, bits 15..8 next expected sequence number |
@@ -38,7 +38,9 @@
 //! row loads zeros. Stores into the accumulator space do nothing. Commands (CMD) are only allowed while the tile is not busy
 //! (they are ignored otherwise).
 //! - **Latency**: register reads answer on `bus_rdata` one cycle after `bus_re`, and
-//!   the answer stays there until the next `bus_re`.
+//!   the answer stays there until the next `bus_re`. A load (CMD 2) holds the word in
+//!   the buffer `3 + b` cycles after CMD: the word goes through a register (`ldq`) on
+//!   its way, so that no memory's clock-to-out is in the cycle that writes the buffer.
 //! - **Reset**: none; powers up idle with an empty buffer.
 
 use crate::byte_gather::ByteGather;
@@ -109,6 +111,9 @@ pub struct HostPort {
     st_r: DFF<Bit>,
     ld_r: DFF<Bit>,
     ld_d: DFF<Bit>,
+    // The loaded word, registered, and its write into the buffer a cycle after `ld_d`.
+    ldq: Vec<DFF<Bits<8>>>,
+    ld_e: DFF<Bit>,
     // With `b` bank read stages (one entry each when `b` > 0): `ld` is held `b` more
     // cycles (`ld_hold`) and the buffer takes the word `b` cycles later (`ld_p`), when a
     // bank's data arrives; the instruction memory and the accumulator keep their
@@ -175,6 +180,8 @@ impl HostPort {
             st_r: Default::default(),
             ld_r: Default::default(),
             ld_d: Default::default(),
+            ldq: crate::vec_of(bytes),
+            ld_e: Default::default(),
             ld_hold: crate::read_tail::read_tails(b),
             ld_p: crate::delays(b),
             flush_r: Default::default(),
@@ -205,7 +212,8 @@ impl HostPort {
 impl Logic for HostPort {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, sel, st_r, ld_r, ld_d, flush_r, rdata, uptime);
+        dff_setup!(self, clock, sel, st_r, ld_r, ld_d, ld_e, flush_r, rdata, uptime);
+        self.ld_e.d.next = self.ld_d.q.val();
         self.uptime.d.next = self.uptime.q.val() + 1;
         // Address decode: registers 0x000..=0x00F, BUF[k] at 0x100 + k (k < words).
         self.reg_hit.next = self.bus_addr.val().get_bits::<12>(4) == 0;
@@ -256,8 +264,10 @@ impl Logic for HostPort {
             self.buf[k4].d.next = self.buf[k4].q.val();
             self.sbytes[k4].next = self.buf[k4].q.val();
             self.gather.bytes[k4].next = self.buf[k4].q.val();
-            if self.ld_d.q.val() {
-                self.buf[k4].d.next = self.ld_data[k4].val();
+            self.ldq[k4].clock.next = self.clock.val();
+            self.ldq[k4].d.next = self.ld_data[k4].val();
+            if self.ld_e.q.val() {
+                self.buf[k4].d.next = self.ldq[k4].q.val();
             }
         }
         for k in 0..self._words {

@@ -391,7 +391,7 @@ impl<S: Read + Write> HostLink<S> {
     }
 
     fn load(&mut self, n: usize) -> Result<Vec<u8>, LinkError> {
-        // The buffer is ready 2 + b cycles after CMD (b bank read stages, at most 1);
+        // The buffer is ready 3 + b cycles after CMD (b bank read stages, at most 1);
         // the next frame is far later.
         self.bus_write(reg::CMD, 2)?;
         let mut out: Vec<u8> = self

@@ -326,8 +326,8 @@ impl TileSim {
 
     fn load(&mut self, n: usize) -> Vec<u8> {
         self.bus_write(reg::CMD, 2);
-        // The buffer holds the word `2 + b` cycles after CMD (`b`: bank read stages).
-        for _ in 0..2 + self.cfg.bank_read_stages {
+        // The buffer holds the word `3 + b` cycles after CMD (`b`: bank read stages).
+        for _ in 0..3 + self.cfg.bank_read_stages {
             self.model.tick();
         }
         let mut out = Vec::with_capacity(n);
