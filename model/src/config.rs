@@ -659,6 +659,13 @@ impl TileConfig {
         1 + self.fetch_stage as u64
     }
 
+    /// Clocks from the host's `CMD = 2` (a load into the staging buffer) to the first
+    /// cycle the buffer holds the word: `3 + b` with `b` bank read stages
+    /// (`hdl/src/host_port.rs`: the word goes through a register on its way).
+    pub fn host_load_cycles(&self) -> u64 {
+        3 + self.bank_read_stages as u64
+    }
+
     /// Upper bound on array utilization at batch 1 (GEMV): every MAC needs its own
     /// weight byte, so at most `weight_bytes_per_cycle / mac_units` of the array can
     /// work per cycle (capped at 1).

@@ -325,8 +325,9 @@ impl RingSim {
                                     (a.bank as u32) << 24 | a.word as u32,
                                 ));
                                 q.push_back(Op::Write(reg::CMD, 2));
-                                q.push_back(Op::Idle);
-                                q.push_back(Op::Idle);
+                                for _ in 0..self.cfg.host_load_cycles() {
+                                    q.push_back(Op::Idle);
+                                }
                                 for k in 0..self.cfg.lanes.div_ceil(4) {
                                     q.push_back(Op::Read(reg::BUF + k as u16));
                                 }

@@ -327,7 +327,7 @@ impl TileSim {
     fn load(&mut self, n: usize) -> Vec<u8> {
         self.bus_write(reg::CMD, 2);
         // The buffer holds the word `3 + b` cycles after CMD (`b`: bank read stages).
-        for _ in 0..3 + self.cfg.bank_read_stages {
+        for _ in 0..self.cfg.host_load_cycles() {
             self.model.tick();
         }
         let mut out = Vec::with_capacity(n);

@@ -46,6 +46,8 @@ struct RingSim {
     period: Vec<u64>,
     next: Vec<u64>,
     edges: Vec<u64>,
+    /// Clocks from a host load's `CMD = 2` to the word in the staging buffer.
+    load_cycles: u64,
 }
 
 impl RingSim {
@@ -88,6 +90,7 @@ impl RingSim {
             period,
             next,
             edges: vec![0; n],
+            load_cycles: cfg.host_load_cycles(),
         }
     }
 
@@ -147,8 +150,9 @@ impl RingSim {
     fn load(&mut self, i: usize, bank: u8, word: usize, n: usize) -> Vec<u8> {
         self.bus_write(i, reg::SEL, (bank as u32) << 24 | word as u32);
         self.bus_write(i, reg::CMD, 2);
-        self.tick(i);
-        self.tick(i);
+        for _ in 0..self.load_cycles {
+            self.tick(i);
+        }
         let mut out = Vec::new();
         for k in 0..n.div_ceil(4) {
             out.extend(self.bus_read(i, reg::BUF + k as u16).to_le_bytes());
