@@ -8,8 +8,8 @@
 //!   post, post_tag --------->         then the 4 slots' tag words)    |
 //!                   \------> pend/busy per slot                       |
 //!   bitc, pcol, pb (schedule) --> stage 1: kind, raddr --------------> |
-//!                                  stage 2: the buffer's byte --> s3b, its use --> s3u
-//!                                  stage 3: byte (ALIGN|tag|sequence|payload|CRC) --> LinkCrc
+//!                                  stage 2: the byte (tag|sequence|payload) --> s3b
+//!                                  stage 3: byte (ALIGN|s3b|CRC) --> LinkCrc
 //!                                           nxt (next column) --> sh (shift) --> lanes
 //! ```
 //! - **Stream**: stream bit `n` is on the lanes during cycle `8 + n` (cycles counted
@@ -44,12 +44,10 @@
 //! precede a frame (ALIGN, CRC low).
 //!
 //! The byte for lane `l` of the next column is fetched in cycle `l` of the current
-//! column (stage 1: kind and buffer address; stage 2: the buffer's byte into `s3b`, and
-//! whether the byte is used, into `s3u`; stage 3: the byte (the tag, the sequence number,
-//! the payload, 0 or a CRC byte), the CRC update and the shift into `nxt`, in cycle
-//! `l + 2`, at most 5); `nxt` moves into the serializer at the column boundary (cycle 7).
-//! Stage 2 is the block RAM's clock-to-out and the byte multiplexer only; stage 3 starts
-//! at flip-flops.
+//! column (stage 1: kind and buffer address; stage 2: the buffer's byte, the tag or the
+//! sequence number into `s3b`; stage 3: the CRC update and the shift into `nxt`, in
+//! cycle `l + 2`, at most 5); `nxt` moves into the serializer at the column boundary
+//! (cycle 7). Stage 3 keeps the block RAM's clock-to-out out of the CRC's cycle.
 
 use crate::link_crc::LinkCrc;
 use crate::sram_bank::SramBank;
@@ -102,7 +100,6 @@ pub struct LinkTx {
     s3v: DFF<Bit>,
     s3k: DFF<Bits<3>>,
     s3b: DFF<Bits<8>>,
-    s3u: DFF<Bit>,
     cdata: DFF<Bit>,
     cslot: DFF<Bits<2>>,
     seq: DFF<Bits<8>>,
@@ -185,7 +182,6 @@ impl LinkTx {
             s3v: Default::default(),
             s3k: Default::default(),
             s3b: Default::default(),
-            s3u: Default::default(),
             cdata: Default::default(),
             cslot: Default::default(),
             seq: Default::default(),
@@ -234,8 +230,8 @@ impl Logic for LinkTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, bitc, pcol, pb, sfc, s2v, s2k, s2sel, s3v, s3k, s3b, s3u, cdata, cslot,
-            seq, crc, rs, ps, nxt, sh, nframes
+            self, clock, bitc, pcol, pb, sfc, s2v, s2k, s2sel, s3v, s3k, s3b, cdata, cslot, seq,
+            crc, rs, ps, nxt, sh, nframes
         );
         // The frame counter is `counter_bits` wide: every value it takes is masked.
         self.nframes.d.next = self.nframes.q.val() & self.k_cmask.val();
@@ -359,8 +355,7 @@ impl Logic for LinkTx {
                 }
             }
         }
-        // Stage 2: the buffer's byte into `s3b`; `s3u`: a data frame's tag or payload
-        // byte (an idle frame carries 0 there).
+        // Stage 2: the byte of kinds 2..=4 (0 for the others) into `s3b`.
         self.pay.next = 0.into();
         for j in 0..self._words {
             if self.s2sel.q.val().index() == j {
@@ -369,22 +364,22 @@ impl Logic for LinkTx {
         }
         self.s3v.d.next = self.s2v.q.val();
         self.s3k.d.next = self.s2k.q.val();
-        self.s3b.d.next = self.pay.val();
-        self.s3u.d.next = ((self.s2k.q.val() == 2) | (self.s2k.q.val() == 4)) & self.cdata.q.val();
+        self.s3b.d.next = 0.into();
+        // Header byte 0 (the tag, `pay` by `s2sel`) and payload; idle frames carry 0.
+        if ((self.s2k.q.val() == 2) | (self.s2k.q.val() == 4)) & self.cdata.q.val() {
+            self.s3b.d.next = self.pay.val();
+            if self.s2k.q.val() == 2 {
+                self.s3b.d.next = self.pay.val() | 0x80;
+            }
+        }
+        // `seq` moves in stage 3 of this byte, a frame before its next use.
+        if self.s2k.q.val() == 3 {
+            self.s3b.d.next = self.seq.q.val();
+        }
         // Stage 3: the CRC and the next column. `cbyte`: the byte of kinds 2..=6 (the
         // ones the CRC register takes), 0 for ALIGN; `tbyte` adds the ALIGN bytes (one LUT
         // per bit next to `nxt`'s flip-flop).
-        self.cbyte.next = 0.into();
-        if self.s3u.q.val() {
-            self.cbyte.next = self.s3b.q.val();
-            // Header byte 0: the tag with bit 7 set.
-            if self.s3k.q.val() == 2 {
-                self.cbyte.next = self.s3b.q.val() | 0x80;
-            }
-        }
-        if self.s3k.q.val() == 3 {
-            self.cbyte.next = self.seq.q.val();
-        }
+        self.cbyte.next = self.s3b.q.val();
         // Both CRC bytes are the register's high byte (see the header).
         if self.s3k.q.val() >= 5 {
             self.cbyte.next = self.crc.q.val().get_bits::<8>(8);
