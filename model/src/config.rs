@@ -324,18 +324,14 @@ impl TileConfig {
                 // Every bank read address and read word registered on its way across
                 // the die (docs/isa.md, docs/boards.md "Bank read stages").
                 bank_read_stages: 2,
-                // Measured with the stage (docs/boards.md, "The accumulator read
-                // stage"): it routes at 69.51 MHz, but with today's compiler a
-                // batch-1 matmul over several K tiles would take 1.5x the cycles.
-                acc_read_stage: false,
-                // The fetch stage, the argmax tree halves side by side and the
-                // requantizer's split products (docs/boards.md, "The fetch stage")
-                // change no timing, but they change the netlist, and the one they make
-                // did not route in the fifteenth session: off, so that the 85F's
-                // Verilog stays the one that routes at 69.06 MHz.
-                fetch_stage: false,
-                argmax_flat_halves: false,
-                requant_split_product: false,
+                // The accumulator read stage (free for batch-1 matmuls with two N
+                // tiles since the compiler runs K-major), the fetch stage, the argmax
+                // tree halves side by side and the requantizer's split products: the
+                // netlist with all four routes (docs/boards.md, "K-major matmuls").
+                acc_read_stage: true,
+                fetch_stage: true,
+                argmax_flat_halves: true,
+                requant_split_product: true,
                 target_mhz: 100.0,
                 link_lanes: 4,
                 link_frames_per_superframe: 8,

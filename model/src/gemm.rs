@@ -316,7 +316,8 @@ mod tests {
     #[test]
     fn k_major_runs_make_the_accumulator_read_stage_free_with_two_n_tiles() {
         for p in crate::config::PRESET_NAMES {
-            let base = TileConfig::preset(p).unwrap();
+            let mut base = TileConfig::preset(p).unwrap();
+            base.acc_read_stage = false;
             let mut st = base.clone();
             st.acc_read_stage = true;
             for (m, nts) in [(1, 1), (1, 2), (1, 3), (2, 2), (3, 1)] {

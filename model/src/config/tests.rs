@@ -105,8 +105,8 @@ fn bank_read_stages_default_validate_and_show_in_info2() {
             ),
             (b, b as u64, b as u32)
         );
-        // No preset has the accumulator read stage (docs/boards.md).
-        assert_eq!(c.acc_read_delay(), 0, "{p}");
+        // Only the 85F preset has the accumulator read stage (docs/boards.md).
+        assert_eq!(c.acc_read_delay(), (p == "ulx3s-85f") as u64, "{p}");
     }
     let mut c = TileConfig::preset("sim-small").unwrap();
     let info = c.info_word();
@@ -169,31 +169,31 @@ fn fetch_stage_defaults_to_off_and_round_trips() {
     u.fetch_stage = true;
     assert!(!round_trip_and_drop(&u, "fetch_stage = true").fetch_stage);
     assert_eq!((u.start_cycles(), u.info2_word()), (2, 0b1000));
-    // No preset has it: the iCEBreaker's full UP5K has no room for it, and the 85F keeps
-    // the netlist that routes (the ECP5 board tiles set it in their TOML files).
+    // Of the presets only the 85F has it: the iCEBreaker's full UP5K has no room for it
+    // (the other ECP5 board tiles set it in their TOML files).
     for name in PRESET_NAMES {
-        assert!(!TileConfig::preset(name).unwrap().fetch_stage, "{name}");
+        let c = TileConfig::preset(name).unwrap();
+        assert_eq!(c.fetch_stage, name == "ulx3s-85f", "{name}");
     }
 }
 
 #[test]
 fn argmax_flat_halves_and_requant_split_product_default_to_on_and_round_trip() {
-    // On unless set (they change no timing), off in the 85F preset only.
+    // On unless set (they change no timing), in every preset.
     for name in PRESET_NAMES {
         let c = TileConfig::preset(name).unwrap();
-        let on = name != "ulx3s-85f";
         assert_eq!(
             (c.argmax_flat_halves, c.requant_split_product),
-            (on, on),
+            (true, true),
             "{name}"
         );
     }
     let mut u = TileConfig::preset("ulx3s-85f").unwrap();
     let info = (u.info_word(), u.info2_word());
-    assert!(round_trip_and_drop(&u, "argmax_flat_halves = false").argmax_flat_halves);
-    assert!(round_trip_and_drop(&u, "requant_split_product = false").requant_split_product);
-    u.argmax_flat_halves = true;
-    u.requant_split_product = true;
+    u.argmax_flat_halves = false;
+    u.requant_split_product = false;
     u.validate().unwrap();
     assert_eq!((u.info_word(), u.info2_word()), info);
+    assert!(round_trip_and_drop(&u, "argmax_flat_halves = false").argmax_flat_halves);
+    assert!(round_trip_and_drop(&u, "requant_split_product = false").requant_split_product);
 }
