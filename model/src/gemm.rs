@@ -13,11 +13,14 @@
 //! `P = max(M, I, 2)` ([`run_period`]); `halt` right after the last run. So the matmul
 //! program is busy for exactly [`matmul_program_cycles`] cycles.
 //!
-//! The runs go **K tile by K tile** ([`run_order`]): every N tile of K tile 0, then every
-//! N tile of K tile 1, and so on. Two updates of one accumulator row are then `nt` runs
-//! apart, not one, so the accumulator's spacing rule (2 cycles between updates of a row,
-//! 3 with [`TileConfig::acc_read_stage`]) costs nothing once there are two N tiles: only
-//! a matmul with one N tile and a period under 3 runs at `P = 3` with the stage. The requantization, if any, is a second
+//! The runs go **K tile by K tile** ([`MatmulPlan::run_order`]): every N tile of K
+//! tile 0, then every N tile of K tile 1, and so on. Two updates of one accumulator row
+//! are then `nt` runs apart, not one, so the accumulator's spacing rule (2 cycles
+//! between updates of a row, 3 with [`TileConfig::acc_read_stage`]) costs nothing once
+//! there are two N tiles: only a matmul with one N tile and a period under 3 runs at
+//! `P = 3` with the stage.
+//!
+//! The requantization, if any, is a second
 //! program: per N tile `rq.param` then `rq.run`, back to back (with bank read stages,
 //! [`TileConfig::bank_read_stages`], the `rq.run` waits `b` more cycles for the
 //! parameters, which land `b` cycles later).
@@ -46,8 +49,8 @@ pub struct GemmProgram {
 
 /// Cycles from one `mxu.run` of the matmul to the next, `P`: the run's `m` rows, the
 /// next tile's install (`I` cycles), at least 2, and enough that two updates of one
-/// accumulator row, `nt` runs apart in [`run_order`], are at least the accumulator's
-/// spacing apart: 2 cycles, 3 with the accumulator read stage
+/// accumulator row, `nt` runs apart in [`MatmulPlan::run_order`], are at least the
+/// accumulator's spacing apart: 2 cycles, 3 with the accumulator read stage
 /// ([`TileConfig::acc_read_stage`]), which reads the row a cycle earlier. So
 /// `P = max(m, I, 2, ceil(spacing / nt))`.
 pub fn run_period(cfg: &TileConfig, m: u64, nt: u64) -> u64 {
@@ -55,14 +58,6 @@ pub fn run_period(cfg: &TileConfig, m: u64, nt: u64) -> u64 {
     m.max(cfg.install_cycles() as u64)
         .max(2)
         .max(spacing.div_ceil(nt.max(1)))
-}
-
-/// The order of the matmul's runs as `(ni, ki)` (N tile, K tile): K-major, every N tile
-/// of one K tile before the next K tile. The weight tiles keep their layout
-/// ([`crate::layout`]: tile `ni * kt + ki`); only the order they are installed in follows
-/// this one.
-pub fn run_order(plan: &MatmulPlan) -> impl Iterator<Item = (usize, usize)> + '_ {
-    (0..plan.kt).flat_map(move |ki| (0..plan.nt).map(move |ni| (ni, ki)))
 }
 
 /// Busy cycles of the matmul program for `m` rows, `kt` K tiles and `nt` N tiles.
@@ -148,7 +143,7 @@ pub fn compile(
     }
     // The matmul: install the first tile, then one run per tile that installs the next.
     let period = run_period(cfg, m as u64, plan.nt as u64) as usize;
-    let order: Vec<(usize, usize)> = run_order(&plan).collect();
+    let order: Vec<(usize, usize)> = plan.run_order().collect();
     let at = |(ni, ki): (usize, usize)| ((ni * plan.kt + ki) * inst) as u16;
     let mut prog = vec![Instr::MxuLoad { w: at(order[0]) }];
     if inst > 1 {

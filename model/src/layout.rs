@@ -126,6 +126,14 @@ impl MatmulPlan {
         self.kt * self.nt
     }
 
+    /// The order the tile runs the weight tiles in, as `(ni, ki)` (N tile, K tile):
+    /// K-major, every N tile of one K tile before the next K tile, so that two updates of
+    /// one accumulator row are `nt` runs apart ([`crate::gemm::run_period`]). The weight
+    /// tiles keep their layout (tile `ni * kt + ki`); only their order follows this.
+    pub fn run_order(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        (0..self.kt).flat_map(move |ki| (0..self.nt).map(move |ni| (ni, ki)))
+    }
+
     /// Multiply-accumulates of the matmul (`m * k * n`).
     pub fn macs(&self) -> u64 {
         (self.m * self.k * self.n) as u64
@@ -200,20 +208,18 @@ impl MatmulPlan {
         let wb = cfg.weight_banks();
         let inst = cfg.install_cycles();
         let mut acc = vec![vec![0i32; cfg.cols]; self.nt * self.m];
-        for ni in 0..self.nt {
-            for ki in 0..self.kt {
-                let t = ni * self.kt + ki;
-                for i in 0..self.m {
-                    let x = &act[self.a_base + ki * self.m + i];
-                    let row = &mut acc[ni * self.m + i];
-                    for (c, r) in row.iter_mut().enumerate() {
-                        let w = &weights[c % wb][self.w_base + t * inst + c / wb];
-                        let dot = x
-                            .iter()
-                            .zip(w)
-                            .fold(0i32, |s, (&a, &b)| s.wrapping_add(a as i32 * b as i32));
-                        *r = if ki == 0 { dot } else { r.wrapping_add(dot) };
-                    }
+        for (ni, ki) in self.run_order() {
+            let t = ni * self.kt + ki;
+            for i in 0..self.m {
+                let x = &act[self.a_base + ki * self.m + i];
+                let row = &mut acc[ni * self.m + i];
+                for (c, r) in row.iter_mut().enumerate() {
+                    let w = &weights[c % wb][self.w_base + t * inst + c / wb];
+                    let dot = x
+                        .iter()
+                        .zip(w)
+                        .fold(0i32, |s, (&a, &b)| s.wrapping_add(a as i32 * b as i32));
+                    *r = if ki == 0 { dot } else { r.wrapping_add(dot) };
                 }
             }
         }
