@@ -141,9 +141,9 @@ pub struct HostPort {
 impl HostPort {
     /// A port with a staging buffer of `bytes` bytes (a multiple of 4), the
     /// configuration words `info` and `info2`, for a tile with `b` bank read stages
-    /// (0 to 2).
+    /// (0 to 3).
     pub fn new(bytes: usize, info: u32, info2: u32, b: usize) -> Self {
-        assert!(b <= 2, "bank read stages {b}");
+        assert!(b <= 3, "bank read stages {b}");
         let ba = b.min(1);
         // INFO2 exists on a tile with any feature it reports.
         let i2 = (info2 != 0) as usize;

@@ -201,11 +201,11 @@ impl LinkSend {
         self
     }
 
-    /// The same unit in a tile with `b` bank read stages (0 to 2): its words arrive `b`
+    /// The same unit in a tile with `b` bank read stages (0 to 3): its words arrive `b`
     /// cycles later, so its buffer writes and posts come `b` cycles later (`docs/isa.md`).
     /// The post must still come before the frame's last cycle: `T > P + 2 + b`.
     pub fn read_stages(mut self, b: usize) -> Self {
-        assert!(b <= 2, "bank read stages {b}");
+        assert!(b <= 3, "bank read stages {b}");
         assert!(
             self._t > (self._p + 2 + b) as u64,
             "frame cycles {} must exceed P + 2 + b = {}",

@@ -25,8 +25,9 @@
 //! drives it (the program's schedule guarantees at most one user: the checker enforces
 //! it, the hardware does not arbitrate). Read data is routed back to the unit that asked,
 //! one cycle later, by the bank number it registered. With bank read stages
-//! (`bank_read_stages` = `b`, 1 or 2) each read port's address is registered after its
-//! multiplexer (and with 2 the data after the route-back multiplexers), the data comes
+//! (`bank_read_stages` = `b`, 1 to 3) each read port's address is registered after its
+//! multiplexer (with 2 also the data after the route-back multiplexers, with 3 also each
+//! bank's word at its SRAM's output, before them), the data comes
 //! back `1 + b` cycles after the unit's read, and every unit delays what meets its
 //! words by `b` (`docs/isa.md`). The write ports are registered
 //! after their multiplexers: a write a unit drives in cycle `c` lands at the end of
@@ -139,11 +140,12 @@ pub struct Tile {
     ww_addr: Vec<DFF<Bits<16>>>,
     ww_data: Vec<DFF<Bits<8>>>,
     uw_pend: DFF<Bit>,
-    // Bank read stages (`bank_read_stages` = b, 0 to 2; docs/isa.md). The first: the
+    // Bank read stages (`bank_read_stages` = b, 0 to 3; docs/isa.md). The first: the
     // read ports' addresses registered after their multiplexers (`ar0_r`, `wra_r`), so
     // that a read reaches the block RAM a cycle later, and the banks to route the data
     // back from wait a cycle more (`*bank_p`). The second: the data registered after
-    // the route-back multiplexers (`ret_*`), in front of each reader. The array's swap
+    // the route-back multiplexers (`ret_*`), in front of each reader. The third: the
+    // data registered at the SRAMs' outputs (`out_*`, below). The array's swap
     // and install strobes wait `b` cycles (`swap_p`, `wvalid_p`, `wsel_p`), and
     // `mxl_bt` keeps the tile active in the `b` cycles after an install's last read.
     // Each vector has an entry per lane, bank or lane of a bank for each stage it
@@ -169,6 +171,23 @@ pub struct Tile {
     raoh_d: Vec<DFF<Bits<16>>>,
     rboh_d: Vec<DFF<Bits<16>>>,
     soh_d: Vec<DFF<Bits<16>>>,
+    // The third stage (`b = 3`): each bank's word registered at the SRAM's output
+    // (`out_act`, `out_w`), so that the block RAM's clock-to-out and the route-back
+    // AND-OR are not one cycle; the one-hot tags wait a cycle more for it (`*oh_e`).
+    // `ad` and `wd` are the banks' words as everything after the SRAMs takes them, and
+    // `poh` and its siblings the one-hot tags that meet them.
+    out_act: Vec<DFF<Bits<8>>>,
+    out_w: Vec<DFF<Bits<8>>>,
+    poh_e: Vec<DFF<Bits<16>>>,
+    raoh_e: Vec<DFF<Bits<16>>>,
+    rboh_e: Vec<DFF<Bits<16>>>,
+    soh_e: Vec<DFF<Bits<16>>>,
+    poh: Vec<Signal<Local, Bits<16>>>,
+    raoh: Vec<Signal<Local, Bits<16>>>,
+    rboh: Vec<Signal<Local, Bits<16>>>,
+    soh: Vec<Signal<Local, Bits<16>>>,
+    ad: Vec<Signal<Local, Bits<8>>>,
+    wd: Vec<Signal<Local, Bits<8>>>,
     swap_p: Vec<Delay<1>>,
     wvalid_p: Vec<Delay<1>>,
     wsel_p: Vec<Delay<8>>,
@@ -208,6 +227,7 @@ pub struct Tile {
     _piece: usize,
     _pieces: usize,
     _b: usize,
+    _bo: usize,
     _br: usize,
     _banks: usize,
 }
@@ -224,9 +244,9 @@ impl Tile {
         // The accumulator-row tags wait for the bank read, the array's feed stages and
         // the array itself.
         let b = cfg.bank_read_stages;
-        assert!(b <= 2, "bank read stages {b}");
-        // The address stage, and the return stage.
-        let (ba, br) = (b.min(1), b.saturating_sub(1));
+        assert!(b <= 3, "bank read stages {b}");
+        // The address stage, the SRAM output stage, and the return stage.
+        let (ba, bo, br) = (b.min(1), b / 3, b.min(2).saturating_sub(1));
         let tag_delay = 1 + b + cfg.array_feed_stages + ARRAY_LATENCY;
         let e = cfg.acc_read_stage as usize;
         Self {
@@ -348,6 +368,18 @@ impl Tile {
             raoh_d: crate::vec_of(ba),
             rboh_d: crate::vec_of(ba),
             soh_d: crate::vec_of(ba),
+            out_act: crate::vec_of(bo * cfg.lanes),
+            out_w: crate::vec_of(bo * wb * cfg.lanes),
+            poh_e: crate::vec_of(bo),
+            raoh_e: crate::vec_of(bo),
+            rboh_e: crate::vec_of(bo),
+            soh_e: crate::vec_of(bo),
+            poh: crate::vec_of(ba),
+            raoh: crate::vec_of(ba),
+            rboh: crate::vec_of(ba),
+            soh: crate::vec_of(ba),
+            ad: crate::vec_of(cfg.lanes),
+            wd: crate::vec_of(wb * cfg.lanes),
             swap_p: crate::delays(b),
             wvalid_p: crate::delays(b),
             wsel_p: crate::delays(b),
@@ -388,6 +420,7 @@ impl Tile {
             _piece: piece,
             _pieces: cfg.cols / piece,
             _b: ba,
+            _bo: bo,
             _br: br,
             _banks: cfg.banks,
         }
@@ -627,6 +660,52 @@ impl Logic for Tile {
             self.raoh_d[k].d.next = self.rabank_p[k].q.val();
             self.rboh_d[k].d.next = self.rbbank_p[k].q.val();
             self.soh_d[k].d.next = self.sbank_p[k].q.val();
+            self.poh[k].next = self.poh_d[k].q.val();
+            self.raoh[k].next = self.raoh_d[k].q.val();
+            self.rboh[k].next = self.rboh_d[k].q.val();
+            self.soh[k].next = self.soh_d[k].q.val();
+            for j in 0..self._bo {
+                self.poh_e[j].clock.next = self.clock.val();
+                self.raoh_e[j].clock.next = self.clock.val();
+                self.rboh_e[j].clock.next = self.clock.val();
+                self.soh_e[j].clock.next = self.clock.val();
+                self.poh_e[j].d.next = self.poh_d[k].q.val();
+                self.raoh_e[j].d.next = self.raoh_d[k].q.val();
+                self.rboh_e[j].d.next = self.rboh_d[k].q.val();
+                self.soh_e[j].d.next = self.soh_d[k].q.val();
+                self.poh[k].next = self.poh_e[j].q.val();
+                self.raoh[k].next = self.raoh_e[j].q.val();
+                self.rboh[k].next = self.rboh_e[j].q.val();
+                self.soh[k].next = self.soh_e[j].q.val();
+            }
+        }
+        // The banks' words as the route-back multiplexers and the array take them: at
+        // the SRAMs' outputs, or a cycle later from the third stage's registers.
+        for l in 0..self._lanes {
+            self.ad[l].next = self.act_bank.rdata[l].val();
+        }
+        for nl in self._lanes..one_more(self._lanes) {
+            for b in 0..self._wb {
+                for l in 0..self._lanes {
+                    self.wd[b * nl + l].next = self.wbank.rdata[b * nl + l].val();
+                }
+            }
+        }
+        for _o in 0..self._bo {
+            for l in 0..self._lanes {
+                self.out_act[l].clock.next = self.clock.val();
+                self.out_act[l].d.next = self.act_bank.rdata[l].val();
+                self.ad[l].next = self.out_act[l].q.val();
+            }
+            for nl in self._lanes..one_more(self._lanes) {
+                for b in 0..self._wb {
+                    for l in 0..self._lanes {
+                        self.out_w[b * nl + l].clock.next = self.clock.val();
+                        self.out_w[b * nl + l].d.next = self.wbank.rdata[b * nl + l].val();
+                        self.wd[b * nl + l].next = self.out_w[b * nl + l].q.val();
+                    }
+                }
+            }
         }
         // Bank ports. A port's address and data are the OR of its users' values, each
         // gated by that user's enable: at most one user drives a port in a cycle (the
@@ -660,12 +739,12 @@ impl Logic for Tile {
         self.aw0.next = 0.into();
         for l in 0..self._lanes {
             self.awd[l].next = 0.into();
-            self.array.act[l].next = self.act_bank.rdata[l].val();
+            self.array.act[l].next = self.ad[l].val();
         }
         for _r in 0..self._br {
             for l in 0..self._lanes {
                 self.ret_act[l].clock.next = self.clock.val();
-                self.ret_act[l].d.next = self.act_bank.rdata[l].val();
+                self.ret_act[l].d.next = self.ad[l].val();
                 self.array.act[l].next = self.ret_act[l].q.val();
             }
         }
@@ -739,13 +818,13 @@ impl Logic for Tile {
                 }
                 self.wwa[b].next = 0.into();
                 for l in 0..self._lanes {
-                    self.array.wdata[b * nl + l].next = self.wbank.rdata[b * nl + l].val();
+                    self.array.wdata[b * nl + l].next = self.wd[b * nl + l].val();
                     self.wwd[b * nl + l].next = 0.into();
                 }
                 for _r in 0..self._br {
                     for l in 0..self._lanes {
                         self.ret_w[b * nl + l].clock.next = self.clock.val();
-                        self.ret_w[b * nl + l].d.next = self.wbank.rdata[b * nl + l].val();
+                        self.ret_w[b * nl + l].d.next = self.wd[b * nl + l].val();
                         self.array.wdata[b * nl + l].next = self.ret_w[b * nl + l].q.val();
                     }
                 }
@@ -795,25 +874,25 @@ impl Logic for Tile {
         self.wbank.we.next = self.ww_we.q.val();
         // Read data back to whoever asked: bank 0, then the weight banks.
         for l in 0..self._lanes {
-            self.m_p[l].next = self.act_bank.rdata[l].val();
-            self.a_ret[l].next = self.act_bank.rdata[l].val();
-            self.m_b[l].next = self.act_bank.rdata[l].val();
-            self.m_s[l].next = self.act_bank.rdata[l].val();
+            self.m_p[l].next = self.ad[l].val();
+            self.a_ret[l].next = self.ad[l].val();
+            self.m_b[l].next = self.ad[l].val();
+            self.m_s[l].next = self.ad[l].val();
         }
         for nl in self._lanes..one_more(self._lanes) {
             for b in 0..self._wb {
                 for l in 0..self._lanes {
                     if self.pbank_d.q.val().index() == b + 1 {
-                        self.m_p[l].next = self.wbank.rdata[b * nl + l].val();
+                        self.m_p[l].next = self.wd[b * nl + l].val();
                     }
                     if self.rabank_d.q.val().index() == b + 1 {
-                        self.a_ret[l].next = self.wbank.rdata[b * nl + l].val();
+                        self.a_ret[l].next = self.wd[b * nl + l].val();
                     }
                     if self.rbbank_d.q.val().index() == b + 1 {
-                        self.m_b[l].next = self.wbank.rdata[b * nl + l].val();
+                        self.m_b[l].next = self.wd[b * nl + l].val();
                     }
                     if self.sbank_d.q.val().index() == b + 1 {
-                        self.m_s[l].next = self.wbank.rdata[b * nl + l].val();
+                        self.m_s[l].next = self.wd[b * nl + l].val();
                     }
                 }
             }
@@ -825,37 +904,33 @@ impl Logic for Tile {
                 self.a_ret[l].next = 0.into();
                 self.m_b[l].next = 0.into();
                 self.m_s[l].next = 0.into();
-                if self.poh_d[k].q.val().get_bit(0) {
-                    self.m_p[l].next = self.act_bank.rdata[l].val();
+                if self.poh[k].val().get_bit(0) {
+                    self.m_p[l].next = self.ad[l].val();
                 }
-                if self.raoh_d[k].q.val().get_bit(0) {
-                    self.a_ret[l].next = self.act_bank.rdata[l].val();
+                if self.raoh[k].val().get_bit(0) {
+                    self.a_ret[l].next = self.ad[l].val();
                 }
-                if self.rboh_d[k].q.val().get_bit(0) {
-                    self.m_b[l].next = self.act_bank.rdata[l].val();
+                if self.rboh[k].val().get_bit(0) {
+                    self.m_b[l].next = self.ad[l].val();
                 }
-                if self.soh_d[k].q.val().get_bit(0) {
-                    self.m_s[l].next = self.act_bank.rdata[l].val();
+                if self.soh[k].val().get_bit(0) {
+                    self.m_s[l].next = self.ad[l].val();
                 }
             }
             for nl in self._lanes..one_more(self._lanes) {
                 for b in 0..self._wb {
                     for l in 0..self._lanes {
-                        if self.poh_d[k].q.val().get_bit(b + 1) {
-                            self.m_p[l].next =
-                                self.m_p[l].val() | self.wbank.rdata[b * nl + l].val();
+                        if self.poh[k].val().get_bit(b + 1) {
+                            self.m_p[l].next = self.m_p[l].val() | self.wd[b * nl + l].val();
                         }
-                        if self.raoh_d[k].q.val().get_bit(b + 1) {
-                            self.a_ret[l].next =
-                                self.a_ret[l].val() | self.wbank.rdata[b * nl + l].val();
+                        if self.raoh[k].val().get_bit(b + 1) {
+                            self.a_ret[l].next = self.a_ret[l].val() | self.wd[b * nl + l].val();
                         }
-                        if self.rboh_d[k].q.val().get_bit(b + 1) {
-                            self.m_b[l].next =
-                                self.m_b[l].val() | self.wbank.rdata[b * nl + l].val();
+                        if self.rboh[k].val().get_bit(b + 1) {
+                            self.m_b[l].next = self.m_b[l].val() | self.wd[b * nl + l].val();
                         }
-                        if self.soh_d[k].q.val().get_bit(b + 1) {
-                            self.m_s[l].next =
-                                self.m_s[l].val() | self.wbank.rdata[b * nl + l].val();
+                        if self.soh[k].val().get_bit(b + 1) {
+                            self.m_s[l].next = self.m_s[l].val() | self.wd[b * nl + l].val();
                         }
                     }
                 }

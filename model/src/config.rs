@@ -100,12 +100,15 @@ pub struct TileConfig {
     /// to every column is otherwise one long route. Defaults to 0.
     #[serde(default)]
     pub array_feed_stages: usize,
-    /// Register stages on the tile's bank reads (0..=2, see [`BANK_READ_STAGES_MAX`]),
+    /// Register stages on the tile's bank reads (0..=3, see [`BANK_READ_STAGES_MAX`]),
     /// so that on a large die neither a read address nor the read data need cross it in
     /// one cycle. The first registers each bank read port's address after its
     /// multiplexer: the read reaches the SRAM a cycle later
     /// ([`TileConfig::bank_address_delay`]). The second registers the data after the
-    /// multiplexers that route it back to its reader. Every instruction that reads a
+    /// multiplexers that route it back to its reader. The third registers each bank's
+    /// word at the SRAM's output, before those multiplexers (the block RAM's
+    /// clock-to-out, 5.8 ns on the ECP5's DP16KD, then no longer shares a cycle with
+    /// them). Every instruction that reads a
     /// bank (`mxu.load`, `mxu.run`, `rq.param`, `v.*`, `send`) has all its other effects
     /// (writes, swap, shadow, accumulator and parameter writes, the link post) `b`
     /// cycles later ([`TileConfig::bank_read_delay`]); its occupancy (when the next
@@ -176,9 +179,9 @@ pub fn host_acc_columns_per_load(lanes: usize, cols: usize) -> usize {
 /// ([`TileConfig::array_feed_stages`]).
 pub const ARRAY_FEED_STAGES_MAX: usize = 2;
 
-/// Most register stages after a bank read port's address multiplexer
-/// ([`TileConfig::bank_read_stages`]).
-pub const BANK_READ_STAGES_MAX: usize = 2;
+/// Most register stages on a bank read: the address, the data at the SRAM's output
+/// and the data after the route-back multiplexers ([`TileConfig::bank_read_stages`]).
+pub const BANK_READ_STAGES_MAX: usize = 3;
 
 /// Columns that share one copy of the last array feed stage.
 pub const ARRAY_FEED_GROUP: usize = 4;

@@ -240,7 +240,7 @@ mod tests {
     fn compiled_programs_hold_with_bank_read_stages() {
         for p in crate::config::PRESET_NAMES {
             let mut per_b = Vec::new();
-            for b in 0..=2 {
+            for b in 0..=crate::config::BANK_READ_STAGES_MAX {
                 let mut cfg = TileConfig::preset(p).unwrap();
                 cfg.bank_read_stages = b;
                 cfg.validate().unwrap();

@@ -124,7 +124,7 @@ fn sim_small_matches_model() {
 /// every K tile after the first adds into the rows the one before wrote.
 #[test]
 fn sim_small_with_acc_read_stage_matches_model() {
-    for b in [0, 2] {
+    for b in [0, 2, 3] {
         let mut cfg = TileConfig::preset("sim-small").unwrap();
         cfg.acc_read_stage = true;
         cfg.bank_read_stages = b;

@@ -42,7 +42,7 @@ fn bad_parameters_name_themselves() {
         ("link_counter_bits", Box::new(|c| c.link_counter_bits = 15)),
         ("link_counter_bits", Box::new(|c| c.link_counter_bits = 33)),
         ("name", Box::new(|c| c.name = "a b".into())),
-        ("bank_read_stages", Box::new(|c| c.bank_read_stages = 3)),
+        ("bank_read_stages", Box::new(|c| c.bank_read_stages = 4)),
     ];
     for (param, f) in cases {
         let mut c = base.clone();
@@ -111,20 +111,20 @@ fn bank_read_stages_default_validate_and_show_in_info2() {
     let mut c = TileConfig::preset("sim-small").unwrap();
     let info = c.info_word();
     c.bank_read_stages = BANK_READ_STAGES_MAX;
-    assert_eq!(BANK_READ_STAGES_MAX, 2);
+    assert_eq!(BANK_READ_STAGES_MAX, 3);
     c.validate().unwrap();
-    assert_eq!(c.bank_read_delay(), 2);
+    assert_eq!((c.bank_read_delay(), c.bank_address_delay()), (3, 1));
     // INFO2 bits 1..0; INFO does not change.
-    assert_eq!(c.info2_word(), 0b10);
+    assert_eq!(c.info2_word(), 0b11);
     assert_eq!(c.info_word(), info);
     c.bank_read_stages = 1;
     assert_eq!((c.bank_read_delay(), c.info2_word()), (1, 0b01));
-    c.bank_read_stages = 3;
+    c.bank_read_stages = 4;
     let e = c.validate().unwrap_err();
-    assert_eq!((e.param, e.value.as_str()), ("bank_read_stages", "3"));
+    assert_eq!((e.param, e.value.as_str()), ("bank_read_stages", "4"));
     let msg = e.to_string();
     assert!(
-        msg.contains("bank_read_stages") && msg.contains("0..=2"),
+        msg.contains("bank_read_stages") && msg.contains("0..=3"),
         "{msg}"
     );
     // Older TOML files without the field: 0. With it: round trip.

@@ -78,6 +78,13 @@ impl Plan {
         self.at(cycle, false, action);
         self.shift = shift;
     }
+
+    /// A step that sets up an instruction's scratch before its first bank read: delayed
+    /// like the reads (by the address stage only), so that it stays ahead of them
+    /// whatever the bank read stages.
+    fn init(&mut self, cycle: u64, action: Action) {
+        self.at_bank(cycle, action);
+    }
 }
 
 /// Run `prog` on `machine`, every access at its cycle. Status, pc and cycle counts are
@@ -131,11 +138,7 @@ pub fn run_timed_linked(
 fn install_steps(cfg: &TileConfig, t: u64, w: u16, p: &mut Plan) {
     let wb = cfg.weight_banks();
     let cols = cfg.cols;
-    p.at(
-        t,
-        false,
-        Box::new(move |_, s| s.tile = vec![Vec::new(); cols]),
-    );
+    p.init(t, Box::new(move |_, s| s.tile = vec![Vec::new(); cols]));
     for k in 0..cfg.install_cycles() {
         let group: Vec<usize> = (k * wb..((k + 1) * wb).min(cols)).collect();
         let g2 = group.clone();
@@ -190,9 +193,8 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                 install_steps(cfg, t, w, p);
             }
             let rows = rows as usize;
-            p.at(
+            p.init(
                 t,
-                false,
                 Box::new(move |_, s| {
                     s.words = vec![Vec::new(); rows];
                     s.rows = vec![Vec::new(); 2 * rows];
@@ -236,11 +238,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
         }
         Instr::RqParam { src } => {
             let pw = param_words(cfg);
-            p.at(
-                t,
-                false,
-                Box::new(move |_, s| s.words = vec![Vec::new(); pw]),
-            );
+            p.init(t, Box::new(move |_, s| s.words = vec![Vec::new(); pw]));
             for k in 0..pw {
                 let x = word(src, k);
                 p.at_bank(t + 1 + k as u64, Box::new(move |m, s| s.words[k] = x(m)));
@@ -263,9 +261,8 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             let rl = cfg.requant_lanes;
             let cols = cfg.cols;
             let rows = rows as usize;
-            p.at(
+            p.init(
                 t,
-                false,
                 Box::new(move |_, s| {
                     s.rows = vec![vec![0; cols]; rows];
                     s.params = vec![
@@ -319,11 +316,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             }
         }
         Instr::VBin { op, dst, a, b } => {
-            p.at(
-                t,
-                false,
-                Box::new(move |_, s| s.words = vec![Vec::new(); 2 * v]),
-            );
+            p.init(t, Box::new(move |_, s| s.words = vec![Vec::new(); 2 * v]));
             for i in 0..v {
                 let (xa, xb) = (word(a, i), word(b, i));
                 let c = t + 1 + i as u64;
@@ -345,11 +338,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             }
         }
         Instr::VUn { op, dst, a } => {
-            p.at(
-                t,
-                false,
-                Box::new(move |_, s| s.words = vec![Vec::new(); v]),
-            );
+            p.init(t, Box::new(move |_, s| s.words = vec![Vec::new(); v]));
             for i in 0..v {
                 let xa = word(a, i);
                 let c = t + 1 + i as u64;
@@ -383,7 +372,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
             for j in 0..issue.frames {
                 let b = t + j as u64 * tt;
                 let len = link_frame_len(cfg, issue.vlen, j);
-                p.at(b, false, Box::new(|_, s| s.words.clear()));
+                p.init(b, Box::new(|_, s| s.words.clear()));
                 for i in 0..len {
                     let x = word(src, j as usize * pw + i);
                     p.at_bank(b + 1 + i as u64, Box::new(move |m, s| s.words.push(x(m))));

@@ -268,7 +268,7 @@ fn random_programs_with_serial_requant_lanes() {
     assert!(n > 10, "only {n} rq.run");
 }
 
-/// Bank read stages (`bank_read_stages` 1 and 2) and the accumulator read stage on every
+/// Bank read stages (`bank_read_stages` 1, 2 and 3) and the accumulator read stage on every
 /// preset: random programs stay checker-clean, halt in the predicted cycle, agree
 /// between program order and time, and still put every unit at its minimum spacing;
 /// programs with shortened waits that the checker accepts agree too, and some it rejects
@@ -277,9 +277,14 @@ fn random_programs_with_serial_requant_lanes() {
 fn random_programs_with_read_stages() {
     let mut cov = Coverage::default();
     let (mut clean, mut differs) = (0, 0);
-    let variants = presets()
-        .into_iter()
-        .flat_map(|c| [(c.clone(), 1, false), (c.clone(), 2, false), (c, 0, true)]);
+    let variants = presets().into_iter().flat_map(|c| {
+        [
+            (c.clone(), 1, false),
+            (c.clone(), 2, false),
+            (c.clone(), 3, false),
+            (c, 0, true),
+        ]
+    });
     for (mut cfg, b, e) in variants {
         cfg.bank_read_stages = b;
         cfg.acc_read_stage = e;

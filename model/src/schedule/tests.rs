@@ -560,7 +560,7 @@ fn bank_read_stages_delay_every_event_of_a_bank_reader_and_not_its_occupancy() {
     ulx.bank_read_stages = 0;
     for (base, b) in [small(), ice, ulx]
         .into_iter()
-        .flat_map(|c| [(c.clone(), 1), (c, 2)])
+        .flat_map(|c| [(c.clone(), 1), (c.clone(), 2), (c, 3)])
     {
         let mut c1 = base.clone();
         c1.bank_read_stages = b;
