@@ -28,9 +28,11 @@
 //!   `crc_errors` and never announced; its slot is reused.
 //! - **missing**: the sum of the sequence-number gaps (mod 256) before each delivered
 //!   frame.
-//! - **Counters**: `link_counter_bits` wide (`LinkConfig::counter_bits`, 16..=32): they
-//!   count modulo `2^counter_bits`; every value they take is masked, so synthesis drops
-//!   the flip-flops above.
+//! - **Counters**: `frames`, `missing` and `crc_errors` count in the cycle after the
+//!   frame's last byte (with `valid` for a delivered frame), the others as their FIFO
+//!   entry is taken. They are `link_counter_bits` wide (`LinkConfig::counter_bits`,
+//!   16..=32): they count modulo `2^counter_bits`; every value they take is masked, so
+//!   synthesis drops the flip-flops above.
 //! - **Reset**: none; counters power up to zero.
 
 use crate::link_align::LINK_ENTRY_BITS;
@@ -90,6 +92,7 @@ pub struct LinkRxFrame {
     c_ovf: DFF<Bits<32>>,
     c_missing: DFF<Bits<32>>,
     vld: DFF<Bit>,
+    bad: DFF<Bit>,
     go: Signal<Local, Bit>,
     rbyte: Signal<Local, Bits<8>>,
     udm: Signal<Local, Bits<32>>,
@@ -150,6 +153,7 @@ impl LinkRxFrame {
             c_ovf: Default::default(),
             c_missing: Default::default(),
             vld: Default::default(),
+            bad: Default::default(),
             go: Default::default(),
             rbyte: Default::default(),
             udm: Default::default(),
@@ -180,7 +184,7 @@ impl Logic for LinkRxFrame {
     fn update(&mut self) {
         dff_setup!(
             self, clock, ub, ud, inframe, pb, crc, kind, seqr, asm, wslot, lseq_n, c_frames, c_crc,
-            c_lost, c_ovf, c_missing, vld
+            c_lost, c_ovf, c_missing, vld, bad
         );
         self.asm.d.next = self.asm.q.val() & self.k_amask.val();
         // The counters hold their masked values (see the header).
@@ -215,6 +219,7 @@ impl Logic for LinkRxFrame {
             self.buf_wdata[j].next = self.asm_n.val().get_bits::<8>(8 * j);
         }
         self.vld.d.next = false;
+        self.bad.d.next = false;
         // Unpack the held column, one byte per cycle. `ud` is not read once its last
         // byte is handled (`ub` 1 -> 0), so it shifts only while more bytes follow
         // (never with one lane).
@@ -248,16 +253,23 @@ impl Logic for LinkRxFrame {
                     if self.kind.q.val().get_bit(7) {
                         self.vld.d.next = true;
                         self.wslot.d.next = self.wslot.q.val() + 1;
-                        self.c_frames.d.next = (self.c_frames.q.val() + 1) & self.k_cmask.val();
-                        self.c_missing.d.next = (self.c_missing.q.val()
-                            + bit_cast::<32, 8>(self.gap.val()))
-                            & self.k_cmask.val();
-                        self.lseq_n.d.next = !self.seqr.q.val();
                     }
                 } else {
-                    self.c_crc.d.next = (self.c_crc.q.val() + 1) & self.k_cmask.val();
+                    self.bad.d.next = true;
                 }
             }
+        }
+        // The counters and the last sequence number follow the CRC check's flip-flops a
+        // cycle later (`valid`'s cycle), so that the check does not drive their enables.
+        // `seqr` still holds the delivered frame's number then (see `valid` below).
+        if self.vld.q.val() {
+            self.c_frames.d.next = (self.c_frames.q.val() + 1) & self.k_cmask.val();
+            self.c_missing.d.next =
+                (self.c_missing.q.val() + bit_cast::<32, 8>(self.gap.val())) & self.k_cmask.val();
+            self.lseq_n.d.next = !self.seqr.q.val();
+        }
+        if self.bad.q.val() {
+            self.c_crc.d.next = (self.c_crc.q.val() + 1) & self.k_cmask.val();
         }
         // Take the next FIFO entry.
         if self.fifo_re.val() {
