@@ -325,8 +325,10 @@ impl TileConfig {
                 // (docs/boards.md).
                 array_feed_stages: 2,
                 // Every bank read address and read word registered on its way across
-                // the die (docs/isa.md, docs/boards.md "Bank read stages").
-                bank_read_stages: 2,
+                // the die, the word also at its block RAM's output (docs/isa.md,
+                // docs/boards.md "Bank read stages" and "The block RAMs' words
+                // registered").
+                bank_read_stages: 3,
                 // The accumulator read stage (free for batch-1 matmuls with two N
                 // tiles since the compiler runs K-major), the fetch stage, the argmax
                 // tree halves side by side and the requantizer's split products: the

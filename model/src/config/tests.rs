@@ -96,7 +96,7 @@ fn bank_read_stages_default_validate_and_show_in_info2() {
     // Only the 85F's tile crosses a die large enough to need them.
     for p in PRESET_NAMES {
         let c = TileConfig::preset(p).unwrap();
-        let b = if p == "ulx3s-85f" { 2 } else { 0 };
+        let b = if p == "ulx3s-85f" { 3 } else { 0 };
         assert_eq!(
             (
                 c.bank_read_stages,
