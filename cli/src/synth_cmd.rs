@@ -147,7 +147,8 @@ pub fn resolve(
         target.board.uart_timeout_ms,
         target.board.led_mask(),
     )
-    .map_err(|e| format!("board {}: {e}", target.id()))?;
+    .map_err(|e| format!("board {}: {e}", target.id()))?
+    .with_bus_stages(target.variant.bus_stages);
     Ok(BoardBuild {
         target,
         tile,

@@ -133,6 +133,7 @@ impl BoardTopConfig {
             bridge: BridgeConfig {
                 divisor,
                 timeout: timeout as u32,
+                bus_stages: 0,
             },
             led_active_low,
             led_stretch: ((clk_mhz * 1e6 / 16.0) as u32).min((1 << 24) - 1),
@@ -145,10 +146,24 @@ impl BoardTopConfig {
         Self {
             tile,
             pll: PllSetting::Bypass,
-            bridge: BridgeConfig { divisor, timeout },
+            bridge: BridgeConfig {
+                divisor,
+                timeout,
+                bus_stages: 0,
+            },
             led_active_low: [false; 4],
             led_stretch: 1000,
         }
+    }
+
+    /// The same board top with `n` register stages (0 or 1) on the host bus between the
+    /// bridge and the tile, each way: on a large die the bus's decode then starts from
+    /// flip-flops next to the tile, and the read data's route back to the bridge has a
+    /// cycle of its own. The bridge waits for the longer reads itself; the host protocol
+    /// does not change. A board's `bus_stages` (`fpga/<board>/board.toml`).
+    pub fn with_bus_stages(mut self, n: u32) -> Self {
+        self.bridge.bus_stages = n;
+        self
     }
 
     /// The baud rate the divisor gives at `clk_mhz`.
@@ -187,6 +202,12 @@ pub struct BoardTop {
     bridge: HostBridge,
     card: Card,
     fwd: ClkFwd,
+    // The bus stages (`BoardTopConfig::with_bus_stages`; one entry each, none without).
+    s_we: Vec<DFF<Bit>>,
+    s_re: Vec<DFF<Bit>>,
+    s_addr: Vec<DFF<Bits<16>>>,
+    s_wdata: Vec<DFF<Bits<32>>>,
+    s_rdata: Vec<DFF<Bits<32>>>,
     boot: DFF<Bits<8>>,
     act: DFF<Bits<24>>,
     inv: Constant<Bits<4>>,
@@ -197,6 +218,7 @@ pub struct BoardTop {
 impl BoardTop {
     /// The board top for `cfg` (its tile configuration validated by the caller).
     pub fn new(cfg: &BoardTopConfig) -> Self {
+        let bs = cfg.bridge.bus_stages.min(1) as usize;
         Self {
             clock: Default::default(),
             uart_rx: Default::default(),
@@ -213,6 +235,11 @@ impl BoardTop {
             bridge: HostBridge::new(cfg.bridge),
             card: Card::new(&cfg.tile),
             fwd: ClkFwd::default(),
+            s_we: crate::vec_of(bs),
+            s_re: crate::vec_of(bs),
+            s_addr: crate::vec_of(bs),
+            s_wdata: crate::vec_of(bs),
+            s_rdata: crate::vec_of(bs),
             boot: Default::default(),
             act: Default::default(),
             inv: Constant::new(
@@ -253,6 +280,23 @@ impl Logic for BoardTop {
         self.card.bus_addr.next = self.bridge.bus_addr.val();
         self.card.bus_wdata.next = self.bridge.bus_wdata.val();
         self.bridge.bus_rdata.next = self.card.bus_rdata.val();
+        for k in 0..self.s_we.len() {
+            self.s_we[k].clock.next = self.pll.clk_out.val();
+            self.s_re[k].clock.next = self.pll.clk_out.val();
+            self.s_addr[k].clock.next = self.pll.clk_out.val();
+            self.s_wdata[k].clock.next = self.pll.clk_out.val();
+            self.s_rdata[k].clock.next = self.pll.clk_out.val();
+            self.s_we[k].d.next = self.bridge.bus_we.val();
+            self.s_re[k].d.next = self.bridge.bus_re.val();
+            self.s_addr[k].d.next = self.bridge.bus_addr.val();
+            self.s_wdata[k].d.next = self.bridge.bus_wdata.val();
+            self.s_rdata[k].d.next = self.card.bus_rdata.val();
+            self.card.bus_we.next = self.s_we[k].q.val();
+            self.card.bus_re.next = self.s_re[k].q.val();
+            self.card.bus_addr.next = self.s_addr[k].q.val();
+            self.card.bus_wdata.next = self.s_wdata[k].q.val();
+            self.bridge.bus_rdata.next = self.s_rdata[k].q.val();
+        }
         // The link: lanes and the forwarded clock out, the neighbour's in.
         self.link_tx_d.next = self.card.lanes_out.val() & self.lane_mask.val();
         self.link_tx_clk.next = self.fwd.pin.val();

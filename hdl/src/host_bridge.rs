@@ -22,7 +22,9 @@
 //! flight; the host waits for each reply).
 //! - **Latency**: a write's reply starts `3 * count + 1` cycles after its checksum byte;
 //!   a read issues word `k`'s bus read right before sending it (bus read data one cycle
-//!   later), so reads see the registers as they are while the reply is being sent.
+//!   later, three with the board top's bus stages, [`BridgeConfig::bus_stages`]: the
+//!   UART is still sending the byte before it then), so reads see the registers as
+//!   they are while the reply is being sent.
 //! - **Throughput**: the UART's: `10 * divisor` cycles per byte each way.
 //! - **Reset**: none; powers up idle (see [`crate::uart_rx`] for the line at power-up).
 //! - **Cost** (yosys 0.23 `synth_ice40`, divisor 40, timeout 198 750; measured by
@@ -110,6 +112,12 @@ pub struct BridgeConfig {
     /// truncated, and ends the drain after an error. At least 20 bit times (two bytes),
     /// below 2^24.
     pub timeout: u32,
+    /// Register stages the board top puts on the host bus between the bridge and the
+    /// tile, each way (0 or 1; [`crate::BoardTopConfig::with_bus_stages`]): a bus read's
+    /// data then arrives `1 + 2 * bus_stages` cycles after `bus_re`. The bridge needs no
+    /// change for them: it takes a read's first byte only once the UART has sent the
+    /// byte before it (`10 * divisor >= 40` cycles after the read), see `TxData`.
+    pub bus_stages: u32,
 }
 
 impl BridgeConfig {
@@ -126,6 +134,7 @@ impl BridgeConfig {
             self.timeout,
             self.divisor
         );
+        assert!(self.bus_stages <= 1, "bus stages {}", self.bus_stages);
     }
 }
 
@@ -442,7 +451,10 @@ impl Logic for HostBridge {
                 self.state.d.next = 13.into(); // RdWait
             }
             13 => {
-                // RdWait: `bus_rdata` is valid from the next cycle on.
+                // RdWait: `bus_rdata` is valid from the next cycle on (two more with the
+                // board top's bus stages). TxData uses it only once the UART has sent
+                // the byte before (the status or the last word's last byte), which takes
+                // `10 * divisor` >= 40 cycles from its start two cycles before `RdBus`.
                 self.state.d.next = 14.into(); // TxData
             }
             14 => {

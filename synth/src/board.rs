@@ -17,6 +17,7 @@
 //! package = "sg48"
 //! preset = "icebreaker"        # or tile_config = "tile.toml" (relative to the board dir)
 //! clock_mhz = 40.0             # the tile clock the PLL is asked for (the timing target)
+//! bus_stages = 0               # host bus registers between the bridge and the tile (0 or 1)
 //!
 //! [flash]
 //! tool = "openFPGALoader"
@@ -70,6 +71,10 @@ pub struct VariantSpec {
     /// ([`merge_nextpnr_args`]).
     #[serde(default)]
     pub nextpnr_args: Vec<String>,
+    /// Register stages on the host bus between the UART bridge and the tile, each way
+    /// (0 or 1; `BoardTopConfig::with_bus_stages`). Defaults to 0.
+    #[serde(default)]
+    pub bus_stages: u32,
 }
 
 /// The board variant's nextpnr arguments followed by the command line's. An option
@@ -226,6 +231,12 @@ pub fn load_board(dir: &Path) -> Result<BoardSpec, BoardError> {
         if v.clock_mhz.is_nan() || v.clock_mhz <= 0.0 {
             return Err(bad(format!("variant `{name}`: clock_mhz must be positive")));
         }
+        if v.bus_stages > 1 {
+            return Err(bad(format!(
+                "variant `{name}`: bus_stages = {}: allowed 0 or 1 register stages",
+                v.bus_stages
+            )));
+        }
     }
     if let Some(l) = spec
         .led_active_low
@@ -324,6 +335,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn bus_stages_on_the_ecp5_boards_and_checked() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fpga");
+        // The ECP5 boards register the host bus on its way across the die; the
+        // iCEBreaker has no logic cells to spare for it (docs/boards.md).
+        for (b, n) in [
+            ("icebreaker-up5k", 0),
+            ("ulx3s-25f", 1),
+            ("ulx3s-45f", 1),
+            ("orangecrab-25f", 1),
+        ] {
+            assert_eq!(
+                find_board(&dir, b, None).unwrap().variant.bus_stages,
+                n,
+                "{b}"
+            );
+        }
+        let tmp = std::env::temp_dir().join(format!("minilpu-bus-stages-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let text = std::fs::read_to_string(dir.join("ulx3s/board.toml")).unwrap();
+        std::fs::copy(dir.join("ulx3s/ulx3s.lpf"), tmp.join("ulx3s.lpf")).unwrap();
+        let text = text.replacen("bus_stages = 1", "bus_stages = 2", 1);
+        std::fs::write(tmp.join("board.toml"), text).unwrap();
+        let e = load_board(&tmp).unwrap_err();
+        std::fs::remove_dir_all(&tmp).ok();
+        assert!(
+            e.0.contains("bus_stages = 2") && e.0.contains("0 or 1"),
+            "{e}"
+        );
     }
 
     #[test]

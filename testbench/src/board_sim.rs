@@ -217,6 +217,12 @@ impl BoardSim {
         timeout: u32,
         links: BoardLinks,
     ) -> Result<Self, SimError> {
+        Self::build_top(BoardTopConfig::sim(tile.clone(), divisor, timeout), links)
+    }
+
+    /// As [`build_linked`](Self::build_linked), for a board top built from `cfg` (e.g.
+    /// with [`BoardTopConfig::with_bus_stages`]); its PLL should be bypassed.
+    pub fn build_top(cfg: BoardTopConfig, links: BoardLinks) -> Result<Self, SimError> {
         let n = match &links {
             BoardLinks::Open | BoardLinks::Loopback => 1,
             BoardLinks::Ring { ppm } => {
@@ -224,7 +230,6 @@ impl BoardSim {
                 ppm.len()
             }
         };
-        let cfg = BoardTopConfig::sim(tile.clone(), divisor, timeout);
         let verilog = minilpu_hdl::emit_board_verilog(&cfg)?;
         let opts = BuildOptions {
             extra_args: SIM_ARGS.iter().map(|s| s.to_string()).collect(),
@@ -253,7 +258,7 @@ impl BoardSim {
             boards.push(Board {
                 model,
                 p,
-                uart: HostUart::new(divisor),
+                uart: HostUart::new(cfg.bridge.divisor),
                 quiet: 0,
                 period,
                 next: period + (k as u64 * 389_000) % period,

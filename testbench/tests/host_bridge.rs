@@ -9,7 +9,7 @@ use minilpu_hdl::host_bridge::proto;
 use minilpu_model::asm::assemble;
 use minilpu_model::isa::{Status, VAddr};
 use minilpu_model::TileConfig;
-use minilpu_testbench::board_sim::BoardSim;
+use minilpu_testbench::board_sim::{BoardLinks, BoardSim};
 use minilpu_testbench::host_link::{encode_request, HostLink, LinkError, Nack};
 use minilpu_testbench::program::{run_program, Region, RegionData};
 use minilpu_testbench::runner::Backend;
@@ -182,6 +182,31 @@ fn argmax_program_over_a_pipe_at_divisor_4() {
     let (sim, pipe) = board(4).spawn_pipe();
     let mut link = HostLink::connect(pipe).unwrap_or_else(|e| panic!("{e}"));
     argmax_over(&mut link, 22);
+    assert_eq!(sim.stop().framing_errors(), 0);
+}
+
+/// The ECP5 boards' bus stages (`bus_stages = 1`): a register each way between the
+/// bridge and the tile. Registers, bursts and a program over the same protocol, at the
+/// fastest UART (so the bridge's wait for the read data is what decides).
+#[test]
+fn registers_bursts_and_a_program_through_the_bus_stages() {
+    let top =
+        minilpu_hdl::board_top::BoardTopConfig::sim(sim_small(), 4, TIMEOUT).with_bus_stages(1);
+    let sim = BoardSim::build_top(top, BoardLinks::Open).unwrap_or_else(|e| panic!("{e}"));
+    let (sim, pipe) = sim.spawn_pipe();
+    let mut link = HostLink::connect(pipe).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(link.ping().unwrap(), proto::PING_WORD);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    for _ in 0..8 {
+        let v: u32 = rng.gen();
+        link.bus_write(reg::SEL, v).unwrap();
+        assert_eq!(link.bus_read(reg::SEL).unwrap(), v);
+    }
+    let nbuf = minilpu_model::config::host_buffer_bytes(sim_small().lanes) / 4;
+    let words: Vec<u32> = (0..nbuf).map(|_| rng.gen()).collect();
+    link.bus_write_burst(reg::BUF, &words).unwrap();
+    assert_eq!(link.bus_read_burst(reg::BUF, nbuf).unwrap(), words);
+    argmax_over(&mut link, 23);
     assert_eq!(sim.stop().framing_errors(), 0);
 }
 
@@ -371,7 +396,8 @@ fn board_tops_lint_clean() {
                 5.0,
                 [false; 4],
             )
-            .unwrap(),
+            .unwrap()
+            .with_bus_stages(1),
         ),
     ];
     for (name, cfg) in cases {
@@ -417,6 +443,7 @@ fn the_bridge_alone_is_small_on_ice40() {
     let v = emit_bridge_verilog(BridgeConfig {
         divisor: 40,
         timeout: 198_750,
+        bus_stages: 0,
     });
     std::fs::write(&path, v).unwrap();
     minilpu_synth::verilator_lint(&path, "top").unwrap_or_else(|e| panic!("{e}"));
