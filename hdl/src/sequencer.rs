@@ -250,11 +250,16 @@ pub struct Sequencer {
     // The fetch stage (`TileConfig::fetch_stage`; every entry below is absent without
     // it): the instruction word register, the address of the word in `imem_rdata` (the
     // instruction up next), the start's fetch cycle, and the fetch address two ahead.
+    // `fa1q` holds `fa + 1`, set with `fa` (to `fnext1`, `fnext + 1` chosen from
+    // candidates that are each one adder off flip-flops), so that no adder is on the
+    // fetch address path; its power-up value is never read (`start` sets it).
     ir: Vec<DFF<Bits<8>>>,
     fa: Vec<DFF<Bits<16>>>,
+    fa1q: Vec<DFF<Bits<16>>>,
     boot: Vec<DFF<Bit>>,
     fa1: Vec<Signal<Local, Bits<16>>>,
     fnext: Vec<Signal<Local, Bits<16>>>,
+    fnext1: Vec<Signal<Local, Bits<16>>>,
     more2: Vec<Signal<Local, Bit>>,
     more1: Vec<Signal<Local, Bit>>,
     _depth: usize,
@@ -407,6 +412,8 @@ impl Sequencer {
             fa: crate::vec_of(fs),
             boot: crate::vec_of(fs),
             fa1: crate::vec_of(fs),
+            fa1q: crate::vec_of(fs),
+            fnext1: crate::vec_of(fs),
             fnext: crate::vec_of(fs),
             more2: crate::vec_of(fs),
             more1: crate::vec_of(fs),
@@ -463,6 +470,8 @@ impl Logic for Sequencer {
             }
             self.fa[f].clock.next = self.clock.val();
             self.fa[f].d.next = self.fa[f].q.val();
+            self.fa1q[f].clock.next = self.clock.val();
+            self.fa1q[f].d.next = self.fa1q[f].q.val();
             self.boot[f].clock.next = self.clock.val();
             self.boot[f].d.next = false;
         }
@@ -654,7 +663,7 @@ impl Logic for Sequencer {
         // not end strictly inside the enclosing one). Every compare is between flip-flops;
         // the instruction word only picks the case.
         for f in 0..self._fs {
-            self.fa1[f].next = (self.fa[f].q.val() + 1) & self.pc_mask.val();
+            self.fa1[f].next = self.fa1q[f].q.val();
             // The innermost count > 2 (`!count` is not one of the three highest values).
             self.more2[f].next = ((self.top_count.val() | 3) != self.ones24.val())
                 | (self.top_count.val().get_bits::<2>(0) == 0);
@@ -662,6 +671,7 @@ impl Logic for Sequencer {
                 self.more1[f].next = (self.lcount[k].q.val() | 1) != self.ones24.val();
             }
             self.fnext[f].next = self.fa1[f].val();
+            self.fnext1[f].next = (self.fa1q[f].q.val() + 1) & self.pc_mask.val();
             if self.dec.is_loop.val() {
                 // A `loop` pushes a body starting at `fa` (its pc + 1): a one-word body
                 // with n > 1 runs `fa` again.
@@ -669,6 +679,7 @@ impl Logic for Sequencer {
                     & self.dec.n.val().get_bits::<23>(1).any()
                 {
                     self.fnext[f].next = self.fa[f].q.val();
+                    self.fnext1[f].next = self.fa1[f].val();
                 }
             } else if self.at_end.val() {
                 if self.more.val() {
@@ -676,6 +687,7 @@ impl Logic for Sequencer {
                     // than one iteration left after this one runs it again.
                     if (self.top_end.val() == self.top_start.val()) & self.more2[f].val() {
                         self.fnext[f].next = self.fa[f].q.val();
+                        self.fnext1[f].next = self.fa1[f].val();
                     }
                 } else {
                     // The last iteration pops: the next level decides.
@@ -685,6 +697,7 @@ impl Logic for Sequencer {
                             & self.more1[f].val()
                         {
                             self.fnext[f].next = self.lstart[k].q.val();
+                            self.fnext1[f].next = (self.lstart[k].q.val() + 1) & self.pc_mask.val();
                         }
                     }
                 }
@@ -693,6 +706,7 @@ impl Logic for Sequencer {
                 & self.more.val()
             {
                 self.fnext[f].next = self.top_start.val();
+                self.fnext1[f].next = (self.top_start.val() + 1) & self.pc_mask.val();
             }
         }
         // The sequencer's own state advances whenever an instruction is up (`live`), not
@@ -703,6 +717,7 @@ impl Logic for Sequencer {
             for f in 0..self._fs {
                 self.pc.d.next = self.fa[f].q.val();
                 self.fa[f].d.next = self.fnext[f].val();
+                self.fa1q[f].d.next = self.fnext1[f].val();
                 for i in 0..9 {
                     self.ir[i].d.next = self.imem_rdata[i].val();
                 }
@@ -722,6 +737,7 @@ impl Logic for Sequencer {
                 self.pc.d.next = 0.into();
                 for f in 0..self._fs {
                     self.fa[f].d.next = 0.into();
+                    self.fa1q[f].d.next = 1.into();
                 }
             }
             if self.dec.is_recv.val() {
@@ -781,6 +797,7 @@ impl Logic for Sequencer {
             self.pc.d.next = 0.into();
             for f in 0..self._fs {
                 self.fa[f].d.next = 0.into();
+                self.fa1q[f].d.next = 1.into();
             }
             self.code.d.next = self.fcode_r.q.val();
         }
@@ -796,6 +813,7 @@ impl Logic for Sequencer {
             self.pc.d.next = 0.into();
             for f in 0..self._fs {
                 self.fa[f].d.next = 0.into();
+                self.fa1q[f].d.next = 1.into();
             }
             self.waitc.d.next = self.ones32.val();
             self.wz.d.next = true;
@@ -870,6 +888,7 @@ impl Logic for Sequencer {
                 self.run.d.next = false;
                 self.boot[f].d.next = true;
                 self.fa[f].d.next = 1.into();
+                self.fa1q[f].d.next = 2.into();
             }
         }
     }
