@@ -346,6 +346,7 @@ mod tests {
             ("icebreaker-up5k", 0),
             ("ulx3s-25f", 1),
             ("ulx3s-45f", 1),
+            ("ulx3s-85f", 1),
             ("orangecrab-25f", 1),
         ] {
             assert_eq!(
