@@ -198,6 +198,7 @@ pub fn synth(args: SynthArgs) -> Result<bool, String> {
         "divisor": b.top.bridge.divisor,
         "actual_baud": b.top.baud_at(b.clk_mhz),
         "timeout_cycles": b.top.bridge.timeout,
+        "bus_stages": b.top.bridge.bus_stages,
     });
     if !args.json {
         eprintln!(

@@ -76,8 +76,13 @@ fn emit_only_reports_pll_and_uart() {
     );
     assert_eq!(j["pll"]["f_out_mhz"], 27.0);
     assert_eq!(j["uart"]["divisor"], 27);
+    assert_eq!(j["uart"]["bus_stages"], 0);
     let v = std::fs::read_to_string(d.join("top.v")).unwrap();
     assert!(v.contains("SB_PLL40_PAD") && v.contains("module top("));
+    assert!(
+        !v.contains("s_wdata$0"),
+        "the iCEBreaker has no host bus stages"
+    );
 
     for (board, kind, divisor) in [
         ("ulx3s-85f", "EHXPLLL", 50),
@@ -97,6 +102,13 @@ fn emit_only_reports_pll_and_uart() {
         let j = json_of(&o);
         assert_eq!(j["pll"]["kind"], kind, "{board}");
         assert_eq!(j["uart"]["divisor"], divisor, "{board}");
+        // Every ECP5 variant registers the host bus each way (`bus_stages = 1`).
+        assert_eq!(j["uart"]["bus_stages"], 1, "{board}");
+        let v = std::fs::read_to_string(d.join(board).join("top.v")).unwrap();
+        assert!(
+            v.contains("s_wdata$0") && v.contains("s_rdata$0"),
+            "{board}"
+        );
     }
     // A clock no PLL can make is refused with a reason.
     let o = run(&[
