@@ -539,6 +539,7 @@ mod tests {
                 (1, false, true),
                 (0, true, false),
                 (2, true, true),
+                (3, false, true),
                 (0, false, true),
             ] {
                 cfg.bank_read_stages = b;
