@@ -19,14 +19,17 @@
 //!   while the tile is not busy; so the memory is built [`SramBank::collision_free`]
 //!   (no read-first emulation) and carries no forwarding registers.
 //! - **Reads**: when `valid` is low the memory's read port serves `raddr`; `rdata` is
-//!   the row at the `raddr` of the previous cycle.
+//!   the row at the `raddr` of the previous cycle (two cycles before with the read
+//!   stage).
 //! - **Read stage** ([`Accumulator::read_stage`], `TileConfig::acc_read_stage`): `valid`
 //!   and `addr` come one cycle before `first` and `partial`, the row is read at that
 //!   earlier edge into a register (`r_r`), and the sum is written at the same edge as
 //!   without the stage. The read-add-write cycle then starts at a flip-flop, not at the
 //!   block RAM's output (5.8 ns clock-to-out on the ECP5), for `32 * cols` flip-flops;
 //!   an update must read a row at least one edge after the previous update's write of it
-//!   (updates of one row three cycles apart).
+//!   (updates of one row three cycles apart). `r_r` is then also the memory's output
+//!   register for the other readers: `rdata` is the row at the `raddr` of two cycles
+//!   before, so the requantizer's and the host's loads start at a flip-flop too.
 //! - **Reset**: none; the memory powers up to zero; `rdata` is undefined until the first
 //!   read.
 
@@ -48,7 +51,8 @@ pub struct Accumulator {
     pub partial: Vec<Signal<In, Bits<32>>>,
     /// Row to read when `valid` is low.
     pub raddr: Signal<In, Bits<16>>,
-    /// Row read at the previous cycle's `raddr`, one int32 per column.
+    /// Row read at the previous cycle's `raddr` (with the read stage: two cycles
+    /// before), one int32 per column.
     pub rdata: Vec<Signal<Out, Bits<32>>>,
     mem: SramBank<32>,
     s_valid: DFF<Bit>,
@@ -142,6 +146,9 @@ impl Logic for Accumulator {
                 self.mem.wdata[c].next = self.s_partial[c].q.val();
             }
             self.rdata[c].next = self.mem.rdata[c].val();
+            for k in 0..self._e {
+                self.rdata[c].next = self.r_r[c + k].q.val();
+            }
         }
     }
 }

@@ -30,6 +30,11 @@
 //!   register on the banks' read address); `rq.run` reads the accumulator `t+1 .. t+R*beats` and
 //!   writes row `r` at `t+(r+1)*beats+7` (drives the bank write port then; the tile's
 //!   registered bank port lands it a cycle later, `docs/isa.md`).
+//! - **Accumulator output register** (`TileConfig::acc_read_stage`, `e` = 1): a row
+//!   arrives two clocks after its read instead of one, so everything after the read
+//!   (the lanes, the parameters they take, the row register, the write, and with `pram`
+//!   the parameter RAM's read address) comes a clock later: row `r` at
+//!   `t+(r+1)*beats+8`, and the unit is active a clock longer ([`RQ_DRAIN`] `+ e`).
 //! - **Occupancy**: `ready` from `t+pw` (param) or `t+R*beats` (run).
 //! - **Reset**: none; idle at power-up; parameters power up to zero.
 
@@ -42,7 +47,8 @@ use minilpu_model::schedule::param_sections;
 use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
 
-/// Cycles a requantize run stays active after issuing its last read.
+/// Cycles a requantize run stays active after issuing its last read (one more with the
+/// accumulator's output register).
 pub const RQ_DRAIN: usize = 1 + REQUANT_LANE_LATENCY + 1;
 
 /// The requantize unit.
@@ -114,6 +120,10 @@ pub struct Requantizer {
     pbt: Vec<ReadTail>,
     piss: Signal<Local, Bit>,
     v_in: DFF<Bit>,
+    // With the accumulator's output register (`_e` = 1; none when 0): `v_in` and, with
+    // `pram`, the parameter RAM's read address a clock later.
+    v_in_e: Vec<DFF<Bit>>,
+    pram_e: Vec<DFF<Bits<16>>>,
     rot: Signal<Local, Bit>,
     unused_rot: Signal<Local, Bit>,
     lanes: RequantLanes,
@@ -191,6 +201,8 @@ pub struct Requantizer {
     _bsec: usize,
     _moff: usize,
     _soff: usize,
+    _e: usize,
+    _pe: usize,
 }
 
 impl Requantizer {
@@ -201,17 +213,20 @@ impl Requantizer {
     pub fn new(cfg: &TileConfig) -> Self {
         let (cols, lanes, rql, dsp) = (cfg.cols, cfg.lanes, cfg.requant_lanes, cfg.requant_dsp);
         let steps = cfg.requant_steps;
+        // The accumulator's output register (see the module documentation).
+        let e = cfg.acc_read_stage as usize;
+        let drain = RQ_DRAIN + e;
         assert!(rql >= 1 && cols.is_multiple_of(rql), "rql {rql}");
         // Column groups; `beat` counts them, `sub` the steps within one.
         let groups = cols / rql;
         let [wb, wm, ws] = param_sections(cfg);
         let pw = wb + wm + ws;
-        // A row's destination is needed RQ_DRAIN cycles after its last read. When rows
-        // take at least that long (`beats >= RQ_DRAIN`), no later row ends before it is
+        // A row's destination is needed `drain` cycles after its last read. When rows
+        // take at least that long (`beats >= drain`), no later row ends before it is
         // written, so one register loaded at each row end holds it; otherwise a delay
         // line carries it.
-        let tag_hold = groups * steps >= RQ_DRAIN;
-        let tag_len = if tag_hold { 1 } else { RQ_DRAIN };
+        let tag_hold = groups * steps >= drain;
+        let tag_len = if tag_hold { 1 } else { drain };
         // Parameters in a RAM (`pram`) instead of flip-flops: with one serial lane of 4+
         // steps, a group's bias, multiplier and shift words are read in its first three
         // beats (the lane takes them with late parameters). Words of 4+ bytes keep a
@@ -268,6 +283,8 @@ impl Requantizer {
             pbt: crate::read_tail::read_tails(cfg.bank_read_stages),
             piss: Default::default(),
             v_in: Default::default(),
+            v_in_e: crate::vec_of(e),
+            pram_e: crate::vec_of(if pram { e } else { 0 }),
             rot: Default::default(),
             unused_rot: Default::default(),
             lanes: lanes_unit,
@@ -284,13 +301,14 @@ impl Requantizer {
             wrow: Default::default(),
             wbank_tag: Delay::new(tag_len),
             waddr_tag: Delay::new(tag_len),
-            relu_in: Delay::new(1),
-            beat_in: Delay::new(1),
-            sub_in: Delay::new(1),
+            relu_in: Delay::new(1 + e),
+            beat_in: Delay::new(1 + e),
+            sub_in: Delay::new(1 + e),
             // From a group's last read to its value at the lanes' `y`: one clock to the
-            // data, then the lanes' latency counted from the group's last beat.
-            done_out: Delay::new(1 + requant_lane_latency(steps) - (steps - 1)),
-            last_write: Delay::new(RQ_DRAIN),
+            // data (two with the output register), then the lanes' latency counted from
+            // the group's last beat.
+            done_out: Delay::new(1 + e + requant_lane_latency(steps) - (steps - 1)),
+            last_write: Delay::new(drain),
             row_end: Default::default(),
             last_beat: Default::default(),
             e_pleft: Default::default(),
@@ -308,7 +326,7 @@ impl Requantizer {
             run_ready: Default::default(),
             groups_m1: Constant::new(((groups - 1) as u64).to_bits()),
             steps_m1: Constant::new(((steps - 1) as u64).to_bits()),
-            drain_len: Constant::new((RQ_DRAIN as u64).to_bits()),
+            drain_len: Constant::new((drain as u64).to_bits()),
             // Bank numbers are < banks and words < the deepest bank (the sequencer's
             // ILLEGAL and RANGE checks), beats < groups, steps < requant_steps.
             beat_mask: crate::range_mask(groups),
@@ -316,9 +334,9 @@ impl Requantizer {
             bank_mask: crate::range_mask(cfg.banks),
             addr_mask: crate::range_mask(cfg.act_depth.max(cfg.bank_depth)),
             pwords: Constant::new((pw as u64).to_bits()),
-            // Counters: `pleft` <= pw, `drain` <= RQ_DRAIN, `left` <= rows <= acc_depth.
+            // Counters: `pleft` <= pw, `drain` <= its length, `left` <= rows <= acc_depth.
             pleft_mask: crate::range_mask(pw + 1),
-            drain_mask: crate::range_mask(RQ_DRAIN + 1),
+            drain_mask: crate::range_mask(drain + 1),
             left_mask: crate::range_mask(cfg.acc_depth + 1),
             // Accumulator rows < acc_depth (RANGE check; the row after a run's last one
             // is never read).
@@ -355,6 +373,8 @@ impl Requantizer {
             _bsec: if pram { 0 } else { 4 * cols },
             _moff: wb * lanes,
             _soff: (wb + wm) * lanes,
+            _e: e,
+            _pe: if pram { e } else { 0 },
         }
     }
 }
@@ -496,10 +516,17 @@ impl Logic for Requantizer {
                 self.sw_base.val() + bit_cast::<16, 8>(self.e_beat.val() >> self.sw_sh.val());
         }
         self.prm.raddr[0].next = self.pram_addr.val();
+        for k in 0..self._pe {
+            self.pram_e[k].clock.next = self.clock.val();
+            self.pram_e[k].d.next = self.pram_addr.val();
+            self.prm.raddr[0].next = self.pram_e[k].q.val();
+        }
         // The bias section turns by one column group at every value the lanes take (a
         // row's `groups` turns bring it back), so the lanes' biases come from fixed bytes
-        // instead of a per-beat selection. A parameter load never shifts on the same edge
-        // (it waits for `ready`, which comes after a run's last group has entered).
+        // instead of a per-beat selection. A parameter load shifts on the same edge at the
+        // earliest (it waits for `ready`, in a run's last beat; with the accumulator's
+        // output register the last group enters the lanes on its first shift's edge):
+        // then the shift wins and the turn is dropped, and the load replaces every byte.
         self.rot.next = self.v_in.q.val() & (self.sub_in.q.val() == 0);
         // With `pram` nothing turns; Verilator's default --unused-regexp (`*unused*`)
         // keeps `rot` from being reported then.
@@ -563,16 +590,21 @@ impl Logic for Requantizer {
         }
         self.acc_re.next = self.e_run.val() & self.e_issuing.val();
         self.acc_raddr.next = self.e_raddr.val() & self.acc_mask.val();
-        // Tags: the beat meets its data one clock after the read, and its results
-        // REQUANT_LANE_LATENCY clocks later (serial lanes: counted from the group's last
-        // beat, and one clock earlier); a row is written RQ_DRAIN clocks after its last
-        // read, one clock after its last value is in the row register (serial lanes: two).
+        // Tags: the beat meets its data one clock after the read (two with the
+        // accumulator's output register), and its results REQUANT_LANE_LATENCY clocks
+        // later (serial lanes: counted from the group's last beat, and one clock
+        // earlier); a row is written RQ_DRAIN (+ 1) clocks after its last read, one clock after its last value is in the row register (serial lanes: two).
         // The tags are masked to the bits the configuration can use, so that synthesis
         // drops the delay lines' constant upper flip-flops.
         self.beat_in.d.next = self.e_beat.val() & self.beat_mask.val();
         self.sub_in.d.next = self.e_sub.val() & self.sub_mask.val();
         self.lanes.start.next = self.sub_in.q.val() == 0;
         self.v_in.d.next = self.e_run.val() & self.e_issuing.val();
+        for k in 0..self._e {
+            self.v_in_e[k].clock.next = self.clock.val();
+            self.v_in_e[k].d.next = self.e_run.val() & self.e_issuing.val();
+            self.v_in.d.next = self.v_in_e[k].q.val();
+        }
         // A group's finished value leaves the lanes REQUANT_LANE_LATENCY clocks after its
         // last beat's data arrives (serial lanes: one clock earlier, valid for that
         // clock only); it then shifts into the row register.

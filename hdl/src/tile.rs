@@ -277,6 +277,11 @@ impl Tile {
             lk_align_lost: Default::default(),
             lk_overflows: Default::default(),
             lk_missing: Default::default(),
+            // The host's loads wait for a bank word's `b` stages. An accumulator row needs
+            // no wait, not even through the accumulator's output register (the read
+            // stage): the accumulator reads the host's SEL row on every clock the
+            // requantizer does not, so its word is in place two clocks after SEL is
+            // written, before the buffer takes the word of any CMD after it.
             host: HostPort::new(bytes, info as u32, cfg.info2_word(), b),
             seq: Sequencer::new(cfg),
             predec: Predecoder::new(cfg),

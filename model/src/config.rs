@@ -123,7 +123,12 @@ pub struct TileConfig {
     /// on the ECP5's DP16KD) out of the read-add-write cycle, the slowest path of the
     /// ECP5 builds; it costs `32 * cols` flip-flops, and an update of a row must now
     /// read it at least one cycle after the previous update's write (the checker's
-    /// rule, `docs/isa.md`). Defaults to false.
+    /// rule, `docs/isa.md`). The same register is the accumulator's output register
+    /// for its other readers: `rq.run` and the host's loads get each row a cycle later
+    /// than the read, so `rq.run` writes its rows a cycle later
+    /// ([`TileConfig::requant_write_delay`]); a host load does not wait longer (the
+    /// accumulator reads the host's row from the moment SEL names it). Defaults to
+    /// false.
     #[serde(default)]
     pub acc_read_stage: bool,
     /// The sequencer's fetch stage: the instruction word comes from a register loaded
@@ -607,6 +612,15 @@ impl TileConfig {
     /// `t+5+f+r`), else 0. Its writes do not move.
     pub fn acc_read_delay(&self) -> u64 {
         self.acc_read_stage as u64
+    }
+
+    /// Cycles from `rq.run`'s issue `t` plus `(r + 1) * beats` to row `r`'s bank write:
+    /// 8, or 9 with [`TileConfig::acc_read_stage`] (the row's value reaches the
+    /// requantizer's lanes through the accumulator's output register, a cycle after the
+    /// read, and everything after it moves with it: its parameters are taken at `X+2`
+    /// instead of `X+1`, `X` the read).
+    pub fn requant_write_delay(&self) -> u64 {
+        8 + self.acc_read_stage as u64
     }
 
     /// Cycles every effect of an instruction that reads a bank (`mxu.load`, `mxu.run`,

@@ -243,6 +243,9 @@ mod tests {
             for b in 0..=crate::config::BANK_READ_STAGES_MAX {
                 let mut cfg = TileConfig::preset(p).unwrap();
                 cfg.bank_read_stages = b;
+                // Without the accumulator read stage, which moves `rq.run`'s parameter
+                // reads (checked below).
+                cfg.acc_read_stage = false;
                 cfg.validate().unwrap();
                 let (m, k, n) = (5, 2 * cfg.rows, 2 * cfg.cols - 1);
                 let mut rng = Rng::new(17 + b as u64);
@@ -294,13 +297,16 @@ mod tests {
             let (r0, r1) = (g0.requant.as_ref().unwrap(), g1.requant.as_ref().unwrap());
             assert_eq!(r1.len(), r0.len(), "{p}");
             assert!(check(c0, r0).is_ok() && check(c1, r0).is_err(), "{p}");
-            // With the accumulator read stage the same programs hold, at the same cycle
-            // counts (the accumulator writes do not move).
+            // With the accumulator read stage the same programs hold: the matmul at the
+            // same cycle count (the accumulator writes do not move), the requantization
+            // a cycle longer (its rows come through the accumulator's output register).
             let mut ce = c0.clone();
             ce.acc_read_stage = true;
             let se = check(&ce, &g0.matmul).unwrap_or_else(|e| panic!("{p} acc stage: {e:#?}"));
             assert_eq!(se.end.predicted_cycles, *n0, "{p}");
-            check(&ce, r0).unwrap_or_else(|e| panic!("{p} acc stage: {e:#?}"));
+            let re = check(&ce, r0).unwrap_or_else(|e| panic!("{p} acc stage: {e:#?}"));
+            let r0s = check(c0, r0).unwrap();
+            assert_eq!(re.end.predicted_cycles, r0s.end.predicted_cycles + 1, "{p}");
         }
     }
 

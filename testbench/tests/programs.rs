@@ -215,15 +215,31 @@ fn random_programs_bank_read_stages() {
 /// without bank read stages (`sim-small`, and the 16x16 `ulx3s-85f` with its array feed
 /// stages but none of its bank read stages; the preset itself, with both and the
 /// stage, is `random_programs_ulx3s_85f`), and SPRAM weights with the tags in a block
-/// RAM (`icebreaker`).
+/// RAM (`icebreaker`, whose one serial requantizer lane keeps its parameters in a RAM).
+/// The same register delays `rq.run`'s rows into the requantizer: `sim-small` also with
+/// two column groups of two-step LUT lanes, whose bias bytes turn as each group enters.
 #[test]
 fn random_programs_acc_read_stage() {
-    for (preset, count) in [("sim-small", 10), ("icebreaker", 4), ("ulx3s-85f", 2)] {
+    for (preset, rql, count) in [
+        ("sim-small", 0, 10),
+        ("sim-small", 2, 6),
+        ("icebreaker", 0, 4),
+        ("ulx3s-85f", 0, 2),
+    ] {
         let mut cfg = TileConfig::preset(preset).unwrap();
         cfg.acc_read_stage = true;
         cfg.bank_read_stages = 0;
+        if rql > 0 {
+            cfg.requant_lanes = rql;
+            cfg.requant_steps = 2;
+            cfg.requant_dsp = false;
+        }
         cfg.validate().expect("valid accumulator read stage config");
-        random_programs_with(&format!("{preset} acc read stage"), cfg, count, 120);
+        let name = format!(
+            "{preset} acc read stage, {} requant lanes",
+            cfg.requant_lanes
+        );
+        random_programs_with(&name, cfg, count, 120);
     }
 }
 
@@ -446,8 +462,10 @@ fn rq_param_and_run_at_minimum_spacing_match_the_model() {
             word: word as u16,
         };
         let d = |word: u16| VAddr { bank: 0, word };
-        // With bank read stages the parameters land `b` cycles after the unit frees.
-        let pw_b = pw + cfg.bank_read_delay() as usize;
+        // With bank read stages the parameters land `b` cycles after the unit frees; the
+        // accumulator read stage (the 85F) has the lanes take them a cycle later.
+        let pw_b =
+            pw + (cfg.bank_read_delay() as usize).saturating_sub(cfg.acc_read_stage as usize);
         let prog = vec![
             Instr::RqParam { src: p(0) },
             gap(pw_b),

@@ -294,7 +294,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                         }),
                     );
                     p.at(
-                        x + 1,
+                        x + 1 + cfg.acc_read_stage as u64,
                         false,
                         Box::new(move |m, s| {
                             for c in lanes {
@@ -305,7 +305,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                 }
                 let c1 = cfg.clone();
                 p.at(
-                    t + ((r + 1) * beats + 8) as u64,
+                    t + ((r + 1) * beats) as u64 + cfg.requant_write_delay(),
                     true,
                     Box::new(move |m, s| {
                         let ps = &s.params[r * cols..(r + 1) * cols];
