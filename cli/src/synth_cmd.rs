@@ -7,7 +7,9 @@ use clap::Args;
 use minilpu_hdl::board_top::{emit_board_verilog, BoardTopConfig};
 use minilpu_hdl::pll::{ecp5_pll, ice40_pll, PllSetting};
 use minilpu_model::TileConfig;
-use minilpu_synth::board::{find_board, fpga_dir, merge_nextpnr_args, BoardTarget};
+use minilpu_synth::board::{
+    find_board, fpga_dir, merge_nextpnr_args, BoardTarget, TIMEOUT_MIN_MAX,
+};
 use minilpu_synth::{board_flow, Family, FlowOptions};
 use serde_json::json;
 use std::path::PathBuf;
@@ -60,9 +62,10 @@ pub struct SynthArgs {
     /// Placer seed.
     #[arg(long, default_value_t = 1)]
     seed: u32,
-    /// nextpnr time limit (minutes).
-    #[arg(long, default_value_t = 60)]
-    timeout_min: u64,
+    /// nextpnr time limit (minutes); default: the board variant's `timeout_min` in its
+    /// board.toml (120 on the ULX3S-85F, else 60).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=TIMEOUT_MIN_MAX))]
+    timeout_min: Option<u64>,
     /// Stop router2 after this many iterations without a new lowest count of overused
     /// wires (0: never).
     #[arg(long, default_value_t = FlowOptions::ROUTER_PATIENCE)]
@@ -225,7 +228,9 @@ pub fn synth(args: SynthArgs) -> Result<bool, String> {
         return Ok(true);
     }
     let opts = FlowOptions {
-        nextpnr_timeout: Duration::from_secs(args.timeout_min * 60),
+        nextpnr_timeout: Duration::from_secs(
+            args.timeout_min.unwrap_or(b.target.variant.timeout_min) * 60,
+        ),
         seed: args.seed,
         nextpnr_args: merge_nextpnr_args(&b.target.variant.nextpnr_args, &args.nextpnr_args),
         router_patience: args.router_patience,
@@ -288,6 +293,7 @@ pub fn synth(args: SynthArgs) -> Result<bool, String> {
         "out": out,
         "seed": opts.seed,
         "router_patience": opts.router_patience,
+        "timeout_min": opts.nextpnr_timeout.as_secs() / 60,
         "nextpnr_args": opts.nextpnr_args,
         "nextpnr_log": r.nextpnr_log,
     });

@@ -18,6 +18,7 @@
 //! preset = "icebreaker"        # or tile_config = "tile.toml" (relative to the board dir)
 //! clock_mhz = 40.0             # the tile clock the PLL is asked for (the timing target)
 //! bus_stages = 0               # host bus registers between the bridge and the tile (0 or 1)
+//! timeout_min = 60             # nextpnr's time limit (minutes) unless --timeout-min says
 //!
 //! [flash]
 //! tool = "openFPGALoader"
@@ -75,6 +76,21 @@ pub struct VariantSpec {
     /// (0 or 1; `BoardTopConfig::with_bus_stages`). Defaults to 0.
     #[serde(default)]
     pub bus_stages: u32,
+    /// nextpnr's time limit (minutes) for this variant, unless `minilpu synth
+    /// --timeout-min` gives one (1 ..= [`TIMEOUT_MIN_MAX`]). Defaults to
+    /// [`DEFAULT_TIMEOUT_MIN`].
+    #[serde(default = "default_timeout_min")]
+    pub timeout_min: u64,
+}
+
+/// nextpnr's time limit (minutes) of a variant that names none.
+pub const DEFAULT_TIMEOUT_MIN: u64 = 60;
+
+/// The longest time limit a variant may name (minutes): a day.
+pub const TIMEOUT_MIN_MAX: u64 = 24 * 60;
+
+fn default_timeout_min() -> u64 {
+    DEFAULT_TIMEOUT_MIN
 }
 
 /// The board variant's nextpnr arguments followed by the command line's. An option
@@ -237,6 +253,12 @@ pub fn load_board(dir: &Path) -> Result<BoardSpec, BoardError> {
                 v.bus_stages
             )));
         }
+        if !(1..=TIMEOUT_MIN_MAX).contains(&v.timeout_min) {
+            return Err(bad(format!(
+                "variant `{name}`: timeout_min = {}: allowed 1 ..= {TIMEOUT_MIN_MAX} minutes",
+                v.timeout_min
+            )));
+        }
     }
     if let Some(l) = spec
         .led_active_low
@@ -337,36 +359,48 @@ mod tests {
         }
     }
 
-    #[test]
-    fn bus_stages_on_the_ecp5_boards_and_checked() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fpga");
-        // The ECP5 boards register the host bus on its way across the die; the
-        // iCEBreaker has no logic cells to spare for it (docs/boards.md).
-        for (b, n) in [
-            ("icebreaker-up5k", 0),
-            ("ulx3s-25f", 1),
-            ("ulx3s-45f", 1),
-            ("ulx3s-85f", 1),
-            ("orangecrab-25f", 1),
-        ] {
-            assert_eq!(
-                find_board(&dir, b, None).unwrap().variant.bus_stages,
-                n,
-                "{b}"
-            );
-        }
-        let tmp = std::env::temp_dir().join(format!("minilpu-bus-stages-{}", std::process::id()));
+    /// The ULX3S board directory with the first `from` in its board.toml made `to`:
+    /// the error `load_board` gives for it.
+    fn ulx3s_edited(from: &str, to: &str) -> BoardError {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fpga/ulx3s");
+        let tag = to.split(' ').next().unwrap_or("edit");
+        let tmp = std::env::temp_dir().join(format!("minilpu-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).unwrap();
-        let text = std::fs::read_to_string(dir.join("ulx3s/board.toml")).unwrap();
-        std::fs::copy(dir.join("ulx3s/ulx3s.lpf"), tmp.join("ulx3s.lpf")).unwrap();
-        let text = text.replacen("bus_stages = 1", "bus_stages = 2", 1);
-        std::fs::write(tmp.join("board.toml"), text).unwrap();
+        let text = std::fs::read_to_string(dir.join("board.toml")).unwrap();
+        assert!(text.contains(from), "board.toml has no {from:?}");
+        std::fs::copy(dir.join("ulx3s.lpf"), tmp.join("ulx3s.lpf")).unwrap();
+        std::fs::write(tmp.join("board.toml"), text.replacen(from, to, 1)).unwrap();
         let e = load_board(&tmp).unwrap_err();
         std::fs::remove_dir_all(&tmp).ok();
-        assert!(
-            e.0.contains("bus_stages = 2") && e.0.contains("0 or 1"),
-            "{e}"
-        );
+        e
+    }
+
+    /// The variants' own keys, and a value out of range refused by name:
+    /// - `bus_stages`: the ECP5 boards register the host bus on its way across the die;
+    ///   the iCEBreaker has no logic cells to spare for it (docs/boards.md);
+    /// - `timeout_min`: the 85F's router1 has needed over an hour (docs/boards.md), so
+    ///   its variant allows two; the others keep the default.
+    #[test]
+    fn bus_stages_and_timeouts_per_variant_and_checked() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fpga");
+        let d = DEFAULT_TIMEOUT_MIN;
+        for (b, stages, minutes) in [
+            ("icebreaker-up5k", 0, d),
+            ("ulx3s-25f", 1, d),
+            ("ulx3s-45f", 1, d),
+            ("ulx3s-85f", 1, 120),
+            ("orangecrab-25f", 1, d),
+        ] {
+            let v = find_board(&dir, b, None).unwrap().variant;
+            assert_eq!((v.bus_stages, v.timeout_min), (stages, minutes), "{b}");
+        }
+        for (from, to, allowed) in [
+            ("bus_stages = 1", "bus_stages = 2", "0 or 1"),
+            ("timeout_min = 120", "timeout_min = 0", "1 ..= 1440"),
+        ] {
+            let e = ulx3s_edited(from, to);
+            assert!(e.0.contains(to) && e.0.contains(allowed), "{e}");
+        }
     }
 
     #[test]
