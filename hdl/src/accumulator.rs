@@ -19,20 +19,23 @@
 //!   while the tile is not busy; so the memory is built [`SramBank::collision_free`]
 //!   (no read-first emulation) and carries no forwarding registers.
 //! - **Reads**: when `valid` is low the memory's read port serves `raddr`; `rdata` is
-//!   the row at the `raddr` of the previous cycle (two cycles before with the read
+//!   the row at the `raddr` of the previous cycle (three cycles before with the read
 //!   stage).
-//! - **Read stage** ([`Accumulator::read_stage`], `TileConfig::acc_read_stage`): `valid`
-//!   and `addr` come one cycle before `first` and `partial`, the row is read at that
-//!   earlier edge into a register (`r_r`), and the sum is written at the same edge as
-//!   without the stage. The read-add-write cycle then starts at a flip-flop, not at the
-//!   block RAM's output (5.8 ns clock-to-out on the ECP5), for `32 * cols` flip-flops;
-//!   an update must read a row at least one edge after the previous update's write of it
-//!   (updates of one row three cycles apart). `r_r` is then also the memory's output
-//!   register for the other readers: `rdata` is the row at the `raddr` of two cycles
-//!   before, so the requantizer's and the host's loads start at a flip-flop too.
+//! - **Read stage** ([`Accumulator::read_stage`], `TileConfig::acc_read_stage`): the
+//!   read port has a register on each side. The read address is registered (`ra_q`):
+//!   whatever is presented in cycle `c` (`valid`'s `addr`, else `raddr`) is read in
+//!   `c+1`, so the address pins of the memory's block RAMs, spread over the die, start
+//!   at a flip-flop. The word read is registered (`r_r`): the read-add-write cycle then
+//!   starts at a flip-flop, not at the block RAM's output (5.8 ns clock-to-out on the
+//!   ECP5). `valid` and `addr` come two cycles before `first` and `partial`, the row is
+//!   read one cycle before them, and the sum is written at the same edge as without the
+//!   stage; an update must read a row at least one edge after the previous update's
+//!   write of it (updates of one row three cycles apart). `rdata` is the row at the
+//!   `raddr` of three cycles before. `32 * cols` flip-flops and the address register.
 //! - **Reset**: none; the memory powers up to zero; `rdata` is undefined until the first
 //!   read.
 
+use crate::delay::Delay;
 use crate::sram_bank::SramBank;
 use rust_hdl::prelude::*;
 
@@ -41,7 +44,7 @@ use rust_hdl::prelude::*;
 pub struct Accumulator {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Update row `addr` with `partial` this cycle (with the read stage: next cycle).
+    /// Update row `addr` with `partial` this cycle (with the read stage: in two cycles).
     pub valid: Signal<In, Bit>,
     /// With `valid`: overwrite instead of add.
     pub first: Signal<In, Bit>,
@@ -51,7 +54,7 @@ pub struct Accumulator {
     pub partial: Vec<Signal<In, Bits<32>>>,
     /// Row to read when `valid` is low.
     pub raddr: Signal<In, Bits<16>>,
-    /// Row read at the previous cycle's `raddr` (with the read stage: two cycles
+    /// Row read at the previous cycle's `raddr` (with the read stage: three cycles
     /// before), one int32 per column.
     pub rdata: Vec<Signal<Out, Bits<32>>>,
     mem: SramBank<32>,
@@ -59,10 +62,11 @@ pub struct Accumulator {
     s_first: DFF<Bit>,
     s_addr: DFF<Bits<16>>,
     s_partial: Vec<DFF<Bits<32>>>,
-    // The read stage (`_e` = 1; none when 0): `valid` and `addr` a cycle later, and the
-    // row read, one register per column.
-    e_valid: Vec<DFF<Bit>>,
-    e_addr: Vec<DFF<Bits<16>>>,
+    // The read stage (`_e` = 1; none when 0): the read address registered, `valid` and
+    // `addr` two cycles later, and the row read, one register per column.
+    ra_q: Vec<DFF<Bits<16>>>,
+    e_valid: Vec<Delay<1>>,
+    e_addr: Vec<Delay<16>>,
     r_r: Vec<DFF<Bits<32>>>,
     _cols: usize,
     _e: usize,
@@ -86,6 +90,7 @@ impl Accumulator {
             s_first: Default::default(),
             s_addr: Default::default(),
             s_partial: crate::vec_of(cols),
+            ra_q: Vec::new(),
             e_valid: Vec::new(),
             e_addr: Vec::new(),
             r_r: Vec::new(),
@@ -95,12 +100,13 @@ impl Accumulator {
     }
 
     /// With the read stage (see the module documentation) when `on`: `valid` and `addr`
-    /// then come one cycle before `first` and `partial`.
+    /// then come two cycles before `first` and `partial`.
     pub fn read_stage(mut self, on: bool) -> Self {
         let e = on as usize;
         self._e = e;
-        self.e_valid = crate::vec_of(e);
-        self.e_addr = crate::vec_of(e);
+        self.ra_q = crate::vec_of(e);
+        self.e_valid = (0..e).map(|_| Delay::new(2)).collect();
+        self.e_addr = (0..e).map(|_| Delay::new(2)).collect();
         self.r_r = crate::vec_of(e * self._cols);
         self
     }
@@ -119,11 +125,17 @@ impl Logic for Accumulator {
         self.s_first.d.next = self.first.val();
         self.s_addr.d.next = self.addr.val();
         for k in 0..self._e {
+            self.ra_q[k].clock.next = self.clock.val();
+            self.ra_q[k].d.next = self.raddr.val();
+            if self.valid.val() {
+                self.ra_q[k].d.next = self.addr.val();
+            }
+            self.mem.raddr[0].next = self.ra_q[k].q.val();
             self.e_valid[k].clock.next = self.clock.val();
             self.e_addr[k].clock.next = self.clock.val();
-            self.e_valid[k].d.next = self.valid.val();
+            self.e_valid[k].d.next = self.valid.val().into();
             self.e_addr[k].d.next = self.addr.val();
-            self.s_valid.d.next = self.e_valid[k].q.val();
+            self.s_valid.d.next = self.e_valid[k].q.val().any();
             self.s_addr.d.next = self.e_addr[k].q.val();
         }
         self.mem.we.next = 0.into();

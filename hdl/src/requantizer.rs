@@ -30,11 +30,13 @@
 //!   register on the banks' read address); `rq.run` reads the accumulator `t+1 .. t+R*beats` and
 //!   writes row `r` at `t+(r+1)*beats+7` (drives the bank write port then; the tile's
 //!   registered bank port lands it a cycle later, `docs/isa.md`).
-//! - **Accumulator output register** (`TileConfig::acc_read_stage`, `e` = 1): a row
-//!   arrives two clocks after its read instead of one, so everything after the read
-//!   (the lanes, the parameters they take, the row register, the write, and with `pram`
-//!   the parameter RAM's read address) comes a clock later: row `r` at
-//!   `t+(r+1)*beats+8`, and the unit is active a clock longer ([`RQ_DRAIN`] `+ e`).
+//! - **Accumulator read stage** (`TileConfig::acc_read_stage`): the accumulator
+//!   registers the read address and the word read, so a row arrives three clocks after
+//!   the unit asks for it instead of one (the block RAM reads it a clock after the
+//!   request). Everything after the request (the lanes, the parameters they take, the
+//!   row register, the write, and with `pram` the parameter RAM's read address) comes
+//!   `e` = 2 clocks later: row `r` at `t+(r+1)*beats+9`, and the unit is active two
+//!   clocks longer ([`RQ_DRAIN`] `+ e`).
 //! - **Occupancy**: `ready` from `t+pw` (param) or `t+R*beats` (run).
 //! - **Reset**: none; idle at power-up; parameters power up to zero.
 
@@ -47,8 +49,8 @@ use minilpu_model::schedule::param_sections;
 use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
 
-/// Cycles a requantize run stays active after issuing its last read (one more with the
-/// accumulator's output register).
+/// Cycles a requantize run stays active after issuing its last read (two more with the
+/// accumulator's read stage).
 pub const RQ_DRAIN: usize = 1 + REQUANT_LANE_LATENCY + 1;
 
 /// The requantize unit.
@@ -120,10 +122,10 @@ pub struct Requantizer {
     pbt: Vec<ReadTail>,
     piss: Signal<Local, Bit>,
     v_in: DFF<Bit>,
-    // With the accumulator's output register (`_e` = 1; none when 0): `v_in` and, with
-    // `pram`, the parameter RAM's read address a clock later.
-    v_in_e: Vec<DFF<Bit>>,
-    pram_e: Vec<DFF<Bits<16>>>,
+    // With the accumulator's read stage (`_e` = 1 entry; none when 0): `v_in` and, with
+    // `pram`, the parameter RAM's read address two clocks later.
+    v_in_e: Vec<Delay<1>>,
+    pram_e: Vec<Delay<16>>,
     rot: Signal<Local, Bit>,
     unused_rot: Signal<Local, Bit>,
     lanes: RequantLanes,
@@ -213,8 +215,9 @@ impl Requantizer {
     pub fn new(cfg: &TileConfig) -> Self {
         let (cols, lanes, rql, dsp) = (cfg.cols, cfg.lanes, cfg.requant_lanes, cfg.requant_dsp);
         let steps = cfg.requant_steps;
-        // The accumulator's output register (see the module documentation).
-        let e = cfg.acc_read_stage as usize;
+        // The accumulator's read stage (see the module documentation): its rows arrive
+        // `e` clocks later.
+        let e = 2 * cfg.acc_read_stage as usize;
         let drain = RQ_DRAIN + e;
         assert!(rql >= 1 && cols.is_multiple_of(rql), "rql {rql}");
         // Column groups; `beat` counts them, `sub` the steps within one.
@@ -283,8 +286,8 @@ impl Requantizer {
             pbt: crate::read_tail::read_tails(cfg.bank_read_stages),
             piss: Default::default(),
             v_in: Default::default(),
-            v_in_e: crate::vec_of(e),
-            pram_e: crate::vec_of(if pram { e } else { 0 }),
+            v_in_e: (0..e.min(1)).map(|_| Delay::new(e)).collect(),
+            pram_e: (0..(pram as usize).min(e)).map(|_| Delay::new(e)).collect(),
             rot: Default::default(),
             unused_rot: Default::default(),
             lanes: lanes_unit,
@@ -305,7 +308,7 @@ impl Requantizer {
             beat_in: Delay::new(1 + e),
             sub_in: Delay::new(1 + e),
             // From a group's last read to its value at the lanes' `y`: one clock to the
-            // data (two with the output register), then the lanes' latency counted from
+            // data (three with the accumulator's read stage), then the lanes' latency counted from
             // the group's last beat.
             done_out: Delay::new(1 + e + requant_lane_latency(steps) - (steps - 1)),
             last_write: Delay::new(drain),
@@ -373,8 +376,8 @@ impl Requantizer {
             _bsec: if pram { 0 } else { 4 * cols },
             _moff: wb * lanes,
             _soff: (wb + wm) * lanes,
-            _e: e,
-            _pe: if pram { e } else { 0 },
+            _e: e.min(1),
+            _pe: (pram as usize).min(e),
         }
     }
 }
@@ -524,9 +527,10 @@ impl Logic for Requantizer {
         // The bias section turns by one column group at every value the lanes take (a
         // row's `groups` turns bring it back), so the lanes' biases come from fixed bytes
         // instead of a per-beat selection. A parameter load shifts on the same edge at the
-        // earliest (it waits for `ready`, in a run's last beat; with the accumulator's
-        // output register the last group enters the lanes on its first shift's edge):
-        // then the shift wins and the turn is dropped, and the load replaces every byte.
+        // earliest (the checker's rule: a load's first parameter write may not come before
+        // a run's last parameter read; with the accumulator's read stage that can be the
+        // same edge): then the shift wins and the turn is dropped, and the load replaces
+        // every byte.
         self.rot.next = self.v_in.q.val() & (self.sub_in.q.val() == 0);
         // With `pram` nothing turns; Verilator's default --unused-regexp (`*unused*`)
         // keeps `rot` from being reported then.
@@ -590,10 +594,10 @@ impl Logic for Requantizer {
         }
         self.acc_re.next = self.e_run.val() & self.e_issuing.val();
         self.acc_raddr.next = self.e_raddr.val() & self.acc_mask.val();
-        // Tags: the beat meets its data one clock after the read (two with the
-        // accumulator's output register), and its results REQUANT_LANE_LATENCY clocks
+        // Tags: the beat meets its data one clock after the read (three with the
+        // accumulator's read stage), and its results REQUANT_LANE_LATENCY clocks
         // later (serial lanes: counted from the group's last beat, and one clock
-        // earlier); a row is written RQ_DRAIN (+ 1) clocks after its last read, one clock after its last value is in the row register (serial lanes: two).
+        // earlier); a row is written RQ_DRAIN (+ e) clocks after its last read, one clock after its last value is in the row register (serial lanes: two).
         // The tags are masked to the bits the configuration can use, so that synthesis
         // drops the delay lines' constant upper flip-flops.
         self.beat_in.d.next = self.e_beat.val() & self.beat_mask.val();
@@ -602,8 +606,8 @@ impl Logic for Requantizer {
         self.v_in.d.next = self.e_run.val() & self.e_issuing.val();
         for k in 0..self._e {
             self.v_in_e[k].clock.next = self.clock.val();
-            self.v_in_e[k].d.next = self.e_run.val() & self.e_issuing.val();
-            self.v_in.d.next = self.v_in_e[k].q.val();
+            self.v_in_e[k].d.next = (self.e_run.val() & self.e_issuing.val()).into();
+            self.v_in.d.next = self.v_in_e[k].q.val().any();
         }
         // A group's finished value leaves the lanes REQUANT_LANE_LATENCY clocks after its
         // last beat's data arrives (serial lanes: one clock earlier, valid for that

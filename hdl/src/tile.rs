@@ -277,12 +277,9 @@ impl Tile {
             lk_align_lost: Default::default(),
             lk_overflows: Default::default(),
             lk_missing: Default::default(),
-            // The host's loads wait for a bank word's `b` stages. An accumulator row needs
-            // no wait, not even through the accumulator's output register (the read
-            // stage): the accumulator reads the host's SEL row on every clock the
-            // requantizer does not, so its word is in place two clocks after SEL is
-            // written, before the buffer takes the word of any CMD after it.
-            host: HostPort::new(bytes, info as u32, cfg.info2_word(), b),
+            // The host's loads wait for a bank word's `b` stages, and for an accumulator
+            // row through the accumulator's read stage (its address and word registers).
+            host: HostPort::new(bytes, info as u32, cfg.info2_word(), cfg.host_load_stages()),
             seq: Sequencer::new(cfg),
             predec: Predecoder::new(cfg),
             // The tile's block RAMs read on every clock (no read enable), so their read
@@ -336,13 +333,13 @@ impl Tile {
             wsel_d: Default::default(),
             // With the accumulator's read stage its row and valid bit are due a cycle
             // before the sums (`Accumulator::read_stage`).
-            tag_valid: Delay::new(tag_delay - e),
+            tag_valid: Delay::new(tag_delay - 2 * e),
             tag_first: Delay::new(tag_delay),
             // On the UP5K (SPRAM weight banks) logic cells are scarcer than block RAM:
             // the accumulator-row tags travel in one, their valid bits in flip-flops.
             tag_addr: match cfg.weight_bank_kind {
-                BankKind::Spram => Delay::new(tag_delay - e).in_block_ram(),
-                BankKind::Bram => Delay::new(tag_delay - e),
+                BankKind::Spram => Delay::new(tag_delay - 2 * e).in_block_ram(),
+                BankKind::Bram => Delay::new(tag_delay - 2 * e),
             },
             pbank_d: Default::default(),
             rabank_d: Default::default(),

@@ -123,11 +123,11 @@ pub struct TileConfig {
     /// on the ECP5's DP16KD) out of the read-add-write cycle, the slowest path of the
     /// ECP5 builds; it costs `32 * cols` flip-flops, and an update of a row must now
     /// read it at least one cycle after the previous update's write (the checker's
-    /// rule, `docs/isa.md`). The same register is the accumulator's output register
-    /// for its other readers: `rq.run` and the host's loads get each row a cycle later
-    /// than the read, so `rq.run` writes its rows a cycle later
-    /// ([`TileConfig::requant_write_delay`]); a host load does not wait longer (the
-    /// accumulator reads the host's row from the moment SEL names it). Defaults to
+    /// rule, `docs/isa.md`). The stage also registers the accumulator's read address,
+    /// and its word register is the output register for the other readers: `rq.run`
+    /// reads each row a cycle later and gets it two cycles after that, so it writes its
+    /// rows two cycles later ([`TileConfig::requant_write_delay`]), and a host load
+    /// takes at least one extra cycle ([`TileConfig::host_load_cycles`]). Defaults to
     /// false.
     #[serde(default)]
     pub acc_read_stage: bool,
@@ -615,12 +615,38 @@ impl TileConfig {
     }
 
     /// Cycles from `rq.run`'s issue `t` plus `(r + 1) * beats` to row `r`'s bank write:
-    /// 8, or 9 with [`TileConfig::acc_read_stage`] (the row's value reaches the
-    /// requantizer's lanes through the accumulator's output register, a cycle after the
-    /// read, and everything after it moves with it: its parameters are taken at `X+2`
-    /// instead of `X+1`, `X` the read).
+    /// 8, or 10 with [`TileConfig::acc_read_stage`] (the accumulator registers the read
+    /// address and the row read, so the read comes a cycle later, `X+1` instead of `X`,
+    /// the row reaches the requantizer's lanes two cycles after it, and everything after
+    /// moves with it: its parameters are taken at `X+3` instead of `X+1`).
     pub fn requant_write_delay(&self) -> u64 {
-        8 + self.acc_read_stage as u64
+        8 + 2 * self.acc_read_stage as u64
+    }
+
+    /// The fewest cycles from an `rq.param` (of `pw` words) to an `rq.run` that uses its
+    /// parameters: `pw` (the unit is busy until then), plus the `b` cycles the bank read
+    /// stages delay the parameters, less the `2e` cycles later the accumulator read stage
+    /// has the run take them (no RAW hazard on a parameter; `docs/isa.md`).
+    pub fn requant_param_to_run(&self, pw: u64) -> u64 {
+        pw + self
+            .bank_read_delay()
+            .saturating_sub(2 * self.requant_acc_read_delay())
+    }
+
+    /// The fewest cycles from an `rq.run` of `rows` rows to the next `rq.param`: the run's
+    /// busy window (`rows * beats`), and with the accumulator read stage until the
+    /// load's first parameter write (`b` cycles later with bank read stages) no longer
+    /// comes before the run's last parameter read (no WAR hazard; `docs/isa.md`).
+    pub fn requant_run_to_param(&self, rows: u64) -> u64 {
+        rows * self.requant_beats() as u64
+            + (2 * self.requant_acc_read_delay()).saturating_sub(1 + self.bank_read_delay())
+    }
+
+    /// Cycles `rq.run`'s accumulator reads come later than the cycle it asks for them
+    /// (`X = t+1+r*beats+g`): 1 with [`TileConfig::acc_read_stage`] (the accumulator's
+    /// read address register), else 0.
+    pub fn requant_acc_read_delay(&self) -> u64 {
+        self.acc_read_stage as u64
     }
 
     /// Cycles every effect of an instruction that reads a bank (`mxu.load`, `mxu.run`,
@@ -676,9 +702,18 @@ impl TileConfig {
 
     /// Clocks from the host's `CMD = 2` (a load into the staging buffer) to the first
     /// cycle the buffer holds the word: `3 + b` with `b` bank read stages
-    /// (`hdl/src/host_port.rs`: the word goes through a register on its way).
+    /// (`hdl/src/host_port.rs`: the word goes through a register on its way), and at
+    /// least 4 with [`TileConfig::acc_read_stage`] (an accumulator row comes through the
+    /// accumulator's address and word registers).
     pub fn host_load_cycles(&self) -> u64 {
-        3 + self.bank_read_stages as u64
+        3 + self.host_load_stages() as u64
+    }
+
+    /// The host port's extra load stages: `max(b, e)` with `b` bank read stages and `e`
+    /// the accumulator read stage (0 or 1), so that a load waits for the slower of a
+    /// bank word and an accumulator row.
+    pub fn host_load_stages(&self) -> usize {
+        self.bank_read_stages.max(self.acc_read_stage as usize)
     }
 
     /// Upper bound on array utilization at batch 1 (GEMV): every MAC needs its own

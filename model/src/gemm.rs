@@ -194,8 +194,9 @@ pub fn compile(
             });
             // rq.run issues when RQU is free (pw cycles after rq.param) and takes the
             // parameters at t + 2; with bank read stages the parameters land b cycles
-            // later (rq.run reads no bank and does not move), so it waits b more.
-            let gap = pw as u64 + cfg.bank_read_delay();
+            // later (rq.run reads no bank and does not move), so it waits b more, less
+            // what the accumulator read stage delays its rows.
+            let gap = cfg.requant_param_to_run(pw as u64);
             if gap > 1 {
                 p.push(Instr::Wait(gap as u32 - 2));
             }
@@ -208,7 +209,8 @@ pub fn compile(
                 },
                 relu,
             });
-            let busy = m * cfg.requant_beats();
+            // The next load waits for the run's last parameter read too.
+            let busy = cfg.requant_run_to_param(m as u64);
             if ni + 1 < plan.nt && busy > 1 {
                 p.push(Instr::Wait(busy as u32 - 2));
             }
@@ -234,60 +236,26 @@ mod tests {
     use crate::schedule::check;
 
     /// Compiled matmul and requantization programs on every preset, with and without
-    /// bank read stages: checker-clean, the predicted cycle count, the arithmetic
-    /// contract, and the same result in program order and in time.
+    /// bank read stages and the accumulator read stage: checker-clean, the predicted
+    /// cycle count, the arithmetic contract, and the same result in program order and in
+    /// time.
     #[test]
     fn compiled_programs_hold_with_bank_read_stages() {
         for p in crate::config::PRESET_NAMES {
-            let mut per_b = Vec::new();
-            for b in 0..=crate::config::BANK_READ_STAGES_MAX {
-                let mut cfg = TileConfig::preset(p).unwrap();
-                cfg.bank_read_stages = b;
-                // Without the accumulator read stage, which moves `rq.run`'s parameter
-                // reads (checked below).
-                cfg.acc_read_stage = false;
-                cfg.validate().unwrap();
-                let (m, k, n) = (5, 2 * cfg.rows, 2 * cfg.cols - 1);
-                let mut rng = Rng::new(17 + b as u64);
-                let a: Vec<i8> = (0..m * k).map(|_| rng.i8()).collect();
-                let w: Vec<i8> = (0..k * n).map(|_| rng.i8()).collect();
-                let q: Vec<Requant> = (0..n)
-                    .map(|j| Requant {
-                        bias: 37 * j as i32 - 300,
-                        m: 1000 + 300 * j as u16,
-                        s: 12,
-                    })
-                    .collect();
-                let g = compile(&cfg, &a, &w, (m, k, n), Some((&q, true))).unwrap();
-                let ctx = format!("{p} b = {b}");
-                let s = check(&cfg, &g.matmul).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
-                let (kt, nt) = (g.plan.kt as u64, g.plan.nt as u64);
-                let want = matmul_program_cycles(&cfg, m as u64, kt, nt);
-                assert_eq!(s.end.predicted_cycles, want, "{ctx}");
-                let rq = g.requant.clone().unwrap();
-                check(&cfg, &rq).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
-                let mut mach = Machine::new(&cfg);
-                for (at, word) in &g.image {
-                    mach.word_mut(*at).copy_from_slice(word);
+            let mut per = Vec::new();
+            for e in [false, true] {
+                for b in 0..=crate::config::BANK_READ_STAGES_MAX {
+                    let mut cfg = TileConfig::preset(p).unwrap();
+                    (cfg.bank_read_stages, cfg.acc_read_stage) = (b, e);
+                    cfg.validate().unwrap();
+                    per.push((
+                        cfg.clone(),
+                        compiled_and_run(&cfg, &format!("{p} b {b} e {e}")),
+                    ));
                 }
-                let mut timed = mach.clone();
-                for prog in [&g.matmul, &rq] {
-                    let r = run(&cfg, prog, &mut mach);
-                    assert_eq!(r.cycles, r.predicted_cycles, "{ctx}");
-                    assert_eq!(run_timed(&cfg, prog, &mut timed), r, "{ctx}");
-                    assert!(timed == mach, "{ctx}: timed execution differs");
-                }
-                let c = matmul(&a, &w, m, k, n);
-                let rows: Vec<Vec<i8>> = (0..g.plan.nt * m)
-                    .map(|r| mach.banks[0][g.y_base + r].clone())
-                    .collect();
-                let y = g.plan.unpack(&cfg, &rows);
-                for i in 0..m * n {
-                    assert_eq!(y[i], requantize(c[i], q[i % n], true), "{ctx}: Y {i}");
-                }
-                per_b.push((cfg, g, want));
             }
-            let [(c0, g0, n0), (c1, g1, n1), ..] = &per_b[..] else {
+            let n = crate::config::BANK_READ_STAGES_MAX + 1;
+            let [(c0, (g0, n0)), (c1, (g1, n1)), ..] = &per[..] else {
                 unreachable!()
             };
             // The matmul program is the same; it ends b cycles later. The requantization
@@ -297,17 +265,65 @@ mod tests {
             let (r0, r1) = (g0.requant.as_ref().unwrap(), g1.requant.as_ref().unwrap());
             assert_eq!(r1.len(), r0.len(), "{p}");
             assert!(check(c0, r0).is_ok() && check(c1, r0).is_err(), "{p}");
-            // With the accumulator read stage the same programs hold: the matmul at the
-            // same cycle count (the accumulator writes do not move), the requantization
-            // a cycle longer (its rows come through the accumulator's output register).
-            let mut ce = c0.clone();
-            ce.acc_read_stage = true;
-            let se = check(&ce, &g0.matmul).unwrap_or_else(|e| panic!("{p} acc stage: {e:#?}"));
-            assert_eq!(se.end.predicted_cycles, *n0, "{p}");
-            let re = check(&ce, r0).unwrap_or_else(|e| panic!("{p} acc stage: {e:#?}"));
-            let r0s = check(c0, r0).unwrap();
-            assert_eq!(re.end.predicted_cycles, r0s.end.predicted_cycles + 1, "{p}");
+            // With the accumulator read stage the matmul program is the same, at the same
+            // cycle count (the accumulator writes do not move); the requantization reads
+            // and writes later, and its program differs only in its waits.
+            for ((_, (g, cycles)), (_, (ge, ce))) in per[..n].iter().zip(&per[n..]) {
+                assert_eq!((&g.matmul, cycles), (&ge.matmul, ce), "{p}");
+                let (r, re) = (g.requant.as_ref().unwrap(), ge.requant.as_ref().unwrap());
+                assert_eq!(r.len(), re.len(), "{p}");
+                for (a, b) in r.iter().zip(re) {
+                    assert!(
+                        a == b || matches!((a, b), (Instr::Wait(_), Instr::Wait(_))),
+                        "{p}: {a:?} / {b:?}"
+                    );
+                }
+            }
         }
+    }
+
+    /// Compile a 5 x 2rows x (2cols - 1) matmul with requantization for `cfg`, check both
+    /// programs and their predicted cycles, run them in program order and in time, and
+    /// check Y against the arithmetic contract: the programs and the matmul's cycles.
+    fn compiled_and_run(cfg: &TileConfig, ctx: &str) -> (GemmProgram, u64) {
+        let (m, k, n) = (5, 2 * cfg.rows, 2 * cfg.cols - 1);
+        let mut rng = Rng::new(17 + cfg.bank_read_stages as u64);
+        let a: Vec<i8> = (0..m * k).map(|_| rng.i8()).collect();
+        let w: Vec<i8> = (0..k * n).map(|_| rng.i8()).collect();
+        let q: Vec<Requant> = (0..n)
+            .map(|j| Requant {
+                bias: 37 * j as i32 - 300,
+                m: 1000 + 300 * j as u16,
+                s: 12,
+            })
+            .collect();
+        let g = compile(cfg, &a, &w, (m, k, n), Some((&q, true))).unwrap();
+        let s = check(cfg, &g.matmul).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
+        let (kt, nt) = (g.plan.kt as u64, g.plan.nt as u64);
+        let want = matmul_program_cycles(cfg, m as u64, kt, nt);
+        assert_eq!(s.end.predicted_cycles, want, "{ctx}");
+        let rq = g.requant.clone().unwrap();
+        check(cfg, &rq).unwrap_or_else(|e| panic!("{ctx}: {e:#?}"));
+        let mut mach = Machine::new(cfg);
+        for (at, word) in &g.image {
+            mach.word_mut(*at).copy_from_slice(word);
+        }
+        let mut timed = mach.clone();
+        for prog in [&g.matmul, &rq] {
+            let r = run(cfg, prog, &mut mach);
+            assert_eq!(r.cycles, r.predicted_cycles, "{ctx}");
+            assert_eq!(run_timed(cfg, prog, &mut timed), r, "{ctx}");
+            assert!(timed == mach, "{ctx}: timed execution differs");
+        }
+        let c = matmul(&a, &w, m, k, n);
+        let rows: Vec<Vec<i8>> = (0..g.plan.nt * m)
+            .map(|r| mach.banks[0][g.y_base + r].clone())
+            .collect();
+        let y = g.plan.unpack(cfg, &rows);
+        for i in 0..m * n {
+            assert_eq!(y[i], requantize(c[i], q[i % n], true), "{ctx}: Y {i}");
+        }
+        (g, want)
     }
 
     /// K-major runs: with two or more N tiles, two updates of one accumulator row are

@@ -32,7 +32,7 @@
 //! - Busy-until and last effect per instruction: `mxu.load` `t+I` / `t+I+1+f`; `mxu.run`
 //!   `t+R` / `t+R+6+f` (with `load w`: MXU-load busy until `t+I` too, last effect
 //!   `max(t+R+6+f, t+I+1+f)`); `rq.param` `t+pw` / `t+pw+1`; `rq.run` `t+R*beats` /
-//!   `t+R*beats+8` (`+9` with [`TileConfig::acc_read_stage`]); `v.add/max/relu/copy` `t+V` / `t+V+d-1`; `v.argmax` `t+V+2` /
+//!   `t+R*beats+8` (`+10` with [`TileConfig::acc_read_stage`]); `v.add/max/relu/copy` `t+V` / `t+V+d-1`; `v.argmax` `t+V+2` /
 //!   `t+V+d+1` (`d` = [`TileConfig::vector_write_delay`], 5 or 4; `f` =
 //!   [`TileConfig::array_feed_delay`], 0 to 2); sequencer instructions have their last effect at `t`.
 //!   With `b` = [`TileConfig::bank_read_delay`] (0 to 2), every instruction that reads a

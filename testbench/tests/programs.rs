@@ -447,8 +447,17 @@ fn loops_ending_too_early_stop_with_illegal() {
 #[test]
 fn rq_param_and_run_at_minimum_spacing_match_the_model() {
     use minilpu_model::schedule::{check, param_sections, param_words};
-    for preset in ["sim-small", "icebreaker", "ulx3s-85f"] {
-        let cfg = TileConfig::preset(preset).unwrap();
+    // `sim-small` also with the accumulator read stage and no bank read stages: there the
+    // second load must wait a cycle after the run's busy window (its last parameter read).
+    for (preset, acc_stage) in [
+        ("sim-small", false),
+        ("sim-small", true),
+        ("icebreaker", false),
+        ("ulx3s-85f", true),
+    ] {
+        let mut cfg = TileConfig::preset(preset).unwrap();
+        cfg.acc_read_stage = acc_stage;
+        let preset = &format!("{preset} acc stage {acc_stage}");
         let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
         let mut state = Machine::new(&cfg);
         let pw = param_words(&cfg);
@@ -462,10 +471,11 @@ fn rq_param_and_run_at_minimum_spacing_match_the_model() {
             word: word as u16,
         };
         let d = |word: u16| VAddr { bank: 0, word };
-        // With bank read stages the parameters land `b` cycles after the unit frees; the
-        // accumulator read stage (the 85F) has the lanes take them a cycle later.
-        let pw_b =
-            pw + (cfg.bank_read_delay() as usize).saturating_sub(cfg.acc_read_stage as usize);
+        // With bank read stages the parameters land `b` cycles after the unit frees; with
+        // the accumulator read stage the lanes take them two cycles later, and the next
+        // load waits for the run's last parameter read.
+        let pw_b = cfg.requant_param_to_run(pw as u64) as usize;
+        let run_busy = cfg.requant_run_to_param(rows as u64) as usize;
         let prog = vec![
             Instr::RqParam { src: p(0) },
             gap(pw_b),
@@ -475,7 +485,7 @@ fn rq_param_and_run_at_minimum_spacing_match_the_model() {
                 dst: d(100),
                 relu: false,
             },
-            gap(rows as usize * cfg.requant_beats()),
+            gap(run_busy),
             Instr::RqParam { src: p(pw) },
             gap(pw_b),
             Instr::RqRun {
@@ -505,9 +515,14 @@ fn rq_param_and_run_at_minimum_spacing_match_the_model() {
         }
         // The minimum: the checker takes the program, and refuses it a cycle tighter.
         check(&cfg, &prog).unwrap_or_else(|e| panic!("{preset}: {e:?}"));
-        let mut tight = prog.clone();
-        tight[1] = gap(pw_b - 1);
-        assert!(check(&cfg, &tight).is_err(), "{preset}: one cycle tighter");
+        for (at, busy) in [(1, pw_b), (3, run_busy)] {
+            let mut tight = prog.clone();
+            tight[at] = gap(busy - 1);
+            assert!(
+                check(&cfg, &tight).is_err(),
+                "{preset}: one cycle tighter at {at}"
+            );
+        }
         let o = compare(&cfg, &mut sim, &mut state, &prog, &init, preset);
         assert_eq!(
             o.status,

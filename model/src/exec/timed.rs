@@ -285,7 +285,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                     let lanes = group * rl..(group + 1) * rl;
                     let l2 = lanes.clone();
                     p.at(
-                        x,
+                        x + cfg.requant_acc_read_delay(),
                         false,
                         Box::new(move |m, s| {
                             for c in l2 {
@@ -294,7 +294,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                         }),
                     );
                     p.at(
-                        x + 1 + cfg.acc_read_stage as u64,
+                        x + 1 + 2 * cfg.requant_acc_read_delay(),
                         false,
                         Box::new(move |m, s| {
                             for c in lanes {

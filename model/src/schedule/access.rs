@@ -12,7 +12,7 @@
 //! | `mxu.load w` | read port of **every** weight bank at `t+1+k`, `k < I` | reads `b(1+j):w+k` for the columns `k*wb+j < cols`; writes shadow column `k*wb+j` at `t+2+f+k` |
 //! | `mxu.run` | bank 0 read `t+1+r`; acc read `t+6+f+r` (always); acc write `t+7+f+r`; with `load w` those of `mxu.load w` | `swap`: reads every shadow column at `t+2+f` (before the install's writes, the first of which lands on the same edge); reads `b0:a+r` at `t+1+r`; reads acc row `acc+r` at `t+6+f+r` only with `accumulate`; writes it at `t+7+f+r` |
 //! | `rq.param` | bank(src) read `t+1+k`, `k < pw` | reads `src+k` at `t+1+k`; **every** parameter field is written at each of `t+2 .. t+pw+1` (the RTL shifts the bytes in as the words arrive, so all of them are in flux until the end of `t+pw+1`) |
-//! | `rq.run` | acc read `X = t+1+r*beats+g` (beat `g`); bank(dst) write `t+(r+1)*beats+8+e` | reads acc row `acc+r` at `X` for the first beat of each column group (`g` a multiple of `requant_steps`; the other beats' reads are unused); the bias, multiplier and shift of that group's columns (`g / requant_steps`) at `X+1+e` (they travel with the value into the lanes); writes `dst+r` |
+//! | `rq.run` | acc read `X+e`, `X = t+1+r*beats+g` (beat `g`); bank(dst) write `t+(r+1)*beats+8+2e` | reads acc row `acc+r` at `X+e` for the first beat of each column group (`g` a multiple of `requant_steps`; the other beats' reads are unused); the bias, multiplier and shift of that group's columns (`g / requant_steps`) at `X+1+2e` (they travel with the value into the lanes); writes `dst+r` |
 //! | `v.add`, `v.max` | bank(a), bank(b) read `t+1+i`; bank(dst) write `t+d+i` | likewise |
 //! | `v.relu`, `v.copy` | bank(a) read `t+1+i`; bank(dst) write `t+d+i` | likewise |
 //! | `v.argmax` | bank(a) read `t+1+i`; bank(dst) write `t+V+d+1` | likewise |
@@ -35,8 +35,9 @@
 //! **Accumulator read stage** ([`TileConfig::acc_read_stage`]): `mxu.run`'s accumulator
 //! reads (the read port use and the row read) come one cycle earlier than listed,
 //! `t+5+f+r` ([`TileConfig::acc_read_delay`]); its accumulator writes do not move.
-//! `rq.run`'s rows come through the same register, so `e` = 1 in its row above
-//! (0 without the stage; [`TileConfig::requant_write_delay`]).
+//! The stage also registers the read address, and `rq.run`'s rows come through its
+//! word register, so `e` = 1 in `rq.run`'s row above (0 without the stage;
+//! [`TileConfig::requant_acc_read_delay`], [`TileConfig::requant_write_delay`]).
 //!
 //! Ports are listed as the ISA names them (one read, one write port per bank); the
 //! checker merges a weight bank's two into one when the banks are single-ported SPRAM.
@@ -242,22 +243,23 @@ fn events_unshifted(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
             let beats = cfg.requant_beats() as u64;
             let steps = cfg.requant_steps as u64;
             let rl = cfg.requant_lanes;
-            // The accumulator's output register (the read stage) delays the parameters.
-            let e = cfg.acc_read_stage as u64;
+            // The accumulator's read stage delays the read by `e` and the row (and so the
+            // parameters it meets) by `2e`.
+            let e = cfg.requant_acc_read_delay();
             for r in 0..rows as u64 {
                 let row = acc as usize + r as usize;
                 for g in 0..beats {
                     let x = t + 1 + r * beats + g;
-                    f(port(Port::AccRead, x));
+                    f(port(Port::AccRead, x + e));
                     if g % steps != 0 {
                         // Within a column group only the first beat's read is used.
                         continue;
                     }
-                    f(rd(Loc::Acc(row), x));
+                    f(rd(Loc::Acc(row), x + e));
                     let group = (g / steps) as usize;
                     for col in group * rl..(group + 1) * rl {
                         for field in [ParamField::Bias, ParamField::Mult, ParamField::Shift] {
-                            f(rd(Loc::Param(field, col), x + 1 + e));
+                            f(rd(Loc::Param(field, col), x + 1 + 2 * e));
                         }
                     }
                 }
