@@ -2,7 +2,7 @@
 r"""How many registers' paths are longer than a clock period, block by block (docs/boards.md).
 
 Usage: scripts/timing-paths.py REPORT.json [--period-ns P] [--depth N] [--clock NAME]
-                               [--top N] [--json]
+                               [--top N] [--pins PREFIX] [--json]
 
 nextpnr prints one critical path per clock, so after a fix the next worst path shows
 only in the next run. Its JSON report, written with `--detailed-timing-report`, also
@@ -12,7 +12,11 @@ time, which is under 0.5 ns on the ECP5). This script reads those arrivals and l
 - the endpoints whose arrival is longer than the period, by block (the first DEPTH
   components of the cell's name, e.g. `card.tile.acc`), and by register or memory
   (bit and slice suffixes dropped), the worst first;
-- a histogram of the arrivals, 1 ns per row.
+- a histogram of the arrivals, 1 ns per row;
+- with `--pins PREFIX`, the worst `--top` endpoint pins of the cells whose names start
+  with PREFIX (e.g. `card.tile.acc`), each with the cell and port that drive its net:
+  which pins of a block are late (a block RAM's address or its data, a register's
+  data or enable), since the report holds no whole paths but the worst one.
 
 Get the report by passing the option through the board flow, whose nextpnr report
 (`top.nextpnr.json` in the output directory) then carries the arrivals:
@@ -54,6 +58,8 @@ def main() -> int:
     ap.add_argument("--depth", type=int, default=3, help="name components that make a block (default 3)")
     ap.add_argument("--clock", help="time this clock's endpoints (default: the clock with the most endpoints)")
     ap.add_argument("--top", type=int, default=15, help="list this many registers (default 15)")
+    ap.add_argument("--pins", metavar="PREFIX",
+                    help="also list the worst endpoint pins of cells named PREFIX..., with their drivers")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     a = ap.parse_args()
     if a.period_ns <= 0:
@@ -69,6 +75,7 @@ def main() -> int:
         sys.exit(f"timing-paths: {a.report} has no detailed_net_timings (run nextpnr with --detailed-timing-report)")
 
     by_clock = collections.defaultdict(dict)  # clock -> (cell, port) -> worst arrival
+    drivers = {}  # (cell, port) -> "driver cell.port" of its net
     for n in nets:
         for e in n["endpoints"]:
             ev = e["event"]
@@ -78,7 +85,9 @@ def main() -> int:
             d = e["delay"]
             t = float(max(d) if isinstance(d, list) else d)
             key = (e["cell"], e["port"])
-            by_clock[clock][key] = max(t, by_clock[clock].get(key, t))
+            if t >= by_clock[clock].get(key, t):
+                by_clock[clock][key] = t
+                drivers[key] = f"{n.get('driver', '?')}.{n.get('port', '?')}"
     if not by_clock:
         sys.exit(f"timing-paths: {a.report} has no clocked endpoints")
     clocks = sorted(by_clock, key=lambda c: -len(by_clock[c]))
@@ -111,6 +120,10 @@ def main() -> int:
                       for r, (n, w) in sorted(regs.items(), key=lambda kv: -kv[1][1])[: a.top]],
         "histogram_ns": {str(k): hist[k] for k in sorted(hist)},
     }
+    if a.pins is not None:
+        pins = sorted(((t, c, p) for (c, p), t in eps.items() if c.startswith(a.pins)), reverse=True)
+        result["pins"] = [{"cell": c, "port": p, "arrival_ns": round(t, 2), "driver": drivers[(c, p)]}
+                          for t, c, p in pins[: a.top]]
     if a.json:
         print(json.dumps(result, indent=1))
         return 0
@@ -125,6 +138,12 @@ def main() -> int:
     print("arrivals (ns: endpoints):")
     for k in sorted(hist):
         print(f"  [{k:2d}, {k + 1:2d})  {hist[k]}")
+    if a.pins is not None:
+        print(f"worst endpoint pins of {a.pins}* (arrival, pin <- driver):")
+        if not result["pins"]:
+            print("  none: no endpoint's cell name starts with it")
+        for e in result["pins"]:
+            print(f"  {e['arrival_ns']:6.2f} ns  {e['cell']}.{e['port']} <- {e['driver']}")
     return 0
 
 

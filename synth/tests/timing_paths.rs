@@ -103,6 +103,47 @@ fn counts_endpoints_over_the_period_by_block_and_register() {
     );
 }
 
+/// `--pins`: a block's worst endpoint pins, each with the driver of its worst net.
+#[test]
+fn lists_a_blocks_worst_pins_with_their_drivers() {
+    let clk = "$glbnet$act.clock";
+    let report = serde_json::json!({"detailed_net_timings": [
+        {"net": "a", "driver": "card.tile.acc.ra_LUT4_Z", "port": "F", "event": "", "endpoints": [
+            endpoint("card.tile.acc.mem.mem0.0.2", "ADB6", clk, 11.2),
+            endpoint("card.tile.acc.mem.mem0.0.3", "ADB6", clk, 10.4),
+            endpoint("card.tile.rq.t_TRELLIS_FF_Q", "DI", clk, 12.0),
+        ]},
+        // The second pin's worse path comes through another net: that net's driver.
+        {"net": "b", "driver": "card.tile.host.sel_FF", "port": "Q", "event": "", "endpoints": [
+            endpoint("card.tile.acc.mem.mem0.0.3", "ADB6", clk, 11.5),
+            endpoint("card.tile.acc.mem.mem0.0.2", "ADB6", clk, 3.0),
+        ]},
+    ]});
+    let (ok, out, err) = run(&report, &["--pins", "card.tile.acc", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let line = |p: &serde_json::Value| {
+        format!(
+            "{}.{} {} <- {}",
+            p["cell"], p["port"], p["arrival_ns"], p["driver"]
+        )
+        .replace('"', "")
+    };
+    let pins: Vec<String> = v["pins"].as_array().unwrap().iter().map(line).collect();
+    assert_eq!(
+        pins,
+        [
+            "card.tile.acc.mem.mem0.0.3.ADB6 11.5 <- card.tile.host.sel_FF.Q",
+            "card.tile.acc.mem.mem0.0.2.ADB6 11.2 <- card.tile.acc.ra_LUT4_Z.F",
+        ]
+    );
+    let (ok, out, _) = run(&report, &["--pins", "card.nothing"]);
+    assert!(
+        ok && out.contains("none: no endpoint's cell name starts with it"),
+        "{out}"
+    );
+}
+
 #[test]
 fn refuses_reports_without_arrivals_and_bad_arguments() {
     let (ok, _, err) = run(&serde_json::json!({"fmax": {}}), &[]);
