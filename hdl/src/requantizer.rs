@@ -217,7 +217,7 @@ impl Requantizer {
         let steps = cfg.requant_steps;
         // The accumulator's read stage (see the module documentation): its rows arrive
         // `e` clocks later.
-        let e = 2 * cfg.acc_read_stage as usize;
+        let e = cfg.requant_lane_delay() as usize;
         let drain = RQ_DRAIN + e;
         assert!(rql >= 1 && cols.is_multiple_of(rql), "rql {rql}");
         // Column groups; `beat` counts them, `sub` the steps within one.
@@ -308,8 +308,8 @@ impl Requantizer {
             beat_in: Delay::new(1 + e),
             sub_in: Delay::new(1 + e),
             // From a group's last read to its value at the lanes' `y`: one clock to the
-            // data (three with the accumulator's read stage), then the lanes' latency counted from
-            // the group's last beat.
+            // data (three with the accumulator's read stage), then the lanes' latency
+            // counted from the group's last beat.
             done_out: Delay::new(1 + e + requant_lane_latency(steps) - (steps - 1)),
             last_write: Delay::new(drain),
             row_end: Default::default(),
@@ -597,7 +597,8 @@ impl Logic for Requantizer {
         // Tags: the beat meets its data one clock after the read (three with the
         // accumulator's read stage), and its results REQUANT_LANE_LATENCY clocks
         // later (serial lanes: counted from the group's last beat, and one clock
-        // earlier); a row is written RQ_DRAIN (+ e) clocks after its last read, one clock after its last value is in the row register (serial lanes: two).
+        // earlier); a row is written RQ_DRAIN (+ e) clocks after its last read, one
+        // clock after its last value is in the row register (serial lanes: two).
         // The tags are masked to the bits the configuration can use, so that synthesis
         // drops the delay lines' constant upper flip-flops.
         self.beat_in.d.next = self.e_beat.val() & self.beat_mask.val();

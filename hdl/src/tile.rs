@@ -331,8 +331,9 @@ impl Tile {
             swap_d: Default::default(),
             wvalid_d: Default::default(),
             wsel_d: Default::default(),
-            // With the accumulator's read stage its row and valid bit are due a cycle
-            // before the sums (`Accumulator::read_stage`).
+            // With the accumulator's read stage its row and valid bit are due two cycles
+            // before the sums (`Accumulator::read_stage`: its address register, then the
+            // read a cycle before them).
             tag_valid: Delay::new(tag_delay - 2 * e),
             tag_first: Delay::new(tag_delay),
             // On the UP5K (SPRAM weight banks) logic cells are scarcer than block RAM:

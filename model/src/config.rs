@@ -620,7 +620,7 @@ impl TileConfig {
     /// the row reaches the requantizer's lanes two cycles after it, and everything after
     /// moves with it: its parameters are taken at `X+3` instead of `X+1`).
     pub fn requant_write_delay(&self) -> u64 {
-        8 + 2 * self.acc_read_stage as u64
+        8 + self.requant_lane_delay()
     }
 
     /// The fewest cycles from an `rq.param` (of `pw` words) to an `rq.run` that uses its
@@ -630,7 +630,7 @@ impl TileConfig {
     pub fn requant_param_to_run(&self, pw: u64) -> u64 {
         pw + self
             .bank_read_delay()
-            .saturating_sub(2 * self.requant_acc_read_delay())
+            .saturating_sub(self.requant_lane_delay())
     }
 
     /// The fewest cycles from an `rq.run` of `rows` rows to the next `rq.param`: the run's
@@ -639,7 +639,9 @@ impl TileConfig {
     /// comes before the run's last parameter read (no WAR hazard; `docs/isa.md`).
     pub fn requant_run_to_param(&self, rows: u64) -> u64 {
         rows * self.requant_beats() as u64
-            + (2 * self.requant_acc_read_delay()).saturating_sub(1 + self.bank_read_delay())
+            + self
+                .requant_lane_delay()
+                .saturating_sub(1 + self.bank_read_delay())
     }
 
     /// Cycles `rq.run`'s accumulator reads come later than the cycle it asks for them
@@ -647,6 +649,14 @@ impl TileConfig {
     /// read address register), else 0.
     pub fn requant_acc_read_delay(&self) -> u64 {
         self.acc_read_stage as u64
+    }
+
+    /// Cycles `rq.run`'s lanes take a row (and the parameters it meets) later than
+    /// without [`TileConfig::acc_read_stage`]: `2e`, the read a cycle later
+    /// ([`TileConfig::requant_acc_read_delay`]) and the row through the accumulator's
+    /// word register a cycle after that. Everything after the lanes moves with it.
+    pub fn requant_lane_delay(&self) -> u64 {
+        2 * self.requant_acc_read_delay()
     }
 
     /// Cycles every effect of an instruction that reads a bank (`mxu.load`, `mxu.run`,

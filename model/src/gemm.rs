@@ -248,10 +248,8 @@ mod tests {
                     let mut cfg = TileConfig::preset(p).unwrap();
                     (cfg.bank_read_stages, cfg.acc_read_stage) = (b, e);
                     cfg.validate().unwrap();
-                    per.push((
-                        cfg.clone(),
-                        compiled_and_run(&cfg, &format!("{p} b {b} e {e}")),
-                    ));
+                    let compiled = compiled_and_run(&cfg, &format!("{p} b {b} e {e}"));
+                    per.push((cfg, compiled));
                 }
             }
             let n = crate::config::BANK_READ_STAGES_MAX + 1;

@@ -294,7 +294,7 @@ fn schedule_steps(cfg: &TileConfig, issue: &Issue, p: &mut Plan) {
                         }),
                     );
                     p.at(
-                        x + 1 + 2 * cfg.requant_acc_read_delay(),
+                        x + 1 + cfg.requant_lane_delay(),
                         false,
                         Box::new(move |m, s| {
                             for c in lanes {

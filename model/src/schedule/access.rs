@@ -244,8 +244,8 @@ fn events_unshifted(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
             let steps = cfg.requant_steps as u64;
             let rl = cfg.requant_lanes;
             // The accumulator's read stage delays the read by `e` and the row (and so the
-            // parameters it meets) by `2e`.
-            let e = cfg.requant_acc_read_delay();
+            // parameters it meets) by `l` = `2e`.
+            let (e, l) = (cfg.requant_acc_read_delay(), cfg.requant_lane_delay());
             for r in 0..rows as u64 {
                 let row = acc as usize + r as usize;
                 for g in 0..beats {
@@ -259,7 +259,7 @@ fn events_unshifted(cfg: &TileConfig, issue: &Issue, mut f: impl FnMut(Event)) {
                     let group = (g / steps) as usize;
                     for col in group * rl..(group + 1) * rl {
                         for field in [ParamField::Bias, ParamField::Mult, ParamField::Shift] {
-                            f(rd(Loc::Param(field, col), x + 1 + 2 * e));
+                            f(rd(Loc::Param(field, col), x + 1 + l));
                         }
                     }
                 }
