@@ -204,6 +204,11 @@ pub struct Tile {
     m_b: Vec<Signal<Local, Bits<8>>>,
     m_s: Vec<Signal<Local, Bits<8>>>,
     r_a: Vec<Signal<Local, Bits<8>>>,
+    // Host loads with two or more load stages (`TileConfig::host_load_stages`): the
+    // instruction word and the accumulator row's piece registered next to their
+    // memories, so that the host's load multiplexer starts from flip-flops.
+    hq_i: Vec<DFF<Bits<8>>>,
+    hq_a: Vec<DFF<Bits<8>>>,
     a_re: Signal<Local, Bit>,
     a_bank: Signal<Local, Bits<8>>,
     a_addr: Signal<Local, Bits<16>>,
@@ -229,6 +234,7 @@ pub struct Tile {
     _b: usize,
     _bo: usize,
     _br: usize,
+    _hq: usize,
     _banks: usize,
 }
 
@@ -249,6 +255,12 @@ impl Tile {
         let (ba, bo, br) = (b.min(1), b / 3, b.min(2).saturating_sub(1));
         let tag_delay = 1 + b + cfg.array_feed_stages + ARRAY_LATENCY;
         let e = cfg.acc_read_stage as usize;
+        // A load's word leaves the load multiplexer `h + 1` cycles after `ld` rises (h:
+        // host load stages), and its address is steady from the cycle before `ld`. The
+        // accumulator's word is in its register (`r_r`) 3 cycles after the address, the
+        // instruction memory's (read while `ld` is high, `h + 1` cycles) 1 cycle after:
+        // with h >= 2 both have a cycle for one more register (`hq_a`, `hq_i`).
+        let hq = (cfg.host_load_stages() >= 2) as usize;
         Self {
             clock: Default::default(),
             bus_we: Default::default(),
@@ -397,6 +409,8 @@ impl Tile {
             m_b: crate::vec_of(cfg.lanes),
             m_s: crate::vec_of(cfg.lanes),
             r_a: crate::vec_of(cfg.lanes),
+            hq_i: crate::vec_of(hq * 8),
+            hq_a: crate::vec_of(hq * bytes),
             a_re: Default::default(),
             a_bank: Default::default(),
             a_addr: Default::default(),
@@ -425,6 +439,7 @@ impl Tile {
             _b: ba,
             _bo: bo,
             _br: br,
+            _hq: hq,
             _banks: cfg.banks,
         }
     }
@@ -992,6 +1007,40 @@ impl Logic for Tile {
                             }
                         }
                     }
+                }
+            }
+        }
+        // With two or more load stages the instruction word and the accumulator row's
+        // piece come from registers next to their memories (`hq_i`, `hq_a`).
+        for _h in 0..self._hq {
+            for i in 0..8 {
+                self.hq_i[i].clock.next = self.clock.val();
+                self.hq_i[i].d.next = self.imem.rdata[i].val();
+            }
+            for k in 0..self._bytes {
+                self.hq_a[k].clock.next = self.clock.val();
+                self.hq_a[k].d.next = 0.into();
+            }
+            for n in self._piece..one_more(self._piece) {
+                for g in 0..self._pieces {
+                    if self.hbank_d.q.val().index() == g {
+                        for c in 0..self._piece {
+                            for j in 0..4 {
+                                self.hq_a[4 * c + j].d.next =
+                                    self.acc.rdata[g * n + c].val().get_bits::<8>(8 * j);
+                            }
+                        }
+                    }
+                }
+            }
+            if self.hspace_d.q.val() == 1 {
+                for i in 0..8 {
+                    self.host.ld_data[i].next = self.hq_i[i].q.val();
+                }
+            }
+            if self.hspace_d.q.val() == 2 {
+                for k in 0..self._bytes {
+                    self.host.ld_data[k].next = self.hq_a[k].q.val();
                 }
             }
         }

@@ -689,3 +689,43 @@ fn argmax_ties_and_edge_values_match_the_model() {
         assert!(idx.len() >= cfg.lanes.min(6), "{preset}: indices {idx:?}");
     }
 }
+
+/// Host loads of every space, one after another, with the load stages the ECP5 tiles
+/// use (`TileConfig::host_load_stages`; with two or more the instruction word and the
+/// accumulator row's piece are registered next to their memories, `hdl/src/tile.rs`):
+/// random instruction words and bank words written and read back, each read right after
+/// a read of another space, so that a register still holding the other space's word, or
+/// the word of the address before, shows. Accumulator rows are read back (through the
+/// same path) by every `compare` above.
+#[test]
+fn host_loads_of_every_space_read_back() {
+    for (b, acc_stage) in [(0, true), (2, false), (3, true)] {
+        let mut cfg = TileConfig::preset("sim-small").unwrap();
+        cfg.bank_read_stages = b;
+        cfg.acc_read_stage = acc_stage;
+        cfg.validate().expect("valid load stage config");
+        let what = format!("sim-small, {b} bank read stages, acc read stage {acc_stage}");
+        let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
+        let mut x = 0x0bad_cafe_1234_5678u64 ^ b as u64;
+        let words: Vec<u64> = (0..48).map(|_| xorshift(&mut x)).collect();
+        sim.load_program(&words);
+        let mut bank_words = Vec::new();
+        for k in 0..16 {
+            // Distinct addresses: every bank, words spread over the bank.
+            let at = VAddr {
+                bank: (k % cfg.banks) as u8,
+                word: (61 * k % cfg.act_depth.min(cfg.bank_depth)) as u16,
+            };
+            let w: Vec<i8> = (0..cfg.lanes).map(|_| xorshift(&mut x) as i8).collect();
+            sim.write_word(at, &w);
+            bank_words.push((at, w));
+        }
+        for (i, (at, w)) in bank_words.iter().enumerate() {
+            let pc = (7 * i) % words.len();
+            assert_eq!(sim.read_instr(pc), words[pc], "{what}: instruction {pc}");
+            assert_eq!(&sim.read_word(*at), w, "{what}: bank word {at:?}");
+            let pc2 = (pc + 1) % words.len();
+            assert_eq!(sim.read_instr(pc2), words[pc2], "{what}: instruction {pc2}");
+        }
+    }
+}
