@@ -15,6 +15,11 @@
 //! each) is one level of six compares side by side and an AND-OR that picks the first
 //! maximum, not two compares and multiplexers in a row (the same answer; the 16x16
 //! tile's slowest paths).
+//! With 16 lanes and flat halves the tree is split otherwise ([`VecAlu::final_nodes`]):
+//! one level of pairs from `a` to `pm` (8 nodes, each compare straight off the
+//! operands), then two flat halves side by side from `qm` to two nodes, `wmax`/`widx`
+//! (lanes 0..8) and `wmax1`/`widx1` (lanes 8..16), whose last compare the vector unit
+//! makes together with its running best. No cycle then holds more than one flat half.
 //! `pm`/`pi` are valid only with op argmax: the first level's compares use the odd
 //! lanes' adders (idle then), which compute `a[l] - a[l-1] - 1`. With op argmax `y` is 0,
 //! so the vector unit can OR the argmax result into the write data.
@@ -64,6 +69,12 @@ pub struct VecAlu {
     pub wmax: Signal<Out, Bits<8>>,
     /// Lowest lane index holding `wmax`.
     pub widx: Signal<Out, Bits<8>>,
+    /// With the split last level ([`VecAlu::final_nodes`] = 2): the second node's
+    /// maximum (of the upper half of `qm`); `wmax`/`widx` are then the lower half's.
+    pub wmax1: Vec<Signal<Out, Bits<8>>>,
+    /// With the split last level: the second node's lane index (zero-extended, for the
+    /// caller's 32-bit flat index).
+    pub widx1: Vec<Signal<Out, Bits<32>>>,
     /// Halves of two levels as one level of compares (`TileConfig::argmax_flat_halves`).
     _flat: bool,
 }
@@ -164,12 +175,14 @@ impl VecAlu {
             b: crate::vec_of(lanes),
             op: Default::default(),
             y: crate::vec_of(lanes),
-            pm: crate::vec_of(Self::partial_width(lanes)),
-            pi: crate::vec_of(Self::partial_width(lanes)),
-            qm: crate::vec_of(Self::partial_width(lanes)),
-            qi: crate::vec_of(Self::partial_width(lanes)),
+            pm: crate::vec_of(Self::partial_width(lanes, true)),
+            pi: crate::vec_of(Self::partial_width(lanes, true)),
+            qm: crate::vec_of(Self::partial_width(lanes, true)),
+            qi: crate::vec_of(Self::partial_width(lanes, true)),
             wmax: Default::default(),
             widx: Default::default(),
+            wmax1: crate::vec_of(Self::final_nodes(lanes, true) - 1),
+            widx1: crate::vec_of(Self::final_nodes(lanes, true) - 1),
             _flat: true,
         }
     }
@@ -177,22 +190,47 @@ impl VecAlu {
     /// With `flat` false, every half of the argmax tree is a chain of pairwise levels
     /// (`TileConfig::argmax_flat_halves`).
     pub fn flat_halves(mut self, flat: bool) -> Self {
+        let lanes = self.a.len();
         self._flat = flat;
+        self.pm = crate::vec_of(Self::partial_width(lanes, flat));
+        self.pi = crate::vec_of(Self::partial_width(lanes, flat));
+        self.qm = crate::vec_of(Self::partial_width(lanes, flat));
+        self.qi = crate::vec_of(Self::partial_width(lanes, flat));
+        self.wmax1 = crate::vec_of(Self::final_nodes(lanes, flat) - 1);
+        self.widx1 = crate::vec_of(Self::final_nodes(lanes, flat) - 1);
         self
     }
 
+    /// The split form (16 lanes, flat halves): one level of pairs from `a` to `pm`
+    /// (8 nodes, compares straight off the operands), two flat halves of two levels
+    /// from `qm` to two nodes, whose last compare the caller makes together with its
+    /// running best. Each cycle then holds at most two levels, none three.
+    fn split(lanes: usize, flat: bool) -> bool {
+        flat && lanes == 16
+    }
+
     /// Levels of the argmax tree in the first half (from `a` to `pm`).
-    fn first_levels(lanes: usize) -> usize {
-        tree_levels(lanes).div_ceil(2)
+    fn first_levels(lanes: usize, flat: bool) -> usize {
+        if Self::split(lanes, flat) {
+            1
+        } else {
+            tree_levels(lanes).div_ceil(2)
+        }
     }
 
     /// Nodes after the first half of the argmax tree (the width of `pm`, `qm`).
-    pub fn partial_width(lanes: usize) -> usize {
+    pub fn partial_width(lanes: usize, flat: bool) -> usize {
         let mut n = lanes;
-        for _ in 0..Self::first_levels(lanes) {
+        for _ in 0..Self::first_levels(lanes, flat) {
             n = n.div_ceil(2);
         }
         n
+    }
+
+    /// Nodes the second half ends in (`wmax`, and `wmax1` when 2): 2 in the split form,
+    /// else 1.
+    pub fn final_nodes(lanes: usize, flat: bool) -> usize {
+        1 + Self::split(lanes, flat) as usize
     }
 }
 
@@ -207,7 +245,8 @@ impl Logic for VecAlu {
         let mut nodes: Vec<(i32, u64)> = (0..self.a.len())
             .map(|l| (s8(&self.a[l]), l as u64))
             .collect();
-        for _ in 0..Self::first_levels(self.a.len()) {
+        let (lanes, flat) = (self.a.len(), self._flat);
+        for _ in 0..Self::first_levels(lanes, flat) {
             nodes = level_of(&nodes, gt);
         }
         for (j, (m, i)) in nodes.iter().enumerate() {
@@ -217,11 +256,16 @@ impl Logic for VecAlu {
         let mut nodes: Vec<(i32, u64)> = (0..self.qm.len())
             .map(|j| (s8(&self.qm[j]), self.qi[j].val().index() as u64))
             .collect();
-        while nodes.len() > 1 {
+        let finals = Self::final_nodes(lanes, flat);
+        while nodes.len() > finals {
             nodes = level_of(&nodes, gt);
         }
         self.wmax.next = ((nodes[0].0 as i8 as u8) as u64).to_bits();
         self.widx.next = nodes[0].1.to_bits();
+        for (k, (m, i)) in nodes.iter().skip(1).enumerate() {
+            self.wmax1[k].next = ((*m as i8 as u8) as u64).to_bits();
+            self.widx1[k].next = i.to_bits();
+        }
         for l in 0..self.a.len() {
             let (a, b) = (s8(&self.a[l]), s8(&self.b[l]));
             let y = match op {
@@ -240,6 +284,12 @@ impl Logic for VecAlu {
         }
         self.wmax.connect();
         self.widx.connect();
+        for y in self.wmax1.iter_mut() {
+            y.connect();
+        }
+        for y in self.widx1.iter_mut() {
+            y.connect();
+        }
     }
     fn hdl(&self) -> Verilog {
         let n = self.a.len();
@@ -289,7 +339,12 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
         let gt0 = |j: usize| format!("!s{}[8]", 2 * j + 1);
         // Two levels before the register (8 and 16 lanes) as one level of compares per
         // group of four lanes; the pairs of neighbours keep the adders' compares.
-        let part = if self._flat && Self::first_levels(n) == 2 {
+        let first = Self::first_levels(n, self._flat);
+        let part = if Self::split(n, self._flat) {
+            // One level of pairs, each compare straight off the operands (not through
+            // the lane adders' operand multiplexer).
+            tree_verilog(&mut v, "p", leaves, 1, None)
+        } else if self._flat && first == 2 {
             leaves
                 .chunks(4)
                 .enumerate()
@@ -301,14 +356,19 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
                 })
                 .collect()
         } else {
-            tree_verilog(&mut v, "p", leaves, Self::first_levels(n), Some(&gt0))
+            tree_verilog(&mut v, "p", leaves, first, Some(&gt0))
         };
         let qs: Vec<(String, String)> = (0..part.len())
             .map(|j| (format!("qm${j}"), format!("qi${j}")))
             .collect();
-        let rest = tree_levels(n) - Self::first_levels(n);
-        // Two levels after the register (16 or 32 lanes) as one level of compares.
-        let (wmax, widx) = if self._flat && rest == 2 {
+        let rest = tree_levels(n) - first;
+        let mut finals = Vec::new();
+        // Two levels after the register (16 or 32 lanes) as one level of compares; in
+        // the split form two such halves side by side.
+        let (wmax, widx) = if Self::split(n, self._flat) {
+            finals.push(tournament_verilog(&mut v, "u", &qs[4..8], &|_, _| None));
+            tournament_verilog(&mut v, "q", &qs[0..4], &|_, _| None)
+        } else if self._flat && rest == 2 {
             tournament_verilog(&mut v, "q", &qs, &|_, _| None)
         } else {
             tree_verilog(&mut v, "q", qs, rest, None)
@@ -322,7 +382,11 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
         for (j, (m, i)) in part.iter().enumerate() {
             v += &format!("    pm${j} = {m};\n    pi${j} = {i};\n");
         }
-        v += &format!("    wmax = {wmax};\n    widx = {widx};\nend\n");
+        v += &format!("    wmax = {wmax};\n    widx = {widx};\n");
+        for (k, (m, i)) in finals.iter().enumerate() {
+            v += &format!("    wmax1${k} = {m};\n    widx1${k} = {{24'd0, {i}}};\n");
+        }
+        v += "end\n";
         Verilog::Custom(v)
     }
 }

@@ -23,6 +23,10 @@
 //! half of the ALU's compare tree (largest lane, lowest index on ties) into registers;
 //! in `t+4+i` the second half finishes the word's maximum and index into registers; in
 //! `t+5+i` they are compared with the running best; the index is written in `t+V+5`.
+//! With 16 lanes (and `argmax_flat_halves`) the tree is split otherwise, in the same
+//! cycles: the first stage is one level of pairs, the second two flat halves side by
+//! side (`VecAlu::final_nodes`), and the third keeps the first maximum of the running
+//! best and the two halves' maxima (three compares side by side).
 //! - **Latency**: 3 cycles from a word's read to its write port (`t+1+i` -> `t+4+i`),
 //!   2 without the operand stage; `b` more with `b` bank read stages
 //!   (`TileConfig::bank_read_stages`: the tile registers the read address, so every
@@ -127,6 +131,9 @@ pub struct Vxu {
     p_base: DFF<Bits<32>>,
     wm_r: DFF<Bits<8>>,
     wx_r: DFF<Bits<32>>,
+    // The split form's second node (`VecAlu::final_nodes`): its maximum and flat index.
+    wm_r1: Vec<DFF<Bits<8>>>,
+    wx_r1: Vec<DFF<Bits<32>>>,
     q_v: DFF<Bit>,
     q_first: DFF<Bit>,
     q_last: DFF<Bit>,
@@ -186,6 +193,7 @@ pub struct Vxu {
     k_argmax: Constant<Bits<3>>,
     _lanes: usize,
     _n1: usize,
+    _n2: usize,
     _b: usize,
 }
 
@@ -193,6 +201,7 @@ impl Vxu {
     /// A vector unit for the tile `cfg` (`lanes`-wide words, `banks` banks).
     pub fn new(cfg: &TileConfig) -> Self {
         let lanes = cfg.lanes;
+        let flat = cfg.argmax_flat_halves;
         let b = cfg.bank_read_stages;
         let ba = b.min(1);
         Self {
@@ -221,7 +230,7 @@ impl Vxu {
             w_bank: Default::default(),
             w_addr: Default::default(),
             w_data: crate::vec_of(lanes),
-            alu: VecAlu::new(lanes).flat_halves(cfg.argmax_flat_halves),
+            alu: VecAlu::new(lanes).flat_halves(flat),
             left: Default::default(),
             aaddr: Default::default(),
             baddr: Default::default(),
@@ -244,11 +253,13 @@ impl Vxu {
             p_v: Default::default(),
             p_first: Default::default(),
             p_last: Default::default(),
-            p_m: crate::vec_of(VecAlu::partial_width(lanes)),
-            p_i: crate::vec_of(VecAlu::partial_width(lanes)),
+            p_m: crate::vec_of(VecAlu::partial_width(lanes, flat)),
+            p_i: crate::vec_of(VecAlu::partial_width(lanes, flat)),
             p_base: Default::default(),
             wm_r: Default::default(),
             wx_r: Default::default(),
+            wm_r1: crate::vec_of(VecAlu::final_nodes(lanes, flat) - 1),
+            wx_r1: crate::vec_of(VecAlu::final_nodes(lanes, flat) - 1),
             q_v: Default::default(),
             q_first: Default::default(),
             q_last: Default::default(),
@@ -303,7 +314,8 @@ impl Vxu {
             k_max: Constant::new(vop::MAX.to_bits()),
             k_argmax: Constant::new(vop::ARGMAX.to_bits()),
             _lanes: lanes,
-            _n1: VecAlu::partial_width(lanes),
+            _n1: VecAlu::partial_width(lanes, flat),
+            _n2: VecAlu::final_nodes(lanes, flat) - 1,
             _b: ba,
         }
     }
@@ -521,6 +533,34 @@ impl Logic for Vxu {
         {
             self.best.d.next = self.wm_r.q.val();
             self.bidx.d.next = self.wx_r.q.val();
+        }
+        // The split form: stage 2 ends in two nodes (the word's lower and upper lanes),
+        // and stage 3 keeps the first maximum of the running best and both: a node wins
+        // when it is strictly greater than the best (or the word is the first) and than
+        // the nodes before it, and at least the nodes after it.
+        for k in 0..self._n2 {
+            self.wm_r1[k].clock.next = self.clock.val();
+            self.wx_r1[k].clock.next = self.clock.val();
+            self.wm_r1[k].d.next = self.alu.wmax1[k].val();
+            self.wx_r1[k].d.next =
+                (self.p_base.q.val() | self.alu.widx1[k].val()) & self.idx_mask.val();
+            self.best.d.next = self.best.q.val();
+            self.bidx.d.next = self.bidx.q.val();
+            if self.q_v.q.val()
+                & (self.q_first.q.val() | ((self.wm_r.q.val() ^ 0x80) > (self.best.q.val() ^ 0x80)))
+                & ((self.wm_r1[k].q.val() ^ 0x80) <= (self.wm_r.q.val() ^ 0x80))
+            {
+                self.best.d.next = self.wm_r.q.val();
+                self.bidx.d.next = self.wx_r.q.val();
+            }
+            if self.q_v.q.val()
+                & (self.q_first.q.val()
+                    | ((self.wm_r1[k].q.val() ^ 0x80) > (self.best.q.val() ^ 0x80)))
+                & ((self.wm_r1[k].q.val() ^ 0x80) > (self.wm_r.q.val() ^ 0x80))
+            {
+                self.best.d.next = self.wm_r1[k].q.val();
+                self.bidx.d.next = self.wx_r1[k].q.val();
+            }
         }
         self.am_we.d.next = self.q_v.q.val() & self.q_last.q.val();
         // The result write: `op_d` is still argmax (see above), so the ALU's `y` is 0 and
