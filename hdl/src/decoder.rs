@@ -63,7 +63,9 @@ pub struct Decoder {
     pub is_wait: Signal<Out, Bit>,
     /// `loop`.
     pub is_loop: Signal<Out, Bit>,
-    /// `wait 0` (with `is_wait`): no cycles to wait.
+    /// `wait 0` (with `is_wait`): no cycles to wait. With `is_loop` (fetch stage only):
+    /// a `loop` whose body is its next word alone, run more than once (the predecode
+    /// byte's `PD_WAIT0`, [`crate::Predecoder`]).
     pub wait0: Signal<Out, Bit>,
     /// `halt`.
     pub is_halt: Signal<Out, Bit>,

@@ -14,7 +14,9 @@
 //!                   --> p[PD_VDST], p[PD_VSRC1], p[PD_VSRC2]: which address fields
 //!                                    span vlen words (checked at issue)
 //!                   --> p[PD_LOOP], p[PD_WAIT]: the opcode is `loop` / `wait`;
-//!                       p[PD_WAIT0]: `wait 0`
+//!                       p[PD_WAIT0]: `wait 0`; with the fetch stage also a `loop`
+//!                       whose body is one word run more than once (end = pc + 2,
+//!                       n > 1; the opcode bits tell the two apart)
 //! ```
 //! - **Latency**: 0 (combinational, on the host's store path; `addr` is the store's word).
 //! - **Reset**: none; an all-zero byte (empty instruction memory) reads as illegal.
@@ -154,7 +156,7 @@ always @(*) begin
     p[{vb}] = k_vbin;
     p[{pl}] = k_loop;
     p[{pw}] = k_wait;
-    p[{pw0}] = k_wait & (iw[31:0] == 32'd0);
+    p[{pw0}] = {wait0};
 end
 ",
             fields = fields_v(true),
@@ -185,6 +187,22 @@ end
             pl = PD_LOOP,
             pw = PD_WAIT,
             pw0 = PD_WAIT0,
+            // With the fetch stage the bit also marks a `loop` whose body is its next
+            // word alone and runs more than once (end = pc + 2, n > 1): the fetch reads
+            // that word again, and the sequencer takes this from a flip-flop instead of
+            // comparing the end with its fetch address (`Sequencer`, `fnext`).
+            wait0 = if c.fetch_stage {
+                format!(
+                    "(k_wait & (iw[31:0] == 32'd0)) |\n        \
+                     (k_loop & (lend[{lw}:0] == {{1'b0, addr[{aw}:0]}} + {lw1}'d2) \
+                     & (|iw[23:1]))",
+                    lw = c.imem_depth.trailing_zeros(),
+                    aw = c.imem_depth.trailing_zeros() - 1,
+                    lw1 = c.imem_depth.trailing_zeros() + 1,
+                )
+            } else {
+                "k_wait & (iw[31:0] == 32'd0)".to_string()
+            },
         ))
     }
 }

@@ -674,10 +674,10 @@ impl Logic for Sequencer {
             self.fnext1[f].next = (self.fa1q[f].q.val() + 1) & self.pc_mask.val();
             if self.dec.is_loop.val() {
                 // A `loop` pushes a body starting at `fa` (its pc + 1): a one-word body
-                // with n > 1 runs `fa` again.
-                if (self.end_in.val() == self.fa1[f].val())
-                    & self.dec.n.val().get_bits::<23>(1).any()
-                {
+                // with n > 1 runs `fa` again. The predecoder marks such a `loop` in the
+                // bit `wait 0` uses (`Predecoder`, `PD_WAIT0`): no compare of its end
+                // with `fa + 1` on the way to the memory's address.
+                if self.dec.wait0.val() {
                     self.fnext[f].next = self.fa[f].q.val();
                     self.fnext1[f].next = self.fa1[f].val();
                 }
