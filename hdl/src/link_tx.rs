@@ -47,7 +47,9 @@
 //! column (stage 1: kind and buffer address; stage 2: the buffer's byte, the tag or the
 //! sequence number into `s3b`; stage 3: the CRC update and the shift into `nxt`, in
 //! cycle `l + 2`, at most 5); `nxt` moves into the serializer at the column boundary
-//! (cycle 7). Stage 3 keeps the block RAM's clock-to-out out of the CRC's cycle.
+//! (cycle 7). Stage 3 keeps the block RAM's clock-to-out out of the CRC's cycle. With
+//! words of 8 bytes or more a stage 2a registers the buffer's word before stage 2's
+//! byte multiplexer, and stages 2 and 3 come a cycle later (stage 3 at most in cycle 6).
 
 use crate::link_crc::LinkCrc;
 use crate::sram_bank::SramBank;
@@ -100,6 +102,12 @@ pub struct LinkTx {
     s3v: DFF<Bit>,
     s3k: DFF<Bits<3>>,
     s3b: DFF<Bits<8>>,
+    // Stage 2a (words of 8 bytes or more): the buffer's word and stage 1's byte fields,
+    // registered before stage 2's byte multiplexer.
+    t2v: Vec<DFF<Bit>>,
+    t2k: Vec<DFF<Bits<3>>>,
+    t2sel: Vec<DFF<Bits<8>>>,
+    tw: Vec<DFF<Bits<8>>>,
     cdata: DFF<Bit>,
     cslot: DFF<Bits<2>>,
     seq: DFF<Bits<8>>,
@@ -137,6 +145,7 @@ pub struct LinkTx {
     k_crc_init: Constant<Bits<16>>,
     _words: usize,
     _taglane: usize,
+    _ws: usize,
     _slots: usize,
 }
 
@@ -151,6 +160,8 @@ impl LinkTx {
         cfg.validate().expect("valid link config");
         let w = cfg.word_bytes;
         let half = PAYLOAD_BYTES / w;
+        // Stage 2a: only where the byte multiplexer is 8:1 or wider.
+        let ws = (w >= 8) as usize;
         Self {
             clock: Default::default(),
             wr_en: Default::default(),
@@ -182,6 +193,10 @@ impl LinkTx {
             s3v: Default::default(),
             s3k: Default::default(),
             s3b: Default::default(),
+            t2v: crate::vec_of(ws),
+            t2k: crate::vec_of(ws),
+            t2sel: crate::vec_of(ws),
+            tw: crate::vec_of(ws * w),
             cdata: Default::default(),
             cslot: Default::default(),
             seq: Default::default(),
@@ -221,6 +236,7 @@ impl LinkTx {
             k_crc_init: k(0xFFFF),
             _words: w,
             _taglane: 254 % w,
+            _ws: ws,
             _slots: TX_SLOTS,
         }
     }
@@ -375,6 +391,38 @@ impl Logic for LinkTx {
         // `seq` moves in stage 3 of this byte, a frame before its next use.
         if self.s2k.q.val() == 3 {
             self.s3b.d.next = self.seq.q.val();
+        }
+        // Stage 2a (words of 8 bytes or more): the same, a cycle later, from the word
+        // and fields registered in stage 2a, so that the block RAM's clock-to-out and the
+        // byte multiplexer are in different cycles. `cdata` and `seq` do not change
+        // between (the next decision is three bytes after a frame's last payload byte).
+        for s in 0..self._ws {
+            self.t2v[s].clock.next = self.clock.val();
+            self.t2k[s].clock.next = self.clock.val();
+            self.t2sel[s].clock.next = self.clock.val();
+            self.t2v[s].d.next = self.s2v.q.val();
+            self.t2k[s].d.next = self.s2k.q.val();
+            self.t2sel[s].d.next = self.s2sel.q.val();
+            self.pay.next = 0.into();
+            for j in 0..self._words {
+                self.tw[j].clock.next = self.clock.val();
+                self.tw[j].d.next = self.txbuf.rdata[j].val();
+                if self.t2sel[s].q.val().index() == j {
+                    self.pay.next = self.tw[j].q.val();
+                }
+            }
+            self.s3v.d.next = self.t2v[s].q.val();
+            self.s3k.d.next = self.t2k[s].q.val();
+            self.s3b.d.next = 0.into();
+            if ((self.t2k[s].q.val() == 2) | (self.t2k[s].q.val() == 4)) & self.cdata.q.val() {
+                self.s3b.d.next = self.pay.val();
+                if self.t2k[s].q.val() == 2 {
+                    self.s3b.d.next = self.pay.val() | 0x80;
+                }
+            }
+            if self.t2k[s].q.val() == 3 {
+                self.s3b.d.next = self.seq.q.val();
+            }
         }
         // Stage 3: the CRC and the next column. `cbyte`: the byte of kinds 2..=6 (the
         // ones the CRC register takes), 0 for ALIGN; `tbyte` adds the ALIGN bytes (one LUT

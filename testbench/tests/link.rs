@@ -147,21 +147,25 @@ fn tx_lanes_and_rx_deliveries_match_the_model_on_every_lane_count() {
 
 #[test]
 fn wider_words_and_other_superframes() {
-    let mut cfg = LinkConfig::new(3);
-    cfg.word_bytes = 16;
-    cfg.frames_per_superframe = 3;
-    cfg.training_superframes = 1;
-    let run = run_link(
-        &cfg,
-        &full_load(30, 7),
-        &Faults::default(),
-        &Clocks::ppm(-120.0),
-        &RunOptions::checked(&cfg),
-    )
-    .unwrap();
-    check_tx_bits(&run);
-    check_rx(&run);
-    assert_eq!(run.delivered.len(), 30);
+    // 16-byte words (the 16x16 tile's) with the transmitter's stage 2a: on 3 lanes, and
+    // on 4, where the last lane's byte reaches stage 3 in the column's cycle 6.
+    for lanes in [3, 4] {
+        let mut cfg = LinkConfig::new(lanes);
+        cfg.word_bytes = 16;
+        cfg.frames_per_superframe = 3;
+        cfg.training_superframes = 1;
+        let run = run_link(
+            &cfg,
+            &full_load(30, 7),
+            &Faults::default(),
+            &Clocks::ppm(-120.0),
+            &RunOptions::checked(&cfg),
+        )
+        .unwrap();
+        check_tx_bits(&run);
+        check_rx(&run);
+        assert_eq!(run.delivered.len(), 30, "{lanes} lanes");
+    }
     let mut cfg = LinkConfig::new(2);
     cfg.word_bytes = 1;
     cfg.training_superframes = 0;
