@@ -14,7 +14,8 @@
 //!   `slot*P + i` is written in `b_j+2+i` (`i < P`; zero bytes for `i >= P_j`), the frame
 //!   is posted with tag `j mod 128` in `b_j+2+P`. `slot` is the transmitter's
 //!   `next_slot` in `b_j+1`; if that slot is `busy` then, `err` is high in that cycle and
-//!   the instruction ends (nothing more is written or posted).
+//!   the instruction ends (nothing is written or posted; the word read in that cycle is
+//!   dropped).
 //! - **Bank read stages** (`b`, `TileConfig::bank_read_stages`, set with
 //!   [`LinkSend::read_stages`]): the reads stay where they are, the words arrive `b`
 //!   cycles later, and so the buffer writes (`b_j+2+b+i`) and the post (`b_j+2+b+P`).
@@ -282,12 +283,13 @@ impl Logic for LinkSend {
         // The read window `1 <= ph <= pj` is decided a cycle ahead, into `rdwin` for
         // `2 <= ph <= pj` (a frame has at least one word, so `ph` = 1 always reads): the
         // read enable, and so the bank's address, is a LUT or two off flip-flops.
-        // As `e_on & (p1 | rdwin) & !err`, split on the issue (which finds the unit off):
-        // the strobe meets only `miss` in front of the bank ports.
-        self.re.next = (self.issue.val() & !self.miss.val())
-            | (self.on.q.val()
-                & (self.p1_r.q.val() | self.rdwin.q.val())
-                & !(self.p1_r.q.val() & self.miss.val()));
+        // As `e_on & (p1 | rdwin)`, split on the issue (which finds the unit off). The
+        // slot check is not on it: a frame whose slot is busy still reads its first word
+        // in `b_j+1` (the cycle the schedule gave it), but `err` turns the unit off, so
+        // nothing is written or posted. So the transmitter's `busy` stays off the bank
+        // ports' address path.
+        self.re.next =
+            self.issue.val() | (self.on.q.val() & (self.p1_r.q.val() | self.rdwin.q.val()));
         self.rdwin.d.next = (self.e_ph.val() != 0)
             // `ph < pj` as a compare of the low bits (`pj <= P`).
             & ((self.e_ph.val() & self.k_phhi.val()) == 0)
