@@ -257,9 +257,10 @@ impl Tile {
         let e = cfg.acc_read_stage as usize;
         // A load's word leaves the load multiplexer `h + 1` cycles after `ld` rises (h:
         // host load stages), and its address is steady from the cycle before `ld`. The
-        // accumulator's word is in its register (`r_r`) 3 cycles after the address, the
-        // instruction memory's (read while `ld` is high, `h + 1` cycles) 1 cycle after:
-        // with h >= 2 both have a cycle for one more register (`hq_a`, `hq_i`).
+        // accumulator's word is there at most 3 cycles after the address (in `r_r`, with
+        // the read stage), the instruction memory's (read while `ld` is high, `h + 1`
+        // cycles) 1 cycle after: with h >= 2 both have a cycle for one more register
+        // (`hq_a`, `hq_i`).
         let hq = (cfg.host_load_stages() >= 2) as usize;
         Self {
             clock: Default::default(),
