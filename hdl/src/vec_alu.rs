@@ -175,16 +175,18 @@ impl VecAlu {
             b: crate::vec_of(lanes),
             op: Default::default(),
             y: crate::vec_of(lanes),
-            pm: crate::vec_of(Self::partial_width(lanes, true)),
-            pi: crate::vec_of(Self::partial_width(lanes, true)),
-            qm: crate::vec_of(Self::partial_width(lanes, true)),
-            qi: crate::vec_of(Self::partial_width(lanes, true)),
+            // Sized by `flat_halves` below.
+            pm: Vec::new(),
+            pi: Vec::new(),
+            qm: Vec::new(),
+            qi: Vec::new(),
             wmax: Default::default(),
             widx: Default::default(),
-            wmax1: crate::vec_of(Self::final_nodes(lanes, true) - 1),
-            widx1: crate::vec_of(Self::final_nodes(lanes, true) - 1),
+            wmax1: Vec::new(),
+            widx1: Vec::new(),
             _flat: true,
         }
+        .flat_halves(true)
     }
 
     /// With `flat` false, every half of the argmax tree is a chain of pairwise levels
