@@ -42,7 +42,9 @@
 //!   as this cycle's instruction leaves it). `start` begins with one fetch cycle
 //!   (`boot`: instruction 0 enters `ir` while instruction 1 is read), so instruction 0
 //!   issues two cycles after the `start` edge and `busy` is high one clock longer; the
-//!   run's cycles, and every instruction's timing, are the same.
+//!   run's cycles, and every instruction's timing, are the same. The end test and the
+//!   counts' tests it needs come from flip-flops that follow the loop stack (each
+//!   level's count > 1 and > 2, its one-word body), not from compares in its cycle.
 //! - **Reset**: none; idle at power-up with status 0. pc is 0 whenever the sequencer is
 //!   stopped (power-up value, and every stop clears it), so the fetch needs no `run` term.
 //!   The wait counter holds `!remaining`: its power-up 0 reads as a long wait, but
@@ -260,8 +262,16 @@ pub struct Sequencer {
     fa1: Vec<Signal<Local, Bits<16>>>,
     fnext: Vec<Signal<Local, Bits<16>>>,
     fnext1: Vec<Signal<Local, Bits<16>>>,
-    more2: Vec<Signal<Local, Bit>>,
-    more1: Vec<Signal<Local, Bit>>,
+    // Flags that follow the loop stack (shifted with it on `loop` and on a pop), so that
+    // the fetch address two ahead tests no count and no stack depth: level k holds a loop
+    // with count > 1 (`lv1`), with count > 2 (`lv2`), and its body is one word (`low`,
+    // from the predecode bit, for n > 1). Empty levels read 0. `ae` is `at_end` itself,
+    // registered: the end test of the instruction up next, made from the same compares
+    // with `fa` that the fetch address uses.
+    lv1: Vec<DFF<Bit>>,
+    lv2: Vec<DFF<Bit>>,
+    low: Vec<DFF<Bit>>,
+    ae: Vec<DFF<Bit>>,
     _depth: usize,
     _fs: usize,
 }
@@ -415,8 +425,10 @@ impl Sequencer {
             fa1q: crate::vec_of(fs),
             fnext1: crate::vec_of(fs),
             fnext: crate::vec_of(fs),
-            more2: crate::vec_of(fs),
-            more1: crate::vec_of(fs),
+            lv1: crate::vec_of(MAX_LOOP_DEPTH * fs),
+            lv2: crate::vec_of(MAX_LOOP_DEPTH * fs),
+            low: crate::vec_of(MAX_LOOP_DEPTH * fs),
+            ae: crate::vec_of(fs),
             _depth: MAX_LOOP_DEPTH,
             _fs: fs,
         }
@@ -474,6 +486,16 @@ impl Logic for Sequencer {
             self.fa1q[f].d.next = self.fa1q[f].q.val();
             self.boot[f].clock.next = self.clock.val();
             self.boot[f].d.next = false;
+            self.ae[f].clock.next = self.clock.val();
+            self.ae[f].d.next = self.ae[f].q.val();
+            for k in 0..self._depth {
+                self.lv1[k].clock.next = self.clock.val();
+                self.lv2[k].clock.next = self.clock.val();
+                self.low[k].clock.next = self.clock.val();
+                self.lv1[k].d.next = self.lv1[k].q.val();
+                self.lv2[k].d.next = self.lv2[k].q.val();
+                self.low[k].d.next = self.low[k].q.val();
+            }
         }
         self.dec.vm1.next = self.vm1.q.val() & self.m_vm1.val();
         // The loop stack shifts: level 0 is the innermost loop (valid when `sp != 0`), a
@@ -505,6 +527,15 @@ impl Logic for Sequencer {
         self.at_end.next = (self.sp.q.val() != 0) & (self.top_end.val() == self.pc.q.val());
         // count > 1: `!count` has a 0 above bit 0.
         self.more.next = (self.top_count.val() | 1) != self.ones24.val();
+        // With the fetch stage both come from flip-flops (`ae`, `lv1`). `lv1` is 0 for an
+        // empty level 0, so `more` alone also says that level 0 holds a loop (the fetch
+        // address's test below); every other use of it is under `at_end`.
+        for f in 0..self._fs {
+            self.at_end.next = self.ae[f].q.val();
+            for k in 0..1 {
+                self.more.next = self.lv1[k].q.val();
+            }
+        }
         // The innermost count's next value, for every change of it: a `loop` loads `!n`, a
         // pop the next level's count (both `cx`), the end of an iteration with more to go
         // adds one to `!count` (the count goes down by one). The adder's operands are
@@ -664,12 +695,6 @@ impl Logic for Sequencer {
         // the instruction word only picks the case.
         for f in 0..self._fs {
             self.fa1[f].next = self.fa1q[f].q.val();
-            // The innermost count > 2 (`!count` is not one of the three highest values).
-            self.more2[f].next = ((self.top_count.val() | 3) != self.ones24.val())
-                | (self.top_count.val().get_bits::<2>(0) == 0);
-            for k in 1..2 {
-                self.more1[f].next = (self.lcount[k].q.val() | 1) != self.ones24.val();
-            }
             self.fnext[f].next = self.fa1[f].val();
             self.fnext1[f].next = (self.fa1q[f].q.val() + 1) & self.pc_mask.val();
             if self.dec.is_loop.val() {
@@ -682,29 +707,26 @@ impl Logic for Sequencer {
                     self.fnext1[f].next = self.fa1[f].val();
                 }
             } else if self.at_end.val() {
-                if self.more.val() {
-                    // Jumping back to the body's start `fa`: a one-word body with more
-                    // than one iteration left after this one runs it again.
-                    if (self.top_end.val() == self.top_start.val()) & self.more2[f].val() {
-                        self.fnext[f].next = self.fa[f].q.val();
-                        self.fnext1[f].next = self.fa1[f].val();
-                    }
-                } else {
-                    // The last iteration pops: the next level decides.
-                    for k in 1..2 {
-                        if self.sp.q.val().get_bits::<2>(1).any()
-                            & (self.lend[k].q.val() == self.fa[f].q.val())
-                            & self.more1[f].val()
-                        {
-                            self.fnext[f].next = self.lstart[k].q.val();
-                            self.fnext1[f].next = (self.lstart[k].q.val() + 1) & self.pc_mask.val();
+                for k in 0..1 {
+                    if self.more.val() {
+                        // Jumping back to the body's start `fa`: a one-word body with
+                        // more than one iteration left after this one runs it again.
+                        if self.low[k].q.val() & self.lv2[k].q.val() {
+                            self.fnext[f].next = self.fa[f].q.val();
+                            self.fnext1[f].next = self.fa1[f].val();
+                        }
+                    } else {
+                        // The last iteration pops: the next level (if any) decides.
+                        for j in 1..2 {
+                            if self.lv1[j].q.val() & (self.lend[j].q.val() == self.fa[f].q.val()) {
+                                self.fnext[f].next = self.lstart[j].q.val();
+                                self.fnext1[f].next =
+                                    (self.lstart[j].q.val() + 1) & self.pc_mask.val();
+                            }
                         }
                     }
                 }
-            } else if (self.sp.q.val() != 0)
-                & (self.top_end.val() == self.fa[f].q.val())
-                & self.more.val()
-            {
+            } else if self.more.val() & (self.top_end.val() == self.fa[f].q.val()) {
                 self.fnext[f].next = self.top_start.val();
                 self.fnext1[f].next = (self.top_start.val() + 1) & self.pc_mask.val();
             }
@@ -783,6 +805,60 @@ impl Logic for Sequencer {
                                 self.lstart[k].d.next =
                                     self.lstart[j].q.val() & self.start_mask.val();
                                 self.lend[k].d.next = self.lend[j].q.val() & self.start_mask.val();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The loop stack's flags change with the stack (`live`, as above). `ae` becomes
+        // the end test of the instruction at `fa` (pc in the next cycle) under the stack
+        // as this cycle leaves it: a pushed one-word body, a decremented level 0, a
+        // popped level 1 (if any), or the stack unchanged.
+        for f in 0..self._fs {
+            if self.live.val() {
+                self.ae[f].d.next =
+                    (self.sp.q.val() != 0) & (self.top_end.val() == self.fa[f].q.val());
+                if self.dec.is_loop.val() {
+                    self.ae[f].d.next = self.end_in.val() == self.fa1[f].val();
+                    for k in 0..1 {
+                        self.lv1[k].d.next = self.dec.n.val().get_bits::<23>(1).any();
+                        self.lv2[k].d.next = self.dec.n.val().get_bits::<22>(2).any()
+                            | self.dec.n.val().get_bits::<2>(0).all();
+                        self.low[k].d.next = self.dec.wait0.val();
+                    }
+                    for k in 0..self._depth {
+                        for j in 0..self._depth {
+                            if j + 1 == k {
+                                self.lv1[k].d.next = self.lv1[j].q.val();
+                                self.lv2[k].d.next = self.lv2[j].q.val();
+                                self.low[k].d.next = self.low[j].q.val();
+                            }
+                        }
+                    }
+                } else if self.at_end.val() {
+                    if self.more.val() {
+                        // One iteration fewer: count > 1 now iff count > 2 before.
+                        for k in 0..1 {
+                            self.lv1[k].d.next = self.lv2[k].q.val();
+                            self.lv2[k].d.next = (self.top_count.val() | 3) != self.ones24.val();
+                        }
+                    } else {
+                        // The pop: level 1 (if any) becomes the innermost.
+                        for j in 1..2 {
+                            self.ae[f].d.next = self.sp.q.val().get_bits::<2>(1).any()
+                                & (self.lend[j].q.val() == self.fa[f].q.val());
+                        }
+                        for k in 0..self._depth {
+                            self.lv1[k].d.next = false;
+                            self.lv2[k].d.next = false;
+                            self.low[k].d.next = false;
+                            for j in 0..self._depth {
+                                if j == k + 1 {
+                                    self.lv1[k].d.next = self.lv1[j].q.val();
+                                    self.lv2[k].d.next = self.lv2[j].q.val();
+                                    self.low[k].d.next = self.low[j].q.val();
+                                }
                             }
                         }
                     }
@@ -889,6 +965,12 @@ impl Logic for Sequencer {
                 self.boot[f].d.next = true;
                 self.fa[f].d.next = 1.into();
                 self.fa1q[f].d.next = 2.into();
+                self.ae[f].d.next = false;
+                for k in 0..self._depth {
+                    self.lv1[k].d.next = false;
+                    self.lv2[k].d.next = false;
+                    self.low[k].d.next = false;
+                }
             }
         }
     }

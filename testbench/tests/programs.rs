@@ -619,6 +619,54 @@ fn loop_nests_match_the_model_with_and_without_the_fetch_stage() {
     }
 }
 
+/// A run starts with an empty loop stack whatever an earlier run left in its levels (the
+/// stack's entries are not cleared, only its depth). A nest four deep leaves every level
+/// holding its outermost body's last word (9). The next run then passes pc 9 at the top
+/// level (straight code), or pops its only loop with pc 9 up next. Neither may read as
+/// the end of a body: a stale level taken for a live one would pop an empty stack, and
+/// the `loop` after it would stop the run with ILLEGAL.
+#[test]
+fn stale_loop_levels_from_an_earlier_run_are_not_read() {
+    let nop = |n: usize| vec![Instr::Nop; n];
+    let lp = |n: u32, end: u16| Instr::Loop { n, end };
+    let nest = [
+        vec![Instr::Vlen(1), lp(2, 10), lp(2, 9), lp(2, 8), lp(2, 7)],
+        nop(5),
+        vec![Instr::Halt],
+    ]
+    .concat();
+    let straight = [
+        vec![Instr::Vlen(1)],
+        nop(10),
+        vec![lp(2, 13), Instr::Nop, Instr::Halt],
+    ]
+    .concat();
+    let pop_at_9 = [
+        vec![Instr::Vlen(1), lp(2, 9)],
+        nop(8),
+        vec![lp(2, 12), Instr::Nop, Instr::Halt],
+    ]
+    .concat();
+    for fs in [false, true] {
+        let mut cfg = TileConfig::preset("sim-small").unwrap();
+        cfg.fetch_stage = fs;
+        let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
+        for after in [&straight, &pop_at_9] {
+            for prog in [&nest, after] {
+                let words: Vec<u64> = prog.iter().map(|i| i.encode()).collect();
+                let (model, rtl) = model_and_rtl(&cfg, &mut sim, &words);
+                let what = format!("fetch stage {fs}: {prog:?}");
+                assert_eq!(model.status, Status::Ok, "{what}");
+                assert_eq!(
+                    (rtl.status, rtl.pc, rtl.cycles),
+                    (model.status, model.pc, model.cycles),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
 /// `v.argmax` where ties decide: words drawn from a few values (-128, -1, 0, 127, ...),
 /// so that the maximum often sits in several lanes and several words, over one word and
 /// over several, on 4, 8 and 16 lanes (8 and 16 with tree halves of two levels done as
