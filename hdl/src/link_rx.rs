@@ -15,6 +15,11 @@
 //!   (back end) until `valid`.
 //! - **Read port**: `rdata` shows the buffer word at the `raddr` of the previous
 //!   receiver clock; slot `s` holds words `s * 128/W ..`.
+//! - **Write port**: with words of 8 bytes or more, the framer's write (enable, address,
+//!   word) is registered before the buffer (`wq_*`), so that the framer's byte logic
+//!   does not drive the buffer's write enable, which fans out to every LUT-RAM slice
+//!   of a wide buffer. A payload word then lands a cycle later, still before `valid`:
+//!   the frame's two CRC bytes are handled between its last payload write and `valid`.
 //! - **Clock tolerance**: the back end needs `lanes + 1` receiver clocks per column,
 //!   the wire brings one column per 8 forwarded clocks, so any receiver clock faster
 //!   than `(lanes + 1) / 8` of the transmitter's works; a slower one overflows the FIFO
@@ -70,7 +75,12 @@ pub struct LinkRx {
     rxbuf: SramBank<8>,
     sync1: DFF<Bit>,
     sync2: DFF<Bit>,
+    // The registered write port (words of 8 bytes or more; absent otherwise).
+    wq_we: Vec<DFF<Bit>>,
+    wq_a: Vec<DFF<Bits<16>>>,
+    wq_d: Vec<DFF<Bits<8>>>,
     _words: usize,
+    _wq: usize,
 }
 
 impl LinkRx {
@@ -78,6 +88,7 @@ impl LinkRx {
     pub fn new(cfg: &LinkConfig) -> Self {
         cfg.validate().expect("valid link config");
         let w = cfg.word_bytes;
+        let wq = (w >= 8) as usize;
         Self {
             fclk: Default::default(),
             clock: Default::default(),
@@ -106,7 +117,11 @@ impl LinkRx {
                 .uninit_read(),
             sync1: Default::default(),
             sync2: Default::default(),
+            wq_we: crate::vec_of(wq),
+            wq_a: crate::vec_of(wq),
+            wq_d: crate::vec_of(w * wq),
             _words: w,
+            _wq: wq,
         }
     }
 }
@@ -138,6 +153,22 @@ impl Logic for LinkRx {
         for j in 0..self._words {
             self.rxbuf.wdata[j].next = self.framer.buf_wdata[j].val();
             self.rdata[j].next = self.rxbuf.rdata[j].val();
+        }
+        for q in 0..self._wq {
+            self.wq_we[q].clock.next = self.clock.val();
+            self.wq_a[q].clock.next = self.clock.val();
+            self.wq_we[q].d.next = self.framer.buf_we.val();
+            self.wq_a[q].d.next = self.framer.buf_waddr.val();
+            self.rxbuf.we.next = 0.into();
+            if self.wq_we[q].q.val() {
+                self.rxbuf.we.next = 1.into();
+            }
+            self.rxbuf.waddr[0].next = self.wq_a[q].q.val();
+            for j in 0..self._words {
+                self.wq_d[j].clock.next = self.clock.val();
+                self.wq_d[j].d.next = self.framer.buf_wdata[j].val();
+                self.rxbuf.wdata[j].next = self.wq_d[j].q.val();
+            }
         }
         self.sync1.d.next = self.align.locked.val();
         self.sync2.d.next = self.sync1.q.val();
