@@ -19,6 +19,10 @@
 //!   next to them. With the define `ECP5` the copies are `TRELLIS_FF` instances, as the
 //!   pairs' own activation registers are: yosys merges identical `always` registers
 //!   (every group's copy samples the same value) back into one.
+//! - **Column strobes** (with stages): each column's shadow write (`gwload`, `wvalid`
+//!   with `wsel` naming its install word) is decoded before the last stage into a
+//!   register of its own (kept like the copies), instead of by a decoder after a
+//!   group's copy that drove the enables of every shadow register in the group.
 //!
 //! A Verilog leaf for those instances, and because rust-hdl 0.46 kernels cannot index
 //! the stage vector.
@@ -64,12 +68,18 @@ pub struct ArrayFeed {
     pub gwsel: Vec<Signal<Out, Bits<8>>>,
     /// `wdata` `s` clocks later (one copy).
     pub qwdata: Vec<Signal<Out, Bits<8>>>,
+    /// With stages only (empty without): column `j`'s shadow write, `wvalid` and `wsel`
+    /// naming its install word (`wsel == j / wb`), `s` clocks later, decoded before the
+    /// last stage into one register per column, so that no decoder between a register
+    /// and the column's shadow enables drives every column of a group.
+    pub gwload: Vec<Signal<Out, Bit>>,
     /// An install word is in a stage: a shadow write is still to come (for the
     /// tile's activity; always 0 with `s = 0`).
     pub pending: Signal<Out, Bit>,
     _lanes: usize,
     _groups: usize,
     _stages: usize,
+    _wb: usize,
     /// Simulation state: stage `k`'s registers.
     _pipe: Vec<Word>,
 }
@@ -97,10 +107,12 @@ impl ArrayFeed {
             gwvalid: crate::vec_of(groups),
             gwsel: crate::vec_of(groups),
             qwdata: crate::vec_of(wb * lanes),
+            gwload: crate::vec_of(if stages > 0 { cols } else { 0 }),
             pending: Default::default(),
             _lanes: lanes,
             _groups: groups,
             _stages: stages,
+            _wb: wb,
             _pipe: vec![zero; stages],
         }
     }
@@ -114,6 +126,9 @@ impl ArrayFeed {
             self.gswap[g].next = w.swap;
             self.gwvalid[g].next = w.wvalid;
             self.gwsel[g].next = w.wsel;
+        }
+        for (j, o) in self.gwload.iter_mut().enumerate() {
+            o.next = w.wvalid && w.wsel.index() == j / self._wb;
         }
         for (q, d) in self.qwdata.iter_mut().zip(&w.wdata) {
             q.next = *d;
@@ -159,6 +174,7 @@ impl Logic for ArrayFeed {
             .gswap
             .iter_mut()
             .chain(self.gwvalid.iter_mut())
+            .chain(self.gwload.iter_mut())
             .chain([&mut self.pending])
         {
             s.connect();
@@ -170,13 +186,14 @@ impl Logic for ArrayFeed {
             self._groups,
             self.wdata.len(),
             self._stages,
+            self.gwload.len(),
         ))
     }
 }
 
 /// The body: `b` is the broadcast bus `{wsel, wvalid, swap, act[n-1], .., act[0]}`,
 /// `w` the weight bus; `bq` / `wq` after the stages, `bg{g}` group `g`'s copy.
-fn feed_verilog(lanes: usize, groups: usize, wlanes: usize, stages: usize) -> String {
+fn feed_verilog(lanes: usize, groups: usize, wlanes: usize, stages: usize, cols: usize) -> String {
     let bw = 8 * lanes + 10;
     let ww = 8 * wlanes;
     let cat = |name: &str, n: usize| {
@@ -224,7 +241,24 @@ fn feed_verilog(lanes: usize, groups: usize, wlanes: usize, stages: usize) -> St
             "reg [{wh}:0] wq = 0;\nalways @(posedge clock) wq <= {wsrc};\n",
             wh = ww - 1
         );
+        // Column `j`'s shadow write, decoded from the stage before the last.
+        let a = 8 * lanes;
+        let wb = wlanes / lanes;
+        for j in 0..cols {
+            v += &format!(
+                "wire wl_d{j} = {bsrc}[{}] & ({bsrc}[{}:{}] == 8'd{});\n",
+                a + 1,
+                a + 9,
+                a + 2,
+                j / wb
+            );
+        }
         v += "`ifdef ECP5\ngenvar fk;\n";
+        for j in 0..cols {
+            v += &format!(
+                "wire wl{j};\n(* keep *) TRELLIS_FF #(.GSR(\"DISABLED\"), .CEMUX(\"1\"), .REGSET(\"RESET\"))\n    wl{j}_ff (.CLK(clock), .LSR(1'b0), .DI(wl_d{j}), .Q(wl{j}));\n"
+            );
+        }
         for g in 0..groups {
             v += &format!(
                 "wire [{bh}:0] bg{g};\ngenerate for (fk = 0; fk < {bw}; fk = fk + 1) begin : g{g}_ff\n    (* keep *) TRELLIS_FF #(.GSR(\"DISABLED\"), .CEMUX(\"1\"), .REGSET(\"RESET\"))\n        f (.CLK(clock), .LSR(1'b0), .DI({bsrc}[fk]), .Q(bg{g}[fk]));\nend endgenerate\n",
@@ -237,6 +271,9 @@ fn feed_verilog(lanes: usize, groups: usize, wlanes: usize, stages: usize) -> St
                 "(* keep *) reg [{bh}:0] bg{g} = 0;\nalways @(posedge clock) bg{g} <= {bsrc};\n",
                 bh = bw - 1
             );
+        }
+        for j in 0..cols {
+            v += &format!("reg wl{j} = 0;\nalways @(posedge clock) wl{j} <= wl_d{j};\n");
         }
         v += "`endif\n";
     }
@@ -258,6 +295,9 @@ fn feed_verilog(lanes: usize, groups: usize, wlanes: usize, stages: usize) -> St
     }
     for i in 0..wlanes {
         v += &format!("    qwdata${i} = wq[{}:{}];\n", 8 * i + 7, 8 * i);
+    }
+    for j in 0..cols {
+        v += &format!("    gwload${j} = wl{j};\n");
     }
     v += "end\n";
     v

@@ -70,6 +70,7 @@ pub struct MatmulArray {
     _wb: usize,
     _wlanes: usize,
     _half: usize,
+    _fl: usize,
 }
 
 impl MatmulArray {
@@ -104,6 +105,7 @@ impl MatmulArray {
             sum: crate::vec_of(cols),
             feed_pending: Default::default(),
             feed: ArrayFeed::new(lanes, cols, wb, feed_stages),
+            _fl: (feed_stages > 0) as usize,
             pes: crate::vec_of(cols * lanes),
             muls: (0..cols * lanes / 2)
                 .map(|k| {
@@ -162,6 +164,10 @@ impl Logic for MatmulArray {
                     self.pes[j * nl + l].wload.next = self.feed.gwvalid[j / 4].val()
                         & (self.feed.gwsel[j / 4].val().index()
                             == (j >> self.wbshift.val().index()));
+                    // With feed stages: the column's own decoded strobe register.
+                    for _f in 0..self._fl {
+                        self.pes[j * nl + l].wload.next = self.feed.gwload[j].val();
+                    }
                     self.pes[j * nl + l].wdata.next = self.feed.qwdata[l].val();
                     for b in 0..self._wb {
                         if (j & self.wbmask.val().index()) == b {
