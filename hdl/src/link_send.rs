@@ -90,6 +90,19 @@ pub struct LinkSend {
     rv_p: Vec<Delay<1>>,
     k_lo: Vec<Constant<Bits<16>>>,
     k_hi: Vec<Constant<Bits<16>>>,
+    // With bank read stages (the large tiles) the buffer's write strobe, address and
+    // post, and the frame's word count for the read window, come from registers set a
+    // cycle ahead (`we_r`, `wa_r`, `post_r`, `pj_r`; `k_lo1` = `k_lo - 1`, `k_hi1` =
+    // `k_hi - 1`), so that no compare of `ph` or `rem` sits between a flip-flop and
+    // the transmitter's buffer or the bank's read enable.
+    we_r: Vec<DFF<Bit>>,
+    wa_r: Vec<DFF<Bits<16>>>,
+    post_r: Vec<DFF<Bit>>,
+    pj_r: Vec<DFF<Bits<16>>>,
+    k_lo1: Vec<Constant<Bits<16>>>,
+    k_hi1: Vec<Constant<Bits<16>>>,
+    // P >= 2: a frame of two words or more reads in `ph` = 2.
+    k_p2: Vec<Constant<Bit>>,
     p1: Signal<Local, Bit>,
     pj: Signal<Local, Bits<16>>,
     phw: Signal<Local, Bits<16>>,
@@ -159,6 +172,13 @@ impl LinkSend {
             rv_p: Vec::new(),
             k_lo: Vec::new(),
             k_hi: Vec::new(),
+            we_r: Vec::new(),
+            wa_r: Vec::new(),
+            post_r: Vec::new(),
+            pj_r: Vec::new(),
+            k_lo1: Vec::new(),
+            k_hi1: Vec::new(),
+            k_p2: Vec::new(),
             p1: Default::default(),
             pj: Default::default(),
             phw: Default::default(),
@@ -221,6 +241,17 @@ impl LinkSend {
         self.k_hi = (0..self._b)
             .map(|_| Constant::new(((self._p + 2 + b) as u64).to_bits()))
             .collect();
+        self.k_lo1 = (0..self._b)
+            .map(|_| Constant::new((1 + b as u64).to_bits()))
+            .collect();
+        self.k_hi1 = (0..self._b)
+            .map(|_| Constant::new(((self._p + 1 + b) as u64).to_bits()))
+            .collect();
+        self.k_p2 = (0..self._b).map(|_| Constant::new(self._p >= 2)).collect();
+        self.we_r = crate::vec_of(self._b);
+        self.wa_r = crate::vec_of(self._b);
+        self.post_r = crate::vec_of(self._b);
+        self.pj_r = crate::vec_of(self._b);
         self
     }
 }
@@ -294,6 +325,19 @@ impl Logic for LinkSend {
             // `ph < pj` as a compare of the low bits (`pj <= P`).
             & ((self.e_ph.val() & self.k_phhi.val()) == 0)
             & ((self.e_ph.val() & self.k_pjmask.val()) < self.pj.val());
+        // With read stages: the same from `ph` and last cycle's word count (`rem` only
+        // changes into `ph` = 0, where the window is closed, or at the issue, whose `ph`
+        // = 2 reads when the frame has two words or more).
+        for k in 0..self._b {
+            self.pj_r[k].clock.next = self.clock.val();
+            self.pj_r[k].d.next = self.pj.val();
+            self.rdwin.d.next = ((self.ph.q.val() & self.k_phmask.val()) != 0)
+                & ((self.ph.q.val() & self.k_phmask.val() & self.k_phhi.val()) == 0)
+                & ((self.ph.q.val() & self.k_pjmask.val()) < self.pj_r[k].q.val());
+            if self.issue.val() {
+                self.rdwin.d.next = self.k_p2[k].val() & ((self.len.val() >> 1) != 0);
+            }
+        }
         self.r_bank.next = self.e_sbank.val();
         self.r_addr.next = self.e_saddr.val();
         if self.re.val() {
@@ -334,6 +378,26 @@ impl Logic for LinkSend {
         self.tx_post.next = self.on.q.val() & (self.ph.q.val() == self.k_p.val() + 2);
         for k in 0..self._b {
             self.tx_post.next = self.on.q.val() & (self.ph.q.val() == self.k_hi[k].val());
+        }
+        // With read stages: strobe, address and post from registers set a cycle ahead.
+        // `on` and `ph` go on unchanged from a cycle with `k_lo1 <= ph <= k_hi1` (past
+        // the slot check in `ph` = 1, before the frame's last cycle) and the slot only
+        // changes in `ph` = 1; an issue finds the unit off, its `ph` = 1 in no window.
+        for k in 0..self._b {
+            self.we_r[k].clock.next = self.clock.val();
+            self.wa_r[k].clock.next = self.clock.val();
+            self.post_r[k].clock.next = self.clock.val();
+            self.we_r[k].d.next = self.on.q.val()
+                & ((self.ph.q.val() & self.k_phmask.val()) >= self.k_lo1[k].val())
+                & ((self.ph.q.val() & self.k_phmask.val()) < self.k_hi1[k].val());
+            self.wa_r[k].d.next = (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val())
+                | (((self.ph.q.val() & self.k_phmask.val()) - self.k_lo1[k].val())
+                    & self.k_wmask.val());
+            self.post_r[k].d.next =
+                self.on.q.val() & ((self.ph.q.val() & self.k_phmask.val()) == self.k_hi1[k].val());
+            self.tx_we.next = self.we_r[k].q.val();
+            self.tx_waddr.next = self.wa_r[k].q.val();
+            self.tx_post.next = self.post_r[k].q.val();
         }
         self.tx_tag.next = self.fj.q.val() & 0x7F;
         // Frame pacing: ph counts 0..T-1 within a frame.

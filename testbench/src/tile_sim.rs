@@ -290,6 +290,13 @@ impl TileSim {
         self.model.cycles()
     }
 
+    /// `n` clocks with the bus idle.
+    pub fn idle(&mut self, n: u64) {
+        for _ in 0..n {
+            self.model.tick();
+        }
+    }
+
     /// One bus write (one clock).
     pub fn bus_write(&mut self, addr: u16, value: u32) {
         let m = &mut self.model;
@@ -395,10 +402,25 @@ impl TileSim {
     /// tile's cycle counter is `TileConfig::start_cycles` less than the clocks `busy`
     /// was high for.
     pub fn run(&mut self) -> Result<RunStatus, SimError> {
+        Ok(self.run_traced(&[])?.0)
+    }
+
+    /// [`TileSim::run`], also sampling the tile's output ports `names` in every clock
+    /// the run is busy: entry `k` holds their values in the `k`-th clock after the
+    /// start edge (ISA cycle `k + 1 - TileConfig::start_cycles`), in the order named.
+    pub fn run_traced(&mut self, names: &[&str]) -> Result<(RunStatus, Vec<Vec<u64>>), SimError> {
+        let ports = names
+            .iter()
+            .map(|n| self.model.port(n))
+            .collect::<Result<Vec<_>, _>>()?;
         self.bus_write(reg::CTRL, 1);
         self.model.eval();
         let mut n = 0u64;
+        let mut trace = Vec::new();
         while self.model.get_u64(self.p.busy) == 1 {
+            if !ports.is_empty() {
+                trace.push(ports.iter().map(|&p| self.model.get_u64(p)).collect());
+            }
             self.model.tick();
             self.model.eval();
             n += 1;
@@ -427,11 +449,12 @@ impl TileSim {
             )));
         }
         let code = ((status >> 2) & 7) as u8;
-        Ok(RunStatus {
+        let st = RunStatus {
             status: Status::from_code(code)
                 .ok_or_else(|| SimError::Protocol(format!("unknown status code {code}")))?,
             pc: (status >> 16) as u16,
             cycles,
-        })
+        };
+        Ok((st, trace))
     }
 }

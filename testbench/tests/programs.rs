@@ -369,6 +369,75 @@ fn hardware_errors_match_the_model() {
     }
 }
 
+/// `send`'s buffer writes and posts on the tile's transmitter ports, cycle by cycle, as
+/// `hdl/src/link_send.rs` documents them: issued at `t` (= 1 here), frame `j` starts at
+/// `b_j = t + j*T`, writes buffer word `slot*P + i` in `b_j+2+b+i` (`i < P`, zero bytes
+/// past the vector) and posts in `b_j+2+b+P`, with `b` bank read stages (0 to 3; with
+/// one or more the strobes, the address and the post come from registers set a cycle
+/// ahead). A one-word vector, and two frames whose second is partly filled; the slot is
+/// 0 (the tile alone: the transmitter's `next_slot` input is 0). Lane 0 of each written
+/// word is the vector's (bank 0 holds `1 + word` there) or 0 past its end.
+#[test]
+fn send_writes_and_posts_in_the_documented_cycles() {
+    for b in 0..=3 {
+        let mut cfg = TileConfig::preset("sim-small").unwrap();
+        cfg.bank_read_stages = b;
+        let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
+        let (p, t) = (
+            cfg.link_frame_words() as i64,
+            cfg.link_frame_cycles() as i64,
+        );
+        for w in 0..2 * p {
+            let mut word = vec![0i8; cfg.lanes];
+            word[0] = (1 + w) as i8;
+            sim.write_word(
+                VAddr {
+                    bank: 0,
+                    word: w as u16,
+                },
+                &word,
+            );
+        }
+        for len in [1, p + 3] {
+            let src = format!("vlen {len}\nsend b0:0\nhalt\n");
+            let prog = minilpu_model::asm::assemble(&src, "send.s", Some(&cfg)).unwrap();
+            let words: Vec<u64> = prog.instrs.iter().map(|i| i.encode()).collect();
+            sim.load_program(&words);
+            // The unit paces its last frame for `T` cycles after its issue, past the
+            // end of the run that issued it (`busy` follows its last post): a run
+            // started sooner finds it busy.
+            sim.idle(t as u64);
+            let (st, trace) = sim
+                .run_traced(&["tx_we", "tx_waddr", "tx_post", "tx_wdata$0"])
+                .expect("run");
+            assert_eq!(st.status, Status::Ok, "b {b} len {len}: {st:?}");
+            let first = 1 - cfg.start_cycles() as i64;
+            let (mut writes, mut posts) = (vec![], vec![]);
+            for (k, v) in trace.iter().enumerate() {
+                let c = first + k as i64;
+                if v[0] == 1 {
+                    writes.push((c, v[1] as i64, v[3] as i64));
+                }
+                if v[2] == 1 {
+                    posts.push(c);
+                }
+            }
+            let (mut want_w, mut want_p) = (vec![], vec![]);
+            for j in 0..(len + p - 1) / p {
+                let bj = 1 + j * t;
+                let lane0 = |i: i64| if j * p + i < len { 1 + j * p + i } else { 0 };
+                want_w.extend((0..p).map(|i| (bj + 2 + b as i64 + i, i, lane0(i))));
+                want_p.push(bj + 2 + b as i64 + p);
+            }
+            assert_eq!(
+                writes, want_w,
+                "b {b} len {len}: buffer writes (cycle, word, lane 0)"
+            );
+            assert_eq!(posts, want_p, "b {b} len {len}: posts");
+        }
+    }
+}
+
 /// `words` (no memory loads or dumps) on the model and on the verilated tile `sim`.
 fn model_and_rtl(
     cfg: &TileConfig,
