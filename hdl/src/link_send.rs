@@ -19,6 +19,8 @@
 //! - **Bank read stages** (`b`, `TileConfig::bank_read_stages`, set with
 //!   [`LinkSend::read_stages`]): the reads stay where they are, the words arrive `b`
 //!   cycles later, and so the buffer writes (`b_j+2+b+i`) and the post (`b_j+2+b+P`).
+//!   With read stages the buffer's write strobe, address and post leave registers set
+//!   a cycle ahead (same cycles; `testbench/tests/programs.rs` checks them).
 //! - **Throughput**: one instruction at a time; `ready` again at `t + n*T`
 //!   (`n = ceil(V/P)`); `active` until the last post, `t + (n-1)*T + P + 2 + b`.
 //! - **Reset**: none; idle at power-up.
