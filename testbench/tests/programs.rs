@@ -449,6 +449,19 @@ fn model_and_rtl(
     (model, rtl)
 }
 
+/// Run `prog` on the model and on `sim`: the model must end OK, and the RTL with the
+/// model's status, pc and cycle count.
+fn run_ok_as_the_model_says(cfg: &TileConfig, sim: &mut TileSim, prog: &[Instr], what: &str) {
+    let words: Vec<u64> = prog.iter().map(|i| i.encode()).collect();
+    let (model, rtl) = model_and_rtl(cfg, sim, &words);
+    assert_eq!(model.status, Status::Ok, "{what}");
+    assert_eq!(
+        (rtl.status, rtl.pc, rtl.cycles),
+        (model.status, model.pc, model.cycles),
+        "{what}"
+    );
+}
+
 /// Undecodable words written straight into instruction memory stop the tile with
 /// ILLEGAL at their pc, after the instructions before them finish.
 #[test]
@@ -674,15 +687,8 @@ fn loop_nests_match_the_model_with_and_without_the_fetch_stage() {
                     one_word_bodies += (*end as usize == pc + 2) as usize;
                 }
             }
-            let words: Vec<u64> = prog.iter().map(|i| i.encode()).collect();
-            let (model, rtl) = model_and_rtl(&cfg, &mut sim, &words);
             let what = format!("fetch stage {fs} case {case}: {prog:?}");
-            assert_eq!(model.status, Status::Ok, "{what}");
-            assert_eq!(
-                (rtl.status, rtl.pc, rtl.cycles),
-                (model.status, model.pc, model.cycles),
-                "{what}"
-            );
+            run_ok_as_the_model_says(&cfg, &mut sim, &prog, &what);
         }
         assert!(one_word_bodies > 20, "{one_word_bodies} one-word bodies");
     }
@@ -722,15 +728,8 @@ fn stale_loop_levels_from_an_earlier_run_are_not_read() {
         let mut sim = TileSim::build(&cfg, false).expect("verilated tile");
         for after in [&straight, &pop_at_9] {
             for prog in [&nest, after] {
-                let words: Vec<u64> = prog.iter().map(|i| i.encode()).collect();
-                let (model, rtl) = model_and_rtl(&cfg, &mut sim, &words);
                 let what = format!("fetch stage {fs}: {prog:?}");
-                assert_eq!(model.status, Status::Ok, "{what}");
-                assert_eq!(
-                    (rtl.status, rtl.pc, rtl.cycles),
-                    (model.status, model.pc, model.cycles),
-                    "{what}"
-                );
+                run_ok_as_the_model_says(&cfg, &mut sim, prog, &what);
             }
         }
     }
