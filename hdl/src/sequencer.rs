@@ -272,6 +272,14 @@ pub struct Sequencer {
     lv2: Vec<DFF<Bit>>,
     low: Vec<DFF<Bit>>,
     ae: Vec<DFF<Bit>>,
+    // `fe[k]`: level k's last body word is `fa` (`lend[k] == fa`, for levels 0 and 1),
+    // set a cycle ahead with `fa` from compares with `fa + 1` (`fa1q`, `fq[k]` for
+    // levels 0 to 2, `fql` for a pushed level). Kept exact for the levels that hold a
+    // loop (`k < sp`); the fetch address and `ae` read them only there. So the address
+    // two ahead picks among flip-flops with flip-flops: no compare before the memory.
+    fe: Vec<DFF<Bit>>,
+    fq: Vec<Signal<Local, Bit>>,
+    fql: Vec<Signal<Local, Bit>>,
     _depth: usize,
     _fs: usize,
 }
@@ -429,6 +437,9 @@ impl Sequencer {
             lv2: crate::vec_of(MAX_LOOP_DEPTH * fs),
             low: crate::vec_of(MAX_LOOP_DEPTH * fs),
             ae: crate::vec_of(fs),
+            fe: crate::vec_of(2 * fs),
+            fq: crate::vec_of(3 * fs),
+            fql: crate::vec_of(fs),
             _depth: MAX_LOOP_DEPTH,
             _fs: fs,
         }
@@ -488,6 +499,10 @@ impl Logic for Sequencer {
             self.boot[f].d.next = false;
             self.ae[f].clock.next = self.clock.val();
             self.ae[f].d.next = self.ae[f].q.val();
+            for k in 0..2 {
+                self.fe[k].clock.next = self.clock.val();
+                self.fe[k].d.next = self.fe[k].q.val();
+            }
             for k in 0..self._depth {
                 self.lv1[k].clock.next = self.clock.val();
                 self.lv2[k].clock.next = self.clock.val();
@@ -718,7 +733,7 @@ impl Logic for Sequencer {
                     } else {
                         // The last iteration pops: the next level (if any) decides.
                         for j in 1..2 {
-                            if self.lv1[j].q.val() & (self.lend[j].q.val() == self.fa[f].q.val()) {
+                            if self.lv1[j].q.val() & self.fe[j].q.val() {
                                 self.fnext[f].next = self.lstart[j].q.val();
                                 self.fnext1[f].next =
                                     (self.lstart[j].q.val() + 1) & self.pc_mask.val();
@@ -726,9 +741,13 @@ impl Logic for Sequencer {
                         }
                     }
                 }
-            } else if self.more.val() & (self.top_end.val() == self.fa[f].q.val()) {
-                self.fnext[f].next = self.top_start.val();
-                self.fnext1[f].next = (self.top_start.val() + 1) & self.pc_mask.val();
+            } else if self.more.val() {
+                for k in 0..1 {
+                    if self.fe[k].q.val() {
+                        self.fnext[f].next = self.top_start.val();
+                        self.fnext1[f].next = (self.top_start.val() + 1) & self.pc_mask.val();
+                    }
+                }
             }
         }
         // The sequencer's own state advances whenever an instruction is up (`live`), not
@@ -817,8 +836,9 @@ impl Logic for Sequencer {
         // popped level 1 (if any), or the stack unchanged.
         for f in 0..self._fs {
             if self.live.val() {
-                self.ae[f].d.next =
-                    (self.sp.q.val() != 0) & (self.top_end.val() == self.fa[f].q.val());
+                for k in 0..1 {
+                    self.ae[f].d.next = (self.sp.q.val() != 0) & self.fe[k].q.val();
+                }
                 if self.dec.is_loop.val() {
                     self.ae[f].d.next = self.end_in.val() == self.fa1[f].val();
                     for k in 0..1 {
@@ -846,8 +866,8 @@ impl Logic for Sequencer {
                     } else {
                         // The pop: level 1 (if any) becomes the innermost.
                         for j in 1..2 {
-                            self.ae[f].d.next = self.sp.q.val().get_bits::<2>(1).any()
-                                & (self.lend[j].q.val() == self.fa[f].q.val());
+                            self.ae[f].d.next =
+                                self.sp.q.val().get_bits::<2>(1).any() & self.fe[j].q.val();
                         }
                         for k in 0..self._depth {
                             self.lv1[k].d.next = false;
@@ -860,6 +880,64 @@ impl Logic for Sequencer {
                                     self.low[k].d.next = self.low[j].q.val();
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+        // `fe` follows `fa` and the stack as this cycle leaves them, case by case as the
+        // fetch address above: `fa` moves on to `fa + 1` (the compares `fq` with the
+        // stack's levels as they will be), stays (a one-word body runs again: `fe` as it
+        // is, or, for a pushed one-word body, its level ends at `fa`), or jumps back to a
+        // body's start. A body's start is its last word only for a one-word body, and a
+        // live outer level's last word comes after the inner level's start. A stop or a
+        // `start` leaves `fe` alone: `start` empties the stack.
+        for f in 0..self._fs {
+            for k in 0..3 {
+                self.fq[k].next = self.lend[k].q.val() == self.fa1q[f].q.val();
+            }
+            self.fql[f].next = self.last_in.val() == self.fa1q[f].q.val();
+            if self.live.val() {
+                for k in 0..2 {
+                    self.fe[k].d.next = self.fq[k].val();
+                }
+                if self.dec.is_loop.val() {
+                    // The push: the new level 0 ends at `last_in`, level 1 is level 0.
+                    for k in 0..1 {
+                        self.fe[k].d.next = self.fql[f].val();
+                        self.fe[k + 1].d.next = self.fq[k].val();
+                        if self.dec.wait0.val() {
+                            self.fe[k].d.next = true;
+                            self.fe[k + 1].d.next = self.fe[k].q.val();
+                        }
+                    }
+                } else if self.at_end.val() {
+                    if self.more.val() {
+                        for k in 0..1 {
+                            if self.low[k].q.val() & self.lv2[k].q.val() {
+                                self.fe[k].d.next = self.fe[k].q.val();
+                                self.fe[k + 1].d.next = self.fe[k + 1].q.val();
+                            }
+                        }
+                    } else {
+                        // The pop: levels 1 and 2 become 0 and 1; back to level 1's start
+                        // if `fa` is its last word and it runs again.
+                        for k in 0..2 {
+                            self.fe[k].d.next = self.fq[k + 1].val();
+                        }
+                        for j in 1..2 {
+                            if self.lv1[j].q.val() & self.fe[j].q.val() {
+                                self.fe[j - 1].d.next = false;
+                                self.fe[j].d.next = false;
+                            }
+                        }
+                    }
+                } else if self.more.val() {
+                    // Back to level 0's start, if `fa` is its last word.
+                    for k in 0..1 {
+                        if self.fe[k].q.val() {
+                            self.fe[k].d.next = self.low[k].q.val();
+                            self.fe[k + 1].d.next = false;
                         }
                     }
                 }
