@@ -75,6 +75,9 @@ pub struct VecAlu {
     /// With the split last level: the second node's lane index (zero-extended, for the
     /// caller's 32-bit flat index).
     pub widx1: Vec<Signal<Out, Bits<32>>>,
+    /// With [`VecAlu::lane_ops`]: lane `l`'s registered select bits ([`crate::LaneOps`]),
+    /// the decode of `op` made a cycle early, used instead of decoding `op` here.
+    pub ctl: Vec<Signal<In, Bits<6>>>,
     /// Halves of two levels as one level of compares (`TileConfig::argmax_flat_halves`).
     _flat: bool,
 }
@@ -184,6 +187,7 @@ impl VecAlu {
             widx: Default::default(),
             wmax1: Vec::new(),
             widx1: Vec::new(),
+            ctl: Vec::new(),
             _flat: true,
         }
         .flat_halves(true)
@@ -200,6 +204,14 @@ impl VecAlu {
         self.qi = crate::vec_of(Self::partial_width(lanes, flat));
         self.wmax1 = crate::vec_of(Self::final_nodes(lanes, flat) - 1);
         self.widx1 = crate::vec_of(Self::final_nodes(lanes, flat) - 1);
+        self
+    }
+
+    /// With `on`, every lane takes its select bits from `ctl` (registered per lane by a
+    /// [`crate::LaneOps`]) instead of one decode of `op` shared by all lanes; `op` is then
+    /// only the behavioural model's.
+    pub fn lane_ops(mut self, on: bool) -> Self {
+        self.ctl = crate::vec_of(if on { self.a.len() } else { 0 });
         self
     }
 
@@ -299,8 +311,12 @@ impl Logic for VecAlu {
         // a + 0 (relu, copy), and in an odd lane during argmax a - a[l-1] - 1 (the first
         // tree level: the odd lane is strictly greater when it is not negative). Its
         // second operand is one 4-input function of two op-wide selects and two bits.
-        let mut v = String::from(
-            "\
+        // With `ctl`, each lane's own registered copies of the select bits (bit order of
+        // `LaneOps`), named per lane.
+        let own = !self.ctl.is_empty();
+        let mut v = String::new();
+        if !own {
+            v += "\
 wire m1 = op[2] | op[1];
 wire m0 = op[2] | (op[0] & !op[1]);
 wire cin = op == 3'd1;
@@ -308,9 +324,24 @@ wire o_add = op == 3'd0;
 wire o_max = op == 3'd1;
 wire o_relu = op == 3'd2;
 wire o_copy = op == 3'd3;
-",
-        );
+";
+        }
         for l in 0..n {
+            let [m1, m0, cin, o_add, o_max, o_relu, o_copy] =
+                ["m1", "m0", "cin", "o_add", "o_max", "o_relu", "o_copy"].map(|x| {
+                    if own {
+                        format!("{x}_{l}")
+                    } else {
+                        x.to_string()
+                    }
+                });
+            if own {
+                v += &format!(
+                    "wire {m1} = ctl${l}[0];\nwire {m0} = ctl${l}[1];\nwire {o_max} = ctl${l}[2];\n\
+wire {cin} = ctl${l}[2];\nwire {o_add} = ctl${l}[3];\nwire {o_relu} = ctl${l}[4];\n\
+wire {o_copy} = ctl${l}[5];\n"
+                );
+            }
             let alt = if l % 2 == 1 {
                 format!("~a${}", l - 1)
             } else {
@@ -318,16 +349,16 @@ wire o_copy = op == 3'd3;
             };
             v += &format!(
                 "\
-wire [7:0] bx{l} = m1 ? (m0 ? {alt} : 8'd0) : (m0 ? ~b${l} : b${l});
-wire [8:0] s{l} = {{a${l}[7], a${l}}} + {{bx{l}[7], bx{l}}} + {{8'd0, cin}};
+wire [7:0] bx{l} = {m1} ? ({m0} ? {alt} : 8'd0) : ({m0} ? ~b${l} : b${l});
+wire [8:0] s{l} = {{a${l}[7], a${l}}} + {{bx{l}[7], bx{l}}} + {{8'd0, {cin}}};
 // the 9-bit sum overflows int8 exactly when its top two bits differ; each result bit
 // is an OR of gated sources (a, b, the sum, a saturation constant) with per-lane gates
 wire ovf{l} = s{l}[8] ^ s{l}[7];
-wire sa{l} = o_max & !s{l}[8];
-wire sb{l} = o_max & s{l}[8];
-wire ss{l} = (o_add & !ovf{l}) | (o_relu & !s{l}[8]) | o_copy;
-wire klo{l} = o_add & ovf{l} & !s{l}[8];
-wire khi{l} = o_add & ovf{l} & s{l}[8];
+wire sa{l} = {o_max} & !s{l}[8];
+wire sb{l} = {o_max} & s{l}[8];
+wire ss{l} = ({o_add} & !ovf{l}) | ({o_relu} & !s{l}[8]) | {o_copy};
+wire klo{l} = {o_add} & ovf{l} & !s{l}[8];
+wire khi{l} = {o_add} & ovf{l} & s{l}[8];
 wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss{l}}}}} & s{l}[7:0])
     | {{khi{l}, {{7{{klo{l}}}}}}};
 "

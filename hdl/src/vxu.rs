@@ -39,6 +39,7 @@
 //! - **Reset**: none; idle at power-up.
 
 use crate::vec_alu::{vop, VecAlu};
+use crate::LaneOps;
 use crate::{Delay, ReadTail};
 use minilpu_model::isa::MAX_DEPTH;
 use minilpu_model::TileConfig;
@@ -100,6 +101,9 @@ pub struct Vxu {
     /// Data of the write.
     pub w_data: Vec<Signal<Out, Bits<8>>>,
     alu: VecAlu,
+    // With the operand stage: the ALU's select bits, registered per lane from `op_d`
+    // (which `op_a` copies), so no shared decode of `op_a` fans out to every lane.
+    lops: Vec<LaneOps>,
     left: DFF<Bits<16>>,
     aaddr: DFF<Bits<16>>,
     baddr: DFF<Bits<16>>,
@@ -230,7 +234,10 @@ impl Vxu {
             w_bank: Default::default(),
             w_addr: Default::default(),
             w_data: crate::vec_of(lanes),
-            alu: VecAlu::new(lanes).flat_halves(flat),
+            alu: VecAlu::new(lanes)
+                .flat_halves(flat)
+                .lane_ops(cfg.vector_operand_stage),
+            lops: crate::vec_of(lanes * cfg.vector_operand_stage as usize),
             left: Default::default(),
             aaddr: Default::default(),
             baddr: Default::default(),
@@ -474,6 +481,11 @@ impl Logic for Vxu {
         // write port a cycle later, so that the ALU and the tile's write-port
         // multiplexer are not one cycle.
         self.alu.op.next = self.s_op.val();
+        for l in 0..self.lops.len() {
+            self.lops[l].clock.next = self.clock.val();
+            self.lops[l].op.next = self.op_d.q.val();
+            self.alu.ctl[l].next = self.lops[l].c.val();
+        }
         for l in 0..self._lanes {
             self.ra_r[l].clock.next = self.clock.val();
             self.rb_r[l].clock.next = self.clock.val();
