@@ -14,9 +14,11 @@
 //! tile's registered bank write ports land them a cycle later, `docs/isa.md`). The
 //! operand stage keeps the banks' read multiplexer and the ALU out of one cycle; a tile
 //! built with `vector_operand_stage = false` has none, and every cycle after the read
-//! is one earlier (`TileConfig::vector_write_delay`). The write side carries its own
-//! copy of the operation and destination, so a new instruction may issue while the
-//! last words of the previous one are still in flight.
+//! is one earlier (`TileConfig::vector_write_delay`). With the stage each lane also
+//! takes the ALU's select bits from a register of its own ([`LaneOps`], loaded from
+//! `op_d` a cycle early), not from one shared decode of the operation. The write side
+//! carries its own copy of the operation and destination, so a new instruction may
+//! issue while the last words of the previous one are still in flight.
 //!
 //! Argmax is a three-stage pipeline after the operand stage, so that no cycle holds a
 //! whole word's reduction: in `t+3+i` the word read in `t+1+i` goes through the first
