@@ -12,9 +12,9 @@
 //! `wmax`/`widx`, so that the vector unit can put a register between the two halves.
 //! With [`VecAlu::flat_halves`] (`TileConfig::argmax_flat_halves`, the default) a half
 //! of two levels (the first with 8 and 16 lanes, the second with 16 and 32: four nodes
-//! each) is one level of six compares side by side and an AND-OR that picks the first
-//! maximum, not two compares and multiplexers in a row (the same answer; the 16x16
-//! tile's slowest paths).
+//! each) is one level of six compares side by side, three of which drive a 4:1
+//! multiplexer that picks the first maximum, not two compares and multiplexers in a row
+//! (the same answer; the 16x16 tile's slowest paths).
 //! With 16 lanes and flat halves the tree is split otherwise ([`VecAlu::final_nodes`]):
 //! one level of pairs from `a` to `pm` (8 nodes, each compare straight off the
 //! operands), then two flat halves side by side from `qm` to two nodes, `wmax`/`widx`
@@ -130,42 +130,47 @@ wire [7:0] {tag}i{k}_{j} = {tag}gt{k}_{j} ? {ir} : {il};\n"
     nodes
 }
 
-/// Verilog for the two levels of the argmax tree over (up to) four `(max, index)` nodes
-/// in one level of compares: node `j` is the first maximum when it is strictly greater
-/// than every node before it and at least every node after it (the tree's answer, with
-/// the lowest index winning ties). Its six compares run side by side, and the winner
-/// picks its node through an AND-OR, instead of two compares and two multiplexers in a
-/// row. `given(a, b)` may name an existing signal for "node `b` strictly greater than
-/// node `a`" (the lane adders' compares).
+/// Verilog for the two levels of the argmax tree over four `(max, index)` nodes in one
+/// level of compares: the first maximum (the tree's answer, the lowest index winning
+/// ties). Its six compares run side by side instead of two compares and two
+/// multiplexers in a row. The two pairs' compares (node 1 beats node 0: `c0_1`; node 3
+/// beats node 2: `c2_3`) pick which cross compare says that the upper pair's winner
+/// strictly beats the lower pair's (`hi`), and those three drive a 4:1 multiplexer: two
+/// LUT levels after the compares (an AND-OR of "node `j` wins" terms mapped to six or
+/// more on the 16x16 tile). `given(a, b)` may name an existing signal for "node `b`
+/// strictly greater than node `a`" (the lane adders' compares).
 fn tournament_verilog(
     v: &mut String,
     tag: &str,
     nodes: &[(String, String)],
     given: &dyn Fn(usize, usize) -> Option<String>,
 ) -> (String, String) {
-    let n = nodes.len();
-    for b in 0..n {
+    assert_eq!(nodes.len(), 4, "a flat half has four nodes");
+    for b in 0..4 {
         for a in 0..b {
             let gt = given(a, b)
                 .unwrap_or_else(|| format!("$signed({}) > $signed({})", nodes[b].0, nodes[a].0));
             *v += &format!("wire {tag}c{a}_{b} = {gt};\n");
         }
     }
-    let (mut m, mut i) = (Vec::new(), Vec::new());
-    for (j, (nm, ni)) in nodes.iter().enumerate() {
-        let mut terms: Vec<String> = (0..j).map(|a| format!("{tag}c{a}_{j}")).collect();
-        terms.extend((j + 1..n).map(|b| format!("!{tag}c{j}_{b}")));
-        if terms.is_empty() {
-            terms.push("1'b1".to_string());
-        }
-        *v += &format!("wire {tag}w{j} = {};\n", terms.join(" & "));
-        m.push(format!("({{8{{{tag}w{j}}}}} & {nm})"));
-        i.push(format!("({{8{{{tag}w{j}}}}} & {ni})"));
-    }
+    *v += &format!(
+        "wire {tag}hi = {tag}c2_3 ? ({tag}c0_1 ? {tag}c1_3 : {tag}c0_3) : \
+         ({tag}c0_1 ? {tag}c1_2 : {tag}c0_2);\n"
+    );
+    let pick = |k: usize| -> String {
+        let x = |j: usize| if k == 0 { &nodes[j].0 } else { &nodes[j].1 };
+        format!(
+            "{tag}hi ? ({tag}c2_3 ? {} : {}) : ({tag}c0_1 ? {} : {})",
+            x(3),
+            x(2),
+            x(1),
+            x(0)
+        )
+    };
     *v += &format!(
         "wire [7:0] {tag}tm = {};\nwire [7:0] {tag}ti = {};\n",
-        m.join(" | "),
-        i.join(" | ")
+        pick(0),
+        pick(1)
     );
     (format!("{tag}tm"), format!("{tag}ti"))
 }
