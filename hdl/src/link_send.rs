@@ -87,14 +87,13 @@ pub struct LinkSend {
     // `ph > P + 2`: this frame is posted (set after the post, cleared at the frame's end).
     posted: DFF<Bit>,
     // With `b` bank read stages (one entry when `b` > 0) the words arrive `b` cycles
-    // later: `rv_d` waits `b` cycles more, and the buffer writes (`k_lo <= ph < k_hi`,
-    // word `ph - k_lo`) and the post (`ph = k_hi`) come `b` cycles later.
+    // later: `rv_d` waits `b` cycles more, and the buffer writes (`2 + b <= ph < k_hi`,
+    // word `ph - 2 - b`) and the post (`ph = k_hi` = P + 2 + b) come `b` cycles later.
     rv_p: Vec<Delay<1>>,
-    k_lo: Vec<Constant<Bits<16>>>,
     k_hi: Vec<Constant<Bits<16>>>,
     // With bank read stages (the large tiles) the buffer's write strobe, address and
     // post, and the frame's word count for the read window, come from registers set a
-    // cycle ahead (`we_r`, `wa_r`, `post_r`, `pj_r`; `k_lo1` = `k_lo - 1`, `k_hi1` =
+    // cycle ahead (`we_r`, `wa_r`, `post_r`, `pj_r`; `k_lo1` = 1 + b, `k_hi1` =
     // `k_hi - 1`), so that no compare of `ph` or `rem` sits between a flip-flop and
     // the transmitter's buffer or the bank's read enable.
     we_r: Vec<DFF<Bit>>,
@@ -172,7 +171,6 @@ impl LinkSend {
             rdwin: Default::default(),
             posted: Default::default(),
             rv_p: Vec::new(),
-            k_lo: Vec::new(),
             k_hi: Vec::new(),
             we_r: Vec::new(),
             wa_r: Vec::new(),
@@ -237,9 +235,6 @@ impl LinkSend {
         );
         self._b = b.min(1);
         self.rv_p = crate::delays(b);
-        self.k_lo = (0..self._b)
-            .map(|_| Constant::new((2 + b as u64).to_bits()))
-            .collect();
         self.k_hi = (0..self._b)
             .map(|_| Constant::new(((self._p + 2 + b) as u64).to_bits()))
             .collect();
@@ -362,13 +357,6 @@ impl Logic for LinkSend {
         self.tx_we.next = self.on.q.val()
             & ((self.ph.q.val() >> 1) != 0)
             & (self.ph.q.val() < self.k_p.val() + 2);
-        // With bank read stages: 2 + b <= ph < P + 2 + b, word ph - 2 - b.
-        for k in 0..self._b {
-            self.phw.next = self.ph.q.val() - self.k_lo[k].val();
-            self.tx_we.next = self.on.q.val()
-                & (self.ph.q.val() >= self.k_lo[k].val())
-                & (self.ph.q.val() < self.k_hi[k].val());
-        }
         self.tx_waddr.next = (bit_cast::<16, 2>(self.slot.q.val()) << self.k_pshift.val())
             | (self.phw.val() & self.k_wmask.val());
         for l in 0..self._lanes {
@@ -378,10 +366,9 @@ impl Logic for LinkSend {
             }
         }
         self.tx_post.next = self.on.q.val() & (self.ph.q.val() == self.k_p.val() + 2);
-        for k in 0..self._b {
-            self.tx_post.next = self.on.q.val() & (self.ph.q.val() == self.k_hi[k].val());
-        }
-        // With read stages: strobe, address and post from registers set a cycle ahead.
+        // With bank read stages everything is `b` cycles later (writes in
+        // 2 + b <= ph < P + 2 + b, word ph - 2 - b; the post in ph = P + 2 + b): strobe,
+        // address and post come from registers set a cycle ahead.
         // `on` and `ph` go on unchanged from a cycle with `k_lo1 <= ph <= k_hi1` (past
         // the slot check in `ph` = 1, before the frame's last cycle) and the slot only
         // changes in `ph` = 1; an issue finds the unit off, its `ph` = 1 in no window.
