@@ -320,7 +320,10 @@ impl Logic for VecAlu {
         // `LaneOps`), named per lane.
         let own = !self.ctl.is_empty();
         let mut v = String::new();
-        if !own {
+        if own {
+            // `op` is then the behavioural model's only (Verilator ignores `*unused*`).
+            v += "wire unused_op = ^op;\n";
+        } else {
             v += "\
 wire m1 = op[2] | op[1];
 wire m0 = op[2] | (op[0] & !op[1]);
