@@ -21,6 +21,12 @@
 //!   entry carries `ovf`; a loss meeting `full` waits.
 //! - **Latency**: a column's entry is written 2 forwarded clocks after the edge that
 //!   sampled its last bit on the latest lane (history, aligned history).
+//! - **Timing** (two lanes or more): the HUNT match `m[l]` and the ALIGN word's two
+//!   checks start from flip-flops, set at the edge that shifts in the bits they test
+//!   (`m[l]` from `{h[l][14:0], lane}`; "no wrong bit" `z[l]` and "at most one" `e[l]`
+//!   from the 15 bits that become `ah[l][15:1]`, with `ah[l][0]` joined at the use). No
+//!   cycle is added: the flags equal the compares of the registers they replace. With
+//!   one lane the compares stay wires (the iCE40's smallest form).
 //! - **Throughput**: one column (one byte per lane) per 8 forwarded clocks.
 //! - **Reset**: none; powers up hunting.
 //!
@@ -92,6 +98,9 @@ impl Logic for LinkAlign {
             lanes.iter().map(|&i| f(i)).collect::<Vec<_>>().join(sep)
         };
         let pat = format!("16'h{ALIGN_PATTERN:04X}");
+        // The pattern's bit 0, and the pattern with bit 0 cleared.
+        let p0 = ALIGN_PATTERN & 1;
+        let phi = format!("16'h{:04X}", ALIGN_PATTERN & 0xFFFE);
         // The column counter is as wide as the last column needs.
         let last = c.superframe_columns() - 1;
         let cw = (usize::BITS - last.leading_zeros()) as usize;
@@ -115,10 +124,14 @@ impl Logic for LinkAlign {
             } else {
                 format!("reg [31:0] h{i}; reg [15:0] ah{i}; reg [4:0] d{i}; reg [4:0] pos{i};\n")
             };
-            format!(
-                "{regs}wire m{i} = h{i}[15:0] == {pat};\n\
-                 wire [15:0] x{i} = ah{i} ^ {pat};\n"
-            )
+            if one {
+                format!(
+                    "{regs}wire m{i} = h{i}[15:0] == {pat};\n\
+                     wire [15:0] x{i} = ah{i} ^ {pat};\n"
+                )
+            } else {
+                format!("{regs}reg m{i}; reg z{i}; reg e{i};\nwire x0_{i} = ah{i}[0] ^ 1'b{p0};\n")
+            }
         });
         if !one {
             v += &format!("reg [{}:0] found;\nreg act;\nreg [4:0] win;\n", l - 1);
@@ -135,6 +148,18 @@ impl Logic for LinkAlign {
             v += &each(&|i| format!("    h{i} = 0; ah{i} = 0; d{i} = 0; pos{i} = 0;\n"));
             v += "    found = 0; act = 0; win = 0;\n";
         }
+        if !one {
+            // The flags' values for `h = ah = 0`.
+            let p1 = ALIGN_PATTERN >> 1;
+            v += &each(&|i| {
+                format!(
+                    "    m{i} = 1'b{}; z{i} = 1'b{}; e{i} = 1'b{};\n",
+                    (ALIGN_PATTERN == 0) as u8,
+                    (p1 == 0) as u8,
+                    (p1.count_ones() <= 1) as u8
+                )
+            });
+        }
         v += "    st = HUNT; bitc = 0; col = 0; fcol = 0;\n";
         v += "    bad = 0; ev_pend = 0; ovf_pend = 0;\nend\n";
         // At most one wrong bit in a lane's ALIGN word: at most one bit set in each
@@ -146,19 +171,38 @@ impl Logic for LinkAlign {
                 b[0], b[1], b[2], b[3]
             )
         };
+        // With one lane the checks are wires of `x` (the smallest form, for the iCE40).
+        // With more the check is split so that it starts from flip-flops: at each edge
+        // `z` and `e` take "no wrong bit" and "at most one" of the 15 bits that become
+        // `ah[15:1]` (`ah[14:0]` now, `y` below); the newest bit `ah[0]` (`x0`) joins
+        // at the use.
+        let (xy, xw) = if one {
+            ("x", "")
+        } else {
+            ("y", "wire [15:0] y")
+        };
         v += &each(&|i| {
             let nz: [String; 4] =
-                std::array::from_fn(|k| format!("(|x{i}[{}:{}])", 4 * k + 3, 4 * k));
+                std::array::from_fn(|k| format!("(|{xy}{i}[{}:{}])", 4 * k + 3, 4 * k));
             let n1: Vec<String> = (0..4)
-                .map(|k| le1(std::array::from_fn(|j| format!("x{i}[{}]", 4 * k + j))))
+                .map(|k| le1(std::array::from_fn(|j| format!("{xy}{i}[{}]", 4 * k + j))))
                 .collect();
-            format!("wire le1_{i} = {} && {};\n", n1.join(" && "), le1(nz))
+            let yw = if one {
+                String::new()
+            } else {
+                format!("{xw}{i} = {{ah{i}[14:0], 1'b0}} ^ {phi};\n")
+            };
+            format!("{yw}wire le1_{i} = {} && {};\n", n1.join(" && "), le1(nz))
         });
-        v += &format!(
-            "wire ok0 = {};\nwire ok1 = {};\n",
-            join(&|i| format!("(x{i} == 16'd0)"), " && "),
-            join(&|i| format!("le1_{i}"), " && ")
-        );
+        v += &if one {
+            "wire ok0 = (x0 == 16'd0);\nwire ok1 = le1_0;\n".to_string()
+        } else {
+            format!(
+                "wire ok0 = {};\nwire ok1 = {};\n",
+                join(&|i| format!("(z{i} && !x0_{i})"), " && "),
+                join(&|i| format!("(z{i} || (!x0_{i} && e{i}))"), " && ")
+            )
+        };
         // HUNT: the window search (wires, then the state's branch).
         let (search, hunt) = if one {
             (
@@ -275,7 +319,14 @@ end
                     "    h{i} <= {{h{i}[30:0], lanes[{i}]}};\n    ah{i} <= {{ah{i}[14:0], h{i}[d{i}]}};\n"
                 )
                 })
-            },
+            } + &each(&|i| {
+                if one {
+                    return String::new();
+                }
+                format!(
+                    "    m{i} <= {{h{i}[14:0], lanes[{i}]}} == {pat};\n    z{i} <= y{i} == 16'd0;\n    e{i} <= le1_{i};\n"
+                )
+            }),
             flast = c.frame_columns() - 1,
         );
         Verilog::Custom(v)

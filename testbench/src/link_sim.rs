@@ -133,6 +133,8 @@ pub struct Faults {
     pub stuck: Option<Stuck>,
     /// Slipped bits.
     pub slips: Vec<Slip>,
+    /// Bits flipped on purpose: (TX cycle in which the transmitter sends the bit, lane).
+    pub flips_at: Vec<(u64, usize)>,
 }
 
 /// The wire between the transmitter's and the receiver's lane pins.
@@ -196,6 +198,10 @@ impl Wire {
                 if s.lane == l && cycle >= s.from_cycle {
                     bit = s.value as u8;
                 }
+            }
+            if src >= 0 && self.faults.flips_at.contains(&(src as u64, l)) {
+                bit ^= 1;
+                self.flips.push((src as u64, l));
             }
             self.until_flip -= 1;
             if self.until_flip == 0 {

@@ -417,6 +417,76 @@ fn a_stuck_lane_is_detected() {
     }
 }
 
+/// TX cycle in which bit `k` (0..16, in wire order) of superframe `s`'s ALIGN word is
+/// sent.
+fn align_bit_cycle(cfg: &LinkConfig, s: u64, k: u64) -> u64 {
+    TX_START_CYCLES + 8 * s * cfg.superframe_columns() as u64 + k
+}
+
+/// A run of `frames` frames on four skewed lanes with `flips_at` on the wire.
+fn run_with_flips(cfg: &LinkConfig, frames: usize, flips_at: Vec<(u64, usize)>) -> LinkRun {
+    let faults = Faults {
+        skew: [3, 0, 9, 5],
+        flips_at,
+        ..Default::default()
+    };
+    let run = run_link(
+        cfg,
+        &full_load(frames, 17),
+        &faults,
+        &Clocks::ppm(100.0),
+        &RunOptions::checked(cfg),
+    )
+    .unwrap();
+    check_rx(&run);
+    run
+}
+
+#[test]
+fn align_word_errors_count_at_every_bit_position() {
+    // The receiver's ALIGN check (`LinkAlign`: exact in CHECK, at most one wrong bit
+    // per lane when locked) must see a wrong bit wherever it falls in the word.
+    let cfg = LinkConfig::new(4);
+    let first_data = cfg.training_superframes as u64;
+    // One wrong bit in each of 32 ALIGN words in a row, at every position twice in a
+    // row and on every lane in turn: lock holds and nothing is lost.
+    let flips = (0..32)
+        .map(|j| {
+            (
+                align_bit_cycle(&cfg, first_data + 1 + j, j / 2),
+                j as usize / 2 % 4,
+            )
+        })
+        .collect();
+    let run = run_with_flips(&cfg, 8 * 34, flips);
+    assert_eq!(run.flips.len(), 32);
+    assert_eq!(run.counters.align_lost, 0);
+    assert_eq!(run.delivered.len(), 8 * 34);
+    for k in 0..16 {
+        // Two wrong bits (at `k` and 8 further on) in two ALIGN words in a row on one
+        // lane: lock is lost once, and the link relocks.
+        let lane = k as usize % 4;
+        let flips = [first_data + 1, first_data + 2]
+            .iter()
+            .flat_map(|&s| [k, (k + 8) % 16].map(|b| (align_bit_cycle(&cfg, s, b), lane)))
+            .collect();
+        let run = run_with_flips(&cfg, 8 * 6, flips);
+        assert_eq!(run.counters.align_lost, 1, "bits {k} and {}", (k + 8) % 16);
+        assert!(run.locked, "relocked after bits {k} and {}", (k + 8) % 16);
+    }
+    // One wrong bit in the ALIGN word that CHECK examines: no lock there, so the first
+    // data superframe's frames are lost (before the check, every frame is delivered).
+    let cfg = LinkConfig {
+        training_superframes: 2,
+        ..LinkConfig::new(4)
+    };
+    for k in 0..16 {
+        let run = run_with_flips(&cfg, 8 * 3, vec![(align_bit_cycle(&cfg, 1, k), 2)]);
+        assert_eq!(run.delivered.len(), 8 * 2, "a wrong bit {k} in CHECK");
+    }
+    assert_eq!(run_with_flips(&cfg, 8 * 3, vec![]).delivered.len(), 8 * 3);
+}
+
 #[test]
 fn clock_drift_beyond_tolerance_is_reported_not_delivered() {
     // The receiver needs lanes + 1 = 5 of its cycles per column; the wire brings one per
