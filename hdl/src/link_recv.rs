@@ -21,6 +21,10 @@
 //!   the write port for bank word `word + j*P + i` in `b_j+2+i` (`i < P_j = min(P,
 //!   V - j*P)`; the bank takes it in `b_j+3+i`); the frame
 //!   leaves the queue at the end of `b_j+P_j`.
+//! - **Read address** (`rx_raddr`): in the read cycles above, `rslot*P + i`; in other
+//!   cycles it holds no meaning (nothing is written from it). With words of 8 bytes or
+//!   more it comes from flip-flops alone (`pw`, the word index a cycle ahead, 0 while
+//!   idle, so an issue's first read needs no multiplexer).
 //! - The fault stops nothing by itself: only the next frame check fails.
 //! - **Throughput**: one instruction at a time; `ready` again at `t + n*T`
 //!   (`n = ceil(V/P)`); `active` until the last write, `t + (n-1)*T + P_(n-1) + 1` (the
@@ -90,6 +94,9 @@ pub struct LinkRecv {
     rdwin: DFF<Bit>,
     tkwin: DFF<Bit>,
     pastw: DFF<Bit>,
+    // With words of 8 bytes or more: the read address's word, `ph - 1` a cycle ahead
+    // (0 while idle, the word an issue reads first); absent otherwise.
+    pw: Vec<DFF<Bits<16>>>,
     p1: Signal<Local, Bit>,
     pj: Signal<Local, Bits<16>>,
     phw: Signal<Local, Bits<16>>,
@@ -111,6 +118,7 @@ pub struct LinkRecv {
     k_bmask: Constant<Bits<8>>,
     k_amask: Constant<Bits<16>>,
     _lanes: usize,
+    _pw: usize,
 }
 
 impl LinkRecv {
@@ -157,6 +165,7 @@ impl LinkRecv {
             rdwin: Default::default(),
             tkwin: Default::default(),
             pastw: Default::default(),
+            pw: crate::vec_of((lanes >= 8) as usize),
             p1: Default::default(),
             pj: Default::default(),
             phw: Default::default(),
@@ -184,6 +193,7 @@ impl LinkRecv {
             k_bmask: Constant::new(0xFF_u64.to_bits()),
             k_amask: Constant::new(0xFFFF_u64.to_bits()),
             _lanes: lanes,
+            _pw: (lanes >= 8) as usize,
         }
     }
 
@@ -252,6 +262,14 @@ impl Logic for LinkRecv {
         self.phw.next = self.e_ph.val() - 1;
         self.rx_raddr.next = (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val())
             | (self.phw.val() & self.k_wmask.val());
+        // Wide buffers: the address from flip-flops alone (no issue, no subtraction): the
+        // read address fans out to every LUT-RAM slice of the receive buffer.
+        for q in 0..self._pw {
+            self.pw[q].clock.next = self.clock.val();
+            self.pw[q].d.next = 0.into();
+            self.rx_raddr.next = (bit_cast::<16, 2>(self.q_rslot.q.val()) << self.k_pshift.val())
+                | (self.pw[q].q.val() & self.k_wmask.val());
+        }
         // Bank writes one cycle after each read; `daddr` is the next write's word and
         // counts the writes. No write falls in an issue cycle (a read in the cycle
         // before needs `on`, and an issue needs `ready`), and a frame's writes end
@@ -300,10 +318,18 @@ impl Logic for LinkRecv {
         self.fault.next = self.q_fault.q.val();
         self.eseq.next = self.q_eseq.q.val();
         // Frame pacing: ph counts 0..T-1 within a frame.
+        // `pw` follows `ph - 1` while the unit is on, and is 0 after an idle cycle (an
+        // issue always follows one: `ready` is `!e_on`, and the issue comes registered).
         if self.e_on.val() {
             self.ph.d.next = self.e_ph.val() + 1;
+            for q in 0..self._pw {
+                self.pw[q].d.next = self.e_ph.val();
+            }
             if self.e_ph.val() == self.k_tlast.val() {
                 self.ph.d.next = 0.into();
+                for q in 0..self._pw {
+                    self.pw[q].d.next = self.k_wmask.val();
+                }
                 self.rem.d.next = self.e_rem.val() - self.k_p.val();
                 if self.last_r.q.val() {
                     self.on.d.next = false;
