@@ -209,6 +209,11 @@ pub struct Tile {
     // memories, so that the host's load multiplexer starts from flip-flops.
     hq_i: Vec<DFF<Bits<8>>>,
     hq_a: Vec<DFF<Bits<8>>>,
+    // The accumulator's whole row, registered before `hq_a`'s piece multiplexer (when
+    // the load's timing leaves a cycle for it; absent otherwise).
+    hq_r: Vec<DFF<Bits<32>>>,
+    // The row `hq_a`'s multiplexer reads: the accumulator's, or `hq_r`.
+    hrow: Vec<Signal<Local, Bits<32>>>,
     a_re: Signal<Local, Bit>,
     a_bank: Signal<Local, Bits<8>>,
     a_addr: Signal<Local, Bits<16>>,
@@ -235,6 +240,7 @@ pub struct Tile {
     _bo: usize,
     _br: usize,
     _hq: usize,
+    _hq2: usize,
     _banks: usize,
 }
 
@@ -262,6 +268,10 @@ impl Tile {
         // cycles) 1 cycle after: with h >= 2 both have a cycle for one more register
         // (`hq_a`, `hq_i`).
         let hq = (cfg.host_load_stages() >= 2) as usize;
+        // The accumulator's word is there `1 + 2e` cycles after its address, so with
+        // `h > 2e` there is a cycle for a register before `hq_a` as well: the whole row
+        // (`hq_r`), before the piece multiplexer.
+        let hq2 = (hq == 1 && cfg.host_load_stages() > 2 * e) as usize;
         Self {
             clock: Default::default(),
             bus_we: Default::default(),
@@ -412,6 +422,8 @@ impl Tile {
             r_a: crate::vec_of(cfg.lanes),
             hq_i: crate::vec_of(hq * 8),
             hq_a: crate::vec_of(hq * bytes),
+            hq_r: crate::vec_of(hq2 * cfg.cols),
+            hrow: crate::vec_of(hq * cfg.cols),
             a_re: Default::default(),
             a_bank: Default::default(),
             a_addr: Default::default(),
@@ -441,6 +453,7 @@ impl Tile {
             _bo: bo,
             _br: br,
             _hq: hq,
+            _hq2: hq2,
             _banks: cfg.banks,
         }
     }
@@ -1022,13 +1035,23 @@ impl Logic for Tile {
                 self.hq_a[k].clock.next = self.clock.val();
                 self.hq_a[k].d.next = 0.into();
             }
+            for c in 0..self._cols {
+                self.hrow[c].next = self.acc.rdata[c].val();
+            }
+            for _r in 0..self._hq2 {
+                for c in 0..self._cols {
+                    self.hq_r[c].clock.next = self.clock.val();
+                    self.hq_r[c].d.next = self.acc.rdata[c].val();
+                    self.hrow[c].next = self.hq_r[c].q.val();
+                }
+            }
             for n in self._piece..one_more(self._piece) {
                 for g in 0..self._pieces {
                     if self.hbank_d.q.val().index() == g {
                         for c in 0..self._piece {
                             for j in 0..4 {
                                 self.hq_a[4 * c + j].d.next =
-                                    self.acc.rdata[g * n + c].val().get_bits::<8>(8 * j);
+                                    self.hrow[g * n + c].val().get_bits::<8>(8 * j);
                             }
                         }
                     }
