@@ -212,6 +212,8 @@ pub struct Tile {
     // The accumulator's whole row, registered before `hq_a`'s piece multiplexer (when
     // the load's timing leaves a cycle for it; absent otherwise).
     hq_r: Vec<DFF<Bits<32>>>,
+    // The predecode byte, registered (`hq_a` present; absent otherwise).
+    pd_r: Vec<DFF<Bits<8>>>,
     // The row `hq_a`'s multiplexer reads: the accumulator's, or `hq_r`.
     hrow: Vec<Signal<Local, Bits<32>>>,
     a_re: Signal<Local, Bit>,
@@ -423,6 +425,7 @@ impl Tile {
             hq_i: crate::vec_of(hq * 8),
             hq_a: crate::vec_of(hq * bytes),
             hq_r: crate::vec_of(hq2 * cfg.cols),
+            pd_r: crate::vec_of(hq),
             hrow: crate::vec_of(hq * cfg.cols),
             a_re: Default::default(),
             a_bank: Default::default(),
@@ -526,6 +529,15 @@ impl Logic for Tile {
             self.predec.ib[i].next = self.host.sbytes[i].val();
         }
         self.imem.wdata[8].next = self.predec.p.val();
+        // With two or more load stages (the large tiles) the predecode byte is registered
+        // on its way: the staging buffer and the word address are written at least a
+        // cycle before the store command's strobe (`host_port`'s `st_r`), so the register
+        // holds the word's byte by then.
+        for _h in 0..self._hq {
+            self.pd_r[0].clock.next = self.clock.val();
+            self.pd_r[0].d.next = self.predec.p.val();
+            self.imem.wdata[8].next = self.pd_r[0].q.val();
+        }
         for i in 0..9 {
             self.seq.imem_rdata[i].next = self.imem.rdata[i].val();
         }
