@@ -16,10 +16,12 @@
 //! - **Read port**: `rdata` shows the buffer word at the `raddr` of the previous
 //!   receiver clock; slot `s` holds words `s * 128/W ..`.
 //! - **Write port**: with words of 8 bytes or more, the framer's write (enable, address,
-//!   word) is registered before the buffer (`wq_*`), so that the framer's byte logic
-//!   does not drive the buffer's write enable, which fans out to every LUT-RAM slice
-//!   of a wide buffer. A payload word then lands a cycle later, still before `valid`:
-//!   the frame's two CRC bytes are handled between its last payload write and `valid`.
+//!   word) goes through two registers before the buffer (`wp_*` after the framer,
+//!   `wq_*` before the buffer), so that neither the framer's byte logic nor the route
+//!   across to a wide buffer's LUT-RAM slices (its write enable fans out to all of
+//!   them) shares a cycle with the other. A payload word then lands two cycles later:
+//!   the frame's last word is in the buffer by the cycle that raises `valid` (its two
+//!   CRC bytes are handled first), and a reader starts with the frame's first word.
 //! - **Clock tolerance**: the back end needs `lanes + 1` receiver clocks per column,
 //!   the wire brings one column per 8 forwarded clocks, so any receiver clock faster
 //!   than `(lanes + 1) / 8` of the transmitter's works; a slower one overflows the FIFO
@@ -75,7 +77,11 @@ pub struct LinkRx {
     rxbuf: SramBank<8>,
     sync1: DFF<Bit>,
     sync2: DFF<Bit>,
-    // The registered write port (words of 8 bytes or more; absent otherwise).
+    // The registered write port (words of 8 bytes or more; absent otherwise): a first
+    // stage after the framer (`wp_*`), then one before the buffer (`wq_*`).
+    wp_we: Vec<DFF<Bit>>,
+    wp_a: Vec<DFF<Bits<16>>>,
+    wp_d: Vec<DFF<Bits<8>>>,
     wq_we: Vec<DFF<Bit>>,
     wq_a: Vec<DFF<Bits<16>>>,
     wq_d: Vec<DFF<Bits<8>>>,
@@ -117,6 +123,9 @@ impl LinkRx {
                 .uninit_read(),
             sync1: Default::default(),
             sync2: Default::default(),
+            wp_we: crate::vec_of(wq),
+            wp_a: crate::vec_of(wq),
+            wp_d: crate::vec_of(w * wq),
             wq_we: crate::vec_of(wq),
             wq_a: crate::vec_of(wq),
             wq_d: crate::vec_of(w * wq),
@@ -155,18 +164,24 @@ impl Logic for LinkRx {
             self.rdata[j].next = self.rxbuf.rdata[j].val();
         }
         for q in 0..self._wq {
+            self.wp_we[q].clock.next = self.clock.val();
+            self.wp_a[q].clock.next = self.clock.val();
+            self.wp_we[q].d.next = self.framer.buf_we.val();
+            self.wp_a[q].d.next = self.framer.buf_waddr.val();
             self.wq_we[q].clock.next = self.clock.val();
             self.wq_a[q].clock.next = self.clock.val();
-            self.wq_we[q].d.next = self.framer.buf_we.val();
-            self.wq_a[q].d.next = self.framer.buf_waddr.val();
+            self.wq_we[q].d.next = self.wp_we[q].q.val();
+            self.wq_a[q].d.next = self.wp_a[q].q.val();
             self.rxbuf.we.next = 0.into();
             if self.wq_we[q].q.val() {
                 self.rxbuf.we.next = 1.into();
             }
             self.rxbuf.waddr[0].next = self.wq_a[q].q.val();
             for j in 0..self._words {
+                self.wp_d[j].clock.next = self.clock.val();
+                self.wp_d[j].d.next = self.framer.buf_wdata[j].val();
                 self.wq_d[j].clock.next = self.clock.val();
-                self.wq_d[j].d.next = self.framer.buf_wdata[j].val();
+                self.wq_d[j].d.next = self.wp_d[j].q.val();
                 self.rxbuf.wdata[j].next = self.wq_d[j].q.val();
             }
         }
