@@ -280,6 +280,7 @@ pub struct Sequencer {
     fe: Vec<DFF<Bit>>,
     fq: Vec<Signal<Local, Bit>>,
     fql: Vec<Signal<Local, Bit>>,
+    fen: Vec<Signal<Local, Bit>>,
     _depth: usize,
     _fs: usize,
 }
@@ -440,6 +441,7 @@ impl Sequencer {
             fe: crate::vec_of(2 * fs),
             fq: crate::vec_of(3 * fs),
             fql: crate::vec_of(fs),
+            fen: crate::vec_of(2 * fs),
             _depth: MAX_LOOP_DEPTH,
             _fs: fs,
         }
@@ -708,46 +710,66 @@ impl Logic for Sequencer {
         // that matters here (a `loop` at a body's last word is ILLEGAL: its body would
         // not end strictly inside the enclosing one). Every compare is between flip-flops;
         // the instruction word only picks the case.
+        // The same cases give `fe` as `fa` moves (`fen`): `fa` moves on to `fa + 1` (the
+        // compares `fq` with the stack's levels as they will be), stays (a one-word body
+        // runs again: `fe` as it is, or, for a pushed one-word body, its level ends at
+        // `fa`), or jumps back to a body's start. A body's start is its last word only for
+        // a one-word body, and a live outer level's last word comes after the inner
+        // level's start.
         for f in 0..self._fs {
             self.fa1[f].next = self.fa1q[f].q.val();
             self.fnext[f].next = self.fa1[f].val();
             self.fnext1[f].next = (self.fa1q[f].q.val() + 1) & self.pc_mask.val();
+            for k in 0..3 {
+                self.fq[k].next = self.lend[k].q.val() == self.fa1q[f].q.val();
+            }
+            self.fql[f].next = self.last_in.val() == self.fa1q[f].q.val();
+            for k in 0..2 {
+                self.fen[k].next = self.fq[k].val();
+            }
             if self.dec.is_loop.val() {
-                // A `loop` pushes a body starting at `fa` (its pc + 1): a one-word body
-                // with n > 1 runs `fa` again. The predecoder marks such a `loop` in the
-                // bit `wait 0` uses (`Predecoder`, `PD_WAIT0`): no compare of its end
-                // with `fa + 1` on the way to the memory's address.
+                // A `loop` pushes a body starting at `fa` (its pc + 1), ending at
+                // `last_in`; level 1 is level 0. A one-word body with n > 1 runs `fa`
+                // again. The predecoder marks such a `loop` in the bit `wait 0` uses
+                // (`Predecoder`, `PD_WAIT0`): no compare of its end with `fa + 1` on the
+                // way to the memory's address.
+                self.fen[0].next = self.fql[f].val();
+                self.fen[1].next = self.fq[0].val();
                 if self.dec.wait0.val() {
                     self.fnext[f].next = self.fa[f].q.val();
                     self.fnext1[f].next = self.fa1[f].val();
+                    self.fen[0].next = true;
+                    self.fen[1].next = self.fe[0].q.val();
                 }
             } else if self.at_end.val() {
-                for k in 0..1 {
-                    if self.more.val() {
-                        // Jumping back to the body's start `fa`: a one-word body with
-                        // more than one iteration left after this one runs it again.
-                        if self.low[k].q.val() & self.lv2[k].q.val() {
-                            self.fnext[f].next = self.fa[f].q.val();
-                            self.fnext1[f].next = self.fa1[f].val();
-                        }
-                    } else {
-                        // The last iteration pops: the next level (if any) decides.
-                        for j in 1..2 {
-                            if self.lv1[j].q.val() & self.fe[j].q.val() {
-                                self.fnext[f].next = self.lstart[j].q.val();
-                                self.fnext1[f].next =
-                                    (self.lstart[j].q.val() + 1) & self.pc_mask.val();
-                            }
-                        }
+                if self.more.val() {
+                    // Jumping back to the body's start `fa`: a one-word body with more
+                    // than one iteration left after this one runs it again.
+                    if self.low[0].q.val() & self.lv2[0].q.val() {
+                        self.fnext[f].next = self.fa[f].q.val();
+                        self.fnext1[f].next = self.fa1[f].val();
+                        self.fen[0].next = self.fe[0].q.val();
+                        self.fen[1].next = self.fe[1].q.val();
+                    }
+                } else {
+                    // The last iteration pops: levels 1 and 2 become 0 and 1, and level 1
+                    // decides (back to its start if `fa` is its last word and it runs
+                    // again).
+                    self.fen[0].next = self.fq[1].val();
+                    self.fen[1].next = self.fq[2].val();
+                    if self.lv1[1].q.val() & self.fe[1].q.val() {
+                        self.fnext[f].next = self.lstart[1].q.val();
+                        self.fnext1[f].next = (self.lstart[1].q.val() + 1) & self.pc_mask.val();
+                        self.fen[0].next = false;
+                        self.fen[1].next = false;
                     }
                 }
-            } else if self.more.val() {
-                for k in 0..1 {
-                    if self.fe[k].q.val() {
-                        self.fnext[f].next = self.top_start.val();
-                        self.fnext1[f].next = (self.top_start.val() + 1) & self.pc_mask.val();
-                    }
-                }
+            } else if self.more.val() & self.fe[0].q.val() {
+                // Back to level 0's start, if `fa` is its last word.
+                self.fnext[f].next = self.top_start.val();
+                self.fnext1[f].next = (self.top_start.val() + 1) & self.pc_mask.val();
+                self.fen[0].next = self.low[0].q.val();
+                self.fen[1].next = false;
             }
         }
         // The sequencer's own state advances whenever an instruction is up (`live`), not
@@ -759,6 +781,9 @@ impl Logic for Sequencer {
                 self.pc.d.next = self.fa[f].q.val();
                 self.fa[f].d.next = self.fnext[f].val();
                 self.fa1q[f].d.next = self.fnext1[f].val();
+                for k in 0..2 {
+                    self.fe[k].d.next = self.fen[k].val();
+                }
                 for i in 0..9 {
                     self.ir[i].d.next = self.imem_rdata[i].val();
                 }
@@ -885,64 +910,7 @@ impl Logic for Sequencer {
                 }
             }
         }
-        // `fe` follows `fa` and the stack as this cycle leaves them, case by case as the
-        // fetch address above: `fa` moves on to `fa + 1` (the compares `fq` with the
-        // stack's levels as they will be), stays (a one-word body runs again: `fe` as it
-        // is, or, for a pushed one-word body, its level ends at `fa`), or jumps back to a
-        // body's start. A body's start is its last word only for a one-word body, and a
-        // live outer level's last word comes after the inner level's start. A stop or a
-        // `start` leaves `fe` alone: `start` empties the stack.
-        for f in 0..self._fs {
-            for k in 0..3 {
-                self.fq[k].next = self.lend[k].q.val() == self.fa1q[f].q.val();
-            }
-            self.fql[f].next = self.last_in.val() == self.fa1q[f].q.val();
-            if self.live.val() {
-                for k in 0..2 {
-                    self.fe[k].d.next = self.fq[k].val();
-                }
-                if self.dec.is_loop.val() {
-                    // The push: the new level 0 ends at `last_in`, level 1 is level 0.
-                    for k in 0..1 {
-                        self.fe[k].d.next = self.fql[f].val();
-                        self.fe[k + 1].d.next = self.fq[k].val();
-                        if self.dec.wait0.val() {
-                            self.fe[k].d.next = true;
-                            self.fe[k + 1].d.next = self.fe[k].q.val();
-                        }
-                    }
-                } else if self.at_end.val() {
-                    if self.more.val() {
-                        for k in 0..1 {
-                            if self.low[k].q.val() & self.lv2[k].q.val() {
-                                self.fe[k].d.next = self.fe[k].q.val();
-                                self.fe[k + 1].d.next = self.fe[k + 1].q.val();
-                            }
-                        }
-                    } else {
-                        // The pop: levels 1 and 2 become 0 and 1; back to level 1's start
-                        // if `fa` is its last word and it runs again.
-                        for k in 0..2 {
-                            self.fe[k].d.next = self.fq[k + 1].val();
-                        }
-                        for j in 1..2 {
-                            if self.lv1[j].q.val() & self.fe[j].q.val() {
-                                self.fe[j - 1].d.next = false;
-                                self.fe[j].d.next = false;
-                            }
-                        }
-                    }
-                } else if self.more.val() {
-                    // Back to level 0's start, if `fa` is its last word.
-                    for k in 0..1 {
-                        if self.fe[k].q.val() {
-                            self.fe[k].d.next = self.low[k].q.val();
-                            self.fe[k + 1].d.next = false;
-                        }
-                    }
-                }
-            }
-        }
+        // A stop or a `start` leaves `fe` alone (`start` empties the stack).
         // Every stop (halt, fault, link stop) clears pc, so pc is 0 whenever the
         // sequencer does not run (power-up value 0 too): the fetch below needs no
         // `run` term.
