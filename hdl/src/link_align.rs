@@ -176,11 +176,7 @@ impl Logic for LinkAlign {
         // `z` and `e` take "no wrong bit" and "at most one" of the 15 bits that become
         // `ah[15:1]` (`ah[14:0]` now, `y` below); the newest bit `ah[0]` (`x0`) joins
         // at the use.
-        let (xy, xw) = if one {
-            ("x", "")
-        } else {
-            ("y", "wire [15:0] y")
-        };
+        let xy = if one { "x" } else { "y" };
         v += &each(&|i| {
             let nz: [String; 4] =
                 std::array::from_fn(|k| format!("(|{xy}{i}[{}:{}])", 4 * k + 3, 4 * k));
@@ -190,7 +186,7 @@ impl Logic for LinkAlign {
             let yw = if one {
                 String::new()
             } else {
-                format!("{xw}{i} = {{ah{i}[14:0], 1'b0}} ^ {phi};\n")
+                format!("wire [15:0] y{i} = {{ah{i}[14:0], 1'b0}} ^ {phi};\n")
             };
             format!("{yw}wire le1_{i} = {} && {};\n", n1.join(" && "), le1(nz))
         });
