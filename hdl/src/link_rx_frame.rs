@@ -93,6 +93,10 @@ pub struct LinkRxFrame {
     c_missing: DFF<Bits<32>>,
     vld: DFF<Bit>,
     bad: DFF<Bit>,
+    // With words of 8 bytes or more: `ub != 0` in a flip-flop of its own (absent
+    // otherwise), so that the byte strobe `go` and the FIFO's read are flip-flops
+    // ANDed: `ub`'s compare is not shared between the FIFO and the framer's logic.
+    ubnz: Vec<DFF<Bit>>,
     go: Signal<Local, Bit>,
     rbyte: Signal<Local, Bits<8>>,
     udm: Signal<Local, Bits<32>>,
@@ -112,6 +116,7 @@ pub struct LinkRxFrame {
     k_amask: Constant<Bits<128>>,
     k_crc_init: Constant<Bits<16>>,
     _words: usize,
+    _nz: usize,
 }
 
 impl LinkRxFrame {
@@ -154,6 +159,7 @@ impl LinkRxFrame {
             c_missing: Default::default(),
             vld: Default::default(),
             bad: Default::default(),
+            ubnz: crate::vec_of((w >= 8) as usize),
             go: Default::default(),
             rbyte: Default::default(),
             udm: Default::default(),
@@ -175,6 +181,7 @@ impl LinkRxFrame {
             k_amask: Constant::new(Bits::<128>::mask() >> (128 - 8 * w) as u64),
             k_crc_init: Constant::new(0xFFFF_u64.to_bits()),
             _words: w,
+            _nz: (w >= 8) as usize,
         }
     }
 }
@@ -201,6 +208,10 @@ impl Logic for LinkRxFrame {
         self.udm.next = self.ud.q.val() & self.k_umask.val();
         self.rbyte.next = self.udm.val().get_bits::<8>(0);
         self.go.next = (self.ubm.val() != 0) & self.inframe.q.val();
+        for q in 0..self._nz {
+            self.fifo_re.next = !self.fifo_empty.val() & !self.ubnz[q].q.val();
+            self.go.next = self.ubnz[q].q.val() & self.inframe.q.val();
+        }
         // The register is set to the initial value when the frame starts.
         self.lcrc.crc_in.next = self.crc.q.val();
         self.lcrc.data.next = self.rbyte.val();
@@ -224,6 +235,10 @@ impl Logic for LinkRxFrame {
         // byte is handled (`ub` 1 -> 0), so it shifts only while more bytes follow
         // (never with one lane).
         self.ubn.next = (self.ubm.val() - 1) & self.k_ubmask.val();
+        for q in 0..self._nz {
+            self.ubnz[q].clock.next = self.clock.val();
+            self.ubnz[q].d.next = self.ubnz[q].q.val() & (self.ubn.val() != 0);
+        }
         if self.ubm.val() != 0 {
             self.ub.d.next = self.ubn.val();
             if self.ubn.val() != 0 {
@@ -283,6 +298,9 @@ impl Logic for LinkRxFrame {
             } else {
                 self.ud.d.next = self.fifo_data.val().get_bits::<32>(0);
                 self.ub.d.next = self.k_lanes.val();
+                for q in 0..self._nz {
+                    self.ubnz[q].d.next = true;
+                }
                 if self.fifo_data.val().get_bit(32) {
                     self.inframe.d.next = true;
                     self.pb.d.next = 254.into();
