@@ -148,6 +148,8 @@ pub struct Wire {
     until_flip: u64,
     /// Every flipped bit: (TX cycle in which the transmitter sent it, lane).
     pub flips: Vec<(u64, usize)>,
+    /// `faults.flips_at` as a set: looked up for every bit of every lane.
+    flips_at: std::collections::BTreeSet<(u64, usize)>,
 }
 
 const WIRE_HIST: usize = 64;
@@ -169,6 +171,7 @@ impl Wire {
             rng,
             until_flip,
             flips: Vec::new(),
+            flips_at: faults.flips_at.iter().copied().collect(),
         }
     }
 
@@ -199,7 +202,7 @@ impl Wire {
                     bit = s.value as u8;
                 }
             }
-            if src >= 0 && self.faults.flips_at.contains(&(src as u64, l)) {
+            if src >= 0 && self.flips_at.contains(&(src as u64, l)) {
                 bit ^= 1;
                 self.flips.push((src as u64, l));
             }
