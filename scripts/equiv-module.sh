@@ -25,12 +25,12 @@ trap 'rm -f "$script"' EXIT
 cat > "$script" <<YS
 read_verilog -sv $old
 hierarchy -top $module
-proc; flatten; opt_clean
+proc; flatten; memory; opt_clean
 rename $module gold
 design -stash gold
 read_verilog -sv $new
 hierarchy -top $module
-proc; flatten; opt_clean
+proc; flatten; memory; opt_clean
 rename $module gate
 design -stash gate
 design -copy-from gold -as gold gold

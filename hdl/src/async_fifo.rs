@@ -20,6 +20,11 @@
 //!   sees a torn pointer; `full` and `empty` are conservative (they are released late,
 //!   never early).
 //! - **Reset**: none; pointers power up to zero (empty).
+//! - **Registered `empty`** ([`AsyncFifo::registered_empty`]): `empty` is then a
+//!   flip-flop, loaded at each `rclk` edge with the compare of the pointers that edge
+//!   leaves (the read pointer after a pop, and the synchronizer's first stage, which the
+//!   edge moves into the second). It equals the combinational compare in every cycle,
+//!   but the reader's `re` and whatever it drives no longer wait for the compare.
 //! - **Unused bits**: [`AsyncFifo::zero_bits`] names a range of `wdata` bits the writer
 //!   always drives 0 (a link with fewer than 4 lanes); they are not stored and read
 //!   back as 0.
@@ -58,6 +63,7 @@ pub struct AsyncFifo<const D: usize> {
     _aw: usize,
     _zlo: usize,
     _zhi: usize,
+    _reg_empty: bool,
 }
 
 impl<const D: usize> AsyncFifo<D> {
@@ -76,7 +82,15 @@ impl<const D: usize> AsyncFifo<D> {
             _aw: aw,
             _zlo: 0,
             _zhi: 0,
+            _reg_empty: false,
         }
+    }
+
+    /// The same FIFO with `empty` from a flip-flop when `on` (see the header); the
+    /// same flags cycle for cycle.
+    pub fn registered_empty(mut self, on: bool) -> Self {
+        self._reg_empty = on;
+        self
     }
 
     /// The same FIFO for a writer that always drives bits `lo..hi` of `wdata` to 0:
@@ -123,6 +137,25 @@ impl<const D: usize> Logic for AsyncFifo<D> {
             };
             (wpack, rpack)
         };
+        // `empty`: the pointers' compare, or (registered) a flip-flop loaded with the
+        // compare of the values the edge leaves: `rgray` after a pop, `rq1` (the next
+        // `rq2`).
+        let (empty_decl, empty_comb, empty_seq) = if self._reg_empty {
+            (
+                format!(
+                    "reg empty_r;\nwire [{aw}:0] rgray_n = rbin_n ^ (rbin_n >> 1);\n\
+                     initial empty_r = 1'b1;\n"
+                ),
+                "empty = empty_r;".to_string(),
+                "    empty_r <= (pop ? rgray_n : rgray) == rq1;\n".to_string(),
+            )
+        } else {
+            (
+                String::new(),
+                "empty = rgray == rq2;".to_string(),
+                String::new(),
+            )
+        };
         Verilog::Custom(format!(
             "\
 integer k;
@@ -136,14 +169,14 @@ reg [{aw}:0] wq1, wq2, rq1, rq2;
 wire [{aw}:0] wbin_n = wbin + 1'b1;
 wire [{aw}:0] rbin_n = rbin + 1'b1;
 wire pop = re && !empty;
-initial begin
+{empty_decl}initial begin
     wbin = 0; wgray = 0; rbin = 0; rgray = 0;
     wq1 = 0; wq2 = 0; rq1 = 0; rq2 = 0;
     for (k = 0; k <= {top}; k = k + 1) mem[k] = 0;
 end
 always @(*) begin
     full = wgray == {{~wq2[{aw}:{aw1}], wq2[{aw2}:0]}};
-    empty = rgray == rq2;
+    {empty_comb}
     rdata = {rpack};
 end
 always @(posedge wclk) begin
@@ -158,7 +191,7 @@ end
 always @(posedge rclk) begin
     rq1 <= wgray;
     rq2 <= rq1;
-    rword <= mem[pop ? rbin_n[{aw1}:0] : rbin[{aw1}:0]];
+{empty_seq}    rword <= mem[pop ? rbin_n[{aw1}:0] : rbin[{aw1}:0]];
     if (pop) begin
         rbin <= rbin_n;
         rgray <= rbin_n ^ (rbin_n >> 1);

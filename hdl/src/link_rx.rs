@@ -113,7 +113,11 @@ impl LinkRx {
             missing: Default::default(),
             align: LinkAlign::new(cfg),
             // The bytes of absent lanes are always 0 in the entries: not stored.
-            fifo: AsyncFifo::new(LINK_FIFO_AW).zero_bits(8 * cfg.lanes, 32),
+            // With words of 8 bytes or more, `empty` from a flip-flop: the framer's
+            // `fifo_re` starts the CRC, byte counter and frame flag (the same flags).
+            fifo: AsyncFifo::new(LINK_FIFO_AW)
+                .zero_bits(8 * cfg.lanes, 32)
+                .registered_empty(w >= 8),
             framer: LinkRxFrame::new(cfg),
             // The framer fills the slot after the newest queued frame, `recv` reads queued
             // ones: they meet only after a queue overflow, which the link fault reports.
