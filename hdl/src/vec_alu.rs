@@ -20,6 +20,12 @@
 //! operands), then two flat halves side by side from `qm` to two nodes, `wmax`/`widx`
 //! (lanes 0..8) and `wmax1`/`widx1` (lanes 8..16), whose last compare the vector unit
 //! makes together with its running best. No cycle then holds more than one flat half.
+//! The second cycle's six compares per half are made in the first, from the operands:
+//! node `b` (pair `x0, x1`) beats node `a` (pair `y0, y1`) when `x0` or `x1` is greater
+//! than both `y0` and `y1`, four compares of lanes side by side and one LUT. They leave
+//! on `pc` (twelve bits, [`VecAlu::cross_width`]) for the caller to register into `qc`,
+//! so that the second cycle has no compare left, only the flat halves' selects and
+//! multiplexers.
 //! `pm`/`pi` are valid only with op argmax: the first level's compares use the odd
 //! lanes' adders (idle then), which compute `a[l] - a[l-1] - 1`. With op argmax `y` is 0,
 //! so the vector unit can OR the argmax result into the write data.
@@ -65,6 +71,12 @@ pub struct VecAlu {
     pub qm: Vec<Signal<In, Bits<8>>>,
     /// `pi` as registered by the caller.
     pub qi: Vec<Signal<In, Bits<8>>>,
+    /// With the split form ([`VecAlu::cross_width`] = 12): for each flat half `h` and
+    /// node pair `a < b` of it (`b` outer, `a` inner, in order), "node `4h+b`'s maximum
+    /// is strictly greater than node `4h+a`'s" (valid with op argmax).
+    pub pc: Vec<Signal<Out, Bit>>,
+    /// `pc` as registered by the caller (beside `qm`).
+    pub qc: Vec<Signal<In, Bit>>,
     /// Largest of `qm` (int8).
     pub wmax: Signal<Out, Bits<8>>,
     /// Lowest lane index holding `wmax`.
@@ -130,6 +142,16 @@ wire [7:0] {tag}i{k}_{j} = {tag}gt{k}_{j} ? {ir} : {il};\n"
     nodes
 }
 
+/// The node pairs `(a, b)`, `a < b`, of each flat half of four nodes, half by half and
+/// in the order [`tournament_verilog`] makes its compares (`b` outer, `a` inner): the
+/// first `count` of them (12: both halves of the split form).
+fn cross_pairs(count: usize) -> Vec<(usize, usize)> {
+    (0..2)
+        .flat_map(|h| (0..4).flat_map(move |b| (0..b).map(move |a| (4 * h + a, 4 * h + b))))
+        .take(count)
+        .collect()
+}
+
 /// Verilog for the two levels of the argmax tree over four `(max, index)` nodes in one
 /// level of compares: the first maximum (the tree's answer, the lowest index winning
 /// ties). Its six compares run side by side instead of two compares and two
@@ -188,6 +210,8 @@ impl VecAlu {
             pi: Vec::new(),
             qm: Vec::new(),
             qi: Vec::new(),
+            pc: Vec::new(),
+            qc: Vec::new(),
             wmax: Default::default(),
             widx: Default::default(),
             wmax1: Vec::new(),
@@ -207,6 +231,8 @@ impl VecAlu {
         self.pi = crate::vec_of(Self::partial_width(lanes, flat));
         self.qm = crate::vec_of(Self::partial_width(lanes, flat));
         self.qi = crate::vec_of(Self::partial_width(lanes, flat));
+        self.pc = crate::vec_of(Self::cross_width(lanes, flat));
+        self.qc = crate::vec_of(Self::cross_width(lanes, flat));
         self.wmax1 = crate::vec_of(Self::final_nodes(lanes, flat) - 1);
         self.widx1 = crate::vec_of(Self::final_nodes(lanes, flat) - 1);
         self
@@ -246,6 +272,16 @@ impl VecAlu {
         n
     }
 
+    /// The second cycle's compares made in the first (`pc`, `qc`): six per flat half in
+    /// the split form, else none.
+    pub fn cross_width(lanes: usize, flat: bool) -> usize {
+        if Self::split(lanes, flat) {
+            12
+        } else {
+            0
+        }
+    }
+
     /// Nodes the second half ends in (`wmax`, and `wmax1` when 2): 2 in the split form,
     /// else 1.
     pub fn final_nodes(lanes: usize, flat: bool) -> usize {
@@ -271,6 +307,9 @@ impl Logic for VecAlu {
         for (j, (m, i)) in nodes.iter().enumerate() {
             self.pm[j].next = ((*m as i8 as u8) as u64).to_bits();
             self.pi[j].next = i.to_bits();
+        }
+        for (k, (na, nb)) in cross_pairs(self.pc.len()).into_iter().enumerate() {
+            self.pc[k].next = nodes[nb].0 > nodes[na].0;
         }
         let mut nodes: Vec<(i32, u64)> = (0..self.qm.len())
             .map(|j| (s8(&self.qm[j]), self.qi[j].val().index() as u64))
@@ -300,6 +339,9 @@ impl Logic for VecAlu {
     fn connect(&mut self) {
         for y in self.y.iter_mut().chain(&mut self.pm).chain(&mut self.pi) {
             y.connect();
+        }
+        for c in self.pc.iter_mut() {
+            c.connect();
         }
         self.wmax.connect();
         self.widx.connect();
@@ -407,8 +449,30 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
         // Two levels after the register (16 or 32 lanes) as one level of compares; in
         // the split form two such halves side by side.
         let (wmax, widx) = if Self::split(n, self._flat) {
-            finals.push(tournament_verilog(&mut v, "u", &qs[4..8], &|_, _| None));
-            tournament_verilog(&mut v, "q", &qs[0..4], &|_, _| None)
+            // The cross compares, from the operands: pair `(2nb, 2nb+1)` has a lane
+            // greater than both lanes of pair `(2na, 2na+1)`.
+            for (k, (na, nb)) in cross_pairs(12).into_iter().enumerate() {
+                let gt = |x: usize, y: usize| format!("($signed(a${x}) > $signed(a${y}))");
+                let (x0, x1, y0, y1) = (2 * nb, 2 * nb + 1, 2 * na, 2 * na + 1);
+                v += &format!(
+                    "wire xc{k} = ({} & {}) | ({} & {});\n",
+                    gt(x0, y0),
+                    gt(x0, y1),
+                    gt(x1, y0),
+                    gt(x1, y1)
+                );
+            }
+            // The registered compares, by (node, node) within each half.
+            let given = |h: usize| {
+                move |a: usize, b: usize| {
+                    cross_pairs(12)
+                        .iter()
+                        .position(|&p| p == (4 * h + a, 4 * h + b))
+                        .map(|k| format!("qc${k}"))
+                }
+            };
+            finals.push(tournament_verilog(&mut v, "u", &qs[4..8], &given(1)));
+            tournament_verilog(&mut v, "q", &qs[0..4], &given(0))
         } else if self._flat && rest == 2 {
             tournament_verilog(&mut v, "q", &qs, &|_, _| None)
         } else {
@@ -422,6 +486,9 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
         }
         for (j, (m, i)) in part.iter().enumerate() {
             v += &format!("    pm${j} = {m};\n    pi${j} = {i};\n");
+        }
+        for k in 0..self.pc.len() {
+            v += &format!("    pc${k} = xc{k};\n");
         }
         v += &format!("    wmax = {wmax};\n    widx = {widx};\n");
         for (k, (m, i)) in finals.iter().enumerate() {

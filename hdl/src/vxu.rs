@@ -27,7 +27,8 @@
 //! `t+5+i` they are compared with the running best; the index is written in `t+V+5`.
 //! With 16 lanes (and `argmax_flat_halves`) the tree is split otherwise, in the same
 //! cycles: the first stage is one level of pairs, the second two flat halves side by
-//! side (`VecAlu::final_nodes`), and the third keeps the first maximum of the running
+//! side (`VecAlu::final_nodes`; their twelve compares made in the first stage from the
+//! operands and registered, `VecAlu::cross_width`), and the third keeps the first maximum of the running
 //! best and the two halves' maxima (three compares side by side).
 //! - **Latency**: 3 cycles from a word's read to its write port (`t+1+i` -> `t+4+i`),
 //!   2 without the operand stage; `b` more with `b` bank read stages
@@ -134,6 +135,8 @@ pub struct Vxu {
     p_last: DFF<Bit>,
     p_m: Vec<DFF<Bits<8>>>,
     p_i: Vec<DFF<Bits<8>>>,
+    // The split form's cross compares (`VecAlu::cross_width`), beside `p_m`.
+    p_c: Vec<DFF<Bit>>,
     p_base: DFF<Bits<32>>,
     wm_r: DFF<Bits<8>>,
     wx_r: DFF<Bits<32>>,
@@ -199,6 +202,7 @@ pub struct Vxu {
     k_argmax: Constant<Bits<3>>,
     _lanes: usize,
     _n1: usize,
+    _nc: usize,
     _n2: usize,
     _b: usize,
 }
@@ -264,6 +268,7 @@ impl Vxu {
             p_last: Default::default(),
             p_m: crate::vec_of(VecAlu::partial_width(lanes, flat)),
             p_i: crate::vec_of(VecAlu::partial_width(lanes, flat)),
+            p_c: crate::vec_of(VecAlu::cross_width(lanes, flat)),
             p_base: Default::default(),
             wm_r: Default::default(),
             wx_r: Default::default(),
@@ -324,6 +329,7 @@ impl Vxu {
             k_argmax: Constant::new(vop::ARGMAX.to_bits()),
             _lanes: lanes,
             _n1: VecAlu::partial_width(lanes, flat),
+            _nc: VecAlu::cross_width(lanes, flat),
             _n2: VecAlu::final_nodes(lanes, flat) - 1,
             _b: ba,
         }
@@ -529,6 +535,11 @@ impl Logic for Vxu {
             self.p_i[j].d.next = self.alu.pi[j].val();
             self.alu.qm[j].next = self.p_m[j].q.val();
             self.alu.qi[j].next = self.p_i[j].q.val();
+        }
+        for k in 0..self._nc {
+            self.p_c[k].clock.next = self.clock.val();
+            self.p_c[k].d.next = self.alu.pc[k].val();
+            self.alu.qc[k].next = self.p_c[k].q.val();
         }
         // Stage 2: the rest of the tree, into registers (the word's maximum and its flat
         // index). Stage 3: keep the first maximum; write the index one cycle after the
