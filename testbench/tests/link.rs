@@ -488,6 +488,31 @@ fn align_word_errors_count_at_every_bit_position() {
 }
 
 #[test]
+fn a_wrong_bit_in_the_hunted_align_word_is_not_a_match() {
+    // HUNT takes only an exact ALIGN word (`LinkAlign`'s `m[l]`): one wrong bit on one
+    // lane in the first superframe's ALIGN word, wherever it falls, leaves that lane
+    // unfound, and the lanes are aligned on the next superframe's word. With one
+    // training superframe the check then falls on the first data superframe, whose
+    // frames are lost; a match that ignored the wrong bit would deliver them.
+    let cfg = LinkConfig {
+        training_superframes: 1,
+        ..LinkConfig::new(4)
+    };
+    assert_eq!(run_with_flips(&cfg, 8 * 3, vec![]).delivered.len(), 8 * 3);
+    for k in 0..16 {
+        let lane = k as usize % 4;
+        let run = run_with_flips(&cfg, 8 * 3, vec![(align_bit_cycle(&cfg, 0, k), lane)]);
+        assert_eq!(run.flips.len(), 1, "bit {k}");
+        assert_eq!(
+            run.delivered.len(),
+            8 * 2,
+            "a wrong bit {k} on lane {lane} in the hunted ALIGN word"
+        );
+        assert!(run.locked, "bit {k}: locked on the next ALIGN word");
+    }
+}
+
+#[test]
 fn clock_drift_beyond_tolerance_is_reported_not_delivered() {
     // The receiver needs lanes + 1 = 5 of its cycles per column; the wire brings one per
     // 8 TX cycles. An RX clock at 0.55x the TX clock is far beyond the tolerance
