@@ -25,7 +25,8 @@
 //! than both `y0` and `y1`, four compares of lanes side by side and one LUT. They leave
 //! on `pc` (twelve bits, [`VecAlu::cross_width`]) for the caller to register into `qc`,
 //! so that the second cycle has no compare left, only the flat halves' selects and
-//! multiplexers.
+//! multiplexers. They read the operands from `ax`, the caller's copy of the registers
+//! that drive `a`, so that `a`'s registers keep their few loads.
 //! `pm`/`pi` are valid only with op argmax: the first level's compares use the odd
 //! lanes' adders (idle then), which compute `a[l] - a[l-1] - 1`. With op argmax `y` is 0,
 //! so the vector unit can OR the argmax result into the write data.
@@ -77,6 +78,9 @@ pub struct VecAlu {
     pub pc: Vec<Signal<Out, Bit>>,
     /// `pc` as registered by the caller (beside `qm`).
     pub qc: Vec<Signal<In, Bit>>,
+    /// With the split form: `a` again, from the caller's copy of its operand registers,
+    /// for the cross compares (`pc`) only (one per lane; empty otherwise).
+    pub ax: Vec<Signal<In, Bits<8>>>,
     /// Largest of `qm` (int8).
     pub wmax: Signal<Out, Bits<8>>,
     /// Lowest lane index holding `wmax`.
@@ -212,6 +216,7 @@ impl VecAlu {
             qi: Vec::new(),
             pc: Vec::new(),
             qc: Vec::new(),
+            ax: Vec::new(),
             wmax: Default::default(),
             widx: Default::default(),
             wmax1: Vec::new(),
@@ -233,6 +238,7 @@ impl VecAlu {
         self.qi = crate::vec_of(Self::partial_width(lanes, flat));
         self.pc = crate::vec_of(Self::cross_width(lanes, flat));
         self.qc = crate::vec_of(Self::cross_width(lanes, flat));
+        self.ax = crate::vec_of(if Self::split(lanes, flat) { lanes } else { 0 });
         self.wmax1 = crate::vec_of(Self::final_nodes(lanes, flat) - 1);
         self.widx1 = crate::vec_of(Self::final_nodes(lanes, flat) - 1);
         self
@@ -449,10 +455,10 @@ wire [7:0] r{l} = ({{8{{sa{l}}}}} & a${l}) | ({{8{{sb{l}}}}} & b${l}) | ({{8{{ss
         // Two levels after the register (16 or 32 lanes) as one level of compares; in
         // the split form two such halves side by side.
         let (wmax, widx) = if Self::split(n, self._flat) {
-            // The cross compares, from the operands: pair `(2nb, 2nb+1)` has a lane
-            // greater than both lanes of pair `(2na, 2na+1)`.
+            // The cross compares, from the operands' copy: pair `(2nb, 2nb+1)` has a
+            // lane greater than both lanes of pair `(2na, 2na+1)`.
             for (k, (na, nb)) in cross_pairs(12).into_iter().enumerate() {
-                let gt = |x: usize, y: usize| format!("($signed(a${x}) > $signed(a${y}))");
+                let gt = |x: usize, y: usize| format!("($signed(ax${x}) > $signed(ax${y}))");
                 let (x0, x1, y0, y1) = (2 * nb, 2 * nb + 1, 2 * na, 2 * na + 1);
                 v += &format!(
                     "wire xc{k} = ({} & {}) | ({} & {});\n",

@@ -42,8 +42,8 @@
 //! - **Reset**: none; idle at power-up.
 
 use crate::vec_alu::{vop, VecAlu};
-use crate::LaneOps;
 use crate::{Delay, ReadTail};
+use crate::{KeptByte, LaneOps};
 use minilpu_model::isa::MAX_DEPTH;
 use minilpu_model::TileConfig;
 use rust_hdl::prelude::*;
@@ -137,6 +137,9 @@ pub struct Vxu {
     p_i: Vec<DFF<Bits<8>>>,
     // The split form's cross compares (`VecAlu::cross_width`), beside `p_m`.
     p_c: Vec<DFF<Bit>>,
+    // The split form's copy of the operand registers `ra_r`, for the cross compares
+    // only (kept flip-flops: `ra_r` then drives the lanes and the pairs).
+    ra_x: Vec<KeptByte>,
     p_base: DFF<Bits<32>>,
     wm_r: DFF<Bits<8>>,
     wx_r: DFF<Bits<32>>,
@@ -269,6 +272,11 @@ impl Vxu {
             p_m: crate::vec_of(VecAlu::partial_width(lanes, flat)),
             p_i: crate::vec_of(VecAlu::partial_width(lanes, flat)),
             p_c: crate::vec_of(VecAlu::cross_width(lanes, flat)),
+            ra_x: crate::vec_of(if VecAlu::cross_width(lanes, flat) > 0 {
+                lanes
+            } else {
+                0
+            }),
             p_base: Default::default(),
             wm_r: Default::default(),
             wx_r: Default::default(),
@@ -508,6 +516,16 @@ impl Logic for Vxu {
             self.y_r[l].clock.next = self.clock.val();
             self.y_r[l].d.next = self.alu.y[l].val();
             self.w_data[l].next = self.y_r[l].q.val();
+        }
+        // The cross compares' copy of `ra_r` (the split form; with the operand stage a
+        // register like `ra_r`, without it the same wires as `a`).
+        for l in 0..self.ra_x.len() {
+            self.ra_x[l].clock.next = self.clock.val();
+            self.ra_x[l].d.next = self.ra[l].val();
+            self.alu.ax[l].next = self.ra[l].val();
+            if self.k_stage.val() {
+                self.alu.ax[l].next = self.ra_x[l].q.val();
+            }
         }
         self.wv.d.next = self.s_v.val() & (self.s_op.val() != self.k_argmax.val());
         self.addr_w.d.next = self.s_addr.val() & self.addr_mask.val();
