@@ -46,22 +46,29 @@ impl Logic for KeptByte {
         self.q.connect();
     }
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(
-            "\
+        Verilog::Custom(kept_register_verilog(8, "d", "r") + "always @(*) q = r;\n")
+    }
+}
+
+/// Verilog for a `width`-bit register `q` loaded from `d` at every rising edge of
+/// `clock`, kept by synthesis: with the define `ECP5` one kept `TRELLIS_FF` per bit
+/// (yosys merges a plain `reg` that copies another one, `(* keep *)` or not), elsewhere a
+/// plain `reg` powered up 0. `KeptByte`'s and `LaneOps`' registers.
+pub(crate) fn kept_register_verilog(width: usize, d: &str, q: &str) -> String {
+    let h = width - 1;
+    format!(
+        "\
 `ifdef ECP5
-wire [7:0] r;
+wire [{h}:0] {q};
 genvar k;
-generate for (k = 0; k < 8; k = k + 1) begin : ff
+generate for (k = 0; k < {width}; k = k + 1) begin : ff
     (* keep *) TRELLIS_FF #(.GSR(\"DISABLED\"), .CEMUX(\"1\"), .REGSET(\"RESET\"))
-        f (.CLK(clock), .LSR(1'b0), .DI(d[k]), .Q(r[k]));
+        f (.CLK(clock), .LSR(1'b0), .DI({d}[k]), .Q({q}[k]));
 end endgenerate
 `else
-reg [7:0] r = 0;
-always @(posedge clock) r <= d;
+reg [{h}:0] {q} = 0;
+always @(posedge clock) {q} <= {d};
 `endif
-always @(*) q = r;
 "
-            .into(),
-        )
-    }
+    )
 }

@@ -30,6 +30,7 @@
 //! c       ====X=max=X=add
 //! ```
 
+use crate::kept_byte::kept_register_verilog;
 use rust_hdl::prelude::*;
 
 /// One lane's registered operation select bits (see the module documentation).
@@ -57,20 +58,10 @@ impl Logic for LaneOps {
             "\
 wire [5:0] d = {op == 3'd3, op == 3'd2, op == 3'd0, op == 3'd1,
     op[2] | (op[0] & !op[1]), op[2] | op[1]};
-`ifdef ECP5
-wire [5:0] q;
-genvar k;
-generate for (k = 0; k < 6; k = k + 1) begin : ff
-    (* keep *) TRELLIS_FF #(.GSR(\"DISABLED\"), .CEMUX(\"1\"), .REGSET(\"RESET\"))
-        f (.CLK(clock), .LSR(1'b0), .DI(d[k]), .Q(q[k]));
-end endgenerate
-`else
-reg [5:0] q = 0;
-always @(posedge clock) q <= d;
-`endif
-always @(*) c = q;
 "
-            .into(),
+            .to_string()
+                + &kept_register_verilog(6, "d", "q")
+                + "always @(*) c = q;\n",
         )
     }
 }

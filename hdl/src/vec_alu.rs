@@ -238,7 +238,7 @@ impl VecAlu {
         self.qi = crate::vec_of(Self::partial_width(lanes, flat));
         self.pc = crate::vec_of(Self::cross_width(lanes, flat));
         self.qc = crate::vec_of(Self::cross_width(lanes, flat));
-        self.ax = crate::vec_of(if Self::split(lanes, flat) { lanes } else { 0 });
+        self.ax = crate::vec_of(Self::cross_operands(lanes, flat));
         self.wmax1 = crate::vec_of(Self::final_nodes(lanes, flat) - 1);
         self.widx1 = crate::vec_of(Self::final_nodes(lanes, flat) - 1);
         self
@@ -283,6 +283,16 @@ impl VecAlu {
     pub fn cross_width(lanes: usize, flat: bool) -> usize {
         if Self::split(lanes, flat) {
             12
+        } else {
+            0
+        }
+    }
+
+    /// Operand lanes the cross compares read (`ax`): every lane in the split form, else
+    /// none.
+    pub fn cross_operands(lanes: usize, flat: bool) -> usize {
+        if Self::split(lanes, flat) {
+            lanes
         } else {
             0
         }

@@ -272,11 +272,7 @@ impl Vxu {
             p_m: crate::vec_of(VecAlu::partial_width(lanes, flat)),
             p_i: crate::vec_of(VecAlu::partial_width(lanes, flat)),
             p_c: crate::vec_of(VecAlu::cross_width(lanes, flat)),
-            ra_x: crate::vec_of(if VecAlu::cross_width(lanes, flat) > 0 {
-                lanes
-            } else {
-                0
-            }),
+            ra_x: crate::vec_of(VecAlu::cross_operands(lanes, flat)),
             p_base: Default::default(),
             wm_r: Default::default(),
             wx_r: Default::default(),
